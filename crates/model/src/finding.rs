@@ -1,0 +1,196 @@
+//! Structured findings: what a check says about one field.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Errors block a write; warnings are shown and never block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Every finding code the model can produce. The string form (the variant name) is what the
+/// server sends as the ARM error `code` and what the fixture files name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Code {
+    /// A required value is missing or empty.
+    Required,
+    /// A resource name (connection, prefix, monitor test) breaks the naming rule.
+    InvalidName,
+    /// A resource group name breaks the naming rule.
+    InvalidResourceGroupName,
+    /// A subscription id is not a GUID.
+    InvalidSubscriptionId,
+    /// The country is not in the catalog.
+    UnknownCountry,
+    /// The customer location is not in the catalog (or not in the chosen country).
+    UnknownLocation,
+    /// The provider is not in the catalog.
+    UnknownProvider,
+    /// The primary peering location is not one of the provider's.
+    InvalidPrimaryLocation,
+    /// The backup peering location is not one of the provider's.
+    InvalidBackupLocation,
+    /// The backup location equals the primary.
+    BackupEqualsPrimary,
+    /// No peering location of the provider lies within 1000 miles of the customer location.
+    ProviderNotAvailable,
+    /// The Azure region is empty.
+    InvalidRegion,
+    /// Not an IPv4 prefix in CIDR notation (IPv6 included).
+    InvalidPrefix,
+    /// The prefix has host bits set.
+    PrefixNotCanonical,
+    /// The prefix lies in (or covers) a special-purpose block that is not globally reachable.
+    PrefixNotPublic,
+    /// The prefix equals, contains or lies inside another prefix of the subscription.
+    PrefixOverlaps,
+    /// The prefix is longer than /24; latency is approximated at /24.
+    PrefixLongerThan24,
+    /// The prefix key is not a GUID.
+    InvalidPrefixKey,
+    /// A PUT tried to change the value of an existing prefix.
+    PrefixImmutable,
+    /// Connection monitor test: source agent empty.
+    InvalidSourceAgent,
+    /// Connection monitor test: destination is neither an IP address nor a host name.
+    InvalidDestination,
+    /// Connection monitor test: port outside 1–65535.
+    InvalidPort,
+    /// Connection monitor test: frequency outside 30–86400 seconds.
+    InvalidFrequency,
+    /// More than 50 tags.
+    TooManyTags,
+    /// A tag name is empty, too long or has a forbidden character.
+    InvalidTagName,
+    /// A tag value is longer than 256 characters.
+    InvalidTagValue,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Required => "Required",
+            Code::InvalidName => "InvalidName",
+            Code::InvalidResourceGroupName => "InvalidResourceGroupName",
+            Code::InvalidSubscriptionId => "InvalidSubscriptionId",
+            Code::UnknownCountry => "UnknownCountry",
+            Code::UnknownLocation => "UnknownLocation",
+            Code::UnknownProvider => "UnknownProvider",
+            Code::InvalidPrimaryLocation => "InvalidPrimaryLocation",
+            Code::InvalidBackupLocation => "InvalidBackupLocation",
+            Code::BackupEqualsPrimary => "BackupEqualsPrimary",
+            Code::ProviderNotAvailable => "ProviderNotAvailable",
+            Code::InvalidRegion => "InvalidRegion",
+            Code::InvalidPrefix => "InvalidPrefix",
+            Code::PrefixNotCanonical => "PrefixNotCanonical",
+            Code::PrefixNotPublic => "PrefixNotPublic",
+            Code::PrefixOverlaps => "PrefixOverlaps",
+            Code::PrefixLongerThan24 => "PrefixLongerThan24",
+            Code::InvalidPrefixKey => "InvalidPrefixKey",
+            Code::PrefixImmutable => "PrefixImmutable",
+            Code::InvalidSourceAgent => "InvalidSourceAgent",
+            Code::InvalidDestination => "InvalidDestination",
+            Code::InvalidPort => "InvalidPort",
+            Code::InvalidFrequency => "InvalidFrequency",
+            Code::TooManyTags => "TooManyTags",
+            Code::InvalidTagName => "InvalidTagName",
+            Code::InvalidTagValue => "InvalidTagValue",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one check says about one field. `target` is the ARM JSON path of the field
+/// (`name`, `location`, `properties.peeringServiceProvider`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub target: String,
+    pub code: Code,
+    pub message: String,
+    pub severity: Severity,
+}
+
+impl Finding {
+    pub fn error(target: &str, code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            target: target.to_owned(),
+            code,
+            message: message.into(),
+            severity: Severity::Error,
+        }
+    }
+
+    pub fn warning(target: &str, code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            target: target.to_owned(),
+            code,
+            message: message.into(),
+            severity: Severity::Warning,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The findings of a whole check, in field order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Findings(pub Vec<Finding>);
+
+impl Findings {
+    pub fn push(&mut self, finding: Finding) {
+        self.0.push(finding);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Finding::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.0.iter().filter(|f| f.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.0.iter().filter(|f| !f.is_error())
+    }
+
+    /// The first error for a field, if any; else its first warning.
+    pub fn for_target(&self, target: &str) -> Option<&Finding> {
+        let mut of_target = self.0.iter().filter(|f| f.target == target);
+        let first = of_target.clone().find(|f| f.is_error());
+        first.or_else(|| of_target.next())
+    }
+
+    pub fn first_error(&self) -> Option<&Finding> {
+        self.errors().next()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
+        self.0.iter()
+    }
+}
+
+impl Extend<Finding> for Findings {
+    fn extend<T: IntoIterator<Item = Finding>>(&mut self, iter: T) {
+        self.0.extend(iter);
+    }
+}
