@@ -1,0 +1,139 @@
+//! Read-only catalog operations and the availability check, answered from the embedded catalog.
+
+use crate::arm::{encode_segment, json_body, json_response, NAMESPACE};
+use crate::error::{ApiError, ApiResult};
+use crate::paging::{Page, PageRequest};
+use crate::Ctx;
+use axum::http::StatusCode;
+use axum::response::Response;
+use peering_model::catalog::match_key;
+use peering_model::wire::ListResult;
+use peering_model::{geo, Catalog, Code, Finding};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Pages over an in-memory list; the key is the item's position, zero-padded.
+fn paged(ctx: &Ctx, items: Vec<Value>) -> ApiResult<Response> {
+    let page = PageRequest::from_query(&ctx.query)?;
+    let start = match &page.after {
+        None => 0,
+        Some((_, i)) => i.parse::<usize>().map(|i| i + 1).map_err(|_| {
+            ApiError::bad_request("InvalidSkipToken", "The $skipToken is not one this server issued; start the list again without it.")
+                .with_target("$skipToken")
+        })?,
+    };
+    let rows: Vec<(usize, Value)> = items.into_iter().enumerate().skip(start).take(page.size + 1).collect();
+    let page = Page::cut(rows, page.size, |(i, _)| (String::new(), format!("{i:08}")));
+    let next = page.next.map(|k| ctx.next_link(&k));
+    let value: Vec<Value> = page.items.into_iter().map(|(_, v)| v).collect();
+    Ok(json_response(StatusCode::OK, &ListResult { value, next_link: next }, false))
+}
+
+pub fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
+    let items = Catalog::embedded()
+        .countries
+        .iter()
+        .map(|c| {
+            json!({
+                "id": format!("/subscriptions/{sub}/providers/{NAMESPACE}/peeringServiceCountries/{}", encode_segment(&c.name)),
+                "name": c.name,
+                "type": "Microsoft.Peering/peeringServiceCountries",
+            })
+        })
+        .collect();
+    paged(ctx, items)
+}
+
+pub fn locations(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
+    let filter = ctx.query.get("country").map(|c| match_key(c));
+    let items = Catalog::embedded()
+        .countries
+        .iter()
+        .filter(|c| filter.as_ref().is_none_or(|f| *f == match_key(&c.name)))
+        .flat_map(|c| {
+            c.locations.iter().map(move |l| {
+                json!({
+                    "id": format!("/subscriptions/{sub}/providers/{NAMESPACE}/peeringServiceLocations/{}", encode_segment(&l.state)),
+                    "name": l.state,
+                    "type": "Microsoft.Peering/peeringServiceLocations",
+                    "properties": { "country": c.name, "state": l.state, "azureRegion": l.azure_region },
+                })
+            })
+        })
+        .collect();
+    paged(ctx, items)
+}
+
+pub fn providers(ctx: &Ctx) -> ApiResult<Response> {
+    let items = Catalog::embedded()
+        .providers
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "type": "Microsoft.Peering/peeringServiceProviders",
+                "properties": { "serviceProviderName": p.name, "peeringLocations": p.peering_locations },
+            })
+        })
+        .collect();
+    paged(ctx, items)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AvailabilityInput {
+    #[serde(default)]
+    peering_service_location: Option<String>,
+    #[serde(default)]
+    peering_service_provider: Option<String>,
+}
+
+/// `"Available"` when one of the provider's peering locations is within 1000 miles.
+pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
+    let input: AvailabilityInput = json_body(&ctx.headers, &ctx.body)?;
+    let catalog = Catalog::embedded();
+    let loc_name = input.peering_service_location.unwrap_or_default();
+    let prov_name = input.peering_service_provider.unwrap_or_default();
+    let location = catalog.location(&loc_name).map(|(_, l)| l).ok_or_else(|| {
+        ApiError::finding(&Finding::error(
+            "peeringServiceLocation",
+            if loc_name.is_empty() { Code::Required } else { Code::UnknownLocation },
+            format!("'{loc_name}' is not a Peering Service customer location; see peeringServiceLocations."),
+        ))
+    })?;
+    let provider = catalog.provider(&prov_name).ok_or_else(|| {
+        ApiError::finding(&Finding::error(
+            "peeringServiceProvider",
+            if prov_name.is_empty() { Code::Required } else { Code::UnknownProvider },
+            format!("'{prov_name}' is not a Peering Service provider; see peeringServiceProviders."),
+        ))
+    })?;
+    let answer = if geo::is_available(catalog, location, provider) { "Available" } else { "Unavailable" };
+    Ok(json_response(StatusCode::OK, &answer, false))
+}
+
+pub fn operations(ctx: &Ctx) -> ApiResult<Response> {
+    let op = |name: &str, resource: &str, operation: &str, description: &str| {
+        json!({
+            "name": format!("{NAMESPACE}/{name}"),
+            "display": { "provider": NAMESPACE, "resource": resource, "operation": operation, "description": description },
+            "isDataAction": false,
+        })
+    };
+    let items = vec![
+        op("peeringServiceCountries/read", "peeringServiceCountries", "Read", "List Peering Service countries"),
+        op("peeringServiceLocations/read", "peeringServiceLocations", "Read", "List Peering Service locations"),
+        op("peeringServiceProviders/read", "peeringServiceProviders", "Read", "List Peering Service providers"),
+        op("peeringServices/read", "peeringServices", "Read", "Read Peering Service connections"),
+        op("peeringServices/write", "peeringServices", "Write", "Create or update Peering Service connections"),
+        op("peeringServices/delete", "peeringServices", "Delete", "Delete Peering Service connections"),
+        op("peeringServices/prefixes/read", "prefixes", "Read", "Read Peering Service prefixes"),
+        op("peeringServices/prefixes/write", "prefixes", "Write", "Create or update Peering Service prefixes"),
+        op("peeringServices/prefixes/delete", "prefixes", "Delete", "Delete Peering Service prefixes"),
+        op("peeringServices/connectionMonitorTests/read", "connectionMonitorTests", "Read", "Read connection monitor tests"),
+        op("peeringServices/connectionMonitorTests/write", "connectionMonitorTests", "Write", "Create or update connection monitor tests"),
+        op("peeringServices/connectionMonitorTests/delete", "connectionMonitorTests", "Delete", "Delete connection monitor tests"),
+        op("checkServiceProviderAvailability/action", "checkServiceProviderAvailability", "Action", "Check whether a provider is available for a customer location"),
+    ];
+    paged(ctx, items)
+}

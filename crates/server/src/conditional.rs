@@ -1,0 +1,55 @@
+//! Conditional requests: `If-Match`, `If-None-Match` on writes (412) and on reads (304).
+
+use crate::arm::{etag_of, json_response};
+use crate::error::{ApiError, ApiResult};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
+    let v = headers.get(name)?.to_str().ok()?;
+    Some(v.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).collect())
+}
+
+fn failed(msg: String) -> ApiError {
+    ApiError::new(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", msg)
+}
+
+/// `current` is the ETag of the resource as stored, or None when it does not exist.
+pub fn check_write(headers: &HeaderMap, current: Option<&str>) -> ApiResult<()> {
+    if let Some(want) = tags(headers, header::IF_MATCH) {
+        match current {
+            None => return Err(failed("If-Match was given but the resource does not exist.".into())),
+            Some(cur) if !want.iter().any(|t| t == "*" || t == cur) => {
+                return Err(failed(format!(
+                    "The resource was changed by someone else (its ETag is now {cur}); read it again and retry."
+                )))
+            }
+            _ => {}
+        }
+    }
+    if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
+        if let Some(cur) = current {
+            if not.iter().any(|t| t == "*" || t == cur) {
+                return Err(failed("The resource already exists (If-None-Match).".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A 200 with the resource and its ETag, or 304 when `If-None-Match` names that ETag.
+pub fn read_response<T: Serialize>(headers: &HeaderMap, value: &T) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let etag = etag_of(&body);
+    if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
+        if not.iter().any(|t| t == "*" || *t == etag) {
+            let mut res = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                res.headers_mut().insert(header::ETAG, v);
+            }
+            return res;
+        }
+    }
+    json_response(StatusCode::OK, value, true)
+}

@@ -1,0 +1,113 @@
+//! One error type for the whole API, rendered in the ARM error shape with `x-ms-error-code`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use peering_model::wire::{ErrorDetail, ErrorResponse};
+use peering_model::{Finding, Findings};
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub target: Option<String>,
+    pub details: Vec<ErrorDetail>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            target: None,
+            details: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        eprintln!("internal error: {what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "The server could not complete the request; nothing was written. Try again.",
+        )
+    }
+
+    /// A single finding (an error) as a 400.
+    pub fn finding(f: &Finding) -> Self {
+        Self::bad_request(f.code.as_str(), f.message.clone()).with_target(f.target.clone())
+    }
+
+    /// Validation failures: the first error is the top-level error; every error is a detail.
+    pub fn findings(findings: &Findings) -> Self {
+        let first = findings
+            .first_error()
+            .expect("findings() is only called with errors");
+        let mut e = Self::finding(first);
+        e.details = findings
+            .errors()
+            .map(|f| ErrorDetail {
+                code: f.code.as_str().to_owned(),
+                message: f.message.clone(),
+                target: Some(f.target.clone()),
+                details: Vec::new(),
+            })
+            .collect();
+        e
+    }
+
+    fn body(&self) -> ErrorResponse {
+        ErrorResponse {
+            error: ErrorDetail {
+                code: self.code.clone(),
+                message: self.message.clone(),
+                target: self.target.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        if let Ok(v) = HeaderValue::from_str(&self.code) {
+            h.insert("x-ms-error-code", v);
+        }
+        if let Some(s) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        res
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,136 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn put_creates_then_replaces_and_get_returns_it() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "Seattle-Office");
+    let res = app.put_json(&url, &connection_body()).await;
+    assert_eq!(res.status().as_u16(), 201);
+    assert!(res.headers().get("etag").is_some());
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"], "Seattle-Office");
+    assert_eq!(body["type"], "Microsoft.Peering/peeringServices");
+    assert_eq!(body["properties"]["provisioningState"], "Succeeded");
+
+    let res = app.put_json(&app.service_url("RG1", "seattle-office"), &connection_body()).await;
+    assert_eq!(res.status().as_u16(), 200, "same name in another casing replaces");
+    let got: Value = app.get(&url).await.json().await.unwrap();
+    assert_eq!(got["name"], "Seattle-Office", "the first casing is kept");
+    assert_eq!(got["properties"]["providerBackupPeeringLocation"], "san Jose");
+}
+
+#[tokio::test]
+async fn catalog_spelling_is_stored_and_region_defaults_to_the_location() {
+    let app = spawn_app().await;
+    let body = json!({"properties": {"peeringServiceLocation": "washington", "peeringServiceProvider": "EQUINIX maps", "providerPrimaryPeeringLocation": "SEATTLE"}});
+    let res = app.put_json(&app.service_url("rg1", "c1"), &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["location"], "West US 2");
+    assert_eq!(got["properties"]["peeringServiceLocation"], "Washington");
+    assert_eq!(got["properties"]["peeringServiceProvider"], "equinix MAPS");
+    assert_eq!(got["properties"]["providerPrimaryPeeringLocation"], "seattle");
+}
+
+#[tokio::test]
+async fn invalid_connections_are_refused_with_the_model_message() {
+    let app = spawn_app().await;
+    let cases = [
+        ("bad name!", connection_body(), "InvalidName", "name"),
+        ("ok", json!({"properties": {"peeringServiceLocation": "Atlantis", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle"}}), "UnknownLocation", "properties.peeringServiceLocation"),
+        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "London"}}), "InvalidPrimaryLocation", "properties.providerPrimaryPeeringLocation"),
+        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle", "providerBackupPeeringLocation": "Seattle"}}), "BackupEqualsPrimary", "properties.providerBackupPeeringLocation"),
+        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": 7}}), "InvalidRequestContent", "properties.peeringServiceProvider"),
+    ];
+    for (name, body, code, target) in cases {
+        let url = app.service_url("rg1", &urlencode(name));
+        let (c, message, t) = arm_error(app.put_json(&url, &body).await, 400).await;
+        assert_eq!((c.as_str(), t.as_deref()), (code, Some(target)), "{message}");
+    }
+    // Nothing was written.
+    let list: Value = app.get(&format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
+    assert_eq!(list["value"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn server_and_model_say_the_same_words() {
+    let app = spawn_app().await;
+    let body = json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "London"}});
+    let (_, message, _) = arm_error(app.put_json(&app.service_url("rg1", "c"), &body).await, 400).await;
+    let draft = peering_model::connection::ConnectionDraft {
+        name: "c".into(),
+        location: "Washington".into(),
+        provider: "equinix MAPS".into(),
+        primary: "London".into(),
+        ..Default::default()
+    };
+    let (_, findings) = peering_model::connection::validate_connection(peering_model::Catalog::embedded(), &draft);
+    assert_eq!(message, findings.first_error().unwrap().message);
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace(' ', "%20").replace('!', "%21")
+}
+
+#[tokio::test]
+async fn list_by_subscription_and_group_delete_and_missing() {
+    let app = spawn_app().await;
+    for (rg, name) in [("rg1", "a"), ("rg1", "b"), ("rg2", "c")] {
+        assert_eq!(app.put_json(&app.service_url(rg, name), &connection_body()).await.status().as_u16(), 201);
+    }
+    let by_sub: Value = app.get(&format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
+    let names: Vec<&str> = by_sub["value"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert!(by_sub.get("nextLink").is_none());
+    let by_rg: Value = app.get(&format!("{}/subscriptions/{SUB}/resourceGroups/rg2/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
+    assert_eq!(by_rg["value"].as_array().unwrap().len(), 1);
+
+    let res = app.request(Method::DELETE, &app.service_url("rg1", "a")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let res = app.request(Method::DELETE, &app.service_url("rg1", "a")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    let (code, _, _) = arm_error(app.get(&app.service_url("rg1", "a")).await, 404).await;
+    assert_eq!(code, "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_scoped() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "a");
+    let res = app.client.get(&url).send().await.unwrap();
+    let (code, _, _) = arm_error(res, 401).await;
+    assert_eq!(code, "AuthenticationFailed");
+    let res = app.client.get(&url).bearer_auth("wrong-token-000000000").send().await.unwrap();
+    arm_error(res, 401).await;
+    let other = url.replace(SUB, OTHER_SUB);
+    let (code, _, _) = arm_error(app.get(&other).await, 403).await;
+    assert_eq!(code, "AuthorizationFailed");
+    let res = app.client.put(&url).bearer_auth(READER).json(&connection_body()).send().await.unwrap();
+    arm_error(res, 403).await;
+    let res = app.client.get(&url).bearer_auth(READER).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "a reader can read");
+}
+
+#[tokio::test]
+async fn unknown_api_version_is_refused() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "a").replace("2022-10-01", "2019-01-01");
+    let (code, _, target) = arm_error(app.get(&url).await, 400).await;
+    assert_eq!(code, "InvalidApiVersionParameter");
+    assert_eq!(target.as_deref(), Some("api-version"));
+}
+
+#[tokio::test]
+async fn catalog_operations() {
+    let app = spawn_app().await;
+    let url = format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServiceLocations?country=UNITED%20STATES&{API}", app.base);
+    let body: Value = app.get(&url).await.json().await.unwrap();
+    assert_eq!(body["value"].as_array().unwrap().len(), 50);
+    assert_eq!(body["value"][0]["properties"]["country"], "United States");
+    let url = format!("{}/subscriptions/{SUB}/providers/microsoft.peering/checkServiceProviderAvailability?{API}", app.base);
+    let res = app.request(Method::POST, &url).json(&json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"})).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!("Available"));
+}
