@@ -1,1 +1,7 @@
+//! Peering Console browser app (Leptos, client-side rendered).
+
+pub mod api;
 pub mod app;
+pub mod components;
+pub mod pages;
+pub mod state;

@@ -1,1 +1,128 @@
-fn main() {}
+//! `cargo xtask <command>`: everything a fresh machine needs, in one place.
+//!
+//! * `setup` — installs the tools (idempotent; seconds when all are present)
+//! * `run`   — setup, `trunk build --release`, then the server on 127.0.0.1:8080 with peering.db
+//! * `test`  — setup, then every test: cargo, browser (wasm-bindgen-test), Python SDK, end to end
+//! * `e2e`   — only the end-to-end test (expects `dist/` and the server to be buildable)
+//! * `bench` — `bench api` (load generator), `bench model` (criterion), `bench browser`
+
+mod e2e;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_owned()
+}
+
+/// A command with the project's tools first on PATH.
+pub fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c.env("PATH", setup::tool_path());
+    c
+}
+
+pub fn run(c: &mut Command) -> Result<(), String> {
+    let what = format!("{:?}", c).replace('"', "");
+    eprintln!("xtask: {what}");
+    let status = c.status().map_err(|e| format!("cannot start {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("failed ({status}): {what}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup().map(|_| ()),
+        Some("run") => run_app(),
+        Some("test") => test_all(),
+        Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
+        Some("bench") => bench(args.get(1).map(String::as_str)),
+        _ => {
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | bench [api|model|browser]>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_app() -> Result<(), String> {
+    run(cmd("trunk").args(["build", "--release"]))
+}
+
+/// Builds the server with the `server` profile and returns the binary's path.
+fn build_server() -> Result<PathBuf, String> {
+    run(cmd("cargo").args(["build", "--profile", "server", "-p", "peering-server"]))?;
+    Ok(root().join("target/server/peering-server"))
+}
+
+fn run_app() -> Result<(), String> {
+    let started = Instant::now();
+    setup::setup()?;
+    build_app()?;
+    let bin = build_server()?;
+    eprintln!("xtask: set up and built in {:.1} s; starting the server", started.elapsed().as_secs_f64());
+    run(cmd(bin.to_str().unwrap_or("peering-server")).args([
+        "--listen", "127.0.0.1:8080", "--db", "peering.db", "--static", "dist",
+    ]))
+}
+
+fn browser_env(c: &mut Command) -> &mut Command {
+    c.env("CHROMEDRIVER", setup::CHROMEDRIVER).env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+}
+
+fn test_all() -> Result<(), String> {
+    setup::setup()?;
+    run(cmd("cargo").args(["test", "--workspace"]))?;
+    run(browser_env(&mut cmd("cargo")).args([
+        "test", "--target", "wasm32-unknown-unknown", "-p", "peering-console", "-p", "peering-model",
+    ]))?;
+    let bin = build_server()?;
+    sdk_tests(&bin)?;
+    build_app()?;
+    e2e::run(&bin, &root().join("dist"))?;
+    eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+/// The official Python SDK (`azure-mgmt-peering`) against the real server.
+fn sdk_tests(server: &Path) -> Result<(), String> {
+    let suite = root().join("crates/server/tests/sdk");
+    if !suite.join("requirements.txt").exists() {
+        return Err(format!("the SDK suite is missing at {}", suite.display()));
+    }
+    let venv = root().join(".venv");
+    if !venv.join("bin/python").exists() {
+        run(cmd("python3").args(["-m", "venv", ".venv"]))?;
+    }
+    let pip = venv.join("bin/pip");
+    run(cmd(pip.to_str().unwrap()).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(suite.join("requirements.txt")))?;
+    run(cmd(venv.join("bin/pytest").to_str().unwrap())
+        .arg("-q")
+        .arg(&suite)
+        .env("PEERING_SERVER_BIN", server))
+}
+
+fn bench(what: Option<&str>) -> Result<(), String> {
+    setup::setup()?;
+    match what {
+        Some("api") => run(cmd("cargo").args(["run", "--profile", "server", "-p", "peering-server", "--example", "loadgen"])),
+        Some("model") => run(cmd("cargo").args(["bench", "-p", "peering-model"])),
+        Some("browser") => run(browser_env(&mut cmd("cargo")).args([
+            "test", "--release", "--target", "wasm32-unknown-unknown", "-p", "peering-model", "--test", "bench_wasm", "--", "--nocapture",
+        ])),
+        _ => Err("bench what? api | model | browser".into()),
+    }
+}

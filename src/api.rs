@@ -1,0 +1,137 @@
+//! Typed client for the server's ARM API: one function per endpoint, abortable.
+
+use crate::state::{Config, Session};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use peering_model::wire::{ErrorResponse, ListResult, PeeringService};
+use peering_model::DEFAULT_API_VERSION;
+use serde::de::DeserializeOwned;
+use web_sys::AbortSignal;
+
+/// A failed call: an ARM error from the server, or no answer at all (status 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub target: Option<String>,
+}
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> Self {
+        ApiError {
+            status: 0,
+            code: "NetworkError".into(),
+            message: format!("The server could not be reached ({e}). Check that peering-server is running, then retry."),
+            target: None,
+        }
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        self.code == "Aborted"
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+pub fn services_path(sub: &str) -> String {
+    format!("/subscriptions/{}/providers/Microsoft.Peering/peeringServices", enc(sub))
+}
+
+pub fn service_path(sub: &str, rg: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Peering/peeringServices/{}",
+        enc(sub),
+        enc(rg),
+        enc(name)
+    )
+}
+
+fn url(config: &Config, path: &str) -> String {
+    format!("{}{}?api-version={}", config.api_base.trim_end_matches('/'), path, DEFAULT_API_VERSION)
+}
+
+fn authorized(b: RequestBuilder, s: &Session, signal: Option<&AbortSignal>) -> RequestBuilder {
+    b.header("Authorization", &format!("Bearer {}", s.token))
+        .header("Accept", "application/json")
+        .abort_signal(signal)
+}
+
+async fn send(req: Request) -> Result<Response, ApiError> {
+    req.send().await.map_err(|e| {
+        let text = e.to_string();
+        if text.contains("abort") || text.contains("Abort") {
+            ApiError { status: 0, code: "Aborted".into(), message: "The request was cancelled.".into(), target: None }
+        } else {
+            ApiError::network(text)
+        }
+    })
+}
+
+async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
+    let status = res.status();
+    if (200..300).contains(&status) {
+        return res.json::<T>().await.map_err(|e| ApiError {
+            status,
+            code: "InvalidResponse".into(),
+            message: format!("The server's answer could not be read: {e}"),
+            target: None,
+        });
+    }
+    Err(error_of(res).await)
+}
+
+async fn error_of(res: Response) -> ApiError {
+    let status = res.status();
+    match res.json::<ErrorResponse>().await {
+        Ok(e) => ApiError { status, code: e.error.code, message: e.error.message, target: e.error.target },
+        Err(_) => ApiError {
+            status,
+            code: format!("Http{status}"),
+            message: format!("The server answered {status} {}.", res.status_text()),
+            target: None,
+        },
+    }
+}
+
+/// Every connection of the session's subscription, following `nextLink`.
+pub async fn list_connections(s: &Session, signal: Option<&AbortSignal>) -> Result<Vec<PeeringService>, ApiError> {
+    let mut all = Vec::new();
+    let mut next = Some(url(&s.config, &services_path(&s.subscription)));
+    while let Some(u) = next.take() {
+        let req = authorized(Request::get(&u), s, signal).build().map_err(ApiError::network)?;
+        let page: ListResult<PeeringService> = decode(send(req).await?).await?;
+        all.extend(page.value);
+        next = page.next_link;
+    }
+    Ok(all)
+}
+
+/// Create or replace a connection.
+pub async fn put_connection(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    body: &PeeringService,
+    signal: Option<&AbortSignal>,
+) -> Result<PeeringService, ApiError> {
+    let req = authorized(Request::put(&url(&s.config, &service_path(&s.subscription, rg, name))), s, signal)
+        .json(body)
+        .map_err(ApiError::network)?;
+    decode(send(req).await?).await
+}
+
+/// Fetches `config.json` next to the app; falls back to defaults when there is none.
+pub async fn load_config() -> Config {
+    match Request::get("config.json").send().await {
+        Ok(res) if res.ok() => res.json::<Config>().await.unwrap_or_default(),
+        _ => Config::default(),
+    }
+}

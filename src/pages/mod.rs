@@ -1,0 +1,4 @@
+//! One file per route.
+
+pub mod connections;
+pub mod new_connection;

@@ -1,0 +1,347 @@
+//! Create a connection: resource group, name, country → state/province, provider (nearest
+//! first) → primary → backup ("None" allowed). Every field is checked by `peering-model` as
+//! you type; the server checks again and its answer lands next to the same field.
+
+use crate::api::{self, ApiError};
+use crate::components::Field;
+use crate::state::{clear_draft, load_draft, save_draft, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use peering_model::connection::{self as rules, validate_connection, ConnectionDraft};
+use peering_model::geo;
+use peering_model::names::ResourceGroupName;
+use peering_model::wire::{PeeringService, PeeringServiceProperties};
+use peering_model::{Catalog, Finding, Findings};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const DRAFT_KEY: &str = "peering-console.draft.new-connection";
+pub const RESOURCE_GROUP: &str = "resourceGroupName";
+
+/// What the form holds; saved as a draft so nothing typed is lost on a reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormState {
+    pub resource_group: String,
+    pub name: String,
+    pub country: String,
+    pub location: String,
+    pub provider: String,
+    pub primary: String,
+    /// Empty means "None".
+    pub backup: String,
+}
+
+impl FormState {
+    pub fn draft(&self) -> ConnectionDraft {
+        ConnectionDraft {
+            name: self.name.clone(),
+            country: Some(self.country.clone()),
+            location: self.location.clone(),
+            provider: self.provider.clone(),
+            primary: self.primary.clone(),
+            backup: (!self.backup.is_empty()).then(|| self.backup.clone()),
+            azure_region: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Every finding of the form, the resource group included.
+    pub fn findings(&self) -> Findings {
+        let (_, mut f) = validate_connection(Catalog::embedded(), &self.draft());
+        if let Err(e) = ResourceGroupName::parse(&self.resource_group) {
+            f.0.insert(0, e);
+        }
+        f
+    }
+}
+
+fn label_of(target: &str) -> &'static str {
+    match target {
+        RESOURCE_GROUP => "Resource group",
+        rules::NAME => "Name",
+        rules::COUNTRY => "Country",
+        rules::LOCATION => "State/province",
+        rules::PROVIDER => "Provider",
+        rules::PRIMARY => "Primary location",
+        rules::BACKUP => "Backup location",
+        _ => "Tags",
+    }
+}
+
+#[component]
+pub fn NewConnectionPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let initial = load_draft(DRAFT_KEY)
+        .and_then(|s| serde_json::from_str::<FormState>(&s).ok())
+        .unwrap_or_else(|| FormState {
+            resource_group: session.config.default_resource_group.clone(),
+            ..Default::default()
+        });
+    view! { <NewConnectionForm initial=initial/> }
+}
+
+#[component]
+pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
+    let session = use_context::<Session>();
+    let navigate = use_navigate();
+    let form = RwSignal::new(initial);
+    // Fields the user has changed; others show their findings only after a create attempt.
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let attempted = RwSignal::new(false);
+    let saving = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<ApiError>);
+
+    Effect::new(move |_| {
+        let f = form.get();
+        if let Ok(json) = serde_json::to_string(&f) {
+            save_draft(DRAFT_KEY, &json);
+        }
+    });
+
+    let findings = Memo::new(move |_| form.with(FormState::findings));
+    let finding_for = move |target: &'static str| {
+        Signal::derive(move || {
+            if let Some(e) = server_error.get().filter(|e| e.target.as_deref() == Some(target)) {
+                let code = serde_json::from_value(serde_json::Value::String(e.code.clone()))
+                    .unwrap_or(peering_model::Code::Required);
+                return Some(Finding::error(target, code, e.message));
+            }
+            let show = attempted.get() || touched.with(|t| t.contains(&target));
+            if !show {
+                return None;
+            }
+            findings.with(|f| f.for_target(target).cloned())
+        })
+    };
+    let edit = move |target: &'static str, apply: Box<dyn Fn(&mut FormState, String)>| {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            form.update(|f| apply(f, v));
+            touched.update(|t| {
+                if !t.contains(&target) {
+                    t.push(target);
+                }
+            });
+            server_error.set(None);
+        }
+    };
+
+    let catalog = Catalog::embedded();
+    let country = Memo::new(move |_| form.with(|f| catalog.country(&f.country).map(|c| c.name.clone())));
+    let location = Memo::new(move |_| {
+        form.with(|f| {
+            let c = catalog.country(&f.country)?;
+            catalog.location_in(c, &f.location).cloned()
+        })
+    });
+    let provider = Memo::new(move |_| form.with(|f| catalog.provider(&f.provider).cloned()));
+
+    let provider_options = Memo::new(move |_| -> Vec<(String, String)> {
+        match location.get() {
+            Some(l) => geo::providers_by_distance(catalog, &l)
+                .into_iter()
+                .map(|r| {
+                    let tag = if r.available() { "" } else { ", beyond 1000 mi" };
+                    (r.provider.name.clone(), format!("{} — {:.0} mi{tag}", r.provider.name, r.miles))
+                })
+                .collect(),
+            None => {
+                let mut all: Vec<_> = catalog.providers.iter().map(|p| (p.name.clone(), p.name.clone())).collect();
+                all.sort_by_key(|(n, _)| n.to_lowercase());
+                all
+            }
+        }
+    });
+    let location_options = Memo::new(move |_| -> Vec<(String, String)> {
+        let Some(p) = provider.get() else { return Vec::new() };
+        match location.get() {
+            Some(l) => geo::locations_by_distance(catalog, &l, &p)
+                .into_iter()
+                .map(|(n, miles)| (n.to_owned(), match miles {
+                    Some(m) => format!("{n} — {m:.0} mi"),
+                    None => n.to_owned(),
+                }))
+                .collect(),
+            None => p.peering_locations.iter().map(|l| (l.clone(), l.clone())).collect(),
+        }
+    });
+
+    let blocking = move || {
+        let f = findings.get();
+        let mut labels: Vec<&str> = f.errors().map(|e| label_of(&e.target)).collect();
+        labels.dedup();
+        labels
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempted.set(true);
+        if findings.with(Findings::has_errors) || saving.get_untracked() {
+            return;
+        }
+        let Some(session) = session.clone() else { return };
+        let f = form.get_untracked();
+        let (valid, _) = validate_connection(catalog, &f.draft());
+        let Some(valid) = valid else { return };
+        let body = PeeringService {
+            location: Some(valid.azure_region.clone()),
+            properties: Some(PeeringServiceProperties {
+                peering_service_location: Some(valid.location.clone()),
+                peering_service_provider: Some(valid.provider.clone()),
+                provider_primary_peering_location: Some(valid.primary.clone()),
+                provider_backup_peering_location: valid.backup.clone(),
+                provisioning_state: None,
+            }),
+            ..Default::default()
+        };
+        saving.set(true);
+        server_error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let res = api::put_connection(&session, &f.resource_group, &f.name, &body, None).await;
+            saving.set(false);
+            match res {
+                Ok(_) => {
+                    clear_draft(DRAFT_KEY);
+                    navigate("/", Default::default());
+                }
+                Err(e) => server_error.set(Some(e)),
+            }
+        });
+    };
+
+    let options = |items: Vec<(String, String)>, current: Memo<String>| {
+        items
+            .into_iter()
+            .map(|(value, text)| {
+                let v = value.clone();
+                view! { <option value=value selected=move || current.get() == v>{text}</option> }
+            })
+            .collect_view()
+    };
+    let cur = move |get: fn(&FormState) -> String| Memo::new(move |_| form.with(get));
+    let cur_country = cur(|f| f.country.clone());
+    let cur_location = cur(|f| f.location.clone());
+    let cur_provider = cur(|f| f.provider.clone());
+    let cur_primary = cur(|f| f.primary.clone());
+    let cur_backup = cur(|f| f.backup.clone());
+
+    view! {
+        <section class="page narrow">
+            <header class="page-head">
+                <h1>"New connection"</h1>
+                <A href="/" attr:class="button">"Cancel"</A>
+            </header>
+            <form class="form" on:submit=submit novalidate>
+                <fieldset>
+                    <legend>"Basics"</legend>
+                    <Field label="Resource group" id="rg" finding=finding_for(RESOURCE_GROUP)>
+                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg"
+                            prop:value=move || form.with(|f| f.resource_group.clone())
+                            on:input=edit(RESOURCE_GROUP, Box::new(|f, v| f.resource_group = v))/>
+                    </Field>
+                    <Field label="Name" id="name" finding=finding_for(rules::NAME)
+                        hint="1–63 letters, digits, '_', '.' or '-'; not ending in '.'">
+                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg"
+                            prop:value=move || form.with(|f| f.name.clone())
+                            on:input=edit(rules::NAME, Box::new(|f, v| f.name = v))/>
+                    </Field>
+                </fieldset>
+                <fieldset>
+                    <legend>"Customer location"</legend>
+                    <Field label="Country" id="country" finding=finding_for(rules::COUNTRY)>
+                        <select id="country" name="country" aria-describedby="country-msg"
+                            on:change=edit(rules::COUNTRY, Box::new(|f, v| {
+                                let keep = Catalog::embedded().country(&v)
+                                    .is_some_and(|c| Catalog::embedded().location_in(c, &f.location).is_some());
+                                if !keep { f.location.clear(); }
+                                f.country = v;
+                            }))>
+                            <option value="" selected=move || cur_country.get().is_empty()>"Choose a country…"</option>
+                            {options(catalog.countries.iter().map(|c| (c.name.clone(), c.name.clone())).collect(), cur_country)}
+                        </select>
+                    </Field>
+                    <Field label="State/province" id="location" finding=finding_for(rules::LOCATION)>
+                        <select id="location" name="location" aria-describedby="location-msg"
+                            disabled=move || country.get().is_none()
+                            on:change=edit(rules::LOCATION, Box::new(|f, v| f.location = v))>
+                            <option value="" selected=move || cur_location.get().is_empty()>
+                                {move || match country.get() {
+                                    None => "Choose a country first".to_owned(),
+                                    Some(c) if c == "United States" => "Choose a state…".to_owned(),
+                                    Some(_) => "Choose a state or province…".to_owned(),
+                                }}
+                            </option>
+                            {move || {
+                                let items = country.get()
+                                    .and_then(|c| catalog.country(&c))
+                                    .map(|c| c.locations.iter().map(|l| (l.state.clone(), l.state.trim().to_owned())).collect())
+                                    .unwrap_or_default();
+                                options(items, cur_location)
+                            }}
+                        </select>
+                    </Field>
+                </fieldset>
+                <fieldset>
+                    <legend>"Provider"</legend>
+                    <Field label="Provider" id="provider" finding=finding_for(rules::PROVIDER)
+                        hint="Nearest first once a location is chosen; available means a peering location within 1000 miles.">
+                        <select id="provider" name="provider" aria-describedby="provider-msg"
+                            on:change=edit(rules::PROVIDER, Box::new(|f, v| {
+                                if let Some(p) = Catalog::embedded().provider(&v) {
+                                    let c = Catalog::embedded();
+                                    if c.provider_location(p, &f.primary).is_none() { f.primary.clear(); }
+                                    if c.provider_location(p, &f.backup).is_none() { f.backup.clear(); }
+                                }
+                                f.provider = v;
+                            }))>
+                            <option value="" selected=move || cur_provider.get().is_empty()>"Choose a provider…"</option>
+                            {move || options(provider_options.get(), cur_provider)}
+                        </select>
+                    </Field>
+                    <Field label="Primary peering location" id="primary" finding=finding_for(rules::PRIMARY)>
+                        <select id="primary" name="primary" aria-describedby="primary-msg"
+                            disabled=move || provider.get().is_none()
+                            on:change=edit(rules::PRIMARY, Box::new(|f, v| f.primary = v))>
+                            <option value="" selected=move || cur_primary.get().is_empty()>
+                                {move || if provider.get().is_none() { "Choose a provider first" } else { "Choose the primary location…" }}
+                            </option>
+                            {move || options(location_options.get(), cur_primary)}
+                        </select>
+                    </Field>
+                    <Field label="Backup peering location" id="backup" finding=finding_for(rules::BACKUP)
+                        hint="None: traffic fails over to the internet, without geo-redundancy.">
+                        <select id="backup" name="backup" aria-describedby="backup-msg"
+                            disabled=move || provider.get().is_none()
+                            on:change=edit(rules::BACKUP, Box::new(|f, v| f.backup = v))>
+                            <option value="" selected=move || cur_backup.get().is_empty()>"None"</option>
+                            {move || {
+                                let primary = cur_primary.get();
+                                let items = location_options.get().into_iter().filter(|(v, _)| *v != primary).collect();
+                                options(items, cur_backup)
+                            }}
+                        </select>
+                    </Field>
+                </fieldset>
+                {move || server_error.get().filter(|e| e.target.is_none()).map(|e| view! {
+                    <div class="state error" role="alert"><p>{e.message}</p></div>
+                })}
+                <div class="actions">
+                    <button type="submit" class="button primary" id="create"
+                        aria-disabled=move || (!blocking().is_empty() || saving.get()).to_string()
+                        aria-describedby="create-why">
+                        {move || if saving.get() { "Creating…" } else { "Create connection" }}
+                    </button>
+                    <p id="create-why" class="msg hint" aria-live="polite">
+                        {move || {
+                            let b = blocking();
+                            if b.is_empty() { String::new() } else { format!("To create, fix: {}.", b.join(", ")) }
+                        }}
+                    </p>
+                </div>
+            </form>
+        </section>
+    }
+}

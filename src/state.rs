@@ -1,0 +1,103 @@
+//! The session: where the API is, the access token, the subscription.
+//!
+//! The token comes from the URL fragment (`#token=...`, as printed by `peering-server`) and is
+//! kept in `sessionStorage` for this tab only (so a reload keeps working); it is never put in
+//! `localStorage`. The fragment is removed from the address bar once read.
+
+use serde::Deserialize;
+
+pub const TOKEN_KEY: &str = "peering-console.token";
+pub const SUBSCRIPTION_KEY: &str = "peering-console.subscription";
+
+/// Runtime settings from `config.json` (an embedding host can ship its own).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Config {
+    /// Base URL of the API ("" = same origin).
+    pub api_base: String,
+    /// The subscription used when the URL does not name one.
+    pub subscription_id: String,
+    /// The resource group new connections go to by default.
+    pub default_resource_group: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_base: String::new(),
+            subscription_id: "00000000-0000-0000-0000-000000000000".into(),
+            default_resource_group: "default".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub config: Config,
+    pub token: String,
+    pub subscription: String,
+}
+
+/// `key=value` pairs of a URL fragment (without the leading `#`).
+pub fn fragment_params(fragment: &str) -> Vec<(String, String)> {
+    fragment
+        .trim_start_matches('#')
+        .split('&')
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            let v = js_sys::decode_uri_component(v).ok()?.as_string()?;
+            Some((k.to_owned(), v))
+        })
+        .collect()
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Reads the token (and optional subscription) from the fragment, remembers them for this tab,
+/// and clears the fragment so the token does not linger in the address bar or history.
+pub fn take_credentials() -> (Option<String>, Option<String>) {
+    let Some(window) = web_sys::window() else {
+        return (None, None);
+    };
+    let storage = session_storage();
+    let hash = window.location().hash().unwrap_or_default();
+    let params = fragment_params(&hash);
+    let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let (token, sub) = (get("token"), get("subscription"));
+    if let Some(s) = &storage {
+        if let Some(t) = &token {
+            let _ = s.set_item(TOKEN_KEY, t);
+        }
+        if let Some(sub) = &sub {
+            let _ = s.set_item(SUBSCRIPTION_KEY, sub);
+        }
+    }
+    if token.is_some() {
+        if let Ok(history) = window.history() {
+            let loc = window.location();
+            let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    let stored = |k: &str| storage.as_ref().and_then(|s| s.get_item(k).ok().flatten());
+    (token.or_else(|| stored(TOKEN_KEY)), sub.or_else(|| stored(SUBSCRIPTION_KEY)))
+}
+
+/// Drafts of unfinished forms live in `localStorage` (never tokens).
+pub fn load_draft(key: &str) -> Option<String> {
+    web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+pub fn save_draft(key: &str, value: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+pub fn clear_draft(key: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.remove_item(key);
+    }
+}
