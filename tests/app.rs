@@ -1,0 +1,165 @@
+//! Browser tests of the app: components mounted in headless Chromium.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use leptos::task::tick;
+use leptos_router::components::Router;
+use peering_console::pages::connections::{ConnectionsView, Row};
+use peering_console::pages::new_connection::{FormState, NewConnectionForm};
+use peering_model::connection::{validate_connection, ConnectionDraft};
+use peering_model::Catalog;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh container for one test.
+fn container() -> HtmlElement {
+    let doc = document();
+    let el: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+fn find<T: JsCast>(root: &HtmlElement, css: &str) -> T {
+    root.query_selector(css).unwrap().unwrap_or_else(|| panic!("no {css}")).unchecked_into()
+}
+
+fn text(root: &HtmlElement, css: &str) -> String {
+    root.query_selector(css).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+}
+
+fn type_into(input: &HtmlInputElement, value: &str) {
+    input.set_value(value);
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+}
+
+fn choose(select: &HtmlSelectElement, value: &str) {
+    select.set_value(value);
+    assert_eq!(select.value(), value, "option {value} exists");
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+}
+
+fn option_values(select: &HtmlSelectElement) -> Vec<String> {
+    let opts = select.options();
+    (0..opts.length())
+        .map(|i| opts.item(i).unwrap().unchecked_into::<web_sys::HtmlOptionElement>().value())
+        .collect()
+}
+
+fn mount_form(root: &HtmlElement) {
+    let handle = leptos::mount::mount_to(root.clone(), || {
+        view! { <Router><NewConnectionForm initial=FormState { resource_group: "rg".into(), ..Default::default() }/></Router> }
+    });
+    handle.forget();
+}
+
+#[wasm_bindgen_test]
+async fn name_error_appears_as_you_type_with_the_model_message() {
+    let root = container();
+    mount_form(&root);
+    tick().await;
+    let name: HtmlInputElement = find(&root, "#name");
+    type_into(&name, "bad name");
+    tick().await;
+    let draft = ConnectionDraft { name: "bad name".into(), ..Default::default() };
+    let (_, findings) = validate_connection(Catalog::embedded(), &draft);
+    let expected = findings.for_target("name").unwrap().message.clone();
+    assert_eq!(text(&root, "#name-msg"), expected);
+    type_into(&name, "good-name");
+    tick().await;
+    assert!(!text(&root, "#name-msg").contains("contains"), "the error clears once fixed");
+}
+
+#[wasm_bindgen_test]
+async fn united_states_lists_its_states_and_cascade_narrows_choices() {
+    let root = container();
+    mount_form(&root);
+    tick().await;
+    let location: HtmlSelectElement = find(&root, "#location");
+    assert!(location.disabled(), "state waits for a country");
+    choose(&find(&root, "#country"), "United States");
+    tick().await;
+    let states = option_values(&location);
+    assert_eq!(states.len(), 51, "placeholder + 50 (49 states and DC)");
+    assert!(states.contains(&"Washington".to_owned()));
+    assert!(!states.contains(&"Bavaria".to_owned()));
+    choose(&location, "Washington");
+    tick().await;
+
+    // Providers are ordered nearest first once the location is known.
+    let providers = option_values(&find(&root, "#provider"));
+    assert_eq!(providers.len(), Catalog::embedded().providers.len() + 1);
+    assert_eq!(providers[1], "equinix MAPS", "Seattle is the nearest peering location to Washington");
+    choose(&find(&root, "#provider"), "equinix MAPS");
+    tick().await;
+    let primary: HtmlSelectElement = find(&root, "#primary");
+    let mut offered = option_values(&primary)[1..].to_vec();
+    offered.sort();
+    let mut expected = Catalog::embedded().provider("equinix MAPS").unwrap().peering_locations.clone();
+    expected.sort();
+    assert_eq!(offered, expected);
+    choose(&primary, "seattle");
+    tick().await;
+    let backup = option_values(&find(&root, "#backup"));
+    assert_eq!(backup[0], "", "None comes first");
+    assert!(!backup.contains(&"seattle".to_owned()), "the primary is not offered as backup");
+}
+
+#[wasm_bindgen_test]
+async fn create_button_says_why_it_is_blocked() {
+    let root = container();
+    mount_form(&root);
+    tick().await;
+    let why = text(&root, "#create-why");
+    assert!(why.starts_with("To create, fix: "), "{why}");
+    assert!(why.contains("Name") && why.contains("Country") && why.contains("Provider"), "{why}");
+    find::<HtmlElement>(&root, "#create").click();
+    tick().await;
+    assert_eq!(text(&root, "#name-msg"), "The connection name is required.");
+}
+
+fn row(name: &str, country: &str, state: &str) -> Row {
+    Row {
+        name: name.into(),
+        resource_group: "rg".into(),
+        country: country.into(),
+        state: state.into(),
+        provider: "p".into(),
+        primary: "x".into(),
+        backup: "None".into(),
+        region: "r".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn empty_list_offers_to_create_a_connection() {
+    let root = container();
+    leptos::mount::mount_to(root.clone(), || view! { <Router><ConnectionsView rows=vec![]/></Router> }).forget();
+    tick().await;
+    assert!(text(&root, ".state.empty").contains("No connections yet"));
+    assert_eq!(find::<HtmlElement>(&root, ".state.empty a").get_attribute("href").as_deref(), Some("/new"));
+}
+
+#[wasm_bindgen_test]
+async fn geo_filter_counts_per_country() {
+    let root = container();
+    let rows = vec![
+        row("a", "United States", "Washington"),
+        row("b", "United States", "Texas"),
+        row("c", "Japan", "Osaka"),
+    ];
+    leptos::mount::mount_to(root.clone(), move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> }).forget();
+    tick().await;
+    let countries: HtmlSelectElement = find(&root, "#filter-country");
+    let labels: Vec<String> = (0..countries.options().length())
+        .map(|i| countries.options().item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(labels, ["All countries (3)", "Japan (1)", "United States (2)"]);
+    assert_eq!(root.query_selector_all("table.grid tbody tr").unwrap().length(), 3);
+}
