@@ -42,7 +42,10 @@ fn enc(s: &str) -> String {
 }
 
 pub fn services_path(sub: &str) -> String {
-    format!("/subscriptions/{}/providers/Microsoft.Peering/peeringServices", enc(sub))
+    format!(
+        "/subscriptions/{}/providers/Microsoft.Peering/peeringServices",
+        enc(sub)
+    )
 }
 
 pub fn service_path(sub: &str, rg: &str, name: &str) -> String {
@@ -55,7 +58,12 @@ pub fn service_path(sub: &str, rg: &str, name: &str) -> String {
 }
 
 fn url(config: &Config, path: &str) -> String {
-    format!("{}{}?api-version={}", config.api_base.trim_end_matches('/'), path, DEFAULT_API_VERSION)
+    format!(
+        "{}{}?api-version={}",
+        config.api_base.trim_end_matches('/'),
+        path,
+        DEFAULT_API_VERSION
+    )
 }
 
 fn authorized(b: RequestBuilder, s: &Session, signal: Option<&AbortSignal>) -> RequestBuilder {
@@ -68,7 +76,12 @@ async fn send(req: Request) -> Result<Response, ApiError> {
     req.send().await.map_err(|e| {
         let text = e.to_string();
         if text.contains("abort") || text.contains("Abort") {
-            ApiError { status: 0, code: "Aborted".into(), message: "The request was cancelled.".into(), target: None }
+            ApiError {
+                status: 0,
+                code: "Aborted".into(),
+                message: "The request was cancelled.".into(),
+                target: None,
+            }
         } else {
             ApiError::network(text)
         }
@@ -91,7 +104,12 @@ async fn decode<T: DeserializeOwned>(res: Response) -> Result<T, ApiError> {
 async fn error_of(res: Response) -> ApiError {
     let status = res.status();
     match res.json::<ErrorResponse>().await {
-        Ok(e) => ApiError { status, code: e.error.code, message: e.error.message, target: e.error.target },
+        Ok(e) => ApiError {
+            status,
+            code: e.error.code,
+            message: e.error.message,
+            target: e.error.target,
+        },
         Err(_) => ApiError {
             status,
             code: format!("Http{status}"),
@@ -102,11 +120,16 @@ async fn error_of(res: Response) -> ApiError {
 }
 
 /// Every connection of the session's subscription, following `nextLink`.
-pub async fn list_connections(s: &Session, signal: Option<&AbortSignal>) -> Result<Vec<PeeringService>, ApiError> {
+pub async fn list_connections(
+    s: &Session,
+    signal: Option<&AbortSignal>,
+) -> Result<Vec<PeeringService>, ApiError> {
     let mut all = Vec::new();
     let mut next = Some(url(&s.config, &services_path(&s.subscription)));
     while let Some(u) = next.take() {
-        let req = authorized(Request::get(&u), s, signal).build().map_err(ApiError::network)?;
+        let req = authorized(Request::get(&u), s, signal)
+            .build()
+            .map_err(ApiError::network)?;
         let page: ListResult<PeeringService> = decode(send(req).await?).await?;
         all.extend(page.value);
         next = page.next_link;
@@ -122,9 +145,13 @@ pub async fn put_connection(
     body: &PeeringService,
     signal: Option<&AbortSignal>,
 ) -> Result<PeeringService, ApiError> {
-    let req = authorized(Request::put(&url(&s.config, &service_path(&s.subscription, rg, name))), s, signal)
-        .json(body)
-        .map_err(ApiError::network)?;
+    let req = authorized(
+        Request::put(&url(&s.config, &service_path(&s.subscription, rg, name))),
+        s,
+        signal,
+    )
+    .json(body)
+    .map_err(ApiError::network)?;
     decode(send(req).await?).await
 }
 

@@ -8,5 +8,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("peering-console is a browser app: build it with `trunk build`, or run `cargo xtask run`.");
+    eprintln!(
+        "peering-console is a browser app: build it with `trunk build`, or run `cargo xtask run`."
+    );
 }

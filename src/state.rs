@@ -64,7 +64,12 @@ pub fn take_credentials() -> (Option<String>, Option<String>) {
     let storage = session_storage();
     let hash = window.location().hash().unwrap_or_default();
     let params = fragment_params(&hash);
-    let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     let (token, sub) = (get("token"), get("subscription"));
     if let Some(s) = &storage {
         if let Some(t) = &token {
@@ -77,17 +82,28 @@ pub fn take_credentials() -> (Option<String>, Option<String>) {
     if token.is_some() {
         if let Ok(history) = window.history() {
             let loc = window.location();
-            let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
+            let url = format!(
+                "{}{}",
+                loc.pathname().unwrap_or_default(),
+                loc.search().unwrap_or_default()
+            );
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
     let stored = |k: &str| storage.as_ref().and_then(|s| s.get_item(k).ok().flatten());
-    (token.or_else(|| stored(TOKEN_KEY)), sub.or_else(|| stored(SUBSCRIPTION_KEY)))
+    (
+        token.or_else(|| stored(TOKEN_KEY)),
+        sub.or_else(|| stored(SUBSCRIPTION_KEY)),
+    )
 }
 
 /// Drafts of unfinished forms live in `localStorage` (never tokens).
 pub fn load_draft(key: &str) -> Option<String> {
-    web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
 }
 
 pub fn save_draft(key: &str, value: &str) {

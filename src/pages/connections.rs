@@ -28,7 +28,10 @@ fn resource_group_of(id: &str) -> String {
     while let Some(s) = it.next() {
         if s.eq_ignore_ascii_case("resourceGroups") {
             let rg = it.next().unwrap_or_default();
-            return js_sys::decode_uri_component(rg).ok().and_then(|v| v.as_string()).unwrap_or_else(|| rg.to_owned());
+            return js_sys::decode_uri_component(rg)
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_else(|| rg.to_owned());
         }
     }
     String::new()
@@ -38,7 +41,10 @@ impl Row {
     pub fn from_wire(s: &PeeringService) -> Row {
         let p = s.properties.clone().unwrap_or_default();
         let state = p.peering_service_location.unwrap_or_default();
-        let country = Catalog::embedded().location(&state).map(|(c, _)| c.name.clone()).unwrap_or_default();
+        let country = Catalog::embedded()
+            .location(&state)
+            .map(|(c, _)| c.name.clone())
+            .unwrap_or_default();
         Row {
             name: s.name.clone().unwrap_or_default(),
             resource_group: resource_group_of(s.id.as_deref().unwrap_or_default()),
@@ -46,7 +52,9 @@ impl Row {
             state: state.trim().to_owned(),
             provider: p.peering_service_provider.unwrap_or_default(),
             primary: p.provider_primary_peering_location.unwrap_or_default(),
-            backup: p.provider_backup_peering_location.unwrap_or_else(|| "None".into()),
+            backup: p
+                .provider_backup_peering_location
+                .unwrap_or_else(|| "None".into()),
             region: s.location.clone().unwrap_or_default(),
         }
     }
@@ -142,14 +150,24 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         if !s.is_empty() {
             q.push(format!("state={}", js_sys::encode_uri_component(&s)));
         }
-        let url = if q.is_empty() { "/".to_owned() } else { format!("/?{}", q.join("&")) };
+        let url = if q.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?{}", q.join("&"))
+        };
         nav(&url, Default::default());
     };
     let set_country = set_filter.clone();
     let set_state = set_filter;
     let states = Memo::new(move |_| {
         let c = country.get();
-        rows.with_value(|r| counts(r.iter().filter(|r| r.country == c).map(|r| r.state.as_str())))
+        rows.with_value(|r| {
+            counts(
+                r.iter()
+                    .filter(|r| r.country == c)
+                    .map(|r| r.state.as_str()),
+            )
+        })
     });
     let visible = Memo::new(move |_| {
         let (c, s) = (country.get(), state.get());

@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 pub const DRAFT_KEY: &str = "peering-console.draft.new-connection";
 pub const RESOURCE_GROUP: &str = "resourceGroupName";
 
+/// How an input event changes the form.
+type Apply = Box<dyn Fn(&mut FormState, String)>;
+
 /// What the form holds; saved as a draft so nothing typed is lost on a reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormState {
@@ -103,7 +106,10 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
     let findings = Memo::new(move |_| form.with(FormState::findings));
     let finding_for = move |target: &'static str| {
         Signal::derive(move || {
-            if let Some(e) = server_error.get().filter(|e| e.target.as_deref() == Some(target)) {
+            if let Some(e) = server_error
+                .get()
+                .filter(|e| e.target.as_deref() == Some(target))
+            {
                 let code = serde_json::from_value(serde_json::Value::String(e.code.clone()))
                     .unwrap_or(peering_model::Code::Required);
                 return Some(Finding::error(target, code, e.message));
@@ -115,7 +121,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             findings.with(|f| f.for_target(target).cloned())
         })
     };
-    let edit = move |target: &'static str, apply: Box<dyn Fn(&mut FormState, String)>| {
+    let edit = move |target: &'static str, apply: Apply| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
             form.update(|f| apply(f, v));
@@ -129,7 +135,8 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
     };
 
     let catalog = Catalog::embedded();
-    let country = Memo::new(move |_| form.with(|f| catalog.country(&f.country).map(|c| c.name.clone())));
+    let country =
+        Memo::new(move |_| form.with(|f| catalog.country(&f.country).map(|c| c.name.clone())));
     let location = Memo::new(move |_| {
         form.with(|f| {
             let c = catalog.country(&f.country)?;
@@ -143,28 +150,50 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             Some(l) => geo::providers_by_distance(catalog, &l)
                 .into_iter()
                 .map(|r| {
-                    let tag = if r.available() { "" } else { ", beyond 1000 mi" };
-                    (r.provider.name.clone(), format!("{} — {:.0} mi{tag}", r.provider.name, r.miles))
+                    let tag = if r.available() {
+                        ""
+                    } else {
+                        ", beyond 1000 mi"
+                    };
+                    (
+                        r.provider.name.clone(),
+                        format!("{} — {:.0} mi{tag}", r.provider.name, r.miles),
+                    )
                 })
                 .collect(),
             None => {
-                let mut all: Vec<_> = catalog.providers.iter().map(|p| (p.name.clone(), p.name.clone())).collect();
+                let mut all: Vec<_> = catalog
+                    .providers
+                    .iter()
+                    .map(|p| (p.name.clone(), p.name.clone()))
+                    .collect();
                 all.sort_by_key(|(n, _)| n.to_lowercase());
                 all
             }
         }
     });
     let location_options = Memo::new(move |_| -> Vec<(String, String)> {
-        let Some(p) = provider.get() else { return Vec::new() };
+        let Some(p) = provider.get() else {
+            return Vec::new();
+        };
         match location.get() {
             Some(l) => geo::locations_by_distance(catalog, &l, &p)
                 .into_iter()
-                .map(|(n, miles)| (n.to_owned(), match miles {
-                    Some(m) => format!("{n} — {m:.0} mi"),
-                    None => n.to_owned(),
-                }))
+                .map(|(n, miles)| {
+                    (
+                        n.to_owned(),
+                        match miles {
+                            Some(m) => format!("{n} — {m:.0} mi"),
+                            None => n.to_owned(),
+                        },
+                    )
+                })
                 .collect(),
-            None => p.peering_locations.iter().map(|l| (l.clone(), l.clone())).collect(),
+            None => p
+                .peering_locations
+                .iter()
+                .map(|l| (l.clone(), l.clone()))
+                .collect(),
         }
     });
 
@@ -181,7 +210,9 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
         if findings.with(Findings::has_errors) || saving.get_untracked() {
             return;
         }
-        let Some(session) = session.clone() else { return };
+        let Some(session) = session.clone() else {
+            return;
+        };
         let f = form.get_untracked();
         let (valid, _) = validate_connection(catalog, &f.draft());
         let Some(valid) = valid else { return };
