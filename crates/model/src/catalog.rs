@@ -157,7 +157,11 @@ impl Catalog {
     /// spelling of the same metro ("Marseilles" for a provider listing "Marseille").
     pub fn provider_location<'a>(&self, provider: &'a Provider, spelling: &str) -> Option<&'a str> {
         let key = match_key(spelling);
-        if let Some(l) = provider.peering_locations.iter().find(|l| match_key(l) == key) {
+        if let Some(l) = provider
+            .peering_locations
+            .iter()
+            .find(|l| match_key(l) == key)
+        {
             return Some(l);
         }
         let (metro, _) = self.metro(spelling)?;
@@ -177,7 +181,10 @@ mod tests {
     fn embedded_catalog_is_complete() {
         let c = Catalog::embedded();
         assert_eq!(c.countries.len(), 26);
-        assert_eq!(c.countries.iter().map(|c| c.locations.len()).sum::<usize>(), 639);
+        assert_eq!(
+            c.countries.iter().map(|c| c.locations.len()).sum::<usize>(),
+            639
+        );
         assert_eq!(c.providers.len(), 35);
         assert_eq!(c.country("United States").unwrap().locations.len(), 50);
         for p in &c.providers {
@@ -197,7 +204,10 @@ mod tests {
         assert!(c.location_in(us, "virginia").is_some());
         assert!(c.location_in(us, "Bavaria").is_none());
         let vodafone = c.provider("vodafone global network as1273").unwrap();
-        assert_eq!(c.provider_location(vodafone, "Marseilles"), Some("Marseille"));
+        assert_eq!(
+            c.provider_location(vodafone, "Marseilles"),
+            Some("Marseille")
+        );
         assert_eq!(c.provider_location(vodafone, "LONDON"), Some("London"));
         assert_eq!(c.provider_location(vodafone, "Tokyo"), None);
     }

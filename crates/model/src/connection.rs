@@ -58,9 +58,14 @@ pub fn is_no_backup(backup: Option<&str>) -> bool {
 }
 
 /// Validate a whole connection. Returns the canonical connection when there is no error.
-pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<ValidConnection>, Findings) {
+pub fn validate_connection(
+    catalog: &Catalog,
+    d: &ConnectionDraft,
+) -> (Option<ValidConnection>, Findings) {
     let mut f = Findings::default();
-    let name = ResourceName::parse(NameKind::Connection, NAME, &d.name).map_err(|e| f.push(e)).ok();
+    let name = ResourceName::parse(NameKind::Connection, NAME, &d.name)
+        .map_err(|e| f.push(e))
+        .ok();
 
     // Country → location.
     let mut country_ok = true;
@@ -68,7 +73,11 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
         None => None,
         Some("") => {
             country_ok = false;
-            f.push(Finding::error(COUNTRY, Code::Required, "Choose the country of the customer site."));
+            f.push(Finding::error(
+                COUNTRY,
+                Code::Required,
+                "Choose the country of the customer site.",
+            ));
             None
         }
         Some(c) => match catalog.country(c) {
@@ -85,8 +94,13 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
     };
     let location = if d.location.trim().is_empty() {
         let what = match country {
-            Some(c) if c.name == "United States" => "Choose the state of the customer site.".to_owned(),
-            Some(c) => format!("Choose the state or province in {} of the customer site.", c.name),
+            Some(c) if c.name == "United States" => {
+                "Choose the state of the customer site.".to_owned()
+            }
+            Some(c) => format!(
+                "Choose the state or province in {} of the customer site.",
+                c.name
+            ),
             None => "The customer location (state/province) is required.".to_owned(),
         };
         if country_ok {
@@ -103,10 +117,17 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
                 None
             }
             (Some(c), Some((lc, l))) if lc.name != c.name => {
-                f.push(Finding::error(LOCATION, Code::UnknownLocation, format!(
-                    "{} is in {}, not in {}; choose a state or province of {}.",
-                    l.state.trim(), lc.name, c.name, c.name
-                )));
+                f.push(Finding::error(
+                    LOCATION,
+                    Code::UnknownLocation,
+                    format!(
+                        "{} is in {}, not in {}; choose a state or province of {}.",
+                        l.state.trim(),
+                        lc.name,
+                        c.name,
+                        c.name
+                    ),
+                ));
                 None
             }
             (_, Some((c, l))) => Some((c, l)),
@@ -115,16 +136,24 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
 
     // Provider → primary → backup.
     let provider = if d.provider.trim().is_empty() {
-        f.push(Finding::error(PROVIDER, Code::Required, "Choose the connectivity provider."));
+        f.push(Finding::error(
+            PROVIDER,
+            Code::Required,
+            "Choose the connectivity provider.",
+        ));
         None
     } else {
         match catalog.provider(&d.provider) {
             Some(p) => Some(p),
             None => {
-                f.push(Finding::error(PROVIDER, Code::UnknownProvider, format!(
-                    "'{}' is not a Peering Service provider; choose one from the list.",
-                    d.provider.trim()
-                )));
+                f.push(Finding::error(
+                    PROVIDER,
+                    Code::UnknownProvider,
+                    format!(
+                        "'{}' is not a Peering Service provider; choose one from the list.",
+                        d.provider.trim()
+                    ),
+                ));
                 None
             }
         }
@@ -132,7 +161,11 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
     let primary = match provider {
         _ if d.primary.trim().is_empty() => {
             if provider.is_some() {
-                f.push(Finding::error(PRIMARY, Code::Required, "Choose the provider's primary peering location."));
+                f.push(Finding::error(
+                    PRIMARY,
+                    Code::Required,
+                    "Choose the provider's primary peering location.",
+                ));
             }
             None
         }
@@ -140,10 +173,16 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
         Some(p) => match catalog.provider_location(p, &d.primary) {
             Some(l) => Some(l),
             None => {
-                f.push(Finding::error(PRIMARY, Code::InvalidPrimaryLocation, format!(
-                    "{} is not a peering location of provider {}; it offers: {}.",
-                    d.primary.trim(), p.name, list(&p.peering_locations)
-                )));
+                f.push(Finding::error(
+                    PRIMARY,
+                    Code::InvalidPrimaryLocation,
+                    format!(
+                        "{} is not a peering location of provider {}; it offers: {}.",
+                        d.primary.trim(),
+                        p.name,
+                        list(&p.peering_locations)
+                    ),
+                ));
                 None
             }
         },
@@ -155,10 +194,14 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
         (Some(p), Some(b)) => match catalog.provider_location(p, b) {
             None => {
                 backup_ok = false;
-                f.push(Finding::error(BACKUP, Code::InvalidBackupLocation, format!(
+                f.push(Finding::error(
+                    BACKUP,
+                    Code::InvalidBackupLocation,
+                    format!(
                     "{} is not a peering location of provider {}; it offers: {} (or choose None).",
                     b.trim(), p.name, list(&p.peering_locations)
-                )));
+                ),
+                ));
                 None
             }
             Some(l) if Some(l) == primary => {
@@ -177,7 +220,7 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
     if let (Some((_, l)), Some(p)) = (location, provider) {
         match geo::reach(catalog, l, p) {
             Some(r) if !r.available() => f.push(Finding::warning(PROVIDER, Code::ProviderNotAvailable, format!(
-                "{} has no peering location within 1000 miles of {}; its nearest is {} ({:.0} miles away).",
+                "{} has no peering location within 1000 miles of {}: its nearest, {}, is {:.0} miles away; the service may not be available there, so prefer a provider nearer to the customer site.",
                 p.name, l.state.trim(), r.nearest, r.miles
             ))),
             _ => {}
@@ -188,7 +231,11 @@ pub fn validate_connection(catalog: &Catalog, d: &ConnectionDraft) -> (Option<Va
     let azure_region = match d.azure_region.as_deref().map(str::trim) {
         Some(r) if !r.is_empty() => Some(r.to_owned()),
         Some(_) if d.azure_region.as_deref() != Some("") => {
-            f.push(Finding::error(REGION, Code::InvalidRegion, "The Azure region must not be blank."));
+            f.push(Finding::error(
+                REGION,
+                Code::InvalidRegion,
+                "The Azure region must not be blank.",
+            ));
             None
         }
         _ => location.map(|(_, l)| l.azure_region.clone()),
@@ -229,23 +276,41 @@ pub struct MonitorTestDraft {
 pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
     let mut f = Findings::default();
     if d.source_agent.trim().is_empty() {
-        f.push(Finding::error("properties.sourceAgent", Code::InvalidSourceAgent, "The source agent is required; pick one of the connection's connected agents."));
+        f.push(Finding::error(
+            "properties.sourceAgent",
+            Code::InvalidSourceAgent,
+            "The source agent is required; pick one of the connection's connected agents.",
+        ));
     }
     if !is_ip_or_host(&d.destination) {
-        f.push(Finding::error("properties.destination", Code::InvalidDestination, format!(
+        f.push(Finding::error(
+            "properties.destination",
+            Code::InvalidDestination,
+            format!(
             "'{}' is neither an IP address nor a host name (such as 1.1.1.1 or www.example.com).",
             d.destination.chars().take(64).collect::<String>()
-        )));
+        ),
+        ));
     }
     if !(1..=65535).contains(&d.destination_port) {
-        f.push(Finding::error("properties.destinationPort", Code::InvalidPort, format!(
-            "Destination port {} is out of range; use 1–65535.", d.destination_port
-        )));
+        f.push(Finding::error(
+            "properties.destinationPort",
+            Code::InvalidPort,
+            format!(
+                "Destination port {} is out of range; use 1–65535.",
+                d.destination_port
+            ),
+        ));
     }
     if !(30..=86400).contains(&d.test_frequency_in_sec) {
-        f.push(Finding::error("properties.testFrequencyInSec", Code::InvalidFrequency, format!(
-            "Test frequency {} s is out of range; use 30–86400 seconds.", d.test_frequency_in_sec
-        )));
+        f.push(Finding::error(
+            "properties.testFrequencyInSec",
+            Code::InvalidFrequency,
+            format!(
+                "Test frequency {} s is out of range; use 30–86400 seconds.",
+                d.test_frequency_in_sec
+            ),
+        ));
     }
     f
 }
@@ -258,11 +323,15 @@ pub fn is_ip_or_host(s: &str) -> bool {
     let host = s.strip_suffix('.').unwrap_or(s);
     !host.is_empty()
         && host.len() <= 253
-        && !host.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+        && !host
+            .split('.')
+            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -299,7 +368,10 @@ mod tests {
 
     #[test]
     fn location_must_be_of_the_country() {
-        let d = ConnectionDraft { location: "Bavaria".into(), ..draft() };
+        let d = ConnectionDraft {
+            location: "Bavaria".into(),
+            ..draft()
+        };
         let (v, f) = validate_connection(Catalog::embedded(), &d);
         assert!(v.is_none());
         let e = f.for_target(LOCATION).unwrap();
@@ -309,31 +381,61 @@ mod tests {
 
     #[test]
     fn primary_must_be_offered_and_backup_must_differ() {
-        let d = ConnectionDraft { primary: "London".into(), ..draft() };
+        let d = ConnectionDraft {
+            primary: "London".into(),
+            ..draft()
+        };
         let (_, f) = validate_connection(Catalog::embedded(), &d);
         assert_eq!(f.for_target(PRIMARY).unwrap().message, "London is not a peering location of provider equinix MAPS; it offers: ashburn, dallas, atlanta, seattle, chicago, san Jose.");
-        let d = ConnectionDraft { backup: Some("SEATTLE".into()), ..draft() };
+        let d = ConnectionDraft {
+            backup: Some("SEATTLE".into()),
+            ..draft()
+        };
         let (v, f) = validate_connection(Catalog::embedded(), &d);
         assert!(v.is_none());
-        assert_eq!(f.for_target(BACKUP).unwrap().code, Code::BackupEqualsPrimary);
-        let d = ConnectionDraft { backup: Some("None".into()), ..draft() };
+        assert_eq!(
+            f.for_target(BACKUP).unwrap().code,
+            Code::BackupEqualsPrimary
+        );
+        let d = ConnectionDraft {
+            backup: Some("None".into()),
+            ..draft()
+        };
         let (v, _) = validate_connection(Catalog::embedded(), &d);
         assert_eq!(v.unwrap().backup, None);
     }
 
     #[test]
     fn distant_provider_warns_but_does_not_block() {
-        let d = ConnectionDraft { provider: "IIJ".into(), primary: "Tokyo".into(), backup: None, ..draft() };
+        let d = ConnectionDraft {
+            provider: "IIJ".into(),
+            primary: "Tokyo".into(),
+            backup: None,
+            ..draft()
+        };
         let (v, f) = validate_connection(Catalog::embedded(), &d);
         assert!(v.is_some());
-        assert_eq!(f.for_target(PROVIDER).unwrap().code, Code::ProviderNotAvailable);
+        assert_eq!(
+            f.for_target(PROVIDER).unwrap().code,
+            Code::ProviderNotAvailable
+        );
     }
 
     #[test]
     fn monitor_tests() {
-        let ok = MonitorTestDraft { source_agent: "agent".into(), destination: "1.1.1.1".into(), destination_port: 443, test_frequency_in_sec: 30 };
+        let ok = MonitorTestDraft {
+            source_agent: "agent".into(),
+            destination: "1.1.1.1".into(),
+            destination_port: 443,
+            test_frequency_in_sec: 30,
+        };
         assert!(validate_monitor_test(&ok).is_empty());
-        let bad = MonitorTestDraft { source_agent: " ".into(), destination: "bad host!".into(), destination_port: 0, test_frequency_in_sec: 10 };
+        let bad = MonitorTestDraft {
+            source_agent: " ".into(),
+            destination: "bad host!".into(),
+            destination_port: 0,
+            test_frequency_in_sec: 10,
+        };
         assert_eq!(validate_monitor_test(&bad).0.len(), 4);
         assert!(is_ip_or_host("www.example.com"));
         assert!(!is_ip_or_host("1.2.3.256"));

@@ -33,7 +33,11 @@ impl Reach<'_> {
 
 /// The nearest peering location of a provider to a customer location (None when the catalog
 /// has no coordinates for any of its locations).
-pub fn reach<'a>(catalog: &Catalog, location: &Location, provider: &'a Provider) -> Option<Reach<'a>> {
+pub fn reach<'a>(
+    catalog: &Catalog,
+    location: &Location,
+    provider: &'a Provider,
+) -> Option<Reach<'a>> {
     provider
         .peering_locations
         .iter()

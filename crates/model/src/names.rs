@@ -206,7 +206,10 @@ mod tests {
     fn names_follow_the_2025_pattern() {
         assert!(conn("my-Conn_1.a").is_ok());
         assert_eq!(conn("").unwrap_err().code, Code::Required);
-        assert_eq!(conn("a b").unwrap_err().message, "The connection name contains a space; use only letters, digits, '_', '.' and '-'.");
+        assert_eq!(
+            conn("a b").unwrap_err().message,
+            "The connection name contains a space; use only letters, digits, '_', '.' and '-'."
+        );
         assert_eq!(conn("abc.").unwrap_err().code, Code::InvalidName);
         assert!(conn(&"a".repeat(63)).is_ok());
         assert_eq!(conn(&"a".repeat(64)).unwrap_err().code, Code::InvalidName);

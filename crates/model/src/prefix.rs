@@ -33,6 +33,8 @@ impl Ipv4Prefix {
         self.addr
     }
 
+    /// The prefix length (0–32), not a size: there is no `is_empty`.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> u8 {
         self.len
     }
@@ -59,12 +61,12 @@ impl Ipv4Prefix {
             return Err(Finding::error(
                 PREFIX_TARGET,
                 Code::Required,
-                "The prefix is required, in CIDR form such as 198.51.100.0/24 (IPv4 only).",
+                "The prefix is required: enter an IPv4 prefix in CIDR form a.b.c.d/n.",
             ));
         }
         if s.contains(':') {
             return Err(invalid(format!(
-                "{} '{}' looks like IPv6.",
+                "{} '{}' is an IPv6 prefix; enter an IPv4 prefix in CIDR form a.b.c.d/n.",
                 DOC_INVALID_PREFIX,
                 shorten(s)
             )));
@@ -72,7 +74,7 @@ impl Ipv4Prefix {
         let lenient = parse_lenient(s.trim());
         let Some((addr, len, canonical_text)) = lenient else {
             return Err(invalid(format!(
-                "{} '{}' is not of the form a.b.c.d/n.",
+                "{} '{}' is not of the form a.b.c.d/n; use four numbers 0–255 and a length 0–32.",
                 DOC_INVALID_PREFIX,
                 shorten(s)
             )));
@@ -82,14 +84,22 @@ impl Ipv4Prefix {
             return Err(Finding::error(
                 PREFIX_TARGET,
                 Code::PrefixNotCanonical,
-                format!("{} has host bits set; did you mean {canonical}?", shorten(s.trim())),
+                format!(
+                    "{} has host bits set; did you mean {canonical}?",
+                    shorten(s.trim())
+                ),
             ));
         }
-        if !canonical_text || s != canonical.to_string() {
+        // With no leading zeros and an explicit length, the text can differ from the canonical
+        // spelling only by surrounding space: checked without formatting the prefix.
+        if !canonical_text || s.len() != s.trim().len() {
             return Err(Finding::error(
                 PREFIX_TARGET,
                 Code::PrefixNotCanonical,
-                format!("'{}' is not in canonical form; did you mean {canonical}?", shorten(s)),
+                format!(
+                    "'{}' is not in canonical form; did you mean {canonical}?",
+                    shorten(s)
+                ),
             ));
         }
         Ok(canonical)
@@ -116,33 +126,56 @@ fn mask(len: u8) -> u32 {
 }
 
 /// Reads `a.b.c.d/n` accepting leading zeros and a missing `/n` (taken as /32); says whether
-/// the text was already canonical in spelling (no leading zeros, length given).
+/// the text was already canonical in spelling (no leading zeros, length given). Each number
+/// has one to three digits. One pass over the bytes, no allocation.
 fn parse_lenient(s: &str) -> Option<(u32, u8, bool)> {
-    let (ip, len, has_len) = match s.split_once('/') {
-        Some((ip, len)) => (ip, len, true),
-        None => (s, "32", false),
-    };
-    let mut canonical = has_len;
-    let number = |t: &str, max: u32, canonical: &mut bool| -> Option<u32> {
-        if t.is_empty() || t.len() > 3 || !t.bytes().all(|b| b.is_ascii_digit()) {
+    let b = s.as_bytes();
+    let mut canonical = true;
+    let mut addr = 0u32;
+    let mut i = 0;
+    for part in 0..4 {
+        let (v, next) = read_number(b, i, &mut canonical)?;
+        if v > 255 {
             return None;
         }
-        if t.len() > 1 && t.starts_with('0') {
-            *canonical = false;
+        addr = (addr << 8) | v;
+        i = next;
+        if part < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
         }
-        let v: u32 = t.parse().ok()?;
-        (v <= max).then_some(v)
-    };
-    let len = number(len, 32, &mut canonical)? as u8;
-    let mut parts = ip.split('.');
-    let mut addr = 0u32;
-    for _ in 0..4 {
-        addr = (addr << 8) | number(parts.next()?, 255, &mut canonical)?;
     }
-    if parts.next().is_some() {
+    match b.get(i) {
+        None => Some((addr, 32, false)),
+        Some(b'/') => {
+            let (len, end) = read_number(b, i + 1, &mut canonical)?;
+            (end == b.len() && len <= 32).then_some((addr, len as u8, canonical))
+        }
+        Some(_) => None,
+    }
+}
+
+/// One to three decimal digits at `start`; a fourth digit makes the text invalid. A leading
+/// zero (in more than one digit) marks the text as not canonical.
+fn read_number(b: &[u8], start: usize, canonical: &mut bool) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut i = start;
+    while i < b.len() && b[i].is_ascii_digit() {
+        if i - start == 3 {
+            return None;
+        }
+        v = v * 10 + u32::from(b[i] - b'0');
+        i += 1;
+    }
+    if i == start {
         return None;
     }
-    Some((addr, len, canonical))
+    if i - start > 1 && b[start] == b'0' {
+        *canonical = false;
+    }
+    Some((v, i))
 }
 
 impl fmt::Display for Ipv4Prefix {
@@ -178,16 +211,44 @@ pub const NON_PUBLIC_BLOCKS: &[(&str, &str)] = &[
     ("255.255.255.255/32", "limited broadcast"),
 ];
 
-fn non_public_blocks() -> impl Iterator<Item = (Ipv4Prefix, &'static str)> {
-    NON_PUBLIC_BLOCKS.iter().map(|(p, what)| {
-        let (addr, len, _) = parse_lenient(p).expect("constant blocks parse");
-        (Ipv4Prefix { addr, len }, *what)
-    })
-}
+/// [`NON_PUBLIC_BLOCKS`] as numbers, in the same order (a unit test keeps the two in step).
+const NON_PUBLIC: [(u32, u8); 15] = [
+    (0x0000_0000, 8),
+    (0x0A00_0000, 8),
+    (0x6440_0000, 10),
+    (0x7F00_0000, 8),
+    (0xA9FE_0000, 16),
+    (0xAC10_0000, 12),
+    (0xC000_0000, 24),
+    (0xC000_0200, 24),
+    (0xC0A8_0000, 16),
+    (0xC612_0000, 15),
+    (0xC633_6400, 24),
+    (0xCB00_7100, 24),
+    (0xE000_0000, 4),
+    (0xF000_0000, 4),
+    (0xFFFF_FFFF, 32),
+];
 
-/// The special-purpose block a prefix overlaps, if any.
+/// The special-purpose block a prefix overlaps, if any: the most specific block that contains
+/// it (255.255.255.255/32 is the limited broadcast address more than it is in 240.0.0.0/4),
+/// else the first block it covers.
 pub fn non_public_block(p: Ipv4Prefix) -> Option<(Ipv4Prefix, &'static str)> {
-    non_public_blocks().find(|(b, _)| b.overlaps(p))
+    let mut found: Option<(Ipv4Prefix, &'static str)> = None;
+    for (&(addr, len), &(_, what)) in NON_PUBLIC.iter().zip(NON_PUBLIC_BLOCKS) {
+        let b = Ipv4Prefix { addr, len };
+        if !b.overlaps(p) {
+            continue;
+        }
+        match found {
+            None => found = Some((b, what)),
+            Some((f, _)) if b.contains(p) && (!f.contains(p) || b.len > f.len) => {
+                found = Some((b, what))
+            }
+            Some(_) => {}
+        }
+    }
+    found
 }
 
 /// Checks on a prefix value alone (no other prefixes): syntax, canonical form, public range,
@@ -202,11 +263,20 @@ pub fn check_prefix_value(s: &str) -> (Option<Ipv4Prefix>, Findings) {
         }
     };
     if let Some((block, what)) = non_public_block(p) {
-        let relation = if block.contains(p) { "lies in" } else { "covers" };
+        let message = if block == p {
+            format!("{p} is the {what} block, which is not globally reachable; use a public IPv4 prefix.")
+        } else {
+            let relation = if block.contains(p) {
+                "lies in"
+            } else {
+                "covers"
+            };
+            format!("{p} {relation} {block} ({what}), which is not globally reachable; use a public IPv4 prefix.")
+        };
         findings.push(Finding::error(
             PREFIX_TARGET,
             Code::PrefixNotPublic,
-            format!("{p} {relation} {block} ({what}), which is not globally reachable; use a public IPv4 prefix."),
+            message,
         ));
         return (Some(p), findings);
     }
@@ -250,7 +320,11 @@ pub enum Relation {
 }
 
 /// The finding for a candidate that conflicts with an existing prefix.
-pub fn overlap_finding(candidate: Ipv4Prefix, relation: Relation, existing: &ExistingPrefix) -> Finding {
+pub fn overlap_finding(
+    candidate: Ipv4Prefix,
+    relation: Relation,
+    existing: &ExistingPrefix,
+) -> Finding {
     let verb = match relation {
         Relation::Equals => "is already registered as",
         Relation::Contains => "contains",
@@ -307,16 +381,29 @@ mod tests {
     fn suggests_the_canonical_form() {
         let e = Ipv4Prefix::parse("203.0.113.7/24").unwrap_err();
         assert_eq!(e.code, Code::PrefixNotCanonical);
-        assert_eq!(e.message, "203.0.113.7/24 has host bits set; did you mean 203.0.113.0/24?");
+        assert_eq!(
+            e.message,
+            "203.0.113.7/24 has host bits set; did you mean 203.0.113.0/24?"
+        );
         let e = Ipv4Prefix::parse("8.8.8.8").unwrap_err();
-        assert_eq!(e.message, "'8.8.8.8' is not in canonical form; did you mean 8.8.8.8/32?");
+        assert_eq!(
+            e.message,
+            "'8.8.8.8' is not in canonical form; did you mean 8.8.8.8/32?"
+        );
         let e = Ipv4Prefix::parse("8.8.08.0/24").unwrap_err();
         assert_eq!(e.code, Code::PrefixNotCanonical);
     }
 
     #[test]
     fn rejects_ipv6_and_garbage() {
-        for s in ["2001:db8::/32", "1.2.3/24", "1.2.3.4/33", "a.b.c.d/8", "1.2.3.4/", "256.0.0.0/8"] {
+        for s in [
+            "2001:db8::/32",
+            "1.2.3/24",
+            "1.2.3.4/33",
+            "a.b.c.d/8",
+            "1.2.3.4/",
+            "256.0.0.0/8",
+        ] {
             let e = Ipv4Prefix::parse(s).unwrap_err();
             assert_eq!(e.code, Code::InvalidPrefix, "{s}");
             assert!(e.message.starts_with(DOC_INVALID_PREFIX));
@@ -325,7 +412,14 @@ mod tests {
 
     #[test]
     fn non_public_ranges_are_refused() {
-        for s in ["10.1.0.0/16", "192.168.1.0/24", "224.0.0.0/8", "0.0.0.0/0", "100.64.0.0/10", "255.255.255.255/32"] {
+        for s in [
+            "10.1.0.0/16",
+            "192.168.1.0/24",
+            "224.0.0.0/8",
+            "0.0.0.0/0",
+            "100.64.0.0/10",
+            "255.255.255.255/32",
+        ] {
             let (_, f) = check_prefix_value(s);
             assert_eq!(f.first_error().unwrap().code, Code::PrefixNotPublic, "{s}");
         }
@@ -333,6 +427,24 @@ mod tests {
         assert!(f.is_empty(), "{f:?}");
         let (_, f) = check_prefix_value("8.0.0.0/6");
         assert_eq!(f.first_error().unwrap().message, "8.0.0.0/6 covers 10.0.0.0/8 (private use), which is not globally reachable; use a public IPv4 prefix.");
+    }
+
+    #[test]
+    fn numeric_blocks_match_their_text() {
+        assert_eq!(NON_PUBLIC.len(), NON_PUBLIC_BLOCKS.len());
+        for (&(addr, len), (text, _)) in NON_PUBLIC.iter().zip(NON_PUBLIC_BLOCKS) {
+            assert_eq!(Ipv4Prefix { addr, len }, p(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn surrounding_space_is_not_canonical() {
+        let e = Ipv4Prefix::parse(" 8.8.8.0/24").unwrap_err();
+        assert_eq!(e.code, Code::PrefixNotCanonical);
+        assert_eq!(
+            e.message,
+            "' 8.8.8.0/24' is not in canonical form; did you mean 8.8.8.0/24?"
+        );
     }
 
     #[test]

@@ -14,18 +14,35 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Findings {
         findings.push(Finding::error(
             "tags",
             Code::TooManyTags,
-            format!("There are {} tags; the most allowed is {MAX_TAGS}.", tags.len()),
+            format!(
+                "There are {} tags; the most allowed is {MAX_TAGS}.",
+                tags.len()
+            ),
         ));
     }
     for (k, v) in tags {
         let target = format!("tags.{k}");
         let n = k.chars().count();
         if n == 0 {
-            findings.push(Finding::error("tags", Code::InvalidTagName, "A tag name is empty; give every tag a name."));
+            findings.push(Finding::error(
+                "tags",
+                Code::InvalidTagName,
+                "A tag name is empty; give every tag a name.",
+            ));
         } else if n > MAX_TAG_NAME {
-            findings.push(Finding::error(&target, Code::InvalidTagName, format!("Tag name is {n} characters long; the most allowed is {MAX_TAG_NAME}.")));
+            findings.push(Finding::error(
+                &target,
+                Code::InvalidTagName,
+                format!("Tag name is {n} characters long; the most allowed is {MAX_TAG_NAME}."),
+            ));
         } else if let Some(c) = k.chars().find(|c| FORBIDDEN.contains(c)) {
-            findings.push(Finding::error(&target, Code::InvalidTagName, format!("Tag name '{k}' contains '{c}'; tag names must not contain < > % & \\ ? /.")));
+            findings.push(Finding::error(
+                &target,
+                Code::InvalidTagName,
+                format!(
+                    "Tag name '{k}' contains '{c}'; tag names must not contain < > % & \\ ? /."
+                ),
+            ));
         }
         let m = v.chars().count();
         if m > MAX_TAG_VALUE {

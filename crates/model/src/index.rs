@@ -1,0 +1,696 @@
+//! The prefixes of a subscription in a prefix trie, and bulk validation of new prefixes.
+//!
+//! [`PrefixIndex`] answers, for a candidate prefix, which stored prefixes (and so which
+//! connections) it equals, contains or lies inside. It is a TreeBitMap trie from the
+//! `prefix-trie` crate keyed by `(address, length)`, so a query costs one walk down the trie
+//! for the stored prefixes that cover the candidate plus one walk over the sub-trie below it,
+//! whatever the number of stored prefixes; there is no pairwise loop.
+//!
+//! [`validate_batch`] checks the rows of a bulk import: each row's name, value and key, each
+//! row against the index, and every row against every other row of the import (through a
+//! second trie built from the rows). Every conflict is reported, on both rows of a pair; see
+//! [`MAX_LISTED_CONFLICTS`] for how a row with very many conflicts is summarised.
+
+use crate::finding::{Code, Finding, Findings};
+use crate::names::{NameKind, ResourceName};
+use crate::prefix::{
+    check_prefix_key, check_prefix_value, immutable_finding, overlap_finding, ExistingPrefix,
+    Ipv4Prefix, Relation, PREFIX_TARGET,
+};
+use prefix_trie::PrefixMap;
+use std::collections::HashMap;
+
+/// The trie key of a prefix.
+fn key(p: Ipv4Prefix) -> (u32, u8) {
+    (p.addr(), p.len())
+}
+
+/// Everything stored under one prefix value. A well-formed subscription has one prefix per
+/// value, but the index does not refuse duplicates: it reports them.
+#[derive(Debug, Clone)]
+struct Slot {
+    first: ExistingPrefix,
+    more: Vec<ExistingPrefix>,
+}
+
+impl Slot {
+    fn iter(&self) -> impl Iterator<Item = &ExistingPrefix> {
+        std::iter::once(&self.first).chain(self.more.iter())
+    }
+}
+
+fn same_resource(e: &ExistingPrefix, connection: &str, name: &str) -> bool {
+    // ARM resource names are case-insensitive.
+    e.connection.eq_ignore_ascii_case(connection) && e.name.eq_ignore_ascii_case(name)
+}
+
+/// All prefixes of a subscription, keyed by value, for overlap queries.
+#[derive(Clone, Default)]
+pub struct PrefixIndex {
+    trie: PrefixMap<(u32, u8), Slot>,
+    len: usize,
+}
+
+impl std::fmt::Debug for PrefixIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PrefixIndex {
+    pub fn new() -> PrefixIndex {
+        PrefixIndex::default()
+    }
+
+    /// The number of stored prefixes (duplicates counted).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Stores a prefix. A prefix of the same connection and name (compared case-insensitively)
+    /// with the same value is replaced; any other entry with the same value is kept beside it.
+    pub fn insert(&mut self, existing: ExistingPrefix) {
+        let k = key(existing.prefix);
+        match self.trie.get_mut(&k) {
+            None => {
+                self.trie.insert(
+                    k,
+                    Slot {
+                        first: existing,
+                        more: Vec::new(),
+                    },
+                );
+                self.len += 1;
+            }
+            Some(slot) => {
+                if same_resource(&slot.first, &existing.connection, &existing.name) {
+                    slot.first = existing;
+                } else if let Some(e) = slot
+                    .more
+                    .iter_mut()
+                    .find(|e| same_resource(e, &existing.connection, &existing.name))
+                {
+                    *e = existing;
+                } else {
+                    slot.more.push(existing);
+                    self.len += 1;
+                }
+            }
+        }
+    }
+
+    /// Removes every entry with this value; returns them (empty when there was none).
+    pub fn remove(&mut self, prefix: Ipv4Prefix) -> Vec<ExistingPrefix> {
+        match self.trie.remove(&key(prefix)) {
+            None => Vec::new(),
+            Some(slot) => {
+                let mut all = Vec::with_capacity(1 + slot.more.len());
+                all.push(slot.first);
+                all.extend(slot.more);
+                self.len -= all.len();
+                all
+            }
+        }
+    }
+
+    /// Removes the one entry of this connection and name (case-insensitive) with this value.
+    pub fn remove_named(
+        &mut self,
+        prefix: Ipv4Prefix,
+        connection: &str,
+        name: &str,
+    ) -> Option<ExistingPrefix> {
+        let k = key(prefix);
+        let slot = self.trie.get_mut(&k)?;
+        let removed = if same_resource(&slot.first, connection, name) {
+            if slot.more.is_empty() {
+                return self.remove(prefix).pop();
+            }
+            let next = slot.more.remove(0);
+            Some(std::mem::replace(&mut slot.first, next))
+        } else {
+            let i = slot
+                .more
+                .iter()
+                .position(|e| same_resource(e, connection, name))?;
+            Some(slot.more.remove(i))
+        };
+        self.len -= 1;
+        removed
+    }
+
+    /// Every stored entry, by value in address order.
+    pub fn iter(&self) -> impl Iterator<Item = &ExistingPrefix> {
+        self.trie.values().flat_map(Slot::iter)
+    }
+
+    /// The entries stored with exactly this value.
+    pub fn get(&self, prefix: Ipv4Prefix) -> impl Iterator<Item = &ExistingPrefix> {
+        self.trie.get(&key(prefix)).into_iter().flat_map(Slot::iter)
+    }
+
+    /// Every stored prefix that overlaps `candidate`, with how the candidate relates to it:
+    /// first the one it equals ([`Relation::Equals`]), then those it lies inside
+    /// ([`Relation::LiesInside`], shortest first), then those inside it ([`Relation::Contains`],
+    /// in address order).
+    pub fn conflicts(&self, candidate: Ipv4Prefix) -> Vec<(Relation, &ExistingPrefix)> {
+        let mut out = Vec::new();
+        self.each_conflict(candidate, |r, e| {
+            out.push((r, e));
+            true
+        });
+        out.sort_by_key(|(r, _)| match r {
+            Relation::Equals => 0,
+            Relation::LiesInside => 1,
+            Relation::Contains => 2,
+        });
+        out
+    }
+
+    /// The number of stored prefixes that overlap `candidate`.
+    pub fn conflict_count(&self, candidate: Ipv4Prefix) -> usize {
+        let mut n = 0;
+        self.each_conflict(candidate, |_, _| {
+            n += 1;
+            true
+        });
+        n
+    }
+
+    /// Whether any stored prefix overlaps `candidate`.
+    pub fn overlaps(&self, candidate: Ipv4Prefix) -> bool {
+        self.first_conflict(candidate, |_| true).is_some()
+    }
+
+    /// The overlap error for `candidate`, naming the first conflicting prefix and its
+    /// connection (the order of [`PrefixIndex::conflicts`]), or `None`.
+    pub fn check(&self, candidate: Ipv4Prefix) -> Option<Finding> {
+        self.first_conflict(candidate, |_| true)
+            .map(|(r, e)| overlap_finding(candidate, r, e))
+    }
+
+    /// As [`PrefixIndex::check`], but the prefix `name` of `connection` itself does not count:
+    /// re-sending a stored prefix unchanged is not an overlap with itself.
+    pub fn check_ignoring(
+        &self,
+        candidate: Ipv4Prefix,
+        connection: &str,
+        name: &str,
+    ) -> Option<Finding> {
+        self.first_conflict(candidate, |e| !same_resource(e, connection, name))
+            .map(|(r, e)| overlap_finding(candidate, r, e))
+    }
+
+    /// One overlap error per conflicting stored prefix, in the order of
+    /// [`PrefixIndex::conflicts`].
+    pub fn check_all(&self, candidate: Ipv4Prefix) -> Vec<Finding> {
+        self.conflicts(candidate)
+            .into_iter()
+            .map(|(r, e)| overlap_finding(candidate, r, e))
+            .collect()
+    }
+
+    /// The first conflict in the order of [`PrefixIndex::conflicts`] whose entry passes `keep`,
+    /// without collecting the others.
+    fn first_conflict(
+        &self,
+        candidate: Ipv4Prefix,
+        keep: impl Fn(&ExistingPrefix) -> bool,
+    ) -> Option<(Relation, &ExistingPrefix)> {
+        if let Some(e) = self.get(candidate).find(|e| keep(e)) {
+            return Some((Relation::Equals, e));
+        }
+        let k = key(candidate);
+        for (p, slot) in self.trie.cover(&k) {
+            if p != k {
+                if let Some(e) = slot.iter().find(|e| keep(e)) {
+                    return Some((Relation::LiesInside, e));
+                }
+            }
+        }
+        for (p, slot) in self.trie.children(&k) {
+            if p != k {
+                if let Some(e) = slot.iter().find(|e| keep(e)) {
+                    return Some((Relation::Contains, e));
+                }
+            }
+        }
+        None
+    }
+
+    /// Calls `f` for every conflict (in trie order) until it returns false.
+    fn each_conflict<'a>(
+        &'a self,
+        candidate: Ipv4Prefix,
+        mut f: impl FnMut(Relation, &'a ExistingPrefix) -> bool,
+    ) {
+        let k = key(candidate);
+        for (p, slot) in self.trie.cover(&k) {
+            let r = if p == k {
+                Relation::Equals
+            } else {
+                Relation::LiesInside
+            };
+            for e in slot.iter() {
+                if !f(r, e) {
+                    return;
+                }
+            }
+        }
+        for (p, slot) in self.trie.children(&k) {
+            if p == k {
+                continue;
+            }
+            for e in slot.iter() {
+                if !f(Relation::Contains, e) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl FromIterator<ExistingPrefix> for PrefixIndex {
+    /// Builds the index in address order: the trie then grows node by node along one path,
+    /// which is markedly faster than inserting in random order.
+    fn from_iter<I: IntoIterator<Item = ExistingPrefix>>(iter: I) -> Self {
+        let mut all: Vec<ExistingPrefix> = iter.into_iter().collect();
+        // Stable, so entries of one value keep their input order.
+        all.sort_by_key(|e| key(e.prefix));
+        let mut index = PrefixIndex::new();
+        index.extend(all);
+        index
+    }
+}
+
+impl Extend<ExistingPrefix> for PrefixIndex {
+    fn extend<I: IntoIterator<Item = ExistingPrefix>>(&mut self, iter: I) {
+        for e in iter {
+            self.insert(e);
+        }
+    }
+}
+
+/// One row of a bulk prefix import: a prefix resource to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrefixRow {
+    /// The prefix resource name.
+    pub name: String,
+    /// The prefix as typed, e.g. `198.51.100.0/24`.
+    pub prefix: String,
+    /// The optional `peeringServicePrefixKey`.
+    pub key: Option<String>,
+}
+
+/// What the batch check says about one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowResult {
+    /// The row's position in the input, from 0 (messages count rows from 1).
+    pub row: usize,
+    /// The parsed prefix, when its text is a valid IPv4 prefix in canonical form.
+    pub prefix: Option<Ipv4Prefix>,
+    /// Name, value, key, then overlap findings.
+    pub findings: Findings,
+}
+
+impl RowResult {
+    /// True when nothing blocks creating this row (warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        !self.findings.has_errors()
+    }
+}
+
+/// At most this many overlap findings are listed one by one for a row, per kind (stored
+/// prefixes; other rows of the import). Further conflicts of the same kind are counted in one
+/// more finding, so a pathological import (thousands of copies of one prefix) stays linear in
+/// size instead of quadratic, and every conflict is still accounted for.
+pub const MAX_LISTED_CONFLICTS: usize = 20;
+
+/// The finding for a row that conflicts with another row of the same import.
+pub fn batch_overlap_finding(
+    candidate: Ipv4Prefix,
+    relation: Relation,
+    other: Ipv4Prefix,
+    other_row: usize,
+    other_name: &str,
+) -> Finding {
+    let verb = match relation {
+        Relation::Equals => "is also given as",
+        Relation::Contains => "contains",
+        Relation::LiesInside => "lies inside",
+    };
+    Finding::error(
+        PREFIX_TARGET,
+        Code::PrefixOverlaps,
+        format!(
+            "{candidate} {verb} {other} (row {}, prefix '{other_name}') of this import; prefixes of a subscription must not overlap, so keep only one of them.",
+            other_row + 1
+        ),
+    )
+}
+
+/// Validates the rows of a bulk import into a new connection: see [`validate_batch_into`].
+pub fn validate_batch(index: &PrefixIndex, rows: &[PrefixRow]) -> Vec<RowResult> {
+    validate_rows(index, None, rows)
+}
+
+/// Validates the rows of a bulk import into the existing connection `connection`. As
+/// [`validate_batch`], and besides: a row named like a stored prefix of that connection is a
+/// PUT of that resource, so it must keep its value ([`Code::PrefixImmutable`]) and does not
+/// overlap with itself.
+///
+/// For every row, in order: the name (a prefix name, unique within the import), the value
+/// ([`check_prefix_value`]), the key ([`check_prefix_key`]); then, for a row whose value has no
+/// error, every stored prefix it equals, contains or lies inside, and every other row (whose
+/// value has no error either) it equals, contains or lies inside, naming that row. Rows whose
+/// value is refused anyway (not IPv4, not canonical, not public) take no part in overlaps.
+pub fn validate_batch_into(
+    index: &PrefixIndex,
+    connection: &str,
+    rows: &[PrefixRow],
+) -> Vec<RowResult> {
+    validate_rows(index, Some(connection), rows)
+}
+
+fn validate_rows(
+    index: &PrefixIndex,
+    connection: Option<&str>,
+    rows: &[PrefixRow],
+) -> Vec<RowResult> {
+    let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
+    // Rows that take part in overlap checks, by value: row numbers in input order.
+    let mut batch: PrefixMap<(u32, u8), Vec<u32>> = PrefixMap::new();
+    let mut in_batch = vec![false; rows.len()];
+    // Names seen so far (ASCII-lower-cased, as ARM compares names) → first row.
+    let mut names: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    // The stored prefixes of the target connection, by lower-cased name (one pass over the
+    // index, so the immutability check is a hash lookup per row).
+    let own: HashMap<String, &ExistingPrefix> = match connection {
+        None => HashMap::new(),
+        Some(c) => index
+            .iter()
+            .filter(|e| e.connection.eq_ignore_ascii_case(c))
+            .map(|e| (e.name.to_ascii_lowercase(), e))
+            .collect(),
+    };
+
+    for (i, row) in rows.iter().enumerate() {
+        let mut findings = Findings::default();
+        match ResourceName::parse(NameKind::Prefix, "name", &row.name) {
+            Err(f) => findings.push(f),
+            Ok(name) => {
+                if let Some(&first) = names.get(&name.key()) {
+                    findings.push(Finding::error(
+                        "name",
+                        Code::InvalidName,
+                        format!(
+                            "The prefix name '{}' is already used by row {} of this import; give every prefix its own name.",
+                            row.name,
+                            first + 1
+                        ),
+                    ));
+                } else {
+                    names.insert(name.key(), i);
+                }
+            }
+        }
+        let (prefix, value_findings) = check_prefix_value(&row.prefix);
+        let value_ok = prefix.is_some() && !value_findings.has_errors();
+        findings.extend(value_findings.0);
+        if let Some(f) = check_prefix_key(row.key.as_deref()) {
+            findings.push(f);
+        }
+        if let (Some(p), true) = (prefix, value_ok) {
+            // A stored prefix of this connection with this name is the same resource: a PUT
+            // that must keep its value, and that does not overlap with itself.
+            let stored = connection.and_then(|_| own.get(&row.name.to_ascii_lowercase()));
+            if let Some(stored) = stored {
+                if stored.prefix != p {
+                    findings.push(immutable_finding(&stored.name, stored.prefix, p));
+                }
+            }
+            let mut listed = 0usize;
+            let mut more = 0usize;
+            index.each_conflict(p, |r, e| {
+                if let (Some(c), Some(_)) = (connection, stored) {
+                    if same_resource(e, c, &row.name) {
+                        return true;
+                    }
+                }
+                if listed < MAX_LISTED_CONFLICTS {
+                    findings.push(overlap_finding(p, r, e));
+                    listed += 1;
+                } else {
+                    more += 1;
+                }
+                true
+            });
+            if more > 0 {
+                findings.push(Finding::error(
+                    PREFIX_TARGET,
+                    Code::PrefixOverlaps,
+                    format!("{p} also overlaps {more} more prefixes of the subscription; prefixes of a subscription must not overlap."),
+                ));
+            }
+            batch.entry(key(p)).or_default().push(i as u32);
+            in_batch[i] = true;
+        }
+        results.push(RowResult {
+            row: i,
+            prefix,
+            findings,
+        });
+    }
+
+    // Rows against each other: each row asks the batch trie for what covers it and what lies
+    // below it, so both rows of a conflicting pair get a finding naming the other.
+    for (i, result) in results.iter_mut().enumerate() {
+        let (true, Some(p)) = (in_batch[i], result.prefix) else {
+            continue;
+        };
+        let k = key(p);
+        let mut listed = 0usize;
+        let mut more = 0usize;
+        let mut visit = |r: Relation, other: Ipv4Prefix, j: u32| {
+            let j = j as usize;
+            if j == i {
+                return;
+            }
+            if listed < MAX_LISTED_CONFLICTS {
+                result
+                    .findings
+                    .push(batch_overlap_finding(p, r, other, j, &rows[j].name));
+                listed += 1;
+            } else {
+                more += 1;
+            }
+        };
+        for ((a, l), rs) in batch.cover(&k) {
+            let other = Ipv4Prefix::new_truncating(a, l);
+            let r = if (a, l) == k {
+                Relation::Equals
+            } else {
+                Relation::LiesInside
+            };
+            for &j in rs {
+                visit(r, other, j);
+            }
+        }
+        for ((a, l), rs) in batch.children(&k) {
+            if (a, l) == k {
+                continue;
+            }
+            let other = Ipv4Prefix::new_truncating(a, l);
+            for &j in rs {
+                visit(Relation::Contains, other, j);
+            }
+        }
+        if more > 0 {
+            result.findings.push(Finding::error(
+                PREFIX_TARGET,
+                Code::PrefixOverlaps,
+                format!("{p} also overlaps {more} more rows of this import; prefixes of a subscription must not overlap, so keep only one of them."),
+            ));
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Ipv4Prefix {
+        Ipv4Prefix::parse(s).unwrap()
+    }
+
+    fn e(prefix: &str, connection: &str, name: &str) -> ExistingPrefix {
+        ExistingPrefix {
+            prefix: p(prefix),
+            connection: connection.into(),
+            name: name.into(),
+        }
+    }
+
+    fn row(name: &str, prefix: &str) -> PrefixRow {
+        PrefixRow {
+            name: name.into(),
+            prefix: prefix.into(),
+            key: None,
+        }
+    }
+
+    fn index() -> PrefixIndex {
+        [
+            e("20.0.0.0/16", "conn-a", "big"),
+            e("20.1.2.0/24", "conn-a", "small"),
+            e("20.1.3.0/24", "conn-b", "other"),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn answers_equal_contains_and_lies_inside() {
+        let i = index();
+        assert_eq!(i.len(), 3);
+        let c = i.conflicts(p("20.1.2.0/24"));
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].0, c[0].1.name.as_str()), (Relation::Equals, "small"));
+        let c = i.conflicts(p("20.1.0.0/16"));
+        let got: Vec<_> = c.iter().map(|(r, e)| (*r, e.name.as_str())).collect();
+        assert_eq!(
+            got,
+            [(Relation::Contains, "small"), (Relation::Contains, "other")]
+        );
+        let c = i.conflicts(p("20.0.0.128/25"));
+        assert_eq!(
+            (c[0].0, c[0].1.name.as_str()),
+            (Relation::LiesInside, "big")
+        );
+        assert!(i.conflicts(p("21.0.0.0/8")).is_empty());
+        assert_eq!(i.conflict_count(p("20.0.0.0/8")), 3);
+        assert!(i.overlaps(p("20.0.0.0/8")));
+        assert!(!i.overlaps(p("8.8.8.0/24")));
+    }
+
+    #[test]
+    fn check_names_the_other_connection_and_prefix() {
+        let i = index();
+        let f = i.check(p("20.1.2.128/25")).unwrap();
+        assert_eq!(f.code, Code::PrefixOverlaps);
+        assert_eq!(f.message, "20.1.2.128/25 lies inside 20.1.2.0/24 (prefix 'small' of connection 'conn-a'); prefixes of a subscription must not overlap.");
+        assert!(i
+            .check_ignoring(p("20.1.3.0/24"), "CONN-B", "Other")
+            .is_none());
+        assert!(i
+            .check_ignoring(p("20.1.3.0/24"), "conn-a", "other")
+            .is_some());
+        assert_eq!(i.check_all(p("20.1.2.0/23")).len(), 2);
+    }
+
+    #[test]
+    fn insert_replaces_the_same_resource_and_remove_takes_it_out() {
+        let mut i = index();
+        i.insert(e("20.1.2.0/24", "CONN-A", "SMALL"));
+        assert_eq!(i.len(), 3);
+        i.insert(e("20.1.2.0/24", "conn-c", "dup"));
+        assert_eq!(i.len(), 4);
+        assert_eq!(i.get(p("20.1.2.0/24")).count(), 2);
+        assert_eq!(
+            i.remove_named(p("20.1.2.0/24"), "conn-a", "small")
+                .unwrap()
+                .connection,
+            "CONN-A"
+        );
+        assert_eq!(i.len(), 3);
+        assert_eq!(i.get(p("20.1.2.0/24")).next().unwrap().name, "dup");
+        assert!(i
+            .remove_named(p("20.1.2.0/24"), "conn-a", "small")
+            .is_none());
+        assert_eq!(i.remove(p("20.1.2.0/24")).len(), 1);
+        assert!(i.remove(p("20.1.2.0/24")).is_empty());
+        assert_eq!(i.len(), 2);
+        assert_eq!(i.iter().count(), 2);
+    }
+
+    #[test]
+    fn batch_reports_every_conflict_on_both_rows() {
+        let i = index();
+        let rows = [
+            row("a", "8.8.8.0/24"),
+            row("b", "8.8.0.0/16"),
+            row("c", "20.1.2.0/24"),
+            row("d", "10.0.0.0/8"),
+            row("e", "8.8.8.0/24"),
+            row("f", "9.9.9.0/24"),
+        ];
+        let r = validate_batch(&i, &rows);
+        assert_eq!(r.len(), 6);
+        let msgs =
+            |k: usize| -> Vec<&str> { r[k].findings.iter().map(|f| f.message.as_str()).collect() };
+        assert_eq!(msgs(0), [
+            "8.8.8.0/24 lies inside 8.8.0.0/16 (row 2, prefix 'b') of this import; prefixes of a subscription must not overlap, so keep only one of them.",
+            "8.8.8.0/24 is also given as 8.8.8.0/24 (row 5, prefix 'e') of this import; prefixes of a subscription must not overlap, so keep only one of them.",
+        ]);
+        assert_eq!(msgs(1).len(), 2);
+        assert!(msgs(1)[0].starts_with("8.8.0.0/16 contains 8.8.8.0/24 (row 1, prefix 'a')"));
+        assert_eq!(msgs(2), ["20.1.2.0/24 is already registered as 20.1.2.0/24 (prefix 'small' of connection 'conn-a'); prefixes of a subscription must not overlap."]);
+        // A non-public row is refused for that alone and takes no part in overlaps.
+        assert_eq!(r[3].findings.0.len(), 1);
+        assert_eq!(r[3].findings.0[0].code, Code::PrefixNotPublic);
+        assert_eq!(msgs(4).len(), 2);
+        assert!(r[5].is_ok() && r[5].findings.is_empty());
+    }
+
+    #[test]
+    fn batch_checks_names_keys_and_immutability() {
+        let i = index();
+        let mut rows = vec![
+            row("x", "8.8.8.0/24"),
+            row("X", "9.9.9.0/24"),
+            row("bad name", "8.8.4.0/24"),
+        ];
+        rows[0].key = Some("nope".into());
+        let r = validate_batch(&i, &rows);
+        assert_eq!(r[0].findings.0[0].code, Code::InvalidPrefixKey);
+        assert_eq!(r[1].findings.0[0].message, "The prefix name 'X' is already used by row 1 of this import; give every prefix its own name.");
+        assert_eq!(r[2].findings.0[0].code, Code::InvalidName);
+
+        // Into conn-a: 'small' unchanged is fine, 'big' with another value is immutable.
+        let rows = [row("small", "20.1.2.0/24"), row("big", "20.0.0.0/17")];
+        let r = validate_batch_into(&i, "conn-a", &rows);
+        assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
+        assert_eq!(r[1].findings.0.len(), 1, "{:?}", r[1].findings);
+        assert_eq!(r[1].findings.0[0].message, "Prefix 'big' is 20.0.0.0/16 and cannot be changed to 20.0.0.0/17; delete it and re-create it.");
+        // A changed value still overlaps the other stored prefixes it covers (not itself).
+        let r = validate_batch_into(&i, "conn-a", &[row("big", "20.0.0.0/15")]);
+        let codes: Vec<Code> = r[0].findings.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [
+                Code::PrefixImmutable,
+                Code::PrefixOverlaps,
+                Code::PrefixOverlaps
+            ]
+        );
+        // Into a new connection the same row is an overlap, not a change.
+        let r = validate_batch(&i, &[row("small", "20.1.2.0/24")]);
+        assert_eq!(r[0].findings.0[0].code, Code::PrefixOverlaps);
+    }
+
+    #[test]
+    fn many_conflicts_are_counted_beyond_the_listed_ones() {
+        let rows: Vec<PrefixRow> = (0..30)
+            .map(|k| row(&format!("r{k}"), "8.8.8.0/24"))
+            .collect();
+        let r = validate_batch(&PrefixIndex::new(), &rows);
+        let f = &r[0].findings.0;
+        assert_eq!(f.len(), MAX_LISTED_CONFLICTS + 1);
+        assert_eq!(f.last().unwrap().message, "8.8.8.0/24 also overlaps 9 more rows of this import; prefixes of a subscription must not overlap, so keep only one of them.");
+    }
+}
