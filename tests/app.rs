@@ -27,28 +27,43 @@ fn container() -> HtmlElement {
 }
 
 fn find<T: JsCast>(root: &HtmlElement, css: &str) -> T {
-    root.query_selector(css).unwrap().unwrap_or_else(|| panic!("no {css}")).unchecked_into()
+    root.query_selector(css)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {css}"))
+        .unchecked_into()
 }
 
 fn text(root: &HtmlElement, css: &str) -> String {
-    root.query_selector(css).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+    root.query_selector(css)
+        .unwrap()
+        .map(|e| e.text_content().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn type_into(input: &HtmlInputElement, value: &str) {
     input.set_value(value);
-    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
 }
 
 fn choose(select: &HtmlSelectElement, value: &str) {
     select.set_value(value);
     assert_eq!(select.value(), value, "option {value} exists");
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
 }
 
 fn option_values(select: &HtmlSelectElement) -> Vec<String> {
     let opts = select.options();
     (0..opts.length())
-        .map(|i| opts.item(i).unwrap().unchecked_into::<web_sys::HtmlOptionElement>().value())
+        .map(|i| {
+            opts.item(i)
+                .unwrap()
+                .unchecked_into::<web_sys::HtmlOptionElement>()
+                .value()
+        })
         .collect()
 }
 
@@ -67,13 +82,19 @@ async fn name_error_appears_as_you_type_with_the_model_message() {
     let name: HtmlInputElement = find(&root, "#name");
     type_into(&name, "bad name");
     tick().await;
-    let draft = ConnectionDraft { name: "bad name".into(), ..Default::default() };
+    let draft = ConnectionDraft {
+        name: "bad name".into(),
+        ..Default::default()
+    };
     let (_, findings) = validate_connection(Catalog::embedded(), &draft);
     let expected = findings.for_target("name").unwrap().message.clone();
     assert_eq!(text(&root, "#name-msg"), expected);
     type_into(&name, "good-name");
     tick().await;
-    assert!(!text(&root, "#name-msg").contains("contains"), "the error clears once fixed");
+    assert!(
+        !text(&root, "#name-msg").contains("contains"),
+        "the error clears once fixed"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -95,20 +116,30 @@ async fn united_states_lists_its_states_and_cascade_narrows_choices() {
     // Providers are ordered nearest first once the location is known.
     let providers = option_values(&find(&root, "#provider"));
     assert_eq!(providers.len(), Catalog::embedded().providers.len() + 1);
-    assert_eq!(providers[1], "equinix MAPS", "Seattle is the nearest peering location to Washington");
+    assert_eq!(
+        providers[1], "equinix MAPS",
+        "Seattle is the nearest peering location to Washington"
+    );
     choose(&find(&root, "#provider"), "equinix MAPS");
     tick().await;
     let primary: HtmlSelectElement = find(&root, "#primary");
     let mut offered = option_values(&primary)[1..].to_vec();
     offered.sort();
-    let mut expected = Catalog::embedded().provider("equinix MAPS").unwrap().peering_locations.clone();
+    let mut expected = Catalog::embedded()
+        .provider("equinix MAPS")
+        .unwrap()
+        .peering_locations
+        .clone();
     expected.sort();
     assert_eq!(offered, expected);
     choose(&primary, "seattle");
     tick().await;
     let backup = option_values(&find(&root, "#backup"));
     assert_eq!(backup[0], "", "None comes first");
-    assert!(!backup.contains(&"seattle".to_owned()), "the primary is not offered as backup");
+    assert!(
+        !backup.contains(&"seattle".to_owned()),
+        "the primary is not offered as backup"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -118,7 +149,10 @@ async fn create_button_says_why_it_is_blocked() {
     tick().await;
     let why = text(&root, "#create-why");
     assert!(why.starts_with("To create, fix: "), "{why}");
-    assert!(why.contains("Name") && why.contains("Country") && why.contains("Provider"), "{why}");
+    assert!(
+        why.contains("Name") && why.contains("Country") && why.contains("Provider"),
+        "{why}"
+    );
     find::<HtmlElement>(&root, "#create").click();
     tick().await;
     assert_eq!(text(&root, "#name-msg"), "The connection name is required.");
@@ -140,10 +174,19 @@ fn row(name: &str, country: &str, state: &str) -> Row {
 #[wasm_bindgen_test]
 async fn empty_list_offers_to_create_a_connection() {
     let root = container();
-    leptos::mount::mount_to(root.clone(), || view! { <Router><ConnectionsView rows=vec![]/></Router> }).forget();
+    leptos::mount::mount_to(
+        root.clone(),
+        || view! { <Router><ConnectionsView rows=vec![]/></Router> },
+    )
+    .forget();
     tick().await;
     assert!(text(&root, ".state.empty").contains("No connections yet"));
-    assert_eq!(find::<HtmlElement>(&root, ".state.empty a").get_attribute("href").as_deref(), Some("/new"));
+    assert_eq!(
+        find::<HtmlElement>(&root, ".state.empty a")
+            .get_attribute("href")
+            .as_deref(),
+        Some("/new")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -154,12 +197,24 @@ async fn geo_filter_counts_per_country() {
         row("b", "United States", "Texas"),
         row("c", "Japan", "Osaka"),
     ];
-    leptos::mount::mount_to(root.clone(), move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> }).forget();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
     tick().await;
     let countries: HtmlSelectElement = find(&root, "#filter-country");
     let labels: Vec<String> = (0..countries.options().length())
         .map(|i| countries.options().item(i).unwrap().text_content().unwrap())
         .collect();
-    assert_eq!(labels, ["All countries (3)", "Japan (1)", "United States (2)"]);
-    assert_eq!(root.query_selector_all("table.grid tbody tr").unwrap().length(), 3);
+    assert_eq!(
+        labels,
+        ["All countries (3)", "Japan (1)", "United States (2)"]
+    );
+    assert_eq!(
+        root.query_selector_all("table.grid tbody tr")
+            .unwrap()
+            .length(),
+        3
+    );
 }

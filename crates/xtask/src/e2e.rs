@@ -36,10 +36,16 @@ fn start_server(bin: &Path, db: &Path, dist: &Path, listen: &str) -> Result<Serv
     let mut lines = BufReader::new(stdout).lines();
     while let Some(Ok(line)) = lines.next() {
         if let Some(rest) = line.strip_prefix("open ") {
-            let (url, token) = rest.split_once("/#token=").ok_or_else(|| format!("unexpected line: {line}"))?;
+            let (url, token) = rest
+                .split_once("/#token=")
+                .ok_or_else(|| format!("unexpected line: {line}"))?;
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
-            return Ok(Server { child, url: url.to_owned(), token: token.to_owned() });
+            return Ok(Server {
+                child,
+                url: url.to_owned(),
+                token: token.to_owned(),
+            });
         }
     }
     Err("the server exited before printing its URL".into())
@@ -61,7 +67,10 @@ fn free_port() -> Result<u16, String> {
 
 pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
     if !dist.join("index.html").exists() {
-        return Err(format!("{} has no index.html; run trunk build first", dist.display()));
+        return Err(format!(
+            "{} has no index.html; run trunk build first",
+            dist.display()
+        ));
     }
     let dir = crate::root().join("target/e2e");
     let _ = std::fs::remove_dir_all(&dir);
@@ -116,7 +125,9 @@ async fn connect(port: u16) -> Result<Client, String> {
             .await
         {
             Ok(c) => return Ok(c),
-            Err(e) if Instant::now() > deadline => return Err(format!("cannot reach chromedriver: {e}")),
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("cannot reach chromedriver: {e}"))
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
@@ -142,7 +153,9 @@ async fn wait_for_text(c: &Client, css: &str, text: &str) -> Result<(), String> 
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("'{css}' never showed '{text}' (it shows '{found}')"));
+            return Err(format!(
+                "'{css}' never showed '{text}' (it shows '{found}')"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -155,35 +168,56 @@ async fn select(c: &Client, css: &str, value: &str) -> Result<(), String> {
         // Options appear as the cascade resolves; retry until this one is there.
         match el.select_by_value(value).await {
             Ok(()) => return Ok(()),
-            Err(e) if Instant::now() > deadline => return Err(format!("selecting '{value}' in {css}: {e}")),
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("selecting '{value}' in {css}: {e}"))
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
 }
 
-async fn scenario(c: &Client, bin: &Path, db: &Path, dist: &Path, listen: &str, _dir: &PathBuf) -> Result<(), String> {
+async fn scenario(
+    c: &Client,
+    bin: &Path,
+    db: &Path,
+    dist: &Path,
+    listen: &str,
+    _dir: &PathBuf,
+) -> Result<(), String> {
     let server = start_server(bin, db, dist, listen)?;
     let token = server.token.clone();
     let nav = |u: String| async move { c.goto(&u).await.map_err(|e| format!("goto {u}: {e}")) };
 
     nav(format!("{}/#token={}", server.url, token)).await?;
     wait_for_text(c, ".state.empty", "No connections yet").await?;
-    wait_for(c, ".state.empty a.button").await?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, ".state.empty a.button")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
     wait_for(c, "form.form").await?;
 
     // Bad input first: the model's message appears next to the field as you type.
     let name = wait_for(c, "#name").await?;
-    name.send_keys("bad name").await.map_err(|e| e.to_string())?;
+    name.send_keys("bad name")
+        .await
+        .map_err(|e| e.to_string())?;
     wait_for_text(c, "#name-msg", "contains a space").await?;
     name.clear().await.map_err(|e| e.to_string())?;
-    name.send_keys("e2e-seattle").await.map_err(|e| e.to_string())?;
+    name.send_keys("e2e-seattle")
+        .await
+        .map_err(|e| e.to_string())?;
 
     select(c, "#country", "United States").await?;
     select(c, "#location", "Washington").await?;
     select(c, "#provider", "equinix MAPS").await?;
     select(c, "#primary", "seattle").await?;
     select(c, "#backup", "san Jose").await?;
-    wait_for(c, "#create").await?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, "#create")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
 
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
     wait_for_text(c, "table.grid tbody", "Washington").await?;

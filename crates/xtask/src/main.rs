@@ -14,7 +14,11 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("xtask lives in crates/xtask")
+        .to_owned()
 }
 
 /// A command with the project's tools first on PATH.
@@ -28,7 +32,9 @@ pub fn cmd(program: &str) -> Command {
 pub fn run(c: &mut Command) -> Result<(), String> {
     let what = format!("{:?}", c).replace('"', "");
     eprintln!("xtask: {what}");
-    let status = c.status().map_err(|e| format!("cannot start {what}: {e}"))?;
+    let status = c
+        .status()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -73,21 +79,36 @@ fn run_app() -> Result<(), String> {
     setup::setup()?;
     build_app()?;
     let bin = build_server()?;
-    eprintln!("xtask: set up and built in {:.1} s; starting the server", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask: set up and built in {:.1} s; starting the server",
+        started.elapsed().as_secs_f64()
+    );
     run(cmd(bin.to_str().unwrap_or("peering-server")).args([
-        "--listen", "127.0.0.1:8080", "--db", "peering.db", "--static", "dist",
+        "--listen",
+        "127.0.0.1:8080",
+        "--db",
+        "peering.db",
+        "--static",
+        "dist",
     ]))
 }
 
 fn browser_env(c: &mut Command) -> &mut Command {
-    c.env("CHROMEDRIVER", setup::CHROMEDRIVER).env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+    c.env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
 }
 
 fn test_all() -> Result<(), String> {
     setup::setup()?;
     run(cmd("cargo").args(["test", "--workspace"]))?;
     run(browser_env(&mut cmd("cargo")).args([
-        "test", "--target", "wasm32-unknown-unknown", "-p", "peering-console", "-p", "peering-model",
+        "test",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "peering-console",
+        "-p",
+        "peering-model",
     ]))?;
     let bin = build_server()?;
     sdk_tests(&bin)?;
@@ -108,7 +129,9 @@ fn sdk_tests(server: &Path) -> Result<(), String> {
         run(cmd("python3").args(["-m", "venv", ".venv"]))?;
     }
     let pip = venv.join("bin/pip");
-    run(cmd(pip.to_str().unwrap()).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(suite.join("requirements.txt")))?;
+    run(cmd(pip.to_str().unwrap())
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(suite.join("requirements.txt")))?;
     run(cmd(venv.join("bin/pytest").to_str().unwrap())
         .arg("-q")
         .arg(&suite)
@@ -118,10 +141,27 @@ fn sdk_tests(server: &Path) -> Result<(), String> {
 fn bench(what: Option<&str>) -> Result<(), String> {
     setup::setup()?;
     match what {
-        Some("api") => run(cmd("cargo").args(["run", "--profile", "server", "-p", "peering-server", "--example", "loadgen"])),
+        Some("api") => run(cmd("cargo").args([
+            "run",
+            "--profile",
+            "server",
+            "-p",
+            "peering-server",
+            "--example",
+            "loadgen",
+        ])),
         Some("model") => run(cmd("cargo").args(["bench", "-p", "peering-model"])),
         Some("browser") => run(browser_env(&mut cmd("cargo")).args([
-            "test", "--release", "--target", "wasm32-unknown-unknown", "-p", "peering-model", "--test", "bench_wasm", "--", "--nocapture",
+            "test",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "peering-model",
+            "--test",
+            "bench_wasm",
+            "--",
+            "--nocapture",
         ])),
         _ => Err("bench what? api | model | browser".into()),
     }

@@ -15,7 +15,10 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// PATH with the project's npm tools (wasm-opt) and cargo's bin first.
 pub fn tool_path() -> String {
-    let mut parts = vec![root().join(".tools/node_modules/.bin").display().to_string()];
+    let mut parts = vec![root()
+        .join(".tools/node_modules/.bin")
+        .display()
+        .to_string()];
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
@@ -27,18 +30,33 @@ pub fn tool_path() -> String {
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).env("PATH", tool_path()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", tool_path())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn have_version(program: &str, version: &str) -> bool {
-    output(program, &["--version"]).is_some_and(|v| v.split_whitespace().any(|w| w.trim_start_matches('v') == version))
+    output(program, &["--version"]).is_some_and(|v| {
+        v.split_whitespace()
+            .any(|w| w.trim_start_matches('v') == version)
+    })
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     let root_user = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     let apt = |args: &[&str]| {
-        let mut c = if root_user { Command::new("apt-get") } else { let mut c = Command::new("sudo"); c.arg("apt-get"); c };
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
         c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         c
     };
@@ -59,17 +77,32 @@ pub fn setup() -> Result<bool, String> {
     let mut installed = Vec::new();
 
     let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
         installed.push("wasm32-unknown-unknown target");
     }
     if !have_version("trunk", TRUNK_VERSION) {
-        run(Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "--locked",
+            &format!("trunk@{TRUNK_VERSION}"),
+        ]))?;
         installed.push("trunk");
     }
-    if !have_version("wasm-bindgen", WASM_BINDGEN_VERSION) || !have_version("wasm-bindgen-test-runner", WASM_BINDGEN_VERSION) {
+    if !have_version("wasm-bindgen", WASM_BINDGEN_VERSION)
+        || !have_version("wasm-bindgen-test-runner", WASM_BINDGEN_VERSION)
+    {
         // Not --locked: a dependency version its lock file names is missing from the registry.
-        run(Command::new("cargo").args(["install", "--force", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "--force",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ]))?;
         installed.push("wasm-bindgen-cli");
     }
     let tools = root().join(".tools");
@@ -78,7 +111,8 @@ pub fn setup() -> Result<bool, String> {
         .ok()
         .is_some_and(|p| p.contains(&format!("\"version\": \"{BINARYEN_VERSION}\"")));
     if !wasm_opt.exists() || !binaryen_ok {
-        std::fs::create_dir_all(&tools).map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
+        std::fs::create_dir_all(&tools)
+            .map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
@@ -90,9 +124,16 @@ pub fn setup() -> Result<bool, String> {
         installed.push("chromium + chromedriver");
     }
     if installed.is_empty() {
-        eprintln!("xtask setup: every tool is present ({:.1} s)", started.elapsed().as_secs_f64());
+        eprintln!(
+            "xtask setup: every tool is present ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
     } else {
-        eprintln!("xtask setup: installed {} in {:.0} s", installed.join(", "), started.elapsed().as_secs_f64());
+        eprintln!(
+            "xtask setup: installed {} in {:.0} s",
+            installed.join(", "),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(!installed.is_empty())
 }
@@ -104,8 +145,13 @@ mod tests {
     #[test]
     fn wasm_bindgen_pin_matches_the_cli_we_install() {
         let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-        assert!(manifest.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")), "Cargo.toml pins another wasm-bindgen than xtask installs");
+        assert!(
+            manifest.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")),
+            "Cargo.toml pins another wasm-bindgen than xtask installs"
+        );
         let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
-        assert!(lock.contains(&format!("name = \"wasm-bindgen\"\nversion = \"{WASM_BINDGEN_VERSION}\"")));
+        assert!(lock.contains(&format!(
+            "name = \"wasm-bindgen\"\nversion = \"{WASM_BINDGEN_VERSION}\""
+        )));
     }
 }
