@@ -2,7 +2,7 @@
 
 use crate::state::{Config, Session};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use peering_model::wire::{ErrorResponse, ListResult, PeeringService};
+use peering_model::wire::{ErrorResponse, ListResult, PeeringService, PeeringServicePrefix};
 use peering_model::DEFAULT_API_VERSION;
 use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
@@ -161,4 +161,106 @@ pub async fn load_config() -> Config {
         Ok(res) if res.ok() => res.json::<Config>().await.unwrap_or_default(),
         _ => Config::default(),
     }
+}
+
+pub fn prefixes_path(sub: &str, rg: &str, name: &str) -> String {
+    format!("{}/prefixes", service_path(sub, rg, name))
+}
+
+pub fn prefix_path(sub: &str, rg: &str, name: &str, prefix: &str) -> String {
+    format!("{}/{}", prefixes_path(sub, rg, name), enc(prefix))
+}
+
+async fn no_content(res: Response) -> Result<(), ApiError> {
+    if (200..300).contains(&res.status()) {
+        Ok(())
+    } else {
+        Err(error_of(res).await)
+    }
+}
+
+pub async fn get_connection(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<PeeringService, ApiError> {
+    let req = authorized(
+        Request::get(&url(&s.config, &service_path(&s.subscription, rg, name))),
+        s,
+        signal,
+    )
+    .build()
+    .map_err(ApiError::network)?;
+    decode(send(req).await?).await
+}
+
+pub async fn delete_connection(s: &Session, rg: &str, name: &str) -> Result<(), ApiError> {
+    let req = authorized(
+        Request::delete(&url(&s.config, &service_path(&s.subscription, rg, name))),
+        s,
+        None,
+    )
+    .build()
+    .map_err(ApiError::network)?;
+    no_content(send(req).await?).await
+}
+
+/// Every prefix of a connection, following `nextLink`.
+pub async fn list_prefixes(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Vec<PeeringServicePrefix>, ApiError> {
+    let mut all = Vec::new();
+    let mut next = Some(url(&s.config, &prefixes_path(&s.subscription, rg, name)));
+    while let Some(u) = next.take() {
+        let req = authorized(Request::get(&u), s, signal)
+            .build()
+            .map_err(ApiError::network)?;
+        let page: ListResult<PeeringServicePrefix> = decode(send(req).await?).await?;
+        all.extend(page.value);
+        next = page.next_link;
+    }
+    Ok(all)
+}
+
+pub async fn put_prefix(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    prefix_name: &str,
+    body: &PeeringServicePrefix,
+) -> Result<PeeringServicePrefix, ApiError> {
+    let req = authorized(
+        Request::put(&url(
+            &s.config,
+            &prefix_path(&s.subscription, rg, name, prefix_name),
+        )),
+        s,
+        None,
+    )
+    .json(body)
+    .map_err(ApiError::network)?;
+    decode(send(req).await?).await
+}
+
+pub async fn delete_prefix(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    prefix_name: &str,
+) -> Result<(), ApiError> {
+    let req = authorized(
+        Request::delete(&url(
+            &s.config,
+            &prefix_path(&s.subscription, rg, name, prefix_name),
+        )),
+        s,
+        None,
+    )
+    .build()
+    .map_err(ApiError::network)?;
+    no_content(send(req).await?).await
 }

@@ -1,6 +1,7 @@
 //! Router and layout. The session (config, token, subscription) is set up before any page.
 
 use crate::api;
+use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
 use crate::state::{take_credentials, Session};
@@ -42,6 +43,7 @@ pub fn Shell(session: Session) -> impl IntoView {
                 <Routes fallback=|| view! { <section class="page"><h1>"Not found"</h1><p><A href="/">"Back to connections"</A></p></section> }>
                     <Route path=path!("/") view=ConnectionsPage/>
                     <Route path=path!("/new") view=NewConnectionPage/>
+                    <Route path=path!("/c/:rg/:name") view=ConnectionDetailPage/>
                 </Routes>
             </main>
             <footer class="footer">{peering_model::Catalog::embedded().attribution.clone()}</footer>

@@ -218,3 +218,57 @@ async fn geo_filter_counts_per_country() {
         3
     );
 }
+
+#[wasm_bindgen_test]
+async fn pasted_prefixes_are_previewed_with_the_model_findings() {
+    use peering_console::pages::connection_detail::PrefixImport;
+    use peering_model::index::{validate_batch_into, PrefixIndex, PrefixRow};
+    use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
+
+    let existing = ExistingPrefix {
+        prefix: Ipv4Prefix::parse("8.8.8.0/24").unwrap(),
+        connection: "other".into(),
+        name: "web".into(),
+    };
+    let index: PrefixIndex = [existing].into_iter().collect();
+    let root = container();
+    let idx = index.clone();
+    leptos::mount::mount_to(root.clone(), move || {
+        let idx = idx.clone();
+        view! { <Router><PrefixImport rg="rg".to_owned() name="conn".to_owned() index=Signal::derive(move || idx.clone()) on_done=|| ()/></Router> }
+    })
+    .forget();
+    tick().await;
+    let area: web_sys::HtmlTextAreaElement = find(&root, "#import");
+    area.set_value("9.9.9.0/24\nmail,8.8.8.128/25\n10.0.0.0/8");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    tick().await;
+    let rows = root.query_selector_all("#import-preview tbody tr").unwrap();
+    assert_eq!(rows.length(), 3);
+    let cell = |i: u32| rows.item(i).unwrap().text_content().unwrap();
+    assert!(cell(0).ends_with("OK"), "{}", cell(0));
+    let expected = validate_batch_into(
+        &index,
+        "conn",
+        &[PrefixRow {
+            name: "mail".into(),
+            prefix: "8.8.8.128/25".into(),
+            key: None,
+        }],
+    );
+    let overlap = expected[0].findings.first_error().unwrap().message.clone();
+    assert!(
+        cell(1).contains(&overlap),
+        "{} should contain {overlap}",
+        cell(1)
+    );
+    assert!(cell(2).contains("not globally reachable"), "{}", cell(2));
+    assert_eq!(text(&root, "#add-prefixes"), "Add 3 prefixes");
+    assert_eq!(
+        find::<HtmlElement>(&root, "#add-prefixes")
+            .get_attribute("aria-disabled")
+            .as_deref(),
+        Some("true")
+    );
+}

@@ -216,7 +216,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                 <tbody>
                     <For each=move || visible.get() key=|r| (r.resource_group.to_lowercase(), r.name.to_lowercase()) let:r>
                         <tr>
-                            <td class="name">{r.name}</td>
+                            <td class="name"><A href=format!("/c/{}/{}", js_sys::encode_uri_component(&r.resource_group), js_sys::encode_uri_component(&r.name))>{r.name}</A></td>
                             <td>{r.resource_group}</td>
                             <td>{r.country}</td>
                             <td>{r.state}</td>

@@ -1,4 +1,5 @@
 //! One file per route.
 
+pub mod connection_detail;
 pub mod connections;
 pub mod new_connection;

@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod connection;
 pub mod finding;
 pub mod geo;
+pub mod import;
 pub mod index;
 pub mod names;
 pub mod prefix;

@@ -225,10 +225,32 @@ async fn scenario(
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
 
+    // Open it and register a prefix by pasting it; the preview checks it first.
+    wait_for(c, "table.grid tbody td.name a")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    let import = wait_for(c, "#import").await?;
+    import
+        .send_keys("web,8.8.8.0/24")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#import-preview tbody", "OK").await?;
+    wait_for(c, "#add-prefixes")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
+    wait_for_text(c, "#prefixes tbody", "Pending").await?;
+
     // Restart the server on the same database: the connection is still there.
     drop(server);
     let server = start_server(bin, db, dist, listen)?;
     nav(format!("{}/#token={}", server.url, server.token)).await?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
+    nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
+    wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
     Ok(())
 }

@@ -30,7 +30,11 @@ pub fn cmd(program: &str) -> Command {
 }
 
 pub fn run(c: &mut Command) -> Result<(), String> {
-    let what = format!("{:?}", c).replace('"', "");
+    let what = std::iter::once(c.get_program())
+        .chain(c.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
     eprintln!("xtask: {what}");
     let status = c
         .status()
