@@ -125,7 +125,11 @@ pub async fn list_connections(
     signal: Option<&AbortSignal>,
 ) -> Result<Vec<PeeringService>, ApiError> {
     let mut all = Vec::new();
-    let mut next = Some(url(&s.config, &services_path(&s.subscription)));
+    // Large pages: one request per 1,000 connections instead of per 100.
+    let mut next = Some(format!(
+        "{}&$top=1000",
+        url(&s.config, &services_path(&s.subscription))
+    ));
     while let Some(u) = next.take() {
         let req = authorized(Request::get(&u), s, signal)
             .build()

@@ -272,3 +272,34 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
         Some("true")
     );
 }
+
+#[wasm_bindgen_test]
+async fn long_lists_render_in_pages() {
+    let root = container();
+    let rows: Vec<Row> = (0..620)
+        .map(|i| row(&format!("c{i:04}"), "United States", "Texas"))
+        .collect();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    assert_eq!(
+        root.query_selector_all("table.grid tbody tr")
+            .unwrap()
+            .length(),
+        500
+    );
+    let more: HtmlElement = find(&root, ".more button");
+    assert_eq!(more.text_content().unwrap(), "Show 120 more");
+    more.click();
+    tick().await;
+    assert_eq!(
+        root.query_selector_all("table.grid tbody tr")
+            .unwrap()
+            .length(),
+        620
+    );
+    assert!(root.query_selector(".more button").unwrap().is_none());
+}

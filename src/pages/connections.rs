@@ -68,6 +68,9 @@ fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
     m
 }
 
+/// Rows rendered at a time.
+const PAGE: usize = 500;
+
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let session = expect_context::<Session>();
@@ -169,6 +172,8 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             )
         })
     });
+    // Rendering is paged so the page stays responsive with 10,000 connections.
+    let shown = RwSignal::new(PAGE);
     let visible = Memo::new(move |_| {
         let (c, s) = (country.get(), state.get());
         rows.with_value(|r| {
@@ -214,7 +219,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || visible.get() key=|r| (r.resource_group.to_lowercase(), r.name.to_lowercase()) let:r>
+                    <For each=move || visible.with(|v| v.iter().take(shown.get()).cloned().collect::<Vec<_>>()) key=|r| (r.resource_group.to_lowercase(), r.name.to_lowercase()) let:r>
                         <tr>
                             <td class="name"><A href=format!("/c/{}/{}", js_sys::encode_uri_component(&r.resource_group), js_sys::encode_uri_component(&r.name))>{r.name}</A></td>
                             <td>{r.resource_group}</td>
@@ -229,6 +234,13 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        <Show when=move || { visible.with(Vec::len) > shown.get() }>
+            <p class="more">
+                <button class="button" on:click=move |_| shown.update(|n| *n += PAGE)>
+                    {move || format!("Show {} more", (visible.with(Vec::len) - shown.get()).min(PAGE))}
+                </button>
+            </p>
+        </Show>
     }
     .into_any()
 }
