@@ -41,10 +41,15 @@ fn digest(token: &str) -> [u8; 32] {
 
 impl Tokens {
     pub fn load(path: &Path) -> Result<Tokens, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
-        let grants: Vec<Grant> = serde_json::from_str(&text).map_err(|e| format!("tokens file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
+        let grants: Vec<Grant> = serde_json::from_str(&text)
+            .map_err(|e| format!("tokens file {}: {e}", path.display()))?;
         if grants.iter().any(|g| g.token.len() < 16) {
-            return Err(format!("tokens file {}: every token must be at least 16 characters", path.display()));
+            return Err(format!(
+                "tokens file {}: every token must be at least 16 characters",
+                path.display()
+            ));
         }
         Ok(Tokens::from_grants(grants))
     }
@@ -70,18 +75,24 @@ impl Tokens {
 
     /// The grant for a request's `Authorization: Bearer` header.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<&Grant, ApiError> {
-        let unauthorized = |msg: &str| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", msg)
-        };
+        let unauthorized =
+            |msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", msg);
         let value = headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(|| unauthorized("Authentication failed: the Authorization header is missing; send 'Authorization: Bearer <token>'."))?;
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
-            .ok_or_else(|| unauthorized("Authentication failed: the Authorization header must be 'Bearer <token>'."))?;
+            .ok_or_else(|| {
+                unauthorized(
+                    "Authentication failed: the Authorization header must be 'Bearer <token>'.",
+                )
+            })?;
         self.lookup(token)
             .ok_or_else(|| unauthorized("Authentication failed: the access token is not valid."))
     }

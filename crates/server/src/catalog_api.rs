@@ -18,15 +18,29 @@ fn paged(ctx: &Ctx, items: Vec<Value>) -> ApiResult<Response> {
     let start = match &page.after {
         None => 0,
         Some((_, i)) => i.parse::<usize>().map(|i| i + 1).map_err(|_| {
-            ApiError::bad_request("InvalidSkipToken", "The $skipToken is not one this server issued; start the list again without it.")
-                .with_target("$skipToken")
+            ApiError::bad_request(
+                "InvalidSkipToken",
+                "The $skipToken is not one this server issued; start the list again without it.",
+            )
+            .with_target("$skipToken")
         })?,
     };
-    let rows: Vec<(usize, Value)> = items.into_iter().enumerate().skip(start).take(page.size + 1).collect();
+    let rows: Vec<(usize, Value)> = items
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(page.size + 1)
+        .collect();
     let page = Page::cut(rows, page.size, |(i, _)| (String::new(), format!("{i:08}")));
     let next = page.next.map(|k| ctx.next_link(&k));
     let value: Vec<Value> = page.items.into_iter().map(|(_, v)| v).collect();
-    Ok(json_response(StatusCode::OK, &ListResult { value, next_link: next }, false))
+    Ok(json_response(
+        StatusCode::OK,
+        &ListResult {
+            value,
+            next_link: next,
+        },
+    ))
 }
 
 pub fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
@@ -90,7 +104,7 @@ struct AvailabilityInput {
 
 /// `"Available"` when one of the provider's peering locations is within 1000 miles.
 pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
-    let input: AvailabilityInput = json_body(&ctx.headers, &ctx.body)?;
+    let input: AvailabilityInput = json_body(&ctx.headers, &ctx.body, &[""])?;
     let catalog = Catalog::embedded();
     let loc_name = input.peering_service_location.unwrap_or_default();
     let prov_name = input.peering_service_provider.unwrap_or_default();
@@ -104,12 +118,22 @@ pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
     let provider = catalog.provider(&prov_name).ok_or_else(|| {
         ApiError::finding(&Finding::error(
             "peeringServiceProvider",
-            if prov_name.is_empty() { Code::Required } else { Code::UnknownProvider },
-            format!("'{prov_name}' is not a Peering Service provider; see peeringServiceProviders."),
+            if prov_name.is_empty() {
+                Code::Required
+            } else {
+                Code::UnknownProvider
+            },
+            format!(
+                "'{prov_name}' is not a Peering Service provider; see peeringServiceProviders."
+            ),
         ))
     })?;
-    let answer = if geo::is_available(catalog, location, provider) { "Available" } else { "Unavailable" };
-    Ok(json_response(StatusCode::OK, &answer, false))
+    let answer = if geo::is_available(catalog, location, provider) {
+        "Available"
+    } else {
+        "Unavailable"
+    };
+    Ok(json_response(StatusCode::OK, &answer))
 }
 
 pub fn operations(ctx: &Ctx) -> ApiResult<Response> {
@@ -121,19 +145,84 @@ pub fn operations(ctx: &Ctx) -> ApiResult<Response> {
         })
     };
     let items = vec![
-        op("peeringServiceCountries/read", "peeringServiceCountries", "Read", "List Peering Service countries"),
-        op("peeringServiceLocations/read", "peeringServiceLocations", "Read", "List Peering Service locations"),
-        op("peeringServiceProviders/read", "peeringServiceProviders", "Read", "List Peering Service providers"),
-        op("peeringServices/read", "peeringServices", "Read", "Read Peering Service connections"),
-        op("peeringServices/write", "peeringServices", "Write", "Create or update Peering Service connections"),
-        op("peeringServices/delete", "peeringServices", "Delete", "Delete Peering Service connections"),
-        op("peeringServices/prefixes/read", "prefixes", "Read", "Read Peering Service prefixes"),
-        op("peeringServices/prefixes/write", "prefixes", "Write", "Create or update Peering Service prefixes"),
-        op("peeringServices/prefixes/delete", "prefixes", "Delete", "Delete Peering Service prefixes"),
-        op("peeringServices/connectionMonitorTests/read", "connectionMonitorTests", "Read", "Read connection monitor tests"),
-        op("peeringServices/connectionMonitorTests/write", "connectionMonitorTests", "Write", "Create or update connection monitor tests"),
-        op("peeringServices/connectionMonitorTests/delete", "connectionMonitorTests", "Delete", "Delete connection monitor tests"),
-        op("checkServiceProviderAvailability/action", "checkServiceProviderAvailability", "Action", "Check whether a provider is available for a customer location"),
+        op(
+            "peeringServiceCountries/read",
+            "peeringServiceCountries",
+            "Read",
+            "List Peering Service countries",
+        ),
+        op(
+            "peeringServiceLocations/read",
+            "peeringServiceLocations",
+            "Read",
+            "List Peering Service locations",
+        ),
+        op(
+            "peeringServiceProviders/read",
+            "peeringServiceProviders",
+            "Read",
+            "List Peering Service providers",
+        ),
+        op(
+            "peeringServices/read",
+            "peeringServices",
+            "Read",
+            "Read Peering Service connections",
+        ),
+        op(
+            "peeringServices/write",
+            "peeringServices",
+            "Write",
+            "Create or update Peering Service connections",
+        ),
+        op(
+            "peeringServices/delete",
+            "peeringServices",
+            "Delete",
+            "Delete Peering Service connections",
+        ),
+        op(
+            "peeringServices/prefixes/read",
+            "prefixes",
+            "Read",
+            "Read Peering Service prefixes",
+        ),
+        op(
+            "peeringServices/prefixes/write",
+            "prefixes",
+            "Write",
+            "Create or update Peering Service prefixes",
+        ),
+        op(
+            "peeringServices/prefixes/delete",
+            "prefixes",
+            "Delete",
+            "Delete Peering Service prefixes",
+        ),
+        op(
+            "peeringServices/connectionMonitorTests/read",
+            "connectionMonitorTests",
+            "Read",
+            "Read connection monitor tests",
+        ),
+        op(
+            "peeringServices/connectionMonitorTests/write",
+            "connectionMonitorTests",
+            "Write",
+            "Create or update connection monitor tests",
+        ),
+        op(
+            "peeringServices/connectionMonitorTests/delete",
+            "connectionMonitorTests",
+            "Delete",
+            "Delete connection monitor tests",
+        ),
+        op(
+            "checkServiceProviderAvailability/action",
+            "checkServiceProviderAvailability",
+            "Action",
+            "Check whether a provider is available for a customer location",
+        ),
     ];
     paged(ctx, items)
 }

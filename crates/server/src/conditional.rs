@@ -1,14 +1,20 @@
 //! Conditional requests: `If-Match`, `If-None-Match` on writes (412) and on reads (304).
 
-use crate::arm::{etag_of, json_response};
+use crate::arm::resource_response;
 use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
-    let v = headers.get(name)?.to_str().ok()?;
-    Some(v.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).collect())
+    let v = headers.get(name)?;
+    // A header that is not visible ASCII can match no ETag of ours.
+    let v = v.to_str().unwrap_or("\u{0}");
+    Some(
+        v.split(',')
+            .map(|t| t.trim().trim_start_matches("W/").to_owned())
+            .collect(),
+    )
 }
 
 fn failed(msg: String) -> ApiError {
@@ -31,25 +37,30 @@ pub fn check_write(headers: &HeaderMap, current: Option<&str>) -> ApiResult<()> 
     if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
         if let Some(cur) = current {
             if not.iter().any(|t| t == "*" || t == cur) {
-                return Err(failed("The resource already exists (If-None-Match).".into()));
+                return Err(failed(
+                    "The resource already exists (If-None-Match).".into(),
+                ));
             }
         }
     }
     Ok(())
 }
 
+/// Whether a write must look at the stored representation (only when it has preconditions).
+pub fn has_preconditions(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::IF_MATCH) || headers.contains_key(header::IF_NONE_MATCH)
+}
+
 /// A 200 with the resource and its ETag, or 304 when `If-None-Match` names that ETag.
-pub fn read_response<T: Serialize>(headers: &HeaderMap, value: &T) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_default();
-    let etag = etag_of(&body);
+pub fn read_response<T: Serialize>(headers: &HeaderMap, value: &T, etag: &str) -> Response {
     if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
-        if not.iter().any(|t| t == "*" || *t == etag) {
+        if not.iter().any(|t| t == "*" || t == etag) {
             let mut res = StatusCode::NOT_MODIFIED.into_response();
-            if let Ok(v) = HeaderValue::from_str(&etag) {
+            if let Ok(v) = HeaderValue::from_str(etag) {
                 res.headers_mut().insert(header::ETAG, v);
             }
             return res;
         }
     }
-    json_response(StatusCode::OK, value, true)
+    resource_response(StatusCode::OK, value, etag)
 }

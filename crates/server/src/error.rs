@@ -8,22 +8,25 @@ use peering_model::{Finding, Findings};
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: &'static str,
     pub message: String,
     pub target: Option<String>,
     pub details: Vec<ErrorDetail>,
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<Box<str>>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code: code.to_owned(),
+            code,
             message: message.into(),
             target: None,
             details: Vec::new(),
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -32,15 +35,20 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 
-    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -60,9 +68,9 @@ impl ApiError {
 
     /// Validation failures: the first error is the top-level error; every error is a detail.
     pub fn findings(findings: &Findings) -> Self {
-        let first = findings
-            .first_error()
-            .expect("findings() is only called with errors");
+        let Some(first) = findings.first_error() else {
+            return Self::bad_request("InvalidRequestContent", "The request content is invalid.");
+        };
         let mut e = Self::finding(first);
         e.details = findings
             .errors()
@@ -76,10 +84,28 @@ impl ApiError {
         e
     }
 
+    /// A conflict with stored data (an overlapping or changed prefix): 409, every finding a
+    /// detail.
+    pub fn conflict_findings(findings: &[Finding]) -> Self {
+        let mut e = Self::findings(&Findings(findings.to_vec()));
+        e.status = StatusCode::CONFLICT;
+        e
+    }
+
+    pub fn method_not_allowed(method: &str, allow: String) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("{method} is not supported on this path; it allows {allow}."),
+        );
+        e.allow = Some(allow.into_boxed_str());
+        e
+    }
+
     fn body(&self) -> ErrorResponse {
         ErrorResponse {
             error: ErrorDetail {
-                code: self.code.clone(),
+                code: self.code.to_owned(),
                 message: self.message.clone(),
                 target: self.target.clone(),
                 details: self.details.clone(),
@@ -93,9 +119,19 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.body()).unwrap_or_default();
         let mut res = (self.status, body).into_response();
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        if let Ok(v) = HeaderValue::from_str(&self.code) {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        if let Ok(v) = HeaderValue::from_str(self.code) {
             h.insert("x-ms-error-code", v);
+        }
+        if let Some(v) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            h.insert(header::ALLOW, v);
         }
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));

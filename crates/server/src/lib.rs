@@ -7,22 +7,32 @@ pub mod catalog_api;
 pub mod conditional;
 pub mod db;
 pub mod error;
+pub mod monitor_tests;
+pub mod openapi;
 pub mod paging;
+pub mod prefixes;
+pub mod ratelimit;
+pub mod routes;
 pub mod services;
 
-use crate::arm::{ApiVersion, Route, SubscriptionOp};
+use crate::arm::{ApiVersion, Route};
 use crate::auth::{Role, Tokens};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::RateLimiter;
+use crate::routes::RouteKind;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use peering_model::wire::SystemData;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -35,6 +45,10 @@ pub struct Settings {
     pub frame_ancestors: Vec<String>,
     /// Request bodies larger than this get 413.
     pub body_limit: usize,
+    /// Origins allowed to call the API from a browser (CORS); empty means CORS is off.
+    pub cors_origins: Vec<String>,
+    /// Requests per second allowed per token; None means no limit.
+    pub rate_limit: Option<u32>,
 }
 
 impl Default for Settings {
@@ -43,6 +57,8 @@ impl Default for Settings {
             static_dir: None,
             frame_ancestors: Vec::new(),
             body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            rate_limit: None,
         }
     }
 }
@@ -92,6 +108,13 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// Whether `s` can stand in a CSP source list as one source (no separators, visible ASCII).
+pub fn is_csp_source(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+}
+
 pub fn content_security_policy(frame_ancestors: &[String]) -> String {
     let fa = if frame_ancestors.is_empty() {
         "'none'".to_owned()
@@ -101,31 +124,131 @@ pub fn content_security_policy(frame_ancestors: &[String]) -> String {
     format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors {fa}")
 }
 
-/// The whole application, drivable without a socket.
-pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
-        .fallback(handle)
-        .with_state(state)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+/// `systemData` (2025-05-01 and later): who created and last changed a resource, and when.
+pub fn system_data(
+    v: ApiVersion,
+    created_at: &str,
+    created_by: &str,
+    modified_at: &str,
+    modified_by: &str,
+) -> Option<SystemData> {
+    v.has_system_data().then(|| SystemData {
+        created_by: Some(created_by.to_owned()),
+        created_by_type: Some("Key".to_owned()),
+        created_at: Some(created_at.to_owned()),
+        last_modified_by: Some(modified_by.to_owned()),
+        last_modified_by_type: Some("Key".to_owned()),
+        last_modified_at: Some(modified_at.to_owned()),
+    })
 }
 
-async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if arm::is_api_path(req.uri().path()) {
-        api(state, req).await
+/// What every request handler shares.
+#[derive(Clone)]
+struct Shared {
+    state: Arc<AppState>,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+/// The CORS policy: an exact list of origins, the headers the app sends, the ones it reads.
+pub fn cors_layer(origins: &[String]) -> Result<CorsLayer, String> {
+    let origins = origins
+        .iter()
+        .map(|o| {
+            let bad = || {
+                format!("--cors-origin '{o}' is not an origin such as https://portal.example.com")
+            };
+            let origin = o.trim_end_matches('/');
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .ok_or_else(bad)?;
+            if rest.is_empty() || rest.contains('/') {
+                return Err(bad());
+            }
+            HeaderValue::from_str(origin).map_err(|_| bad())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::POST,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("x-ms-client-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-ms-error-code"),
+        ])
+        .max_age(std::time::Duration::from_secs(600)))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal("a request handler panicked").into_response()
+}
+
+/// The whole application, drivable without a socket.
+pub fn app(state: Arc<AppState>) -> Router {
+    let limiter = state
+        .settings
+        .rate_limit
+        .map(|n| Arc::new(RateLimiter::new(n)));
+    let cors = match cors_layer(&state.settings.cors_origins) {
+        Ok(c) if !state.settings.cors_origins.is_empty() => Some(c),
+        Ok(_) => None,
+        Err(e) => {
+            // main() validates origins before it builds the app; a bad one here allows none.
+            eprintln!("peering-server: {e}; CORS stays off");
+            None
+        }
+    };
+    let router = Router::new()
+        .fallback(handle)
+        .with_state(Shared { state, limiter })
+        .layer(CatchPanicLayer::custom(panic_response));
+    let router = match cors {
+        Some(c) => router.layer(c),
+        None => router,
+    };
+    router.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+}
+
+async fn handle(State(shared): State<Shared>, req: Request) -> Response {
+    let path = req.uri().path();
+    if path == RouteKind::OpenApi.spec().path {
+        openapi::serve(req.method())
+    } else if arm::is_api_path(path) {
+        api(shared, req).await
     } else {
-        static_files(state, req).await
+        static_files(shared.state, req).await
     }
 }
 
 async fn static_files(state: Arc<AppState>, req: Request) -> Response {
     let Some(dir) = state.settings.static_dir.clone() else {
-        return (StatusCode::NOT_FOUND, "This server was started without --static; only the API is served.").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "This server was started without --static; only the API is served.",
+        )
+            .into_response();
     };
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+        let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
     }
     let index = dir.join("index.html");
     let svc = ServeDir::new(&dir).fallback(ServeFile::new(index));
@@ -140,11 +263,11 @@ async fn static_files(state: Arc<AppState>, req: Request) -> Response {
     res
 }
 
-async fn api(state: Arc<AppState>, req: Request) -> Response {
+async fn api(shared: Shared, req: Request) -> Response {
     let query = arm::query_map(req.uri().query());
     // Error details (every finding) are part of the 2025-05-01 error shape only.
     let details = matches!(arm::api_version(&query), Ok(v) if v >= ApiVersion::V2025_05_01);
-    match api_inner(state, req, query).await {
+    match api_inner(shared, req, query).await {
         Ok(r) => r,
         Err(mut e) => {
             if !details {
@@ -155,33 +278,54 @@ async fn api(state: Arc<AppState>, req: Request) -> Response {
     }
 }
 
-async fn api_inner(state: Arc<AppState>, req: Request, query: HashMap<String, String>) -> ApiResult<Response> {
+/// The order of checks: who (401), how fast (429), where (404), which method (405), which
+/// api-version (400), whose subscription (403, before anything about what exists there), the
+/// role (403 for a reader's write), the body (413), then the operation.
+async fn api_inner(
+    shared: Shared,
+    req: Request,
+    query: HashMap<String, String>,
+) -> ApiResult<Response> {
+    let state = shared.state;
     let (parts, body) = req.into_parts();
-    let grant = state.tokens.authenticate(&parts.headers)?.clone();
-    let version = arm::api_version(&query)?;
+    let grant = state.tokens.authenticate(&parts.headers)?;
+    let caller = Caller {
+        id: format!("token-{}", &arm::etag_of(grant.token.as_bytes())[1..9]),
+        role: grant.role,
+    };
+    if let (Some(limiter), Some(rate)) = (&shared.limiter, state.settings.rate_limit) {
+        limiter
+            .check(&caller.id)
+            .map_err(|wait| ratelimit::too_many_requests(wait, rate))?;
+    }
     let route = arm::parse_route(parts.uri.path())?;
+    let spec = route.kind().spec();
+    let method = parts.method.clone();
+    let op = spec
+        .op(method.as_str())
+        .ok_or_else(|| ApiError::method_not_allowed(method.as_str(), spec.allow()))?;
+    let version = arm::api_version(&query)?;
     if let Some(sub) = route.subscription() {
         if !grant.allows(sub) {
             return Err(auth::forbidden_subscription(sub));
         }
         peering_model::names::SubscriptionId::parse(sub).map_err(|f| ApiError::finding(&f))?;
     }
-    let method = parts.method.clone();
-    let is_write = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if is_write && grant.role == Role::Reader {
+    if op.write && grant.role == Role::Reader {
         return Err(auth::forbidden_write());
     }
-    let body = axum::body::to_bytes(body, state.settings.body_limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            format!("The request body is larger than {} bytes.", state.settings.body_limit),
-        )
-    })?;
-    let caller = Caller {
-        id: format!("token-{}", &arm::etag_of(grant.token.as_bytes())[1..9]),
-        role: grant.role,
-    };
+    let body = axum::body::to_bytes(body, state.settings.body_limit)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!(
+                    "The request body is larger than {} bytes.",
+                    state.settings.body_limit
+                ),
+            )
+        })?;
     let ctx = Ctx {
         db: state.db.clone(),
         base: arm::base_url(&parts.headers),
@@ -192,43 +336,65 @@ async fn api_inner(state: Arc<AppState>, req: Request, query: HashMap<String, St
         version,
         path: parts.uri.path().to_owned(),
     };
-    let not_allowed = |allowed: &str| {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            format!("{method} is not supported here; this path allows {allowed}."),
-        )
-    };
-    use SubscriptionOp as Op;
-    match route {
-        Route::Operations => match method {
-            Method::GET => catalog_api::operations(&ctx),
-            _ => Err(not_allowed("GET")),
-        },
-        Route::Subscription { sub, op } => match (op, &method) {
-            (Op::PeeringServices, &Method::GET) => services::list(ctx, sub, None).await,
-            (Op::Countries, &Method::GET) => catalog_api::countries(&ctx, &sub),
-            (Op::Locations, &Method::GET) => catalog_api::locations(&ctx, &sub),
-            (Op::Providers, &Method::GET) => catalog_api::providers(&ctx),
-            (Op::CheckAvailability, &Method::POST) => catalog_api::check_availability(&ctx),
-            (Op::InitializeConnectionMonitor, &Method::POST) => Ok(StatusCode::OK.into_response()),
-            (Op::CheckAvailability | Op::InitializeConnectionMonitor, _) => Err(not_allowed("POST")),
-            _ => Err(not_allowed("GET")),
-        },
-        Route::ServicesInGroup { sub, rg } => match method {
-            Method::GET => services::list(ctx, sub, Some(rg)).await,
-            _ => Err(not_allowed("GET")),
-        },
-        Route::Service(p) => match method {
-            Method::GET => services::get(ctx, p).await,
-            Method::PUT => services::put(ctx, caller, p).await,
-            Method::PATCH => services::patch(ctx, caller, p).await,
-            Method::DELETE => services::delete(ctx, p).await,
-            _ => Err(not_allowed("GET, PUT, PATCH, DELETE")),
-        },
-        Route::Prefixes(_) | Route::Prefix(..) | Route::MonitorTests(_) | Route::MonitorTest(..) => Err(ApiError::not_found(
-            "UnsupportedResourceType",
-            "Prefixes and connection monitor tests are not served by this version of the server yet.",
-        )),
+    use arm::SubscriptionOp as Sop;
+    match (route, op.method) {
+        (Route::Operations, "GET") => catalog_api::operations(&ctx),
+        (
+            Route::Subscription {
+                sub,
+                op: Sop::PeeringServices,
+            },
+            "GET",
+        ) => services::list(ctx, sub, None).await,
+        (
+            Route::Subscription {
+                sub,
+                op: Sop::Countries,
+            },
+            "GET",
+        ) => catalog_api::countries(&ctx, &sub),
+        (
+            Route::Subscription {
+                sub,
+                op: Sop::Locations,
+            },
+            "GET",
+        ) => catalog_api::locations(&ctx, &sub),
+        (
+            Route::Subscription {
+                op: Sop::Providers, ..
+            },
+            "GET",
+        ) => catalog_api::providers(&ctx),
+        (
+            Route::Subscription {
+                op: Sop::CheckAvailability,
+                ..
+            },
+            "POST",
+        ) => catalog_api::check_availability(&ctx),
+        (
+            Route::Subscription {
+                op: Sop::InitializeConnectionMonitor,
+                ..
+            },
+            "POST",
+        ) => Ok(StatusCode::OK.into_response()),
+        (Route::ServicesInGroup { sub, rg }, "GET") => services::list(ctx, sub, Some(rg)).await,
+        (Route::Service(p), "GET") => services::get(ctx, p).await,
+        (Route::Service(p), "PUT") => services::put(ctx, caller, p).await,
+        (Route::Service(p), "PATCH") => services::patch(ctx, caller, p).await,
+        (Route::Service(p), "DELETE") => services::delete(ctx, p).await,
+        (Route::Prefixes(p), "GET") => prefixes::list(ctx, p).await,
+        (Route::Prefix(p, n), "GET") => prefixes::get(ctx, p, n).await,
+        (Route::Prefix(p, n), "PUT") => prefixes::put(ctx, caller, p, n).await,
+        (Route::Prefix(p, n), "DELETE") => prefixes::delete(ctx, p, n).await,
+        (Route::MonitorTests(p), "GET") => monitor_tests::list(ctx, p).await,
+        (Route::MonitorTest(p, n), "GET") => monitor_tests::get(ctx, p, n).await,
+        (Route::MonitorTest(p, n), "PUT") => monitor_tests::put(ctx, caller, p, n).await,
+        (Route::MonitorTest(p, n), "DELETE") => monitor_tests::delete(ctx, p, n).await,
+        // The route table lists an operation this match does not serve; a test sends every
+        // operation of the table, so this is never reached.
+        _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
     }
 }

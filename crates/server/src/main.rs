@@ -29,6 +29,14 @@ struct Cli {
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, default_value_t = 1024 * 1024)]
     body_limit: usize,
+    /// An origin (scheme://host[:port]) allowed to call the API from a browser (CORS); repeatable.
+    /// Default: none, and CORS stays off.
+    #[arg(long = "cors-origin")]
+    cors_origins: Vec<String>,
+    /// Requests per second allowed per token (bursts up to the same number); more get 429 with
+    /// Retry-After. Default: no limit.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: Option<u32>,
 }
 
 #[tokio::main]
@@ -41,6 +49,16 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    peering_server::cors_layer(&cli.cors_origins).map(drop)?;
+    if let Some(bad) = cli
+        .frame_ancestors
+        .iter()
+        .find(|a| !peering_server::is_csp_source(a))
+    {
+        return Err(format!(
+            "--frame-ancestor '{bad}' is not a CSP source such as https://portal.example.com"
+        ));
+    }
     let db = Db::open(&cli.db, 4)?;
     let (tokens, generated) = match &cli.tokens {
         Some(path) => (Tokens::load(path)?, None),
@@ -61,6 +79,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             static_dir: cli.static_dir.clone(),
             frame_ancestors: cli.frame_ancestors.clone(),
             body_limit: cli.body_limit,
+            cors_origins: cli.cors_origins.clone(),
+            rate_limit: cli.rate_limit,
         },
     });
     println!(
@@ -72,7 +92,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     println!("listening on http://{addr}");
     match generated {
         Some(token) => println!("open http://{addr}/#token={token}"),
-        None => println!("open http://{addr}/#token=<your token from {}>", cli.tokens.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
+        None => println!(
+            "open http://{addr}/#token=<your token from {}>",
+            cli.tokens
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
     }
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {

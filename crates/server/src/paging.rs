@@ -20,7 +20,7 @@ fn hex(s: &str) -> String {
 }
 
 fn unhex(s: &str) -> Option<String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let bytes = (0..s.len())
@@ -43,7 +43,9 @@ impl PageRequest {
                 _ => {
                     return Err(ApiError::bad_request(
                         "InvalidParameter",
-                        format!("$top must be a whole number from 1 to {MAX_PAGE_SIZE}, not '{t}'."),
+                        format!(
+                            "$top must be a whole number from 1 to {MAX_PAGE_SIZE}, not '{t}'."
+                        ),
                     )
                     .with_target("$top"))
                 }

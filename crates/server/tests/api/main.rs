@@ -1,4 +1,13 @@
 //! Black-box API tests: the real server on a random port with a fresh database per test.
 
+mod auth;
+mod conditional;
+mod contract;
+mod hardening;
 mod helpers;
+mod monitor_tests;
+mod openapi;
+mod paging;
 mod peering_services;
+mod prefixes;
+mod storage;

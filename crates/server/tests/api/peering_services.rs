@@ -14,11 +14,23 @@ async fn put_creates_then_replaces_and_get_returns_it() {
     assert_eq!(body["type"], "Microsoft.Peering/peeringServices");
     assert_eq!(body["properties"]["provisioningState"], "Succeeded");
 
-    let res = app.put_json(&app.service_url("RG1", "seattle-office"), &connection_body()).await;
-    assert_eq!(res.status().as_u16(), 200, "same name in another casing replaces");
+    let res = app
+        .put_json(
+            &app.service_url("RG1", "seattle-office"),
+            &connection_body(),
+        )
+        .await;
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "same name in another casing replaces"
+    );
     let got: Value = app.get(&url).await.json().await.unwrap();
     assert_eq!(got["name"], "Seattle-Office", "the first casing is kept");
-    assert_eq!(got["properties"]["providerBackupPeeringLocation"], "san Jose");
+    assert_eq!(
+        got["properties"]["providerBackupPeeringLocation"],
+        "san Jose"
+    );
 }
 
 #[tokio::test]
@@ -31,7 +43,10 @@ async fn catalog_spelling_is_stored_and_region_defaults_to_the_location() {
     assert_eq!(got["location"], "West US 2");
     assert_eq!(got["properties"]["peeringServiceLocation"], "Washington");
     assert_eq!(got["properties"]["peeringServiceProvider"], "equinix MAPS");
-    assert_eq!(got["properties"]["providerPrimaryPeeringLocation"], "seattle");
+    assert_eq!(
+        got["properties"]["providerPrimaryPeeringLocation"],
+        "seattle"
+    );
 }
 
 #[tokio::test]
@@ -39,18 +54,50 @@ async fn invalid_connections_are_refused_with_the_model_message() {
     let app = spawn_app().await;
     let cases = [
         ("bad name!", connection_body(), "InvalidName", "name"),
-        ("ok", json!({"properties": {"peeringServiceLocation": "Atlantis", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle"}}), "UnknownLocation", "properties.peeringServiceLocation"),
-        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "London"}}), "InvalidPrimaryLocation", "properties.providerPrimaryPeeringLocation"),
-        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle", "providerBackupPeeringLocation": "Seattle"}}), "BackupEqualsPrimary", "properties.providerBackupPeeringLocation"),
-        ("ok", json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": 7}}), "InvalidRequestContent", "properties.peeringServiceProvider"),
+        (
+            "ok",
+            json!({"properties": {"peeringServiceLocation": "Atlantis", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle"}}),
+            "UnknownLocation",
+            "properties.peeringServiceLocation",
+        ),
+        (
+            "ok",
+            json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "London"}}),
+            "InvalidPrimaryLocation",
+            "properties.providerPrimaryPeeringLocation",
+        ),
+        (
+            "ok",
+            json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "seattle", "providerBackupPeeringLocation": "Seattle"}}),
+            "BackupEqualsPrimary",
+            "properties.providerBackupPeeringLocation",
+        ),
+        (
+            "ok",
+            json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": 7}}),
+            "InvalidRequestContent",
+            "properties.peeringServiceProvider",
+        ),
     ];
     for (name, body, code, target) in cases {
         let url = app.service_url("rg1", &urlencode(name));
         let (c, message, t) = arm_error(app.put_json(&url, &body).await, 400).await;
-        assert_eq!((c.as_str(), t.as_deref()), (code, Some(target)), "{message}");
+        assert_eq!(
+            (c.as_str(), t.as_deref()),
+            (code, Some(target)),
+            "{message}"
+        );
     }
     // Nothing was written.
-    let list: Value = app.get(&format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
+    let list: Value = app
+        .get(&format!(
+            "{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}",
+            app.base
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["value"].as_array().unwrap().len(), 0);
 }
 
@@ -58,7 +105,8 @@ async fn invalid_connections_are_refused_with_the_model_message() {
 async fn server_and_model_say_the_same_words() {
     let app = spawn_app().await;
     let body = json!({"properties": {"peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS", "providerPrimaryPeeringLocation": "London"}});
-    let (_, message, _) = arm_error(app.put_json(&app.service_url("rg1", "c"), &body).await, 400).await;
+    let (_, message, _) =
+        arm_error(app.put_json(&app.service_url("rg1", "c"), &body).await, 400).await;
     let draft = peering_model::connection::ConnectionDraft {
         name: "c".into(),
         location: "Washington".into(),
@@ -66,7 +114,8 @@ async fn server_and_model_say_the_same_words() {
         primary: "London".into(),
         ..Default::default()
     };
-    let (_, findings) = peering_model::connection::validate_connection(peering_model::Catalog::embedded(), &draft);
+    let (_, findings) =
+        peering_model::connection::validate_connection(peering_model::Catalog::embedded(), &draft);
     assert_eq!(message, findings.first_error().unwrap().message);
 }
 
@@ -78,18 +127,45 @@ fn urlencode(s: &str) -> String {
 async fn list_by_subscription_and_group_delete_and_missing() {
     let app = spawn_app().await;
     for (rg, name) in [("rg1", "a"), ("rg1", "b"), ("rg2", "c")] {
-        assert_eq!(app.put_json(&app.service_url(rg, name), &connection_body()).await.status().as_u16(), 201);
+        assert_eq!(
+            app.put_json(&app.service_url(rg, name), &connection_body())
+                .await
+                .status()
+                .as_u16(),
+            201
+        );
     }
-    let by_sub: Value = app.get(&format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
-    let names: Vec<&str> = by_sub["value"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let by_sub: Value = app
+        .get(&format!(
+            "{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}",
+            app.base
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = by_sub["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert!(by_sub.get("nextLink").is_none());
     let by_rg: Value = app.get(&format!("{}/subscriptions/{SUB}/resourceGroups/rg2/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
     assert_eq!(by_rg["value"].as_array().unwrap().len(), 1);
 
-    let res = app.request(Method::DELETE, &app.service_url("rg1", "a")).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &app.service_url("rg1", "a"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let res = app.request(Method::DELETE, &app.service_url("rg1", "a")).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &app.service_url("rg1", "a"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 204);
     let (code, _, _) = arm_error(app.get(&app.service_url("rg1", "a")).await, 404).await;
     assert_eq!(code, "ResourceNotFound");
@@ -102,21 +178,42 @@ async fn tokens_are_required_and_scoped() {
     let res = app.client.get(&url).send().await.unwrap();
     let (code, _, _) = arm_error(res, 401).await;
     assert_eq!(code, "AuthenticationFailed");
-    let res = app.client.get(&url).bearer_auth("wrong-token-000000000").send().await.unwrap();
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth("wrong-token-000000000")
+        .send()
+        .await
+        .unwrap();
     arm_error(res, 401).await;
     let other = url.replace(SUB, OTHER_SUB);
     let (code, _, _) = arm_error(app.get(&other).await, 403).await;
     assert_eq!(code, "AuthorizationFailed");
-    let res = app.client.put(&url).bearer_auth(READER).json(&connection_body()).send().await.unwrap();
+    let res = app
+        .client
+        .put(&url)
+        .bearer_auth(READER)
+        .json(&connection_body())
+        .send()
+        .await
+        .unwrap();
     arm_error(res, 403).await;
-    let res = app.client.get(&url).bearer_auth(READER).send().await.unwrap();
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth(READER)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 404, "a reader can read");
 }
 
 #[tokio::test]
 async fn unknown_api_version_is_refused() {
     let app = spawn_app().await;
-    let url = app.service_url("rg1", "a").replace("2022-10-01", "2019-01-01");
+    let url = app
+        .service_url("rg1", "a")
+        .replace("2022-10-01", "2019-01-01");
     let (code, _, target) = arm_error(app.get(&url).await, 400).await;
     assert_eq!(code, "InvalidApiVersionParameter");
     assert_eq!(target.as_deref(), Some("api-version"));
@@ -129,8 +226,103 @@ async fn catalog_operations() {
     let body: Value = app.get(&url).await.json().await.unwrap();
     assert_eq!(body["value"].as_array().unwrap().len(), 50);
     assert_eq!(body["value"][0]["properties"]["country"], "United States");
-    let url = format!("{}/subscriptions/{SUB}/providers/microsoft.peering/checkServiceProviderAvailability?{API}", app.base);
-    let res = app.request(Method::POST, &url).json(&json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"})).send().await.unwrap();
+    let url = format!(
+        "{}/subscriptions/{SUB}/providers/microsoft.peering/checkServiceProviderAvailability?{API}",
+        app.base
+    );
+    let res = app
+        .request(Method::POST, &url)
+        .json(&json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!("Available"));
+}
+
+#[tokio::test]
+async fn list_items_are_the_same_bytes_as_get() {
+    let app = spawn_app().await;
+    app.create_connection("Rg-(1)", "a").await;
+    let mut body = connection_body();
+    body["tags"] = json!({"x": "1", "a b": "<&>\"\u{e9}"});
+    body["sku"] = json!({"name": "Standard_Free"});
+    body["properties"]["providerBackupPeeringLocation"] = Value::Null;
+    assert_eq!(
+        app.put_json(&app.service_url("Rg-(1)", "b.c_d-e"), &body)
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    for version in ["2021-06-01", "2022-10-01", "2025-05-01"] {
+        let list_url = format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?api-version={version}", app.base);
+        let list: Value = app.get(&list_url).await.json().await.unwrap();
+        let items = list["value"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        for item in items {
+            let url = format!(
+                "{}{}?api-version={version}",
+                app.base,
+                item["id"].as_str().unwrap()
+            );
+            let got: Value = app.get(&url).await.json().await.unwrap();
+            assert_eq!(&got, item, "{version}");
+            assert_eq!(got.get("systemData").is_some(), version == "2025-05-01");
+        }
+        assert_eq!(items[1]["tags"]["a b"], "<&>\"\u{e9}");
+        assert_eq!(items[1]["sku"]["name"], "Standard_Free");
+        assert!(items[1]["properties"]
+            .get("providerBackupPeeringLocation")
+            .is_none());
+        assert_eq!(items[0]["id"], format!("/subscriptions/{SUB}/resourceGroups/Rg-(1)/providers/Microsoft.Peering/peeringServices/a"));
+    }
+}
+
+#[tokio::test]
+async fn patch_replaces_tags_and_keeps_the_rest() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "c");
+    let mut body = connection_body();
+    body["tags"] = json!({"old": "1"});
+    app.put_json(&url, &body).await;
+    let res = app
+        .request(Method::PATCH, &url)
+        .json(&json!({"tags": {"new": "2"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers().get("etag").is_some());
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["tags"], json!({"new": "2"}));
+    assert_eq!(got["properties"]["peeringServiceProvider"], "equinix MAPS");
+    let (code, _, target) = arm_error(
+        app.request(Method::PATCH, &url)
+            .json(&json!({"tags": {"bad/key": "x"}}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!((code.as_str(), target.is_some()), ("InvalidTagName", true));
+    let (code, _, _) = arm_error(
+        app.request(Method::PATCH, &app.service_url("rg1", "missing"))
+            .json(&json!({"tags": {}}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_eq!(code, "ResourceNotFound");
+    let got: Value = app
+        .get(&url.replace("2022-10-01", "2025-05-01"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sd = &got["systemData"];
+    assert!(sd["lastModifiedAt"].as_str().unwrap() >= sd["createdAt"].as_str().unwrap());
 }

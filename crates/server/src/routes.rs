@@ -1,0 +1,380 @@
+//! The one table of the server's routes. The dispatcher answers 405 (with `Allow`) from it,
+//! and `/openapi.json` is generated from it, so the two cannot drift apart; a test sends every
+//! method to every path of the generated document and checks it against the router.
+
+/// What a path names, without its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteKind {
+    OpenApi,
+    Operations,
+    ServicesBySubscription,
+    Countries,
+    Locations,
+    Providers,
+    CheckAvailability,
+    InitializeConnectionMonitor,
+    ServicesInGroup,
+    Service,
+    Prefixes,
+    Prefix,
+    MonitorTests,
+    MonitorTest,
+}
+
+impl RouteKind {
+    /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
+    /// without deciding its place here.
+    pub const ALL: [RouteKind; 14] = [
+        RouteKind::OpenApi,
+        RouteKind::Operations,
+        RouteKind::ServicesBySubscription,
+        RouteKind::Countries,
+        RouteKind::Locations,
+        RouteKind::Providers,
+        RouteKind::CheckAvailability,
+        RouteKind::InitializeConnectionMonitor,
+        RouteKind::ServicesInGroup,
+        RouteKind::Service,
+        RouteKind::Prefixes,
+        RouteKind::Prefix,
+        RouteKind::MonitorTests,
+        RouteKind::MonitorTest,
+    ];
+
+    pub const fn index(self) -> usize {
+        match self {
+            RouteKind::OpenApi => 0,
+            RouteKind::Operations => 1,
+            RouteKind::ServicesBySubscription => 2,
+            RouteKind::Countries => 3,
+            RouteKind::Locations => 4,
+            RouteKind::Providers => 5,
+            RouteKind::CheckAvailability => 6,
+            RouteKind::InitializeConnectionMonitor => 7,
+            RouteKind::ServicesInGroup => 8,
+            RouteKind::Service => 9,
+            RouteKind::Prefixes => 10,
+            RouteKind::Prefix => 11,
+            RouteKind::MonitorTests => 12,
+            RouteKind::MonitorTest => 13,
+        }
+    }
+
+    pub fn spec(self) -> &'static RouteSpec {
+        &ROUTES[self.index()]
+    }
+}
+
+/// One operation of a path.
+#[derive(Debug)]
+pub struct Op {
+    pub method: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// Query parameters besides `api-version`.
+    pub query: &'static [QueryParam],
+    /// The schema of the request body, if the operation takes one.
+    pub request: Option<&'static str>,
+    /// Success statuses and the schema of each body (`None`: no body).
+    pub responses: &'static [(u16, Option<&'static str>)],
+    /// Whether the request is a write (readers get 403).
+    pub write: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub kind: &'static str,
+}
+
+#[derive(Debug)]
+pub struct RouteSpec {
+    pub kind: RouteKind,
+    /// The path template; `{...}` are parameters.
+    pub path: &'static str,
+    /// Whether requests need a token and an api-version (everything but `/openapi.json`).
+    pub arm: bool,
+    pub ops: &'static [Op],
+}
+
+impl RouteSpec {
+    pub fn op(&self, method: &str) -> Option<&'static Op> {
+        self.ops
+            .iter()
+            .find(|o| o.method.eq_ignore_ascii_case(method))
+    }
+
+    /// The methods for an `Allow` header.
+    pub fn allow(&self) -> String {
+        self.ops
+            .iter()
+            .map(|o| o.method)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+const PAGING: [QueryParam; 2] = [
+    QueryParam {
+        name: "$top",
+        description: "Page size, 1-1000 (default 100).",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "$skipToken",
+        description: "Continuation token from a nextLink.",
+        kind: "string",
+    },
+];
+const PAGED: &[QueryParam] = &PAGING;
+const PAGED_EXPAND: &[QueryParam] = &[
+    PAGING[0],
+    PAGING[1],
+    QueryParam {
+        name: "$expand",
+        description: "`events` adds each prefix's events.",
+        kind: "string",
+    },
+];
+const EXPAND: &[QueryParam] = &[QueryParam {
+    name: "$expand",
+    description: "`events` adds the prefix's events.",
+    kind: "string",
+}];
+const COUNTRY: &[QueryParam] = &[
+    PAGING[0],
+    PAGING[1],
+    QueryParam {
+        name: "country",
+        description: "Only the locations of this country (case-insensitive).",
+        kind: "string",
+    },
+];
+
+macro_rules! sub_path {
+    ($tail:literal) => {
+        concat!(
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Peering/",
+            $tail
+        )
+    };
+}
+macro_rules! ps_path {
+    ($tail:literal) => {
+        concat!(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices",
+            $tail
+        )
+    };
+}
+
+const fn get(
+    operation_id: &'static str,
+    summary: &'static str,
+    query: &'static [QueryParam],
+    responses: &'static [(u16, Option<&'static str>)],
+) -> Op {
+    Op {
+        method: "GET",
+        operation_id,
+        summary,
+        query,
+        request: None,
+        responses,
+        write: false,
+    }
+}
+
+const fn put(
+    operation_id: &'static str,
+    summary: &'static str,
+    schema: &'static str,
+    responses: &'static [(u16, Option<&'static str>)],
+) -> Op {
+    Op {
+        method: "PUT",
+        operation_id,
+        summary,
+        query: &[],
+        request: Some(schema),
+        responses,
+        write: true,
+    }
+}
+
+const fn delete(operation_id: &'static str, summary: &'static str) -> Op {
+    Op {
+        method: "DELETE",
+        operation_id,
+        summary,
+        query: &[],
+        request: None,
+        responses: &[(200, None), (204, None)],
+        write: true,
+    }
+}
+
+/// Indexed by `RouteKind::index`.
+pub static ROUTES: [RouteSpec; 14] = [
+    RouteSpec {
+        kind: RouteKind::OpenApi,
+        path: "/openapi.json",
+        arm: false,
+        ops: &[get("OpenApi_Get", "This document: every route of the server.", &[], &[(200, Some("OpenApiDocument"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Operations,
+        path: "/providers/Microsoft.Peering/operations",
+        arm: true,
+        ops: &[get("Operations_List", "The operations of the Microsoft.Peering provider.", PAGED, &[(200, Some("OperationListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::ServicesBySubscription,
+        path: sub_path!("peeringServices"),
+        arm: true,
+        ops: &[get("PeeringServices_ListBySubscription", "Connections of a subscription, by resource group and name.", PAGED, &[(200, Some("PeeringServiceListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Countries,
+        path: sub_path!("peeringServiceCountries"),
+        arm: true,
+        ops: &[get("PeeringServiceCountries_List", "Countries with Peering Service locations.", PAGED, &[(200, Some("PeeringServiceCountryListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Locations,
+        path: sub_path!("peeringServiceLocations"),
+        arm: true,
+        ops: &[get("PeeringServiceLocations_List", "Customer locations (states/provinces).", COUNTRY, &[(200, Some("PeeringServiceLocationListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Providers,
+        path: sub_path!("peeringServiceProviders"),
+        arm: true,
+        ops: &[get("PeeringServiceProviders_List", "Peering Service providers and their peering locations.", PAGED, &[(200, Some("PeeringServiceProviderListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::CheckAvailability,
+        path: sub_path!("checkServiceProviderAvailability"),
+        arm: true,
+        ops: &[Op {
+            method: "POST",
+            operation_id: "CheckServiceProviderAvailability",
+            summary: "Whether a provider has a peering location within 1000 miles of a customer location.",
+            query: &[],
+            request: Some("CheckServiceProviderAvailabilityInput"),
+            responses: &[(200, Some("ServiceProviderAvailability"))],
+            write: true,
+        }],
+    },
+    RouteSpec {
+        kind: RouteKind::InitializeConnectionMonitor,
+        path: sub_path!("initializeConnectionMonitor"),
+        arm: true,
+        ops: &[Op {
+            method: "POST",
+            operation_id: "PeeringServices_InitializeConnectionMonitor",
+            summary: "Initialise the subscription for connection monitor tests (nothing to do here).",
+            query: &[],
+            request: None,
+            responses: &[(200, None)],
+            write: true,
+        }],
+    },
+    RouteSpec {
+        kind: RouteKind::ServicesInGroup,
+        path: ps_path!(""),
+        arm: true,
+        ops: &[get("PeeringServices_ListByResourceGroup", "Connections of a resource group, by name.", PAGED, &[(200, Some("PeeringServiceListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Service,
+        path: ps_path!("/{peeringServiceName}"),
+        arm: true,
+        ops: &[
+            get("PeeringServices_Get", "A connection.", &[], &[(200, Some("PeeringService"))]),
+            put(
+                "PeeringServices_CreateOrUpdate",
+                "Create (201) or replace (200) a connection.",
+                "PeeringService",
+                &[(200, Some("PeeringService")), (201, Some("PeeringService"))],
+            ),
+            Op {
+                method: "PATCH",
+                operation_id: "PeeringServices_Update",
+                summary: "Replace a connection's tags.",
+                query: &[],
+                request: Some("ResourceTags"),
+                responses: &[(200, Some("PeeringService"))],
+                write: true,
+            },
+            delete("PeeringServices_Delete", "Delete a connection with its prefixes and tests (200), or 204 when absent."),
+        ],
+    },
+    RouteSpec {
+        kind: RouteKind::Prefixes,
+        path: ps_path!("/{peeringServiceName}/prefixes"),
+        arm: true,
+        ops: &[get("Prefixes_ListByPeeringService", "Prefixes of a connection, by name.", PAGED_EXPAND, &[(200, Some("PeeringServicePrefixListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::Prefix,
+        path: ps_path!("/{peeringServiceName}/prefixes/{prefixName}"),
+        arm: true,
+        ops: &[
+            get("Prefixes_Get", "A prefix.", EXPAND, &[(200, Some("PeeringServicePrefix"))]),
+            put(
+                "Prefixes_CreateOrUpdate",
+                "Create (201) or update (200) a prefix; its value cannot change and must not overlap another prefix of the subscription.",
+                "PeeringServicePrefix",
+                &[(200, Some("PeeringServicePrefix")), (201, Some("PeeringServicePrefix"))],
+            ),
+            delete("Prefixes_Delete", "Delete a prefix (200), or 204 when absent."),
+        ],
+    },
+    RouteSpec {
+        kind: RouteKind::MonitorTests,
+        path: ps_path!("/{peeringServiceName}/connectionMonitorTests"),
+        arm: true,
+        ops: &[get("ConnectionMonitorTests_ListByPeeringService", "Connection monitor tests of a connection, by name.", PAGED, &[(200, Some("ConnectionMonitorTestListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::MonitorTest,
+        path: ps_path!("/{peeringServiceName}/connectionMonitorTests/{connectionMonitorTestName}"),
+        arm: true,
+        ops: &[
+            get("ConnectionMonitorTests_Get", "A connection monitor test.", &[], &[(200, Some("ConnectionMonitorTest"))]),
+            put(
+                "ConnectionMonitorTests_CreateOrUpdate",
+                "Create (201) or replace (200) a connection monitor test.",
+                "ConnectionMonitorTest",
+                &[(200, Some("ConnectionMonitorTest")), (201, Some("ConnectionMonitorTest"))],
+            ),
+            delete("ConnectionMonitorTests_Delete", "Delete a connection monitor test (200), or 204 when absent."),
+        ],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_indexed_by_kind() {
+        for kind in RouteKind::ALL {
+            assert_eq!(kind.spec().kind, kind);
+        }
+        for (i, r) in ROUTES.iter().enumerate() {
+            assert_eq!(r.kind.index(), i);
+            assert!(!r.ops.is_empty(), "{}", r.path);
+            for op in r.ops {
+                assert!(
+                    !op.responses.is_empty(),
+                    "{} {}",
+                    op.method,
+                    op.operation_id
+                );
+            }
+        }
+    }
+}

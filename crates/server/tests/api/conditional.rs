@@ -1,0 +1,185 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn etag(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("etag")
+        .expect("ETag header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The three kinds of resource, each with a URL, a body to create it and a body that changes it.
+fn resources(app: &TestApp) -> Vec<(String, Value, Value)> {
+    let mut changed_test = monitor_test_body();
+    changed_test["properties"]["destinationPort"] = json!(8443);
+    vec![
+        (
+            app.service_url("rg", "c"),
+            connection_body(),
+            json!({"location": "West US 2", "tags": {"a": "b"}, "properties": connection_body()["properties"]}),
+        ),
+        (
+            app.prefix_url("rg", "c", "p"),
+            json!({"properties": {"prefix": "8.8.8.0/24"}}),
+            json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": "00000000-0000-0000-0000-000000000001"}}),
+        ),
+        (
+            app.test_url("rg", "c", "t"),
+            monitor_test_body(),
+            changed_test,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn etags_and_preconditions_on_every_resource() {
+    let app = spawn_app().await;
+    // If-None-Match: * creates only what is absent.
+    let conn = app.service_url("rg", "c");
+    let res = app
+        .request(Method::PUT, &conn)
+        .header("If-None-Match", "*")
+        .json(&connection_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    for (url, create, change) in resources(&app) {
+        if url != conn {
+            // If-Match on a resource that does not exist.
+            let res = app
+                .request(Method::PUT, &url)
+                .header("If-Match", "*")
+                .json(&create)
+                .send()
+                .await
+                .unwrap();
+            let (code, _, _) = arm_error(res, 412).await;
+            assert_eq!(code, "PreconditionFailed");
+            let res = app
+                .request(Method::PUT, &url)
+                .header("If-None-Match", "*")
+                .json(&create)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 201, "{url}");
+        }
+        let res = app
+            .request(Method::PUT, &url)
+            .header("If-None-Match", "*")
+            .json(&create)
+            .send()
+            .await
+            .unwrap();
+        arm_error(res, 412).await;
+
+        // GET: an ETag, the same for every api-version and expansion; 304 when it matches.
+        let res = app.get(&url).await;
+        assert_eq!(res.status().as_u16(), 200);
+        let tag = etag(&res);
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        for other in [
+            url.replace("2022-10-01", "2025-05-01"),
+            url.replace("2022-10-01", "2021-06-01"),
+            format!("{url}&$expand=events"),
+        ] {
+            if other.contains("$expand") && !url.contains("/prefixes/") {
+                continue;
+            }
+            assert_eq!(etag(&app.get(&other).await), tag, "{other}");
+        }
+        let res = app
+            .request(Method::GET, &url)
+            .header("If-None-Match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 304);
+        assert_eq!(etag(&res), tag);
+        let res = app
+            .request(Method::GET, &url)
+            .header("If-None-Match", "\"other\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+
+        // A stale If-Match is refused and nothing changes; the current one passes.
+        let res = app
+            .request(Method::PUT, &url)
+            .header("If-Match", "\"stale\"")
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        let (code, _, _) = arm_error(res, 412).await;
+        assert_eq!(code, "PreconditionFailed");
+        assert_eq!(etag(&app.get(&url).await), tag);
+        let res = app
+            .request(Method::PUT, &url)
+            .header("If-Match", &tag)
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{url}");
+        let new_tag = etag(&res);
+        assert_ne!(new_tag, tag, "a change changes the ETag");
+        assert_eq!(
+            etag(&app.get(&url).await),
+            new_tag,
+            "the PUT answers with the stored ETag"
+        );
+        let res = app
+            .request(Method::GET, &url)
+            .header("If-None-Match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "the old ETag no longer matches");
+    }
+
+    // PATCH honours If-Match.
+    let tag = etag(&app.get(&conn).await);
+    let res = app
+        .request(Method::PATCH, &conn)
+        .header("If-Match", "\"stale\"")
+        .json(&json!({"tags": {"x": "y"}}))
+        .send()
+        .await
+        .unwrap();
+    arm_error(res, 412).await;
+    let res = app
+        .request(Method::PATCH, &conn)
+        .header("If-Match", &tag)
+        .json(&json!({"tags": {"x": "y"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["tags"], json!({"x": "y"}));
+
+    // DELETE honours If-Match, children first.
+    for (url, _, _) in resources(&app).into_iter().rev() {
+        let res = app
+            .request(Method::DELETE, &url)
+            .header("If-Match", "\"stale\"")
+            .send()
+            .await
+            .unwrap();
+        arm_error(res, 412).await;
+        let tag = etag(&app.get(&url).await);
+        let res = app
+            .request(Method::DELETE, &url)
+            .header("If-Match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{url}");
+    }
+}

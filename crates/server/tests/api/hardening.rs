@@ -1,0 +1,530 @@
+use crate::helpers::*;
+use peering_server::Settings;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn header(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+fn static_settings(frame_ancestors: Vec<String>) -> (Settings, tempfile::TempDir) {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!doctype html><title>Peering Console</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.path().join("app.js"), "console.log(1)").unwrap();
+    let settings = Settings {
+        static_dir: Some(dist.path().to_owned()),
+        frame_ancestors,
+        ..Settings::default()
+    };
+    (settings, dist)
+}
+
+#[tokio::test]
+async fn nosniff_everywhere_and_csp_on_the_app() {
+    let (settings, _dist) = static_settings(Vec::new());
+    let app = spawn_app_with(settings).await;
+    app.create_connection("rg", "c").await;
+    let responses = [
+        app.get(&app.service_url("rg", "c")).await,
+        app.get(&app.service_url("rg", "missing")).await,
+        app.client
+            .get(app.service_url("rg", "c"))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .get(format!("{}/openapi.json", app.base))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .get(format!("{}/", app.base))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .get(format!("{}/app.js", app.base))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .get(format!("{}/connections/deep/link", app.base))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .post(format!("{}/", app.base))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for res in &responses {
+        assert_eq!(
+            header(res, "x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{}",
+            res.url()
+        );
+    }
+    let csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+    for res in &responses[4..7] {
+        assert_eq!(res.status().as_u16(), 200, "{}", res.url());
+        assert_eq!(
+            header(res, "content-security-policy").as_deref(),
+            Some(csp),
+            "{}",
+            res.url()
+        );
+    }
+    assert_eq!(responses[7].status().as_u16(), 405);
+
+    let (settings, _dist) = static_settings(vec![
+        "https://portal.example.com".into(),
+        "https://admin.example.org".into(),
+    ]);
+    let app = spawn_app_with(settings).await;
+    let res = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = header(&res, "content-security-policy").unwrap();
+    assert!(
+        csp.ends_with("frame-ancestors https://portal.example.com https://admin.example.org"),
+        "{csp}"
+    );
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default() {
+    let app = spawn_app().await;
+    let res = app
+        .request(Method::GET, &app.sub_url("peeringServices"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(header(&res, "access-control-allow-origin").is_none());
+    let res = app
+        .client
+        .request(Method::OPTIONS, app.sub_url("peeringServices"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(header(&res, "access-control-allow-origin").is_none());
+    assert!(res.status().as_u16() >= 400);
+}
+
+#[tokio::test]
+async fn cors_allows_exactly_the_configured_origins() {
+    let app = spawn_app_with(Settings {
+        cors_origins: vec!["https://portal.example.com".into()],
+        ..Settings::default()
+    })
+    .await;
+    app.create_connection("rg", "c").await;
+    let res = app
+        .request(Method::GET, &app.service_url("rg", "c"))
+        .header("Origin", "https://portal.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&res, "access-control-allow-origin").as_deref(),
+        Some("https://portal.example.com")
+    );
+    let exposed = header(&res, "access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-ms-error-code"),
+        "{exposed}"
+    );
+
+    let res = app
+        .client
+        .request(Method::OPTIONS, app.service_url("rg", "c"))
+        .header("Origin", "https://portal.example.com")
+        .header("Access-Control-Request-Method", "PUT")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type, if-match, if-none-match",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        header(&res, "access-control-allow-origin").as_deref(),
+        Some("https://portal.example.com")
+    );
+    let allowed = header(&res, "access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for h in ["authorization", "content-type", "if-match", "if-none-match"] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
+    assert!(header(&res, "access-control-allow-methods")
+        .unwrap()
+        .contains("PATCH"));
+    assert_eq!(
+        header(&res, "x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+
+    for origin in [
+        "https://evil.example",
+        "https://portal.example.com.evil.example",
+        "http://portal.example.com",
+    ] {
+        let res = app
+            .request(Method::GET, &app.service_url("rg", "c"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            header(&res, "access-control-allow-origin").is_none(),
+            "{origin}"
+        );
+    }
+    assert!(peering_server::cors_layer(&["portal.example.com".into()]).is_err());
+    assert!(peering_server::cors_layer(&["https://portal.example.com/path".into()]).is_err());
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_in_the_arm_shape() {
+    let app = spawn_app_with(Settings {
+        body_limit: 4096,
+        ..Settings::default()
+    })
+    .await;
+    let mut body = connection_body();
+    body["tags"] = json!({"big": "x".repeat(5000)});
+    let (code, message, _) =
+        arm_error(app.put_json(&app.service_url("rg", "c"), &body).await, 413).await;
+    assert_eq!(code, "RequestEntityTooLarge");
+    assert!(message.contains("4096"), "{message}");
+    // The default limit is 1 MiB.
+    let app = spawn_app().await;
+    let mut body = connection_body();
+    body["tags"] = json!({"big": "x".repeat(1024 * 1024)});
+    let (code, _, _) = arm_error(app.put_json(&app.service_url("rg", "c"), &body).await, 413).await;
+    assert_eq!(code, "RequestEntityTooLarge");
+    let (items, _) = app.list_all(&app.sub_url("peeringServices")).await;
+    assert!(items.is_empty());
+}
+
+#[tokio::test]
+async fn content_type_and_malformed_json() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg", "c");
+    let body = connection_body().to_string();
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut req = app.request(Method::PUT, &url).body(body.clone());
+        if let Some(ct) = ct {
+            req = req.header("Content-Type", ct);
+        }
+        let (code, _, _) = arm_error(req.send().await.unwrap(), 415).await;
+        assert_eq!(code, "UnsupportedMediaType");
+    }
+    let res = app
+        .request(Method::PUT, &url)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    for (raw, target) in [
+        ("", None),
+        ("{", None),
+        (
+            "{\"properties\": {\"peeringServiceLocation\": ",
+            Some("properties.peeringServiceLocation"),
+        ),
+        ("[]", None),
+        ("{\"location\": 5}", Some("location")),
+        ("{\"tags\": {\"a\": 1}}", Some("tags.a")),
+    ] {
+        let res = app
+            .request(Method::PUT, &url)
+            .header("Content-Type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let (code, message, t) = arm_error(res, 400).await;
+        assert_eq!(code, "InvalidRequestContent", "{raw}");
+        assert_eq!(t.as_deref(), target, "{raw}: {message}");
+    }
+    // Unknown fields are ignored.
+    let mut b = connection_body();
+    b["unknown"] = json!({"x": [1, 2]});
+    b["properties"]["whatever"] = json!(true);
+    assert_eq!(app.put_json(&url, &b).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_have_is_405() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            Method::POST,
+            app.service_url("rg", "c"),
+            "GET, PUT, PATCH, DELETE",
+        ),
+        (
+            Method::PATCH,
+            app.prefix_url("rg", "c", "p"),
+            "GET, PUT, DELETE",
+        ),
+        (Method::PUT, app.sub_url("peeringServices"), "GET"),
+        (
+            Method::GET,
+            app.sub_url("checkServiceProviderAvailability"),
+            "POST",
+        ),
+        (
+            Method::DELETE,
+            format!("{}/providers/Microsoft.Peering/operations?{API}", app.base),
+            "GET",
+        ),
+        (
+            Method::HEAD,
+            app.service_url("rg", "c"),
+            "GET, PUT, PATCH, DELETE",
+        ),
+    ];
+    for (m, url, allow) in cases {
+        let res = app.request(m.clone(), &url).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 405, "{m} {url}");
+        assert_eq!(header(&res, "allow").as_deref(), Some(allow));
+        if m != Method::HEAD {
+            let (code, _, _) = arm_error(res, 405).await;
+            assert_eq!(code, "MethodNotAllowed");
+        }
+    }
+    let res = app
+        .client
+        .delete(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let app = spawn_app_with(Settings {
+        rate_limit: Some(5),
+        ..Settings::default()
+    })
+    .await;
+    let url = app.sub_url("peeringServiceCountries");
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(app.get(&url).await);
+    }
+    let limited: Vec<_> = statuses
+        .into_iter()
+        .filter(|r| r.status().as_u16() == 429)
+        .collect();
+    assert!(
+        !limited.is_empty(),
+        "20 requests in a burst over a limit of 5/s"
+    );
+    let res = limited.into_iter().next().unwrap();
+    let retry: u64 = header(&res, "retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry));
+    let (code, _, _) = arm_error(res, 429).await;
+    assert_eq!(code, "TooManyRequests");
+    // Each token has its own budget.
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth(READER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // Without --rate-limit there is no limit.
+    let app = spawn_app().await;
+    let url = app.sub_url("peeringServiceCountries");
+    for _ in 0..50 {
+        assert_eq!(app.get(&url).await.status().as_u16(), 200);
+    }
+}
+
+/// A small deterministic generator, so the test needs no extra crate and every run is the same.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() as usize) % items.len()]
+    }
+}
+
+#[tokio::test]
+async fn no_input_gets_a_5xx() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    assert_eq!(
+        app.put_prefix("rg", "c", "p", "8.8.8.0/24")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let segments = [
+        "subscriptions",
+        SUB,
+        OTHER_SUB,
+        "resourceGroups",
+        "rg",
+        "providers",
+        "Microsoft.Peering",
+        "microsoft.PEERING",
+        "peeringServices",
+        "c",
+        "prefixes",
+        "p",
+        "connectionMonitorTests",
+        "t",
+        "operations",
+        "peeringServiceLocations",
+        "checkServiceProviderAvailability",
+        "%FF",
+        "%2F",
+        "a%20b",
+        "",
+        "..",
+        "%C3%BC",
+        "%00",
+        "x".repeat(300).leak(),
+        "ü",
+        "(rg)",
+    ];
+    let queries = [
+        "api-version=2022-10-01",
+        "api-version=2025-05-01",
+        "api-version=1999-01-01",
+        "",
+        "$top=-1",
+        "$skipToken=%FF%FE",
+        "$expand=events",
+        "country=%00",
+        "api-version=2022-10-01&api-version=2021-06-01",
+        "%ZZ=1",
+    ];
+    let bodies: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"null".to_vec(),
+        b"{\"properties\": null}".to_vec(),
+        b"{\"properties\": {\"prefix\": \"8.8.8.0/24\"}}".to_vec(),
+        b"{\"properties\": {\"destinationPort\": 99999999999999999999999}}".to_vec(),
+        b"{\"tags\": {\"\": \"\"}}".to_vec(),
+        "[".repeat(5000).into_bytes(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        serde_json::to_vec(&connection_body()).unwrap(),
+        b"{\"location\": \"\\ud800\"}".to_vec(),
+    ];
+    let methods = [
+        Method::GET,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::POST,
+        Method::OPTIONS,
+        Method::HEAD,
+    ];
+    let headers = [
+        ("If-Match", "garbage"),
+        ("If-None-Match", "*"),
+        ("Content-Type", "application/json"),
+        ("Content-Type", "application/merge-patch+json"),
+        ("X-Forwarded-Proto", "gopher"),
+    ];
+    let mut rng = Lcg(7);
+    for _ in 0..600 {
+        let depth = 1 + rng.next() as usize % 12;
+        let path: Vec<&str> = (0..depth).map(|_| *rng.pick(&segments)).collect();
+        let url = format!("{}/{}?{}", app.base, path.join("/"), rng.pick(&queries));
+        let method = rng.pick(&methods).clone();
+        let mut req = app
+            .request(method.clone(), &url)
+            .body(rng.pick(&bodies).clone());
+        let (h, v) = *rng.pick(&headers);
+        req = req.header(h, v);
+        if rng.next().is_multiple_of(2) {
+            req = req.header("Content-Type", "application/json");
+        }
+        let res = req.send().await.unwrap();
+        assert!(
+            res.status().as_u16() < 500,
+            "{method} {url} -> {}",
+            res.status()
+        );
+    }
+    // A structured sweep: every route with every body.
+    let urls = [
+        app.service_url("rg", "c"),
+        app.prefix_url("rg", "c", "p"),
+        app.prefix_url("rg", "c", "q"),
+        app.test_url("rg", "c", "t"),
+        app.sub_url("checkServiceProviderAvailability"),
+        app.service_url("rg", "c")
+            .replace("2022-10-01", "2025-05-01"),
+    ];
+    for url in &urls {
+        for body in &bodies {
+            for m in [Method::PUT, Method::PATCH, Method::POST] {
+                let res = app
+                    .request(m.clone(), url)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                let text = res.text().await.unwrap();
+                assert!(
+                    status < 500,
+                    "{m} {url} {:?} -> {status} {text}",
+                    String::from_utf8_lossy(body)
+                );
+                if status >= 400 {
+                    let v: Value = serde_json::from_str(&text).expect("errors are JSON");
+                    assert!(
+                        v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
+}

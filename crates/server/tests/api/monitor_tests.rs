@@ -1,0 +1,142 @@
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn create_replace_read_list_delete() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    let url = app.test_url("rg1", "c", "Latency-Check");
+    let res = app.put_json(&url, &monitor_test_body()).await;
+    assert_eq!(res.status().as_u16(), 201);
+    assert!(res.headers().get("etag").is_some());
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["name"], "Latency-Check");
+    assert_eq!(
+        got["type"],
+        "Microsoft.Peering/peeringServices/connectionMonitorTests"
+    );
+    assert_eq!(
+        got["properties"],
+        json!({"sourceAgent": "agent-1", "destination": "1.1.1.1", "destinationPort": 443, "testFrequencyInSec": 30,
+               "isTestSuccessful": false, "path": [], "provisioningState": "Succeeded"})
+    );
+
+    let body = json!({"properties": {"sourceAgent": "agent-2", "destination": "www.example.com", "destinationPort": 80, "testFrequencyInSec": 60, "isTestSuccessful": true}});
+    let res = app
+        .put_json(&app.test_url("rg1", "C", "latency-check"), &body)
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let got: Value = app.get(&url).await.json().await.unwrap();
+    assert_eq!(got["name"], "Latency-Check");
+    assert_eq!(got["properties"]["destination"], "www.example.com");
+    assert_eq!(got["properties"]["destinationPort"], 80);
+    assert_eq!(
+        got["properties"]["isTestSuccessful"], false,
+        "read-only fields are ignored"
+    );
+
+    app.put_json(&app.test_url("rg1", "c", "another"), &monitor_test_body())
+        .await;
+    let (items, _) = app
+        .list_all(&app.url("rg1", "c", "/connectionMonitorTests"))
+        .await;
+    let names: Vec<&str> = items.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["another", "Latency-Check"]);
+
+    let v2025: Value = app
+        .get(&url.replace("2022-10-01", "2025-05-01"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v2025["systemData"]["createdByType"], "Key");
+    assert!(got.get("systemData").is_none());
+
+    assert_eq!(app.delete(&url).await.status().as_u16(), 200);
+    assert_eq!(app.delete(&url).await.status().as_u16(), 204);
+    let (code, _, _) = arm_error(app.get(&url).await, 404).await;
+    assert_eq!(code, "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn invalid_tests_name_the_field() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    let with = |k: &str, v: Value| {
+        let mut b = monitor_test_body();
+        b["properties"][k] = v;
+        b
+    };
+    let cases = [
+        (
+            with("sourceAgent", json!(" ")),
+            "InvalidSourceAgent",
+            "properties.sourceAgent",
+        ),
+        (
+            with("destination", json!("not a host!")),
+            "InvalidDestination",
+            "properties.destination",
+        ),
+        (
+            with("destinationPort", json!(0)),
+            "InvalidPort",
+            "properties.destinationPort",
+        ),
+        (
+            with("destinationPort", json!(65536)),
+            "InvalidPort",
+            "properties.destinationPort",
+        ),
+        (
+            with("testFrequencyInSec", json!(10)),
+            "InvalidFrequency",
+            "properties.testFrequencyInSec",
+        ),
+        (
+            with("destinationPort", json!("443")),
+            "InvalidRequestContent",
+            "properties.destinationPort",
+        ),
+        (
+            with("destinationPort", json!(4.5)),
+            "InvalidRequestContent",
+            "properties.destinationPort",
+        ),
+        (
+            with("testFrequencyInSec", json!(1e30)),
+            "InvalidRequestContent",
+            "properties.testFrequencyInSec",
+        ),
+        (
+            json!({"properties": {}}),
+            "InvalidSourceAgent",
+            "properties.sourceAgent",
+        ),
+    ];
+    for (body, code, target) in cases {
+        let (c, message, t) = arm_error(
+            app.put_json(&app.test_url("rg1", "c", "t"), &body).await,
+            400,
+        )
+        .await;
+        assert_eq!(
+            (c.as_str(), t.as_deref()),
+            (code, Some(target)),
+            "{body} -> {message}"
+        );
+    }
+    // 2025-05-01 lists every finding.
+    let url = app
+        .test_url("rg1", "c", "t")
+        .replace("2022-10-01", "2025-05-01");
+    let res = app
+        .put_json(&url, &json!({"properties": {"destinationPort": 0}}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["details"].as_array().unwrap().len(), 4);
+    let (tests, _) = app
+        .list_all(&app.url("rg1", "c", "/connectionMonitorTests"))
+        .await;
+    assert!(tests.is_empty());
+}

@@ -1,0 +1,506 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[tokio::test]
+async fn create_read_update_list_delete() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "Conn-A").await;
+    let url = app.prefix_url("rg1", "conn-a", "Office-Net");
+    let body = json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": "00000000-0000-0000-0000-00000000abcd", "prefixValidationState": "Verified"}});
+    let res = app.put_json(&url, &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    assert!(res.headers().get("etag").is_some());
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["name"], "Office-Net");
+    assert_eq!(got["type"], "Microsoft.Peering/peeringServices/prefixes");
+    assert_eq!(
+        got["id"],
+        format!("/subscriptions/{SUB}/resourceGroups/rg1/providers/Microsoft.Peering/peeringServices/Conn-A/prefixes/Office-Net")
+    );
+    let p = &got["properties"];
+    assert_eq!(p["prefix"], "8.8.8.0/24");
+    assert_eq!(
+        p["prefixValidationState"], "Pending",
+        "read-only fields in the body are ignored"
+    );
+    assert_eq!(p["learnedType"], "None");
+    assert_eq!(p["provisioningState"], "Succeeded");
+    assert_eq!(
+        p["peeringServicePrefixKey"],
+        "00000000-0000-0000-0000-00000000abcd"
+    );
+    assert!(p.get("events").is_none(), "events only with $expand");
+    assert!(
+        got.get("systemData").is_none(),
+        "systemData only with 2025-05-01"
+    );
+
+    // Same value again (other casing of the name): 200, the first casing stays.
+    let res = app
+        .put_prefix("RG1", "CONN-A", "office-net", "8.8.8.0/24")
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(got["name"], "Office-Net");
+    assert!(
+        got["properties"].get("peeringServicePrefixKey").is_none(),
+        "PUT replaces the key"
+    );
+
+    // $expand=events in any case, in any order of the query.
+    let expand_url = format!("{}&$expand=Events", url);
+    let got: Value = app.get(&expand_url).await.json().await.unwrap();
+    let events = got["properties"]["events"].as_array().expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["eventType"], "PrefixRegisteredEvent");
+    assert_eq!(events[0]["eventLevel"], "Information");
+    assert!(events[0]["eventTimestamp"].as_str().unwrap().ends_with('Z'));
+    let without: Value = app.get(&url).await.json().await.unwrap();
+    assert!(without["properties"].get("events").is_none());
+    let (code, _, target) = arm_error(app.get(&format!("{url}&$expand=routes")).await, 400).await;
+    assert_eq!(
+        (code.as_str(), target.as_deref()),
+        ("InvalidParameter", Some("$expand"))
+    );
+
+    // A second prefix; the list is in name order; with $expand every item has events.
+    assert_eq!(
+        app.put_prefix("rg1", "Conn-A", "a-first", "9.9.0.0/16")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let list_url = app.url("rg1", "Conn-A", "/prefixes");
+    let list: Value = app.get(&list_url).await.json().await.unwrap();
+    let names: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a-first", "Office-Net"]);
+    assert!(list["value"][0]["properties"].get("events").is_none());
+    let list: Value = app
+        .get(&format!("{list_url}&$expand=events"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["properties"]["events"].as_array().unwrap().len() == 1));
+
+    assert_eq!(app.delete(&url).await.status().as_u16(), 200);
+    assert_eq!(app.delete(&url).await.status().as_u16(), 204);
+    let (code, _, _) = arm_error(app.get(&url).await, 404).await;
+    assert_eq!(code, "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn invalid_prefixes_name_the_field_with_the_model_message() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    let cases: [(&str, Value, &str, &str); 9] = [
+        (
+            "p",
+            json!({"properties": {"prefix": "10.0.0.0/8"}}),
+            "PrefixNotPublic",
+            "properties.prefix",
+        ),
+        (
+            "p",
+            json!({"properties": {"prefix": "2001:db8::/32"}}),
+            "InvalidPrefix",
+            "properties.prefix",
+        ),
+        (
+            "p",
+            json!({"properties": {"prefix": "8.8.8.8/24"}}),
+            "PrefixNotCanonical",
+            "properties.prefix",
+        ),
+        (
+            "p",
+            json!({"properties": {}}),
+            "Required",
+            "properties.prefix",
+        ),
+        ("p", json!({}), "Required", "properties.prefix"),
+        (
+            "p",
+            json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": "not-a-guid"}}),
+            "InvalidPrefixKey",
+            "properties.peeringServicePrefixKey",
+        ),
+        (
+            "p",
+            json!({"properties": {"prefix": 8}}),
+            "InvalidRequestContent",
+            "properties.prefix",
+        ),
+        (
+            "bad%20name",
+            json!({"properties": {"prefix": "8.8.8.0/24"}}),
+            "InvalidName",
+            "name",
+        ),
+        (
+            "p",
+            json!({"properties": []}),
+            "InvalidRequestContent",
+            "properties",
+        ),
+    ];
+    for (name, body, code, target) in cases {
+        let (c, message, t) = arm_error(
+            app.put_json(&app.prefix_url("rg1", "c", name), &body).await,
+            400,
+        )
+        .await;
+        assert_eq!(
+            (c.as_str(), t.as_deref()),
+            (code, Some(target)),
+            "{body} -> {message}"
+        );
+    }
+    // The server's words are the model's.
+    let (_, message, _) = arm_error(app.put_prefix("rg1", "c", "p", "8.8.8.8/24").await, 400).await;
+    let expected = peering_model::prefix::Ipv4Prefix::parse("8.8.8.8/24")
+        .unwrap_err()
+        .message;
+    assert_eq!(message, expected);
+    let (items, _) = app.list_all(&app.url("rg1", "c", "/prefixes")).await;
+    assert!(items.is_empty(), "nothing was written");
+    // A prefix longer than /24 only warns: it is stored.
+    assert_eq!(
+        app.put_prefix("rg1", "c", "small", "8.8.4.128/25")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn overlapping_prefixes_are_refused_naming_the_other() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "Seattle").await;
+    app.create_connection("rg2", "Boston").await;
+    assert_eq!(
+        app.put_prefix("rg1", "Seattle", "hq", "20.1.0.0/16")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    for (value, verb) in [
+        ("20.1.0.0/16", "is already registered as"),
+        ("20.1.2.0/24", "lies inside"),
+        ("20.0.0.0/8", "contains"),
+        ("0.0.0.0/0", "contains"),
+    ] {
+        let res = app.put_prefix("rg2", "Boston", "x", value).await;
+        if value == "0.0.0.0/0" {
+            // Covers private blocks: the value check comes first.
+            let (code, _, _) = arm_error(res, 400).await;
+            assert_eq!(code, "PrefixNotPublic");
+            continue;
+        }
+        let (code, message, target) = arm_error(res, 409).await;
+        assert_eq!(code, "PrefixOverlaps");
+        assert_eq!(target.as_deref(), Some("properties.prefix"));
+        assert!(message.contains(verb), "{message}");
+        assert!(
+            message.contains("'hq'") && message.contains("'Seattle'"),
+            "{message}"
+        );
+    }
+    // Within the same connection too.
+    let (code, _, _) = arm_error(
+        app.put_prefix("rg1", "Seattle", "other", "20.1.128.0/17")
+            .await,
+        409,
+    )
+    .await;
+    assert_eq!(code, "PrefixOverlaps");
+    // Neighbours that do not overlap are fine, on both sides.
+    assert_eq!(
+        app.put_prefix("rg2", "Boston", "below", "20.0.255.0/24")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.put_prefix("rg2", "Boston", "above", "20.2.0.0/16")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    // Another subscription has its own prefixes.
+    let other = app
+        .prefix_url("rg1", "Seattle", "hq")
+        .replace(SUB, OTHER_SUB);
+    let conn_other = app.service_url("rg1", "Seattle").replace(SUB, OTHER_SUB);
+    let res = app
+        .client
+        .put(&conn_other)
+        .bearer_auth(ADMIN)
+        .json(&connection_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let res = app
+        .client
+        .put(&other)
+        .bearer_auth(ADMIN)
+        .json(&json!({"properties": {"prefix": "20.1.0.0/16"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn details_list_every_overlap_with_2025_05_01_only() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    assert_eq!(
+        app.put_prefix("rg1", "c", "a", "20.1.0.0/16")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.put_prefix("rg1", "c", "b", "20.2.0.0/16")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let url = app
+        .prefix_url("rg1", "c", "wide")
+        .replace("2022-10-01", "2025-05-01");
+    let res = app
+        .put_json(&url, &json!({"properties": {"prefix": "20.0.0.0/8"}}))
+        .await;
+    assert_eq!(res.status().as_u16(), 409);
+    let body: Value = res.json().await.unwrap();
+    let details = body["error"]["details"]
+        .as_array()
+        .expect("details with 2025-05-01");
+    assert_eq!(details.len(), 2);
+    assert!(details
+        .iter()
+        .all(|d| d["code"] == "PrefixOverlaps" && d["target"] == "properties.prefix"));
+    let res = app.put_prefix("rg1", "c", "wide", "20.0.0.0/8").await;
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"].get("details").is_none(),
+        "no details before 2025-05-01"
+    );
+}
+
+#[tokio::test]
+async fn a_prefix_value_cannot_change() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    assert_eq!(
+        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let (code, message, target) =
+        arm_error(app.put_prefix("rg1", "c", "p", "8.8.9.0/24").await, 409).await;
+    assert_eq!(code, "PrefixImmutable");
+    assert_eq!(target.as_deref(), Some("properties.prefix"));
+    assert_eq!(
+        message,
+        "Prefix 'p' is 8.8.8.0/24 and cannot be changed to 8.8.9.0/24; delete it and re-create it."
+    );
+    let got: Value = app
+        .get(&app.prefix_url("rg1", "c", "p"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["properties"]["prefix"], "8.8.8.0/24");
+}
+
+#[tokio::test]
+async fn missing_parent_is_404_for_every_child_operation() {
+    let app = spawn_app().await;
+    let body = json!({"properties": {"prefix": "8.8.8.0/24"}});
+    let checks = [
+        app.put_json(&app.prefix_url("rg1", "nope", "p"), &body)
+            .await,
+        app.get(&app.prefix_url("rg1", "nope", "p")).await,
+        app.delete(&app.prefix_url("rg1", "nope", "p")).await,
+        app.get(&app.url("rg1", "nope", "/prefixes")).await,
+        app.put_json(&app.test_url("rg1", "nope", "t"), &monitor_test_body())
+            .await,
+        app.get(&app.test_url("rg1", "nope", "t")).await,
+        app.delete(&app.test_url("rg1", "nope", "t")).await,
+        app.get(&app.url("rg1", "nope", "/connectionMonitorTests"))
+            .await,
+    ];
+    for res in checks {
+        let (code, message, _) = arm_error(res, 404).await;
+        assert_eq!(code, "ParentResourceNotFound");
+        assert!(
+            message.contains("'Microsoft.Peering/peeringServices/nope'"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_connection_deletes_its_prefixes_events_and_tests() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    assert_eq!(
+        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.put_json(&app.test_url("rg1", "c", "t"), &monitor_test_body())
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.delete(&app.service_url("rg1", "c"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    app.create_connection("rg1", "c").await;
+    let (prefixes, _) = app.list_all(&app.url("rg1", "c", "/prefixes")).await;
+    let (tests, _) = app
+        .list_all(&app.url("rg1", "c", "/connectionMonitorTests"))
+        .await;
+    assert!(prefixes.is_empty() && tests.is_empty());
+    // The value is free again, and the new prefix has only its own event.
+    assert_eq!(
+        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let got: Value = app
+        .get(&format!(
+            "{}&$expand=events",
+            app.prefix_url("rg1", "c", "p")
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["properties"]["events"].as_array().unwrap().len(), 1);
+}
+
+/// 50 PUTs of mutually overlapping prefixes into 50 connections at once: the writer lock and
+/// the transaction let exactly one in, and every other one is told which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_puts_leave_exactly_one() {
+    let app = Arc::new(spawn_app().await);
+    for i in 0..50 {
+        app.create_connection("rg1", &format!("conn-{i}")).await;
+    }
+    // Every value contains 30.0.0.0, so every two of them overlap.
+    let values: Vec<String> = (0..50)
+        .map(|i| format!("30.0.0.0/{}", 8 + (i % 25)))
+        .collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
+    let mut tasks = Vec::new();
+    for (i, value) in values.iter().cloned().enumerate() {
+        let app = app.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let res = app
+                .put_prefix("rg1", &format!("conn-{i}"), &format!("pfx-{i}"), &value)
+                .await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (i, status, body)
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let winners: Vec<_> = results.iter().filter(|r| r.1 == 201).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        results.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
+    let w = winners[0].0;
+    for (i, status, body) in &results {
+        if *i == w {
+            continue;
+        }
+        assert_eq!(*status, 409, "{body}");
+        assert_eq!(body["error"]["code"], "PrefixOverlaps");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("prefix 'pfx-{w}' of connection 'conn-{w}'")),
+            "{message}"
+        );
+    }
+    // And only the winner is stored.
+    let mut stored = 0;
+    for i in 0..50 {
+        let (items, _) = app
+            .list_all(&app.url("rg1", &format!("conn-{i}"), "/prefixes"))
+            .await;
+        stored += items.len();
+    }
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn system_data_with_2025_05_01() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    let url = app
+        .prefix_url("rg1", "c", "p")
+        .replace("2022-10-01", "2025-05-01");
+    let res = app
+        .put_json(&url, &json!({"properties": {"prefix": "8.8.8.0/24"}}))
+        .await;
+    let got: Value = res.json().await.unwrap();
+    let sd = &got["systemData"];
+    assert_eq!(sd["createdByType"], "Key");
+    assert!(sd["createdBy"].as_str().unwrap().starts_with("token-"));
+    assert_eq!(sd["createdAt"], sd["lastModifiedAt"]);
+    let res = app
+        .request(
+            Method::GET,
+            &app.prefix_url("rg1", "c", "p")
+                .replace("2022-10-01", "2021-06-01"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got: Value = res.json().await.unwrap();
+    assert!(got.get("systemData").is_none());
+}
