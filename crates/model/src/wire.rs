@@ -92,21 +92,25 @@ pub struct ErrorDetail {
     pub details: Vec<ErrorDetail>,
 }
 
-/// `PeeringServicePrefix` (child of a connection).
+/// An ARM proxy resource (a child of a connection): id, name, type, its properties and, with
+/// 2025-05-01, `systemData`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PeeringServicePrefix {
+pub struct ProxyResource<P> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<PrefixProperties>,
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub properties: Option<P>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_data: Option<SystemData>,
 }
+
+/// `PeeringServicePrefix` (child of a connection).
+pub type PeeringServicePrefix = ProxyResource<PrefixProperties>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -141,4 +145,27 @@ pub struct PrefixEvent {
     pub event_level: String,
     #[serde(default)]
     pub event_description: String,
+}
+
+/// `ConnectionMonitorTest` (child of a connection).
+pub type ConnectionMonitorTest = ProxyResource<ConnectionMonitorTestProperties>;
+
+/// What a connection monitor test checks; `isTestSuccessful` and `path` are its last result.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionMonitorTestProperties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_frequency_in_sec: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_test_successful: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_state: Option<String>,
 }

@@ -15,8 +15,9 @@ use peering_model::prefix::{
 };
 use peering_model::tags::check_tags;
 use peering_model::wire::{
-    ErrorDetail, ErrorResponse, ListResult, PeeringService, PeeringServiceProperties, Sku,
-    SystemData,
+    ConnectionMonitorTest, ConnectionMonitorTestProperties, ErrorDetail, ErrorResponse, ListResult,
+    PeeringService, PeeringServicePrefix, PeeringServiceProperties, PrefixEvent, PrefixProperties,
+    ProxyResource, Sku, SystemData,
 };
 use peering_model::{Catalog, Code, Finding, Findings, Severity};
 use proptest::prelude::*;
@@ -137,6 +138,87 @@ fn peering_service() -> impl Strategy<Value = PeeringService> {
                 sku,
                 properties,
                 system_data,
+            },
+        )
+}
+
+fn prefix_event() -> impl Strategy<Value = PrefixEvent> {
+    (
+        any::<String>(),
+        any::<String>(),
+        any::<String>(),
+        any::<String>(),
+        any::<String>(),
+    )
+        .prop_map(|(a, b, c, d, e)| PrefixEvent {
+            event_timestamp: a,
+            event_type: b,
+            event_summary: c,
+            event_level: d,
+            event_description: e,
+        })
+}
+
+fn prefix_properties() -> impl Strategy<Value = PrefixProperties> {
+    (
+        opt_string(),
+        opt_string(),
+        opt_string(),
+        opt_string(),
+        opt_string(),
+        proptest::option::of(proptest::collection::vec(prefix_event(), 0..3)),
+        opt_string(),
+    )
+        .prop_map(|(a, b, c, d, e, events, f)| PrefixProperties {
+            prefix: a,
+            prefix_validation_state: b,
+            learned_type: c,
+            error_message: d,
+            peering_service_prefix_key: e,
+            events,
+            provisioning_state: f,
+        })
+}
+
+/// A child resource (prefix, monitor test) with properties from `properties`.
+fn proxy_resource<P: std::fmt::Debug>(
+    properties: impl Strategy<Value = P>,
+) -> impl Strategy<Value = ProxyResource<P>> {
+    (
+        opt_string(),
+        opt_string(),
+        opt_string(),
+        proptest::option::of(properties),
+        proptest::option::of(system_data()),
+    )
+        .prop_map(|(id, name, kind, properties, system_data)| ProxyResource {
+            id,
+            name,
+            kind,
+            properties,
+            system_data,
+        })
+}
+
+fn monitor_test_properties() -> impl Strategy<Value = ConnectionMonitorTestProperties> {
+    (
+        opt_string(),
+        opt_string(),
+        proptest::option::of(any::<i32>()),
+        proptest::option::of(any::<i32>()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(proptest::collection::vec(any::<String>(), 0..4)),
+        opt_string(),
+    )
+        .prop_map(
+            |(a, b, port, frequency, ok, path, state)| ConnectionMonitorTestProperties {
+                source_agent: a,
+                destination: b,
+                destination_port: port,
+                test_frequency_in_sec: frequency,
+                is_test_successful: ok,
+                path,
+                provisioning_state: state,
             },
         )
 }
@@ -488,6 +570,28 @@ proptest! {
         let list = ListResult { value, next_link: next };
         let json = serde_json::to_string(&list).unwrap();
         prop_assert_eq!(serde_json::from_str::<ListResult<PeeringService>>(&json).unwrap(), list);
+    }
+
+    #[test]
+    fn child_wire_types_round_trip(
+        prefixes in proptest::collection::vec(proxy_resource(prefix_properties()), 0..3),
+        tests in proptest::collection::vec(proxy_resource(monitor_test_properties()), 0..3),
+        next in opt_string(),
+    ) {
+        for p in &prefixes {
+            let json = serde_json::to_string(p).unwrap();
+            prop_assert_eq!(&serde_json::from_str::<PeeringServicePrefix>(&json).unwrap(), p);
+        }
+        for t in &tests {
+            let json = serde_json::to_string(t).unwrap();
+            prop_assert_eq!(&serde_json::from_str::<ConnectionMonitorTest>(&json).unwrap(), t);
+        }
+        let list = ListResult { value: prefixes, next_link: next.clone() };
+        let json = serde_json::to_string(&list).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ListResult<PeeringServicePrefix>>(&json).unwrap(), list);
+        let list = ListResult { value: tests, next_link: next };
+        let json = serde_json::to_string(&list).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ListResult<ConnectionMonitorTest>>(&json).unwrap(), list);
     }
 
     #[test]

@@ -72,6 +72,18 @@ pub struct ServicePath {
     pub name: String,
 }
 
+impl ServicePath {
+    /// The resource group as its key column holds it (names compare case-insensitively).
+    pub fn rg_key(&self) -> String {
+        self.rg.to_lowercase()
+    }
+
+    /// The connection's name as its key column holds it.
+    pub fn name_key(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionOp {
     PeeringServices,
@@ -354,20 +366,59 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-/// `{"value":[items],"nextLink":next}` from items already serialised and separated by commas.
-pub fn list_response(items: Vec<u8>, next: Option<&str>) -> Response {
-    let mut body = Vec::with_capacity(items.len() + 64);
-    body.extend_from_slice(b"{\"value\":[");
-    body.extend_from_slice(&items);
-    body.push(b']');
-    if let Some(link) = next {
-        body.extend_from_slice(b",\"nextLink\":");
-        if serde_json::to_writer(&mut body, link).is_err() {
-            return ApiError::internal("nextLink").into_response();
-        }
+/// A list answer written into one buffer as its items are produced:
+/// `{"value":[item,item,...],"nextLink":next}`, with no `nextLink` on the last page.
+pub struct ListBody {
+    buf: Vec<u8>,
+    items: usize,
+}
+
+impl ListBody {
+    pub fn with_capacity(bytes: usize) -> ListBody {
+        let mut buf = Vec::with_capacity(bytes + 64);
+        buf.extend_from_slice(b"{\"value\":[");
+        ListBody { buf, items: 0 }
     }
-    body.push(b'}');
-    json_bytes_response(StatusCode::OK, body, None)
+
+    /// The buffer to write the next item's JSON into.
+    pub fn next_item(&mut self) -> &mut Vec<u8> {
+        if self.items > 0 {
+            self.buf.push(b',');
+        }
+        self.items += 1;
+        &mut self.buf
+    }
+
+    pub fn into_response(mut self, next: Option<&str>) -> Response {
+        self.buf.push(b']');
+        if let Some(link) = next {
+            self.buf.extend_from_slice(b",\"nextLink\":");
+            if serde_json::to_writer(&mut self.buf, link).is_err() {
+                return ApiError::internal("nextLink").into_response();
+            }
+        }
+        self.buf.push(b'}');
+        json_bytes_response(StatusCode::OK, self.buf, None)
+    }
+}
+
+/// The status of a PUT: 201 when it created the resource, 200 when it replaced it.
+pub fn put_status(created: bool) -> StatusCode {
+    if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// The answer to a DELETE: 200 when the resource was deleted, 204 when there was none.
+pub fn delete_response(existed: bool) -> Response {
+    if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    }
+    .into_response()
 }
 
 /// A resource with its ETag. The ETag is computed by the caller from the resource's canonical

@@ -1,6 +1,6 @@
 //! Conditional requests: `If-Match`, `If-None-Match` on writes (412) and on reads (304).
 
-use crate::arm::resource_response;
+use crate::arm::{json_bytes_response, resource_response};
 use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,16 +51,39 @@ pub fn has_preconditions(headers: &HeaderMap) -> bool {
     headers.contains_key(header::IF_MATCH) || headers.contains_key(header::IF_NONE_MATCH)
 }
 
+/// [`check_write`] against `current`, whose ETag is computed only when the request has
+/// preconditions.
+pub fn check_write_with<T>(
+    headers: &HeaderMap,
+    current: Option<&T>,
+    etag: impl Fn(&T) -> String,
+) -> ApiResult<()> {
+    if !has_preconditions(headers) {
+        return Ok(());
+    }
+    check_write(headers, current.map(etag).as_deref())
+}
+
+/// 304 with the ETag when `If-None-Match` names it.
+fn not_modified(headers: &HeaderMap, etag: &str) -> Option<Response> {
+    let not = tags(headers, header::IF_NONE_MATCH)?;
+    if !not.iter().any(|t| t == "*" || t == etag) {
+        return None;
+    }
+    let mut res = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    Some(res)
+}
+
 /// A 200 with the resource and its ETag, or 304 when `If-None-Match` names that ETag.
 pub fn read_response<T: Serialize>(headers: &HeaderMap, value: &T, etag: &str) -> Response {
-    if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
-        if not.iter().any(|t| t == "*" || t == etag) {
-            let mut res = StatusCode::NOT_MODIFIED.into_response();
-            if let Ok(v) = HeaderValue::from_str(etag) {
-                res.headers_mut().insert(header::ETAG, v);
-            }
-            return res;
-        }
-    }
-    resource_response(StatusCode::OK, value, etag)
+    not_modified(headers, etag).unwrap_or_else(|| resource_response(StatusCode::OK, value, etag))
+}
+
+/// [`read_response`] for a resource already serialised.
+pub fn read_bytes_response(headers: &HeaderMap, json: Vec<u8>, etag: &str) -> Response {
+    not_modified(headers, etag)
+        .unwrap_or_else(|| json_bytes_response(StatusCode::OK, json, Some(etag)))
 }

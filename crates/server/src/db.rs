@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_audit_columns.sql"),
+    include_str!("../migrations/0003_service_json.sql"),
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -38,6 +39,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Reads map the file instead of copying each page into every connection's own cache.
+    conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
@@ -103,6 +106,10 @@ impl Db {
         }
         configure(&writer).map_err(|e| e.to_string())?;
         migrate(&writer).map_err(|e| format!("migrating {}: {e}", path.display()))?;
+        // Connections are served from their stored representation: write any that are missing
+        // or of an older format (a database from before migration 3).
+        crate::services::sync_stored_json(&writer)
+            .map_err(|e| format!("writing the stored connections of {}: {e}", path.display()))?;
         let readers = (0..readers.max(1))
             .map(|_| {
                 let c = Connection::open_with_flags(

@@ -4,6 +4,7 @@
 pub mod arm;
 pub mod auth;
 pub mod catalog_api;
+pub mod children;
 pub mod conditional;
 pub mod db;
 pub mod error;
@@ -19,6 +20,8 @@ use crate::arm::{ApiVersion, Route};
 use crate::auth::{Role, Tokens};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::monitor_tests::MonitorTestRow;
+use crate::prefixes::PrefixRow;
 use crate::ratelimit::RateLimiter;
 use crate::routes::RouteKind;
 use axum::body::{Body, Bytes};
@@ -385,14 +388,14 @@ async fn api_inner(
         (Route::Service(p), "PUT") => services::put(ctx, caller, p).await,
         (Route::Service(p), "PATCH") => services::patch(ctx, caller, p).await,
         (Route::Service(p), "DELETE") => services::delete(ctx, p).await,
-        (Route::Prefixes(p), "GET") => prefixes::list(ctx, p).await,
-        (Route::Prefix(p, n), "GET") => prefixes::get(ctx, p, n).await,
+        (Route::Prefixes(p), "GET") => children::list::<PrefixRow>(ctx, p).await,
+        (Route::Prefix(p, n), "GET") => children::get::<PrefixRow>(ctx, p, n).await,
         (Route::Prefix(p, n), "PUT") => prefixes::put(ctx, caller, p, n).await,
-        (Route::Prefix(p, n), "DELETE") => prefixes::delete(ctx, p, n).await,
-        (Route::MonitorTests(p), "GET") => monitor_tests::list(ctx, p).await,
-        (Route::MonitorTest(p, n), "GET") => monitor_tests::get(ctx, p, n).await,
+        (Route::Prefix(p, n), "DELETE") => children::delete::<PrefixRow>(ctx, p, n).await,
+        (Route::MonitorTests(p), "GET") => children::list::<MonitorTestRow>(ctx, p).await,
+        (Route::MonitorTest(p, n), "GET") => children::get::<MonitorTestRow>(ctx, p, n).await,
         (Route::MonitorTest(p, n), "PUT") => monitor_tests::put(ctx, caller, p, n).await,
-        (Route::MonitorTest(p, n), "DELETE") => monitor_tests::delete(ctx, p, n).await,
+        (Route::MonitorTest(p, n), "DELETE") => children::delete::<MonitorTestRow>(ctx, p, n).await,
         // The route table lists an operation this match does not serve; a test sends every
         // operation of the table, so this is never reached.
         _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),

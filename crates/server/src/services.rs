@@ -1,19 +1,19 @@
 //! `Microsoft.Peering/peeringServices`: create/replace, read, tag update, delete, lists.
 
 use crate::arm::{
-    encode_segment_display, etag_of_value, json_body, resource_response, ApiVersion, ServicePath,
-    NAMESPACE,
+    encode_segment_display, etag_of, etag_of_value, json_body, json_bytes_response, ApiVersion,
+    ListBody, ServicePath, NAMESPACE,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::{now_rfc3339, Caller, Ctx};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use peering_model::connection::{validate_connection, ConnectionDraft};
 use peering_model::names::{NameKind, ResourceGroupName, ResourceName};
 use peering_model::wire::{PeeringService, PEERING_SERVICE_TYPE};
 use peering_model::Catalog;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -58,22 +58,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRow> {
     })
 }
 
-/// A text column of a row, borrowed.
-fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn opt_text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    r.get_ref(i)?.as_str_or_null().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// `PeeringService` as ARM sends it, serialised straight from borrowed strings (a row of the
-/// database or a `ServiceRow`), so a list of 100 copies nothing. Every response that carries a
-/// connection goes through this one type: a list item and a GET are the same bytes.
+/// `PeeringService` as ARM sends it, serialised from borrowed strings when a connection is
+/// written, into the representation stored with it ([`StoredJson`]); every response that
+/// carries a connection is that stored text, so a list item and a GET are the same bytes.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceJson<'a> {
@@ -162,37 +149,6 @@ fn raw(json: Option<&str>) -> Option<&RawValue> {
     json.and_then(|t| serde_json::from_str::<&RawValue>(t).ok())
 }
 
-impl<'a> ServiceJson<'a> {
-    /// From a row selected with `COLUMNS`.
-    fn from_columns(r: &'a Row<'_>, v: ApiVersion) -> rusqlite::Result<ServiceJson<'a>> {
-        let sub = text(r, 0)?;
-        let rg = text(r, 1)?;
-        let name = text(r, 2)?;
-        Ok(ServiceJson {
-            id: ServiceId { sub, rg, name },
-            name,
-            kind: PEERING_SERVICE_TYPE,
-            location: text(r, 3)?,
-            tags: raw(opt_text(r, 4)?),
-            sku: raw(opt_text(r, 5)?),
-            properties: ServicePropertiesJson {
-                peering_service_location: text(r, 6)?,
-                peering_service_provider: text(r, 7)?,
-                provider_primary_peering_location: text(r, 8)?,
-                provider_backup_peering_location: opt_text(r, 9)?,
-                provisioning_state: "Succeeded",
-            },
-            system_data: SystemDataJson::new(
-                v,
-                text(r, 10)?,
-                text(r, 11)?,
-                text(r, 12)?,
-                text(r, 13)?,
-            ),
-        })
-    }
-}
-
 impl ServiceRow {
     pub fn id(&self) -> String {
         ServiceId {
@@ -236,6 +192,114 @@ impl ServiceRow {
     pub fn etag(&self) -> String {
         etag_of_value(&self.json(ApiVersion::V2025_05_01))
     }
+
+    /// The representation of every api-version, as it is stored with the connection.
+    pub fn stored_json(&self) -> ApiResult<StoredJson> {
+        let full = self.json(ApiVersion::V2025_05_01);
+        let system_data = serde_json::to_string(&full.system_data).map_err(ApiError::internal)?;
+        let full = serde_json::to_string(&full).map_err(ApiError::internal)?;
+        // `systemData` is the last member: the JSON of earlier api-versions is `full` without it.
+        let body = full
+            .strip_suffix('}')
+            .and_then(|f| f.strip_suffix(system_data.as_str()))
+            .and_then(|f| f.strip_suffix(",\"systemData\":"))
+            .ok_or_else(|| {
+                ApiError::internal("systemData is not the last member of a connection")
+            })?;
+        Ok(StoredJson {
+            system_data: full[body.len()..full.len() - 1].to_owned(),
+            etag: etag_of(full.as_bytes()),
+            body: body.to_owned(),
+        })
+    }
+}
+
+/// The version of [`StoredJson`]'s format: change it whenever the representation of a
+/// connection changes, and the server rewrites the stored ones when it opens the database.
+const JSON_FORMAT: i64 = 1;
+
+/// A connection's representation as stored in `peering_service_json` (migration 0003).
+pub struct StoredJson {
+    /// The JSON object without its closing brace: the same for every api-version.
+    pub body: String,
+    /// `,"systemData":{...}`, added for 2025-05-01.
+    pub system_data: String,
+    /// The hash of the fullest representation.
+    pub etag: String,
+}
+
+impl StoredJson {
+    /// The JSON for api-version `v`.
+    pub fn render(&self, v: ApiVersion) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + self.system_data.len() + 1);
+        write_json(
+            &mut out,
+            self.body.as_bytes(),
+            self.system_data.as_bytes(),
+            v,
+        );
+        out
+    }
+
+    /// Stores it as the representation of the connection with keys (rg_key, name_key).
+    fn store(
+        &self,
+        tx: &Connection,
+        sub: &str,
+        rg_key: &str,
+        name_key: &str,
+    ) -> rusqlite::Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO peering_service_json (subscription, rg_key, name_key, format, body, system_data, etag)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (subscription, rg_key, name_key) DO UPDATE SET
+               format = excluded.format, body = excluded.body, system_data = excluded.system_data, etag = excluded.etag",
+        )?
+        .execute(params![sub, rg_key, name_key, JSON_FORMAT, self.body, self.system_data, self.etag])?;
+        Ok(())
+    }
+}
+
+/// A connection's JSON for api-version `v` from its stored parts.
+fn write_json(out: &mut Vec<u8>, body: &[u8], system_data: &[u8], v: ApiVersion) {
+    out.extend_from_slice(body);
+    if v.has_system_data() {
+        out.extend_from_slice(system_data);
+    }
+    out.push(b'}');
+}
+
+/// A text column of a row as bytes (no copy, no UTF-8 check: it goes out as it is).
+fn bytes<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
+    r.get_ref(i)?.as_bytes().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Writes the stored representation of every connection that has none, or one of another
+/// format (a database written before migration 0003, or by an older server). Runs when the
+/// database is opened; returns how many it wrote.
+pub fn sync_stored_json(conn: &Connection) -> rusqlite::Result<usize> {
+    let tx = conn.unchecked_transaction()?;
+    let stale: Vec<(String, String, ServiceRow)> = {
+        let mut st = tx.prepare(&format!(
+            "SELECT {COLUMNS}, s.rg_key, s.name_key FROM peering_services s
+             WHERE NOT EXISTS (SELECT 1 FROM peering_service_json j WHERE j.subscription = s.subscription
+                 AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
+        ))?;
+        let rows = st.query_map(params![JSON_FORMAT], |r| {
+            Ok((r.get(14)?, r.get(15)?, from_row(r)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (rg_key, name_key, row) in &stale {
+        let json = row
+            .stored_json()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.message.into()))?;
+        json.store(&tx, &row.subscription, rg_key, name_key)?;
+    }
+    tx.commit()?;
+    Ok(stale.len())
 }
 
 pub fn get_row(
@@ -259,23 +323,7 @@ pub fn exists(tx: &Transaction<'_>, p: &ServicePath) -> rusqlite::Result<bool> {
     let mut st = tx.prepare_cached(
         "SELECT 1 FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
     )?;
-    st.exists(params![
-        p.sub,
-        p.rg.to_lowercase(),
-        p.name.to_ascii_lowercase()
-    ])
-}
-
-/// The connection's name as first written (for messages), if it exists.
-pub fn display_name(tx: &Transaction<'_>, p: &ServicePath) -> rusqlite::Result<Option<String>> {
-    let mut st = tx.prepare_cached(
-        "SELECT name FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
-    )?;
-    st.query_row(
-        params![p.sub, p.rg.to_lowercase(), p.name.to_ascii_lowercase()],
-        |r| r.get(0),
-    )
-    .optional()
+    st.exists(params![p.sub, p.rg_key(), p.name_key()])
 }
 
 /// A child resource (prefix, monitor test) was addressed under a connection that does not exist.
@@ -305,15 +353,6 @@ pub fn check_path(p: &ServicePath) -> ApiResult<()> {
     ResourceName::parse(NameKind::Connection, "name", &p.name)
         .map_err(|f| ApiError::finding(&f))?;
     Ok(())
-}
-
-/// Applies the precondition headers of a write to the current representation.
-fn check_preconditions(ctx: &Ctx, current: Option<&ServiceRow>) -> ApiResult<()> {
-    if !crate::conditional::has_preconditions(&ctx.headers) {
-        return Ok(());
-    }
-    let etag = current.map(ServiceRow::etag);
-    crate::conditional::check_write(&ctx.headers, etag.as_deref())
 }
 
 pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response> {
@@ -352,10 +391,10 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response
         .as_ref()
         .map(|s| serde_json::to_string(s).unwrap_or_default());
     let db = ctx.db.clone();
-    let (created, row) = db
-        .write(move |tx| -> ApiResult<(bool, ServiceRow)> {
+    let (created, json) = db
+        .write(move |tx| -> ApiResult<(bool, StoredJson)> {
             let existing = get_row(tx, &p.sub, &p.rg, &p.name)?;
-            check_preconditions(&ctx, existing.as_ref())?;
+            crate::conditional::check_write_with(&ctx.headers, existing.as_ref(), ServiceRow::etag)?;
             let row = ServiceRow {
                 subscription: p.sub.clone(),
                 resource_group: existing.as_ref().map_or(p.rg.clone(), |e| e.resource_group.clone()),
@@ -382,33 +421,46 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response
                    modified_at = excluded.modified_at, modified_by = excluded.modified_by",
             )?
             .execute(params![
-                row.subscription, p.rg.to_lowercase(), p.name.to_ascii_lowercase(), row.resource_group, row.name,
+                row.subscription, p.rg_key(), p.name_key(), row.resource_group, row.name,
                 row.location, row.tags, row.sku, row.peering_service_location, row.provider, row.primary,
                 row.backup, row.created_at, row.created_by, row.modified_at, row.modified_by
             ])?;
-            Ok((existing.is_none(), row))
+            let json = row.stored_json()?;
+            json.store(tx, &p.sub, &p.rg_key(), &p.name_key())?;
+            Ok((existing.is_none(), json))
         })
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(resource_response(status, &row.json(version), &row.etag()))
+    let status = crate::arm::put_status(created);
+    Ok(json_bytes_response(
+        status,
+        json.render(version),
+        Some(&json.etag),
+    ))
 }
 
 pub async fn get(ctx: Ctx, p: ServicePath) -> ApiResult<Response> {
     let version = ctx.version;
     let q = p.clone();
-    let row = ctx
+    let found = ctx
         .db
-        .read(move |tx| get_row(tx, &q.sub, &q.rg, &q.name))
+        .read(move |tx| -> rusqlite::Result<Option<(Vec<u8>, String)>> {
+            let mut st = tx.prepare_cached(
+                "SELECT body, system_data, etag FROM peering_service_json WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
+            )?;
+            let mut rows = st.query(params![q.sub, q.rg_key(), q.name_key()])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            let mut json = Vec::with_capacity(1024);
+            write_json(&mut json, bytes(r, 0)?, bytes(r, 1)?, version);
+            Ok(Some((json, r.get(2)?)))
+        })
         .await?;
-    let row = row.ok_or_else(|| not_found(&p))?;
-    Ok(crate::conditional::read_response(
+    let (json, etag) = found.ok_or_else(|| not_found(&p))?;
+    Ok(crate::conditional::read_bytes_response(
         &ctx.headers,
-        &row.json(version),
-        &row.etag(),
+        json,
+        &etag,
     ))
 }
 
@@ -428,24 +480,26 @@ pub async fn patch(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Respon
     let version = ctx.version;
     let now = now_rfc3339();
     let db = ctx.db.clone();
-    let row = db
-        .write(move |tx| -> ApiResult<ServiceRow> {
+    let json = db
+        .write(move |tx| -> ApiResult<StoredJson> {
             let mut row = get_row(tx, &p.sub, &p.rg, &p.name)?.ok_or_else(|| not_found(&p))?;
-            check_preconditions(&ctx, Some(&row))?;
+            crate::conditional::check_write_with(&ctx.headers, Some(&row), ServiceRow::etag)?;
             row.tags = Some(serde_json::to_string(&tags).map_err(ApiError::internal)?);
             row.modified_at = now;
             row.modified_by = caller.id.clone();
             tx.prepare_cached(
                 "UPDATE peering_services SET tags = ?4, modified_at = ?5, modified_by = ?6 WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
             )?
-            .execute(params![p.sub, p.rg.to_lowercase(), p.name.to_ascii_lowercase(), row.tags, row.modified_at, row.modified_by])?;
-            Ok(row)
+            .execute(params![p.sub, p.rg_key(), p.name_key(), row.tags, row.modified_at, row.modified_by])?;
+            let json = row.stored_json()?;
+            json.store(tx, &p.sub, &p.rg_key(), &p.name_key())?;
+            Ok(json)
         })
         .await?;
-    Ok(resource_response(
+    Ok(json_bytes_response(
         StatusCode::OK,
-        &row.json(version),
-        &row.etag(),
+        json.render(version),
+        Some(&json.etag),
     ))
 }
 
@@ -454,70 +508,114 @@ pub async fn delete(ctx: Ctx, p: ServicePath) -> ApiResult<Response> {
     let existed = db
         .write(move |tx| -> ApiResult<bool> {
             let existing = get_row(tx, &p.sub, &p.rg, &p.name)?;
-            check_preconditions(&ctx, existing.as_ref())?;
+            crate::conditional::check_write_with(&ctx.headers, existing.as_ref(), ServiceRow::etag)?;
             let n = tx
                 .prepare_cached("DELETE FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3")?
-                .execute(params![p.sub, p.rg.to_lowercase(), p.name.to_ascii_lowercase()])?;
+                .execute(params![p.sub, p.rg_key(), p.name_key()])?;
             Ok(n > 0)
         })
         .await?;
-    Ok(if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    }
-    .into_response())
+    Ok(crate::arm::delete_response(existed))
 }
 
 /// The key of a connection in list order: (resource group, name), both lower case.
 type PageKey = (String, String);
 
 /// List by subscription (`rg` None) or by resource group, in (resource group, name) order,
-/// paged by key so pages stay stable while items come and go. The items are written to the
-/// response straight from the rows.
+/// paged by key so pages stay stable while items come and go. The items are the stored
+/// representations, copied into the response one after the other.
 pub async fn list(ctx: Ctx, sub: String, rg: Option<String>) -> ApiResult<Response> {
     if let Some(rg) = &rg {
         ResourceGroupName::parse(rg).map_err(|f| ApiError::finding(&f))?;
     }
     let page = PageRequest::from_query(&ctx.query)?;
     let version = ctx.version;
-    let (items, next) = ctx
+    let (body, next) = ctx
         .db
-        .read(move |tx| -> ApiResult<(Vec<u8>, Option<PageKey>)> {
+        .read(move |tx| -> rusqlite::Result<(ListBody, Option<PageKey>)> {
             let (after_rg, after_name) = page.after.clone().unwrap_or_default();
             let limit = (page.size + 1) as i64;
             let mut st = match &rg {
-                None => tx.prepare_cached(&format!(
-                    "SELECT {COLUMNS}, rg_key, name_key FROM peering_services WHERE subscription = ?1 AND (rg_key, name_key) > (?2, ?3) ORDER BY rg_key, name_key LIMIT ?4"
-                ))?,
-                Some(_) => tx.prepare_cached(&format!(
-                    "SELECT {COLUMNS}, rg_key, name_key FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key > ?3 ORDER BY name_key LIMIT ?4"
-                ))?,
+                None => tx.prepare_cached(
+                    "SELECT body, system_data, rg_key, name_key FROM peering_service_json WHERE subscription = ?1 AND (rg_key, name_key) > (?2, ?3) ORDER BY rg_key, name_key LIMIT ?4",
+                )?,
+                Some(_) => tx.prepare_cached(
+                    "SELECT body, system_data, rg_key, name_key FROM peering_service_json WHERE subscription = ?1 AND rg_key = ?2 AND name_key > ?3 ORDER BY name_key LIMIT ?4",
+                )?,
             };
             let mut rows = match &rg {
                 None => st.query(params![sub, after_rg, after_name, limit])?,
                 Some(rg) => st.query(params![sub, rg.to_lowercase(), after_name, limit])?,
             };
-            let mut items = Vec::with_capacity(page.size * 640);
+            let mut body = ListBody::with_capacity(page.size * 768);
             let mut count = 0;
-            let mut last: Option<(String, String)> = None;
+            let mut last: Option<PageKey> = None;
             while let Some(r) = rows.next()? {
                 if count == page.size {
                     // One more row than the page: there is a next page, after the last item.
-                    return Ok((items, last));
+                    return Ok((body, last));
                 }
-                if count > 0 {
-                    items.push(b',');
-                }
-                serde_json::to_writer(&mut items, &ServiceJson::from_columns(r, version)?).map_err(ApiError::internal)?;
+                write_json(body.next_item(), bytes(r, 0)?, bytes(r, 1)?, version);
                 count += 1;
                 if count == page.size {
-                    last = Some((text(r, 14)?.to_owned(), text(r, 15)?.to_owned()));
+                    last = Some((r.get(2)?, r.get(3)?));
                 }
             }
-            Ok((items, None))
+            Ok((body, None))
         })
         .await?;
     let next = next.map(|k| ctx.next_link(&k));
-    Ok(crate::arm::list_response(items, next.as_deref()))
+    Ok(body.into_response(next.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(tags: Option<&str>, sku: Option<&str>, backup: Option<&str>) -> ServiceRow {
+        ServiceRow {
+            subscription: "00000000-0000-0000-0000-0000000000aa".into(),
+            resource_group: "Rg-(1) ü".into(),
+            name: "Conn.a_b".into(),
+            location: "West US 2".into(),
+            tags: tags.map(Into::into),
+            sku: sku.map(Into::into),
+            peering_service_location: "Washington".into(),
+            provider: "equinix MAPS".into(),
+            primary: "seattle".into(),
+            backup: backup.map(Into::into),
+            created_at: "2025-01-02T03:04:05Z".into(),
+            created_by: "token-\"quoted\"".into(),
+            modified_at: "2025-01-02T03:04:06Z".into(),
+            modified_by: "token-b".into(),
+        }
+    }
+
+    /// The stored representation is byte for byte what serialising the connection gives, in
+    /// every api-version, and its ETag is the connection's.
+    #[test]
+    fn stored_json_is_the_serialised_connection() {
+        for r in [
+            row(None, None, None),
+            row(
+                Some(r#"{"a b":"<&>\"\u00e9","x":"1"}"#),
+                Some(r#"{"name":"Standard_Free"}"#),
+                Some("san Jose"),
+            ),
+        ] {
+            let stored = r.stored_json().unwrap();
+            for v in [
+                ApiVersion::V2021_06_01,
+                ApiVersion::V2022_10_01,
+                ApiVersion::V2025_05_01,
+            ] {
+                assert_eq!(
+                    String::from_utf8(stored.render(v)).unwrap(),
+                    serde_json::to_string(&r.json(v)).unwrap()
+                );
+            }
+            assert_eq!(stored.etag, r.etag());
+            assert!(stored.system_data.starts_with(",\"systemData\":{"));
+        }
+    }
 }

@@ -14,12 +14,7 @@ async fn missing_or_invalid_tokens_get_401_everywhere() {
     ];
     for url in &urls {
         for method in [Method::GET, Method::PUT, Method::DELETE] {
-            let res = app
-                .client
-                .request(method.clone(), url)
-                .send()
-                .await
-                .unwrap();
+            let res = app.send_as("", method.clone(), url, &[], None).await;
             let (code, message, _) = arm_error(res, 401).await;
             assert_eq!(code, "AuthenticationFailed");
             assert!(
@@ -32,25 +27,23 @@ async fn missing_or_invalid_tokens_get_401_everywhere() {
                 "Bearer",
                 "bearer  ",
             ] {
-                let res = app
-                    .client
-                    .request(method.clone(), url)
-                    .header("Authorization", header)
-                    .send()
-                    .await
-                    .unwrap();
+                let headers = [("Authorization", header)];
+                let res = app.send_as("", method.clone(), url, &headers, None).await;
                 arm_error(res, 401).await;
             }
         }
     }
     // Lower-case scheme is accepted.
+    let lower = format!("bearer {CONTRIBUTOR}");
     let res = app
-        .client
-        .get(&urls[2])
-        .header("Authorization", format!("bearer {CONTRIBUTOR}"))
-        .send()
-        .await
-        .unwrap();
+        .send_as(
+            "",
+            Method::GET,
+            &urls[2],
+            &[("Authorization", &lower)],
+            None,
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 200);
 }
 
@@ -59,24 +52,19 @@ async fn forbidden_subscription_answers_the_same_whether_or_not_things_exist() {
     let app = spawn_app().await;
     // In OTHER_SUB, "exists" exists (with a prefix and a test) and "absent" does not.
     let other = |url: String| url.replace(SUB, OTHER_SUB);
-    let res = app
-        .client
-        .put(other(app.service_url("rg", "exists")))
-        .bearer_auth(ADMIN)
-        .json(&connection_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let res = app
-        .client
-        .put(other(app.prefix_url("rg", "exists", "p")))
-        .bearer_auth(ADMIN)
-        .json(&json!({"properties": {"prefix": "8.8.8.0/24"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
+    for (url, body) in [
+        (app.service_url("rg", "exists"), connection_body()),
+        (
+            app.prefix_url("rg", "exists", "p"),
+            json!({"properties": {"prefix": "8.8.8.0/24"}}),
+        ),
+        (app.test_url("rg", "exists", "t"), monitor_test_body()),
+    ] {
+        let res = app
+            .send_as(ADMIN, Method::PUT, &other(url), &[], Some(&body))
+            .await;
+        expect_status(res, 201);
+    }
 
     let pairs = |name: &str| {
         vec![
@@ -109,11 +97,7 @@ async fn forbidden_subscription_answers_the_same_whether_or_not_things_exist() {
         url: &str,
         body: Option<Value>,
     ) -> (u16, Option<String>, String) {
-        let mut req = app.client.request(method, url).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
+        let res = app.send_as(token, method, url, &[], body.as_ref()).await;
         let code = res
             .headers()
             .get("x-ms-error-code")
@@ -137,14 +121,9 @@ async fn forbidden_subscription_answers_the_same_whether_or_not_things_exist() {
     assert_eq!(code, "AuthorizationFailed");
     assert!(message.contains(OTHER_SUB));
     // Nothing was changed by the refused writes.
-    let res = app
-        .client
-        .get(other(app.prefix_url("rg", "exists", "p")))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
-    let got: Value = res.json().await.unwrap();
+    let url = other(app.prefix_url("rg", "exists", "p"));
+    let res = app.send_as(ADMIN, Method::GET, &url, &[], None).await;
+    let got: Value = expect_status(res, 200).json().await.unwrap();
     assert_eq!(got["properties"]["prefix"], "8.8.8.0/24");
 }
 
@@ -152,20 +131,8 @@ async fn forbidden_subscription_answers_the_same_whether_or_not_things_exist() {
 async fn a_reader_reads_and_every_write_is_403() {
     let app = spawn_app().await;
     app.create_connection("rg", "c").await;
-    assert_eq!(
-        app.put_prefix("rg", "c", "p", "8.8.8.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        app.put_json(&app.test_url("rg", "c", "t"), &monitor_test_body())
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    app.create_monitor_test("rg", "c", "t").await;
     for url in [
         app.service_url("rg", "c"),
         app.sub_url("peeringServices"),
@@ -179,7 +146,7 @@ async fn a_reader_reads_and_every_write_is_403() {
         app.sub_url("peeringServiceProviders"),
         format!("{}/providers/Microsoft.Peering/operations?{API}", app.base),
     ] {
-        let res = app.client.get(&url).bearer_auth(READER).send().await.unwrap();
+        let res = app.send_as(READER, Method::GET, &url, &[], None).await;
         assert_eq!(res.status().as_u16(), 200, "{url}");
     }
     let writes = [
@@ -223,11 +190,10 @@ async fn a_reader_reads_and_every_write_is_403() {
         ),
     ];
     for (m, url, body) in writes {
-        let mut req = app.client.request(m.clone(), &url).bearer_auth(READER);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let (code, message, _) = arm_error(req.send().await.unwrap(), 403).await;
+        let res = app
+            .send_as(READER, m.clone(), &url, &[], body.as_ref())
+            .await;
+        let (code, message, _) = arm_error(res, 403).await;
         assert_eq!(code, "AuthorizationFailed", "{m} {url}");
         assert!(message.contains("reader"), "{message}");
     }

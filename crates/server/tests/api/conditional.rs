@@ -40,41 +40,30 @@ async fn etags_and_preconditions_on_every_resource() {
     // If-None-Match: * creates only what is absent.
     let conn = app.service_url("rg", "c");
     let res = app
-        .request(Method::PUT, &conn)
-        .header("If-None-Match", "*")
-        .json(&connection_body())
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PUT,
+            &conn,
+            &[("If-None-Match", "*")],
+            Some(&connection_body()),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 201);
     for (url, create, change) in resources(&app) {
         if url != conn {
             // If-Match on a resource that does not exist.
             let res = app
-                .request(Method::PUT, &url)
-                .header("If-Match", "*")
-                .json(&create)
-                .send()
-                .await
-                .unwrap();
+                .send(Method::PUT, &url, &[("If-Match", "*")], Some(&create))
+                .await;
             let (code, _, _) = arm_error(res, 412).await;
             assert_eq!(code, "PreconditionFailed");
             let res = app
-                .request(Method::PUT, &url)
-                .header("If-None-Match", "*")
-                .json(&create)
-                .send()
-                .await
-                .unwrap();
+                .send(Method::PUT, &url, &[("If-None-Match", "*")], Some(&create))
+                .await;
             assert_eq!(res.status().as_u16(), 201, "{url}");
         }
         let res = app
-            .request(Method::PUT, &url)
-            .header("If-None-Match", "*")
-            .json(&create)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::PUT, &url, &[("If-None-Match", "*")], Some(&create))
+            .await;
         arm_error(res, 412).await;
 
         // GET: an ETag, the same for every api-version and expansion; 304 when it matches.
@@ -83,8 +72,8 @@ async fn etags_and_preconditions_on_every_resource() {
         let tag = etag(&res);
         assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
         for other in [
-            url.replace("2022-10-01", "2025-05-01"),
-            url.replace("2022-10-01", "2021-06-01"),
+            with_version(&url, "2025-05-01"),
+            with_version(&url, "2021-06-01"),
             format!("{url}&$expand=events"),
         ] {
             if other.contains("$expand") && !url.contains("/prefixes/") {
@@ -93,39 +82,30 @@ async fn etags_and_preconditions_on_every_resource() {
             assert_eq!(etag(&app.get(&other).await), tag, "{other}");
         }
         let res = app
-            .request(Method::GET, &url)
-            .header("If-None-Match", &tag)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &url, &[("If-None-Match", &tag)], None)
+            .await;
         assert_eq!(res.status().as_u16(), 304);
         assert_eq!(etag(&res), tag);
         let res = app
-            .request(Method::GET, &url)
-            .header("If-None-Match", "\"other\"")
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &url, &[("If-None-Match", "\"other\"")], None)
+            .await;
         assert_eq!(res.status().as_u16(), 200);
 
         // A stale If-Match is refused and nothing changes; the current one passes.
         let res = app
-            .request(Method::PUT, &url)
-            .header("If-Match", "\"stale\"")
-            .json(&change)
-            .send()
-            .await
-            .unwrap();
+            .send(
+                Method::PUT,
+                &url,
+                &[("If-Match", "\"stale\"")],
+                Some(&change),
+            )
+            .await;
         let (code, _, _) = arm_error(res, 412).await;
         assert_eq!(code, "PreconditionFailed");
         assert_eq!(etag(&app.get(&url).await), tag);
         let res = app
-            .request(Method::PUT, &url)
-            .header("If-Match", &tag)
-            .json(&change)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::PUT, &url, &[("If-Match", &tag)], Some(&change))
+            .await;
         assert_eq!(res.status().as_u16(), 200, "{url}");
         let new_tag = etag(&res);
         assert_ne!(new_tag, tag, "a change changes the ETag");
@@ -135,31 +115,30 @@ async fn etags_and_preconditions_on_every_resource() {
             "the PUT answers with the stored ETag"
         );
         let res = app
-            .request(Method::GET, &url)
-            .header("If-None-Match", &tag)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &url, &[("If-None-Match", &tag)], None)
+            .await;
         assert_eq!(res.status().as_u16(), 200, "the old ETag no longer matches");
     }
 
     // PATCH honours If-Match.
     let tag = etag(&app.get(&conn).await);
     let res = app
-        .request(Method::PATCH, &conn)
-        .header("If-Match", "\"stale\"")
-        .json(&json!({"tags": {"x": "y"}}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PATCH,
+            &conn,
+            &[("If-Match", "\"stale\"")],
+            Some(&json!({"tags": {"x": "y"}})),
+        )
+        .await;
     arm_error(res, 412).await;
     let res = app
-        .request(Method::PATCH, &conn)
-        .header("If-Match", &tag)
-        .json(&json!({"tags": {"x": "y"}}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PATCH,
+            &conn,
+            &[("If-Match", &tag)],
+            Some(&json!({"tags": {"x": "y"}})),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     let got: Value = res.json().await.unwrap();
     assert_eq!(got["tags"], json!({"x": "y"}));
@@ -167,19 +146,13 @@ async fn etags_and_preconditions_on_every_resource() {
     // DELETE honours If-Match, children first.
     for (url, _, _) in resources(&app).into_iter().rev() {
         let res = app
-            .request(Method::DELETE, &url)
-            .header("If-Match", "\"stale\"")
-            .send()
-            .await
-            .unwrap();
+            .send(Method::DELETE, &url, &[("If-Match", "\"stale\"")], None)
+            .await;
         arm_error(res, 412).await;
         let tag = etag(&app.get(&url).await);
         let res = app
-            .request(Method::DELETE, &url)
-            .header("If-Match", &tag)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::DELETE, &url, &[("If-Match", &tag)], None)
+            .await;
         assert_eq!(res.status().as_u16(), 200, "{url}");
     }
 }

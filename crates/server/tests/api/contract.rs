@@ -277,6 +277,21 @@ impl Names {
     }
 }
 
+/// A call that must fail: the status, the operation, the names in its path, the body, extra
+/// headers and the token (None: the contributor's; empty: none).
+type ErrorCall<'a> = (
+    u16,
+    &'static str,
+    &'a Names,
+    Option<Value>,
+    &'a [(&'a str, &'a str)],
+    Option<&'a str>,
+);
+
+/// One call of a contract run: the status expected, the operation, the names in its path, the
+/// query after the api-version and the body.
+type Step<'a> = (u16, &'static str, &'a Names, &'static str, Option<Value>);
+
 struct Run<'a> {
     app: &'a TestApp,
     c: &'a Contract,
@@ -321,6 +336,23 @@ impl Run<'_> {
         )
     }
 
+    /// Checks an answer to a request made by hand, which must have `status`.
+    async fn check_response(&mut self, op_id: &str, res: reqwest::Response, status: u16) {
+        let (got, headers) = (res.status().as_u16(), res.headers().clone());
+        assert_eq!(got, status, "{op_id}");
+        let body = res.bytes().await.unwrap();
+        if let Err(e) = self.c.check(op_id, self.version, got, &headers, &body) {
+            self.failures.push(format!("[{}] {e}", self.version));
+        }
+    }
+
+    /// [`Run::expect`] for each step in turn: (status, operation, names, query, body).
+    async fn expect_all(&mut self, steps: Vec<Step<'_>>) {
+        for (status, op_id, names, query, body) in steps {
+            self.expect(status, op_id, names, query, body).await;
+        }
+    }
+
     async fn expect(
         &mut self,
         status: u16,
@@ -359,120 +391,111 @@ async fn the_server_keeps_azures_contract_for_peering_service_operations() {
         let conn = connection_body();
         let prefix = |p: &str| json!({"properties": {"prefix": p, "peeringServicePrefixKey": "6a7f0d42-e49c-4eea-a930-280610671c3f"}});
 
+        let bad_name = Names::new("bad name");
+        let no_prefix = n.with(|x| x.prefix = "none".into());
+        let no_test = n.with(|x| x.test = "none".into());
+        let tags = |k: &str| Some(json!({"tags": {k: "b"}}));
+        let availability = |location: &str| {
+            Some(json!({"peeringServiceLocation": location, "peeringServiceProvider": "IIJ"}))
+        };
+
         // Catalog and provider-wide operations.
-        run.expect(200, "Operations_List", &n, "", None).await;
-        run.expect(200, "PeeringServiceCountries_List", &n, "", None)
-            .await;
-        run.expect(
-            200,
-            "PeeringServiceLocations_List",
-            &n,
-            "&country=Japan",
-            None,
-        )
+        run.expect_all(vec![
+            (200, "Operations_List", &n, "", None),
+            (200, "PeeringServiceCountries_List", &n, "", None),
+            (
+                200,
+                "PeeringServiceLocations_List",
+                &n,
+                "&country=Japan",
+                None,
+            ),
+            (200, "PeeringServiceLocations_List", &n, "", None),
+            (200, "PeeringServiceProviders_List", &n, "", None),
+        ])
         .await;
-        run.expect(200, "PeeringServiceLocations_List", &n, "", None)
-            .await;
-        run.expect(200, "PeeringServiceProviders_List", &n, "", None)
-            .await;
         let avail = run
             .expect(
                 200,
                 "CheckServiceProviderAvailability",
                 &n,
                 "",
-                Some(json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"})),
+                availability("Osaka"),
             )
             .await;
         assert_eq!(avail, json!("Available"));
-        run.expect(
-            200,
-            "CheckServiceProviderAvailability",
-            &n,
-            "",
-            Some(json!({"peeringServiceLocation": "Washington", "peeringServiceProvider": "IIJ"})),
-        )
-        .await;
-        run.expect(
-            400,
-            "CheckServiceProviderAvailability",
-            &n,
-            "",
-            Some(json!({"peeringServiceLocation": "Atlantis"})),
-        )
-        .await;
-        run.expect(
-            200,
-            "PeeringServices_InitializeConnectionMonitor",
-            &n,
-            "",
-            None,
-        )
+        run.expect_all(vec![
+            (
+                200,
+                "CheckServiceProviderAvailability",
+                &n,
+                "",
+                availability("Washington"),
+            ),
+            (
+                400,
+                "CheckServiceProviderAvailability",
+                &n,
+                "",
+                Some(json!({"peeringServiceLocation": "Atlantis"})),
+            ),
+            (
+                200,
+                "PeeringServices_InitializeConnectionMonitor",
+                &n,
+                "",
+                None,
+            ),
+        ])
         .await;
 
         // Connections.
-        run.expect(
-            201,
-            "PeeringServices_CreateOrUpdate",
-            &n,
-            "",
-            Some(conn.clone()),
-        )
+        let replaced = json!({"location": "West US 2", "sku": {"name": "Standard_Free"}, "tags": {"env": "test"}, "properties": conn["properties"]});
+        let nobody = json!({"properties": {"peeringServiceProvider": "nobody"}});
+        run.expect_all(vec![
+            (
+                201,
+                "PeeringServices_CreateOrUpdate",
+                &n,
+                "",
+                Some(conn.clone()),
+            ),
+            (
+                200,
+                "PeeringServices_CreateOrUpdate",
+                &n,
+                "",
+                Some(replaced),
+            ),
+            (
+                201,
+                "PeeringServices_CreateOrUpdate",
+                &other,
+                "",
+                Some(conn.clone()),
+            ),
+            (
+                400,
+                "PeeringServices_CreateOrUpdate",
+                &missing,
+                "",
+                Some(nobody),
+            ),
+            (
+                400,
+                "PeeringServices_CreateOrUpdate",
+                &bad_name,
+                "",
+                Some(conn.clone()),
+            ),
+            (200, "PeeringServices_Get", &n, "", None),
+            (404, "PeeringServices_Get", &missing, "", None),
+            (200, "PeeringServices_Update", &n, "", tags("a")),
+            (404, "PeeringServices_Update", &missing, "", tags("a")),
+            (400, "PeeringServices_Update", &n, "", tags("a<")),
+            (200, "PeeringServices_ListByResourceGroup", &n, "", None),
+        ])
         .await;
-        run.expect(200, "PeeringServices_CreateOrUpdate", &n, "", Some(json!({"location": "West US 2", "sku": {"name": "Standard_Free"}, "tags": {"env": "test"}, "properties": conn["properties"]}))).await;
-        run.expect(
-            201,
-            "PeeringServices_CreateOrUpdate",
-            &other,
-            "",
-            Some(conn.clone()),
-        )
-        .await;
-        run.expect(
-            400,
-            "PeeringServices_CreateOrUpdate",
-            &missing,
-            "",
-            Some(json!({"properties": {"peeringServiceProvider": "nobody"}})),
-        )
-        .await;
-        run.expect(
-            400,
-            "PeeringServices_CreateOrUpdate",
-            &Names::new("bad name"),
-            "",
-            Some(conn.clone()),
-        )
-        .await;
-        run.expect(200, "PeeringServices_Get", &n, "", None).await;
-        run.expect(404, "PeeringServices_Get", &missing, "", None)
-            .await;
-        run.expect(
-            200,
-            "PeeringServices_Update",
-            &n,
-            "",
-            Some(json!({"tags": {"a": "b"}})),
-        )
-        .await;
-        run.expect(
-            404,
-            "PeeringServices_Update",
-            &missing,
-            "",
-            Some(json!({"tags": {"a": "b"}})),
-        )
-        .await;
-        run.expect(
-            400,
-            "PeeringServices_Update",
-            &n,
-            "",
-            Some(json!({"tags": {"a<": "b"}})),
-        )
-        .await;
-        run.expect(200, "PeeringServices_ListByResourceGroup", &n, "", None)
-            .await;
         let page = run
             .expect(
                 200,
@@ -483,277 +506,217 @@ async fn the_server_keeps_azures_contract_for_peering_service_operations() {
             )
             .await;
         assert!(page["nextLink"].is_string());
-        run.expect(200, "PeeringServices_ListBySubscription", &n, "", None)
-            .await;
-        run.expect(
-            200,
-            "PeeringServices_ListBySubscription",
-            &n,
-            "&$top=1",
-            None,
-        )
-        .await;
-        run.expect(
-            400,
-            "PeeringServices_ListBySubscription",
-            &n,
-            "&$top=0",
-            None,
-        )
+        run.expect_all(vec![
+            (200, "PeeringServices_ListBySubscription", &n, "", None),
+            (
+                200,
+                "PeeringServices_ListBySubscription",
+                &n,
+                "&$top=1",
+                None,
+            ),
+            (
+                400,
+                "PeeringServices_ListBySubscription",
+                &n,
+                "&$top=0",
+                None,
+            ),
+        ])
         .await;
 
         // Prefixes.
-        run.expect(
-            201,
-            "Prefixes_CreateOrUpdate",
-            &n,
-            "",
-            Some(prefix("20.30.0.0/16")),
-        )
-        .await;
-        run.expect(
-            200,
-            "Prefixes_CreateOrUpdate",
-            &n,
-            "",
-            Some(prefix("20.30.0.0/16")),
-        )
-        .await;
-        run.expect(
-            409,
-            "Prefixes_CreateOrUpdate",
-            &other,
-            "",
-            Some(prefix("20.30.40.0/24")),
-        )
-        .await;
-        run.expect(
-            409,
-            "Prefixes_CreateOrUpdate",
-            &n,
-            "",
-            Some(prefix("20.31.0.0/16")),
-        )
-        .await;
-        run.expect(
-            400,
-            "Prefixes_CreateOrUpdate",
-            &other,
-            "",
-            Some(prefix("10.0.0.0/8")),
-        )
-        .await;
-        run.expect(
-            404,
-            "Prefixes_CreateOrUpdate",
-            &missing,
-            "",
-            Some(prefix("20.40.0.0/16")),
-        )
-        .await;
-        run.expect(200, "Prefixes_Get", &n, "", None).await;
-        let expanded = run
-            .expect(200, "Prefixes_Get", &n, "&$expand=events", None)
-            .await;
-        assert!(expanded["properties"]["events"].is_array());
-        run.expect(
-            404,
-            "Prefixes_Get",
-            &n.with(|x| x.prefix = "none".into()),
-            "",
-            None,
-        )
-        .await;
-        run.expect(404, "Prefixes_Get", &missing, "", None).await;
-        run.expect(200, "Prefixes_ListByPeeringService", &n, "", None)
-            .await;
-        run.expect(
-            200,
-            "Prefixes_ListByPeeringService",
-            &n,
-            "&$expand=events",
-            None,
-        )
-        .await;
-        run.expect(404, "Prefixes_ListByPeeringService", &missing, "", None)
-            .await;
-
-        // Connection monitor tests.
-        run.expect(
-            201,
-            "ConnectionMonitorTests_CreateOrUpdate",
-            &n,
-            "",
-            Some(monitor_test_body()),
-        )
-        .await;
-        run.expect(
-            200,
-            "ConnectionMonitorTests_CreateOrUpdate",
-            &n,
-            "",
-            Some(monitor_test_body()),
-        )
-        .await;
-        run.expect(
-            400,
-            "ConnectionMonitorTests_CreateOrUpdate",
-            &n,
-            "",
-            Some(json!({"properties": {"destinationPort": 0}})),
-        )
-        .await;
-        run.expect(
-            404,
-            "ConnectionMonitorTests_CreateOrUpdate",
-            &missing,
-            "",
-            Some(monitor_test_body()),
-        )
-        .await;
-        run.expect(200, "ConnectionMonitorTests_Get", &n, "", None)
-            .await;
-        run.expect(
-            404,
-            "ConnectionMonitorTests_Get",
-            &n.with(|x| x.test = "none".into()),
-            "",
-            None,
-        )
-        .await;
-        run.expect(
-            200,
-            "ConnectionMonitorTests_ListByPeeringService",
-            &n,
-            "",
-            None,
-        )
-        .await;
-        run.expect(
-            404,
-            "ConnectionMonitorTests_ListByPeeringService",
-            &missing,
-            "",
-            None,
-        )
-        .await;
-
-        // Errors every operation can give: 401, 403, 400 (api-version), 412, 415, 413.
-        let no_token = run
-            .call("PeeringServices_Get", &n, "", None, &[], Some(""))
-            .await;
-        assert_eq!(no_token.0, 401);
-        let foreign = n.with(|x| x.sub = OTHER_SUB.into());
-        assert_eq!(
-            run.call("PeeringServices_Get", &foreign, "", None, &[], None)
-                .await
-                .0,
-            403
-        );
-        assert_eq!(
-            run.call(
+        run.expect_all(vec![
+            (
+                201,
                 "Prefixes_CreateOrUpdate",
                 &n,
                 "",
                 Some(prefix("20.30.0.0/16")),
-                &[],
-                Some(READER)
-            )
-            .await
-            .0,
-            403
-        );
-        assert_eq!(
-            run.call(
-                "PeeringServices_CreateOrUpdate",
+            ),
+            (
+                200,
+                "Prefixes_CreateOrUpdate",
                 &n,
                 "",
-                Some(conn.clone()),
-                &[("If-Match", "\"stale\"")],
-                None
-            )
-            .await
-            .0,
-            412
-        );
+                Some(prefix("20.30.0.0/16")),
+            ),
+            (
+                409,
+                "Prefixes_CreateOrUpdate",
+                &other,
+                "",
+                Some(prefix("20.30.40.0/24")),
+            ),
+            (
+                409,
+                "Prefixes_CreateOrUpdate",
+                &n,
+                "",
+                Some(prefix("20.31.0.0/16")),
+            ),
+            (
+                400,
+                "Prefixes_CreateOrUpdate",
+                &other,
+                "",
+                Some(prefix("10.0.0.0/8")),
+            ),
+            (
+                404,
+                "Prefixes_CreateOrUpdate",
+                &missing,
+                "",
+                Some(prefix("20.40.0.0/16")),
+            ),
+            (200, "Prefixes_Get", &n, "", None),
+        ])
+        .await;
+        // Without telemetry there are no events; with a stored one, its shape is checked too.
+        let expanded = run
+            .expect(200, "Prefixes_Get", &n, "&$expand=events", None)
+            .await;
+        assert_eq!(expanded["properties"]["events"], json!([]));
+        app.insert_prefix_event(&n.rg, &n.service, &n.prefix, 1, "PrefixLearned");
+        let expanded = run
+            .expect(200, "Prefixes_Get", &n, "&$expand=events", None)
+            .await;
         assert_eq!(
-            run.call(
-                "ConnectionMonitorTests_Delete",
+            expanded["properties"]["events"].as_array().map(Vec::len),
+            Some(1)
+        );
+        run.expect_all(vec![
+            (404, "Prefixes_Get", &no_prefix, "", None),
+            (404, "Prefixes_Get", &missing, "", None),
+            (200, "Prefixes_ListByPeeringService", &n, "", None),
+            (
+                200,
+                "Prefixes_ListByPeeringService",
+                &n,
+                "&$expand=events",
+                None,
+            ),
+            (404, "Prefixes_ListByPeeringService", &missing, "", None),
+        ])
+        .await;
+
+        // Connection monitor tests.
+        let bad_test = json!({"properties": {"destinationPort": 0}});
+        run.expect_all(vec![
+            (
+                201,
+                "ConnectionMonitorTests_CreateOrUpdate",
+                &n,
+                "",
+                Some(monitor_test_body()),
+            ),
+            (
+                200,
+                "ConnectionMonitorTests_CreateOrUpdate",
+                &n,
+                "",
+                Some(monitor_test_body()),
+            ),
+            (
+                400,
+                "ConnectionMonitorTests_CreateOrUpdate",
+                &n,
+                "",
+                Some(bad_test),
+            ),
+            (
+                404,
+                "ConnectionMonitorTests_CreateOrUpdate",
+                &missing,
+                "",
+                Some(monitor_test_body()),
+            ),
+            (200, "ConnectionMonitorTests_Get", &n, "", None),
+            (404, "ConnectionMonitorTests_Get", &no_test, "", None),
+            (
+                200,
+                "ConnectionMonitorTests_ListByPeeringService",
                 &n,
                 "",
                 None,
-                &[("If-Match", "\"stale\"")],
-                None
-            )
-            .await
-            .0,
-            412
-        );
-        let (m, url) = contract.url(&app.base, "PeeringServices_CreateOrUpdate", version, &n, "");
-        let res = app
-            .request(m, &url)
-            .header("Content-Type", "text/plain")
-            .body("x")
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        assert_eq!(status, 415);
-        if let Err(e) = contract.check(
-            "PeeringServices_CreateOrUpdate",
-            version,
-            status,
-            &headers,
-            &res.bytes().await.unwrap(),
-        ) {
-            run.failures.push(e);
-        }
-        let (m, url) = contract.url(&app.base, "Prefixes_CreateOrUpdate", version, &n, "");
-        let res = app
-            .request(m, &url.replace(version, "2020-01-01"))
-            .json(&prefix("20.30.0.0/16"))
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        assert_eq!(status, 400);
-        if let Err(e) = contract.check(
-            "Prefixes_CreateOrUpdate",
-            version,
-            status,
-            &headers,
-            &res.bytes().await.unwrap(),
-        ) {
-            run.failures.push(e);
-        }
+            ),
+            (
+                404,
+                "ConnectionMonitorTests_ListByPeeringService",
+                &missing,
+                "",
+                None,
+            ),
+        ])
+        .await;
+
+        // Errors every operation can give: 401, 403, 412, 413, 415, 400 (api-version).
+        let foreign = n.with(|x| x.sub = OTHER_SUB.into());
+        let stale = [("If-Match", "\"stale\"")];
         let mut big = conn.clone();
         big["tags"] = json!({"x": "y".repeat(2 * 1024 * 1024)});
-        assert_eq!(
-            run.call(
+        let prefix_body = Some(prefix("20.30.0.0/16"));
+        let errors: [ErrorCall; 6] = [
+            (401, "PeeringServices_Get", &n, None, &[], Some("")),
+            (403, "PeeringServices_Get", &foreign, None, &[], None),
+            (
+                403,
+                "Prefixes_CreateOrUpdate",
+                &n,
+                prefix_body.clone(),
+                &[],
+                Some(READER),
+            ),
+            (
+                412,
                 "PeeringServices_CreateOrUpdate",
                 &n,
-                "",
+                Some(conn.clone()),
+                &stale,
+                None,
+            ),
+            (412, "ConnectionMonitorTests_Delete", &n, None, &stale, None),
+            (
+                413,
+                "PeeringServices_CreateOrUpdate",
+                &n,
                 Some(big),
                 &[],
-                None
+                None,
+            ),
+        ];
+        for (status, op_id, names, body, headers, token) in errors {
+            let (got, _) = run.call(op_id, names, "", body, headers, token).await;
+            assert_eq!(got, status, "{op_id}");
+        }
+        let (m, url) = contract.url(&app.base, "PeeringServices_CreateOrUpdate", version, &n, "");
+        let text = app.request(m, &url).header("Content-Type", "text/plain");
+        let res = text.body("x").send().await.unwrap();
+        run.check_response("PeeringServices_CreateOrUpdate", res, 415)
+            .await;
+        let (m, url) = contract.url(&app.base, "Prefixes_CreateOrUpdate", version, &n, "");
+        let res = app
+            .send(
+                m,
+                &url.replace(version, "2020-01-01"),
+                &[],
+                prefix_body.as_ref(),
             )
-            .await
-            .0,
-            413
-        );
+            .await;
+        run.check_response("Prefixes_CreateOrUpdate", res, 400)
+            .await;
 
         // Deletes, children first: 200, then 204 when gone.
-        run.expect(200, "Prefixes_Delete", &n, "", None).await;
-        run.expect(204, "Prefixes_Delete", &n, "", None).await;
-        run.expect(404, "Prefixes_Delete", &missing, "", None).await;
-        run.expect(200, "ConnectionMonitorTests_Delete", &n, "", None)
-            .await;
-        run.expect(204, "ConnectionMonitorTests_Delete", &n, "", None)
-            .await;
-        run.expect(200, "PeeringServices_Delete", &n, "", None)
-            .await;
-        run.expect(204, "PeeringServices_Delete", &n, "", None)
-            .await;
+        run.expect_all(vec![
+            (200, "Prefixes_Delete", &n, "", None),
+            (204, "Prefixes_Delete", &n, "", None),
+            (404, "Prefixes_Delete", &missing, "", None),
+            (200, "ConnectionMonitorTests_Delete", &n, "", None),
+            (204, "ConnectionMonitorTests_Delete", &n, "", None),
+            (200, "PeeringServices_Delete", &n, "", None),
+            (204, "PeeringServices_Delete", &n, "", None),
+        ])
+        .await;
         failures.extend(run.failures);
     }
     assert!(failures.is_empty(), "{failures:#?}");

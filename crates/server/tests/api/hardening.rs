@@ -33,36 +33,14 @@ async fn nosniff_everywhere_and_csp_on_the_app() {
     let responses = [
         app.get(&app.service_url("rg", "c")).await,
         app.get(&app.service_url("rg", "missing")).await,
-        app.client
-            .get(app.service_url("rg", "c"))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/openapi.json", app.base))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/", app.base))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/app.js", app.base))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/connections/deep/link", app.base))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .post(format!("{}/", app.base))
-            .send()
-            .await
-            .unwrap(),
+        app.send_as("", Method::GET, &app.service_url("rg", "c"), &[], None)
+            .await,
+        app.get_public("/openapi.json").await,
+        app.get_public("/").await,
+        app.get_public("/app.js").await,
+        app.get_public("/connections/deep/link").await,
+        app.send_as("", Method::POST, &format!("{}/", app.base), &[], None)
+            .await,
     ];
     for res in &responses {
         assert_eq!(
@@ -89,12 +67,7 @@ async fn nosniff_everywhere_and_csp_on_the_app() {
         "https://admin.example.org".into(),
     ]);
     let app = spawn_app_with(settings).await;
-    let res = app
-        .client
-        .get(format!("{}/", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_public("/").await;
     let csp = header(&res, "content-security-policy").unwrap();
     assert!(
         csp.ends_with("frame-ancestors https://portal.example.com https://admin.example.org"),
@@ -105,22 +78,20 @@ async fn nosniff_everywhere_and_csp_on_the_app() {
 #[tokio::test]
 async fn cors_is_off_by_default() {
     let app = spawn_app().await;
+    let evil = [("Origin", "https://evil.example")];
     let res = app
-        .request(Method::GET, &app.sub_url("peeringServices"))
-        .header("Origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+        .send(Method::GET, &app.sub_url("peeringServices"), &evil, None)
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     assert!(header(&res, "access-control-allow-origin").is_none());
+    let preflight = [
+        ("Origin", "https://evil.example"),
+        ("Access-Control-Request-Method", "GET"),
+    ];
+    let url = app.sub_url("peeringServices");
     let res = app
-        .client
-        .request(Method::OPTIONS, app.sub_url("peeringServices"))
-        .header("Origin", "https://evil.example")
-        .header("Access-Control-Request-Method", "GET")
-        .send()
-        .await
-        .unwrap();
+        .send_as("", Method::OPTIONS, &url, &preflight, None)
+        .await;
     assert!(header(&res, "access-control-allow-origin").is_none());
     assert!(res.status().as_u16() >= 400);
 }
@@ -133,12 +104,15 @@ async fn cors_allows_exactly_the_configured_origins() {
     })
     .await;
     app.create_connection("rg", "c").await;
+    let url = app.service_url("rg", "c");
     let res = app
-        .request(Method::GET, &app.service_url("rg", "c"))
-        .header("Origin", "https://portal.example.com")
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::GET,
+            &url,
+            &[("Origin", "https://portal.example.com")],
+            None,
+        )
+        .await;
     assert_eq!(
         header(&res, "access-control-allow-origin").as_deref(),
         Some("https://portal.example.com")
@@ -151,18 +125,18 @@ async fn cors_allows_exactly_the_configured_origins() {
         "{exposed}"
     );
 
-    let res = app
-        .client
-        .request(Method::OPTIONS, app.service_url("rg", "c"))
-        .header("Origin", "https://portal.example.com")
-        .header("Access-Control-Request-Method", "PUT")
-        .header(
+    let preflight = [
+        ("Origin", "https://portal.example.com"),
+        ("Access-Control-Request-Method", "PUT"),
+        (
             "Access-Control-Request-Headers",
             "authorization, content-type, if-match, if-none-match",
-        )
-        .send()
-        .await
-        .unwrap();
+        ),
+    ];
+    let url = app.service_url("rg", "c");
+    let res = app
+        .send_as("", Method::OPTIONS, &url, &preflight, None)
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(
         header(&res, "access-control-allow-origin").as_deref(),
@@ -188,11 +162,8 @@ async fn cors_allows_exactly_the_configured_origins() {
         "http://portal.example.com",
     ] {
         let res = app
-            .request(Method::GET, &app.service_url("rg", "c"))
-            .header("Origin", origin)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &url, &[("Origin", origin)], None)
+            .await;
         assert!(
             header(&res, "access-control-allow-origin").is_none(),
             "{origin}"
@@ -319,12 +290,8 @@ async fn a_method_a_path_does_not_have_is_405() {
             assert_eq!(code, "MethodNotAllowed");
         }
     }
-    let res = app
-        .client
-        .delete(format!("{}/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap();
+    let url = format!("{}/openapi.json", app.base);
+    let res = app.send_as("", Method::DELETE, &url, &[], None).await;
     assert_eq!(res.status().as_u16(), 405);
 }
 
@@ -357,13 +324,7 @@ async fn rate_limit_answers_429_with_retry_after() {
     let (code, _, _) = arm_error(res, 429).await;
     assert_eq!(code, "TooManyRequests");
     // Each token has its own budget.
-    let res = app
-        .client
-        .get(&url)
-        .bearer_auth(READER)
-        .send()
-        .await
-        .unwrap();
+    let res = app.send_as(READER, Method::GET, &url, &[], None).await;
     assert_eq!(res.status().as_u16(), 200);
     // Without --rate-limit there is no limit.
     let app = spawn_app().await;
@@ -393,13 +354,7 @@ impl Lcg {
 async fn no_input_gets_a_5xx() {
     let app = spawn_app().await;
     app.create_connection("rg", "c").await;
-    assert_eq!(
-        app.put_prefix("rg", "c", "p", "8.8.8.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
     let segments = [
         "subscriptions",
         SUB,
@@ -497,8 +452,7 @@ async fn no_input_gets_a_5xx() {
         app.prefix_url("rg", "c", "q"),
         app.test_url("rg", "c", "t"),
         app.sub_url("checkServiceProviderAvailability"),
-        app.service_url("rg", "c")
-            .replace("2022-10-01", "2025-05-01"),
+        with_version(&app.service_url("rg", "c"), "2025-05-01"),
     ];
     for url in &urls {
         for body in &bodies {

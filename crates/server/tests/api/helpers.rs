@@ -16,7 +16,8 @@ pub const API: &str = "api-version=2022-10-01";
 pub struct TestApp {
     pub base: String,
     pub client: Client,
-    pub _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
 }
 
 /// Starts the server on 127.0.0.1:0 with a new database and two tokens for `SUB`.
@@ -25,7 +26,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), settings).await
+}
+
+/// Starts the server on the database `test.db` of `dir`, creating it if it is not there.
+pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
     let db = Db::open(&dir.path().join("test.db"), 2).expect("database opens");
     let tokens = Tokens::from_grants(vec![
         Grant {
@@ -53,15 +58,50 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let server = tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
     TestApp {
         base: format!("http://{addr}"),
         client: Client::new(),
-        _dir: dir,
+        dir,
+        server,
     }
 }
 
 impl TestApp {
+    /// Stops the server and hands back its folder, to start another on the same database.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.server.abort();
+        let _ = self.server.await;
+        self.dir
+    }
+
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    /// Stores a route event of a prefix straight into the database, as telemetry ingestion
+    /// would: the API itself never writes one.
+    pub fn insert_prefix_event(
+        &self,
+        rg: &str,
+        conn: &str,
+        prefix: &str,
+        seq: i64,
+        event_type: &str,
+    ) {
+        let db = rusqlite::Connection::open(self.db_path()).expect("database opens");
+        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        db.pragma_update(None, "foreign_keys", "ON").unwrap();
+        let n = db
+            .execute(
+                "INSERT INTO prefix_events (subscription, rg_key, service_key, prefix_key, seq, event_timestamp, event_type, event_summary, event_level, event_description)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '2025-03-04T05:06:07Z', ?6, 'Route seen', 'Information', 'Learned from the provider''s BGP session.')",
+                rusqlite::params![SUB, rg.to_lowercase(), conn.to_ascii_lowercase(), prefix.to_ascii_lowercase(), seq, event_type],
+            )
+            .expect("event stored");
+        assert_eq!(n, 1);
+    }
+
     /// `/subscriptions/SUB/resourceGroups/{rg}/providers/Microsoft.Peering/peeringServices/{name}` + `tail`, with the api-version.
     pub fn url(&self, rg: &str, name: &str, tail: &str) -> String {
         format!("{}/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Peering/peeringServices/{name}{tail}?{API}", self.base)
@@ -146,6 +186,103 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// GET that must answer 200; the JSON body.
+    pub async fn get_json(&self, url: &str) -> Value {
+        let res = expect_status(self.get(url).await, 200);
+        res.json().await.expect("a JSON body")
+    }
+
+    /// A request with `token` (none when empty), extra headers and a JSON body.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, url);
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        for (h, v) in headers {
+            req = req.header(*h, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// [`TestApp::send_as`] the contributor.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        self.send_as(CONTRIBUTOR, method, url, headers, body).await
+    }
+
+    /// GET of a path of the server (`/`, `/openapi.json`) without a token.
+    pub async fn get_public(&self, path: &str) -> Response {
+        self.send_as("", Method::GET, &format!("{}{path}", self.base), &[], None)
+            .await
+    }
+
+    /// DELETE answers 200, then 204 as the resource is gone, and GET then answers 404.
+    pub async fn delete_and_check_gone(&self, url: &str) {
+        expect_status(self.delete(url).await, 200);
+        expect_status(self.delete(url).await, 204);
+        let (code, _, _) = arm_error(self.get(url).await, 404).await;
+        assert_eq!(code, "ResourceNotFound", "{url}");
+    }
+
+    /// Creates a prefix and asserts 201.
+    pub async fn create_prefix(&self, rg: &str, conn: &str, name: &str, value: &str) {
+        let res = self.put_prefix(rg, conn, name, value).await;
+        assert_eq!(res.status().as_u16(), 201, "creating {conn}/{name} {value}");
+    }
+
+    /// Creates a connection monitor test from [`monitor_test_body`] and asserts 201.
+    pub async fn create_monitor_test(&self, rg: &str, conn: &str, name: &str) {
+        let res = self
+            .put_json(&self.test_url(rg, conn, name), &monitor_test_body())
+            .await;
+        assert_eq!(res.status().as_u16(), 201, "creating {conn}/{name}");
+    }
+}
+
+/// Asserts that a PUT of `body` to `url` is refused with 400, `code` and `target`; returns the
+/// message.
+pub async fn put_refused(
+    app: &TestApp,
+    url: &str,
+    body: &Value,
+    code: &str,
+    target: &str,
+) -> String {
+    let (c, message, t) = arm_error(app.put_json(url, body).await, 400).await;
+    assert_eq!(
+        (c.as_str(), t.as_deref()),
+        (code, Some(target)),
+        "{body} -> {message}"
+    );
+    message
+}
+
+/// Asserts the status of a response and hands it back.
+#[track_caller]
+pub fn expect_status(res: Response, status: u16) -> Response {
+    assert_eq!(res.status().as_u16(), status, "{}", res.url());
+    res
+}
+
+/// `url` with another api-version than the default one.
+pub fn with_version(url: &str, version: &str) -> String {
+    url.replace(API, &format!("api-version={version}"))
 }
 
 pub fn monitor_test_body() -> Value {

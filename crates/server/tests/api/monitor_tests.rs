@@ -26,7 +26,7 @@ async fn create_replace_read_list_delete() {
         .put_json(&app.test_url("rg1", "C", "latency-check"), &body)
         .await;
     assert_eq!(res.status().as_u16(), 200);
-    let got: Value = app.get(&url).await.json().await.unwrap();
+    let got = app.get_json(&url).await;
     assert_eq!(got["name"], "Latency-Check");
     assert_eq!(got["properties"]["destination"], "www.example.com");
     assert_eq!(got["properties"]["destinationPort"], 80);
@@ -35,27 +35,18 @@ async fn create_replace_read_list_delete() {
         "read-only fields are ignored"
     );
 
-    app.put_json(&app.test_url("rg1", "c", "another"), &monitor_test_body())
-        .await;
+    app.create_monitor_test("rg1", "c", "another").await;
     let (items, _) = app
         .list_all(&app.url("rg1", "c", "/connectionMonitorTests"))
         .await;
     let names: Vec<&str> = items.iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["another", "Latency-Check"]);
 
-    let v2025: Value = app
-        .get(&url.replace("2022-10-01", "2025-05-01"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v2025 = app.get_json(&with_version(&url, "2025-05-01")).await;
     assert_eq!(v2025["systemData"]["createdByType"], "Key");
     assert!(got.get("systemData").is_none());
 
-    assert_eq!(app.delete(&url).await.status().as_u16(), 200);
-    assert_eq!(app.delete(&url).await.status().as_u16(), 204);
-    let (code, _, _) = arm_error(app.get(&url).await, 404).await;
-    assert_eq!(code, "ResourceNotFound");
+    app.delete_and_check_gone(&url).await;
 }
 
 #[tokio::test]
@@ -104,6 +95,11 @@ async fn invalid_tests_name_the_field() {
             "properties.destinationPort",
         ),
         (
+            with("destinationPort", json!(2_147_483_648_i64)),
+            "InvalidRequestContent",
+            "properties.destinationPort",
+        ),
+        (
             with("testFrequencyInSec", json!(1e30)),
             "InvalidRequestContent",
             "properties.testFrequencyInSec",
@@ -115,21 +111,10 @@ async fn invalid_tests_name_the_field() {
         ),
     ];
     for (body, code, target) in cases {
-        let (c, message, t) = arm_error(
-            app.put_json(&app.test_url("rg1", "c", "t"), &body).await,
-            400,
-        )
-        .await;
-        assert_eq!(
-            (c.as_str(), t.as_deref()),
-            (code, Some(target)),
-            "{body} -> {message}"
-        );
+        put_refused(&app, &app.test_url("rg1", "c", "t"), &body, code, target).await;
     }
     // 2025-05-01 lists every finding.
-    let url = app
-        .test_url("rg1", "c", "t")
-        .replace("2022-10-01", "2025-05-01");
+    let url = with_version(&app.test_url("rg1", "c", "t"), "2025-05-01");
     let res = app
         .put_json(&url, &json!({"properties": {"destinationPort": 0}}))
         .await;

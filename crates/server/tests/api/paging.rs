@@ -34,12 +34,7 @@ async fn a_thousand_connections_in_pages_of_100() {
         .collect();
     create_many(&app, names.clone()).await;
 
-    let first: Value = app
-        .get(&app.sub_url("peeringServices"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = app.get_json(&app.sub_url("peeringServices")).await;
     assert_eq!(
         first["value"].as_array().unwrap().len(),
         100,
@@ -84,7 +79,7 @@ async fn pages_stay_stable_while_items_come_and_go() {
         .collect();
     create_many(&app, names).await;
     let url = format!("{}&$top=10", app.sub_url("peeringServices"));
-    let page1: Value = app.get(&url).await.json().await.unwrap();
+    let page1 = app.get_json(&url).await;
     let mut seen: Vec<String> = page1["value"]
         .as_array()
         .unwrap()
@@ -96,20 +91,8 @@ async fn pages_stay_stable_while_items_come_and_go() {
 
     // Between pages: delete one already seen and one not yet seen; create one before the
     // cursor and two after it.
-    assert_eq!(
-        app.delete(&app.service_url("rg", "c04"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        app.delete(&app.service_url("rg", "c30"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    expect_status(app.delete(&app.service_url("rg", "c04")).await, 200);
+    expect_status(app.delete(&app.service_url("rg", "c30")).await, 200);
     app.create_connection("rg", "c05").await;
     app.create_connection("rg", "c19").await;
     app.create_connection("rg", "c99").await;

@@ -25,7 +25,7 @@ async fn put_creates_then_replaces_and_get_returns_it() {
         200,
         "same name in another casing replaces"
     );
-    let got: Value = app.get(&url).await.json().await.unwrap();
+    let got = app.get_json(&url).await;
     assert_eq!(got["name"], "Seattle-Office", "the first casing is kept");
     assert_eq!(
         got["properties"]["providerBackupPeeringLocation"],
@@ -80,24 +80,17 @@ async fn invalid_connections_are_refused_with_the_model_message() {
         ),
     ];
     for (name, body, code, target) in cases {
-        let url = app.service_url("rg1", &urlencode(name));
-        let (c, message, t) = arm_error(app.put_json(&url, &body).await, 400).await;
-        assert_eq!(
-            (c.as_str(), t.as_deref()),
-            (code, Some(target)),
-            "{message}"
-        );
+        put_refused(
+            &app,
+            &app.service_url("rg1", &urlencode(name)),
+            &body,
+            code,
+            target,
+        )
+        .await;
     }
     // Nothing was written.
-    let list: Value = app
-        .get(&format!(
-            "{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}",
-            app.base
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json(&app.sub_url("peeringServices")).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 0);
 }
 
@@ -135,15 +128,7 @@ async fn list_by_subscription_and_group_delete_and_missing() {
             201
         );
     }
-    let by_sub: Value = app
-        .get(&format!(
-            "{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}",
-            app.base
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_sub = app.get_json(&app.sub_url("peeringServices")).await;
     let names: Vec<&str> = by_sub["value"]
         .as_array()
         .unwrap()
@@ -152,68 +137,38 @@ async fn list_by_subscription_and_group_delete_and_missing() {
         .collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert!(by_sub.get("nextLink").is_none());
-    let by_rg: Value = app.get(&format!("{}/subscriptions/{SUB}/resourceGroups/rg2/providers/Microsoft.Peering/peeringServices?{API}", app.base)).await.json().await.unwrap();
+    let by_rg = app.get_json(&app.url("rg2", "", "")).await;
     assert_eq!(by_rg["value"].as_array().unwrap().len(), 1);
 
-    let res = app
-        .request(Method::DELETE, &app.service_url("rg1", "a"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let res = app
-        .request(Method::DELETE, &app.service_url("rg1", "a"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 204);
-    let (code, _, _) = arm_error(app.get(&app.service_url("rg1", "a")).await, 404).await;
-    assert_eq!(code, "ResourceNotFound");
+    app.delete_and_check_gone(&app.service_url("rg1", "a"))
+        .await;
 }
 
 #[tokio::test]
 async fn tokens_are_required_and_scoped() {
     let app = spawn_app().await;
     let url = app.service_url("rg1", "a");
-    let res = app.client.get(&url).send().await.unwrap();
+    let res = app.send_as("", Method::GET, &url, &[], None).await;
     let (code, _, _) = arm_error(res, 401).await;
     assert_eq!(code, "AuthenticationFailed");
-    let res = app
-        .client
-        .get(&url)
-        .bearer_auth("wrong-token-000000000")
-        .send()
-        .await
-        .unwrap();
-    arm_error(res, 401).await;
+    let wrong = "wrong-token-000000000";
+    arm_error(app.send_as(wrong, Method::GET, &url, &[], None).await, 401).await;
     let other = url.replace(SUB, OTHER_SUB);
     let (code, _, _) = arm_error(app.get(&other).await, 403).await;
     assert_eq!(code, "AuthorizationFailed");
+    let body = connection_body();
     let res = app
-        .client
-        .put(&url)
-        .bearer_auth(READER)
-        .json(&connection_body())
-        .send()
-        .await
-        .unwrap();
+        .send_as(READER, Method::PUT, &url, &[], Some(&body))
+        .await;
     arm_error(res, 403).await;
-    let res = app
-        .client
-        .get(&url)
-        .bearer_auth(READER)
-        .send()
-        .await
-        .unwrap();
+    let res = app.send_as(READER, Method::GET, &url, &[], None).await;
     assert_eq!(res.status().as_u16(), 404, "a reader can read");
 }
 
 #[tokio::test]
 async fn unknown_api_version_is_refused() {
     let app = spawn_app().await;
-    let url = app
-        .service_url("rg1", "a")
-        .replace("2022-10-01", "2019-01-01");
+    let url = with_version(&app.service_url("rg1", "a"), "2019-01-01");
     let (code, _, target) = arm_error(app.get(&url).await, 400).await;
     assert_eq!(code, "InvalidApiVersionParameter");
     assert_eq!(target.as_deref(), Some("api-version"));
@@ -223,19 +178,15 @@ async fn unknown_api_version_is_refused() {
 async fn catalog_operations() {
     let app = spawn_app().await;
     let url = format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServiceLocations?country=UNITED%20STATES&{API}", app.base);
-    let body: Value = app.get(&url).await.json().await.unwrap();
+    let body = app.get_json(&url).await;
     assert_eq!(body["value"].as_array().unwrap().len(), 50);
     assert_eq!(body["value"][0]["properties"]["country"], "United States");
     let url = format!(
         "{}/subscriptions/{SUB}/providers/microsoft.peering/checkServiceProviderAvailability?{API}",
         app.base
     );
-    let res = app
-        .request(Method::POST, &url)
-        .json(&json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"peeringServiceLocation": "Osaka", "peeringServiceProvider": "IIJ"});
+    let res = app.send(Method::POST, &url, &[], Some(&body)).await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!("Available"));
 }
@@ -257,7 +208,7 @@ async fn list_items_are_the_same_bytes_as_get() {
     );
     for version in ["2021-06-01", "2022-10-01", "2025-05-01"] {
         let list_url = format!("{}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?api-version={version}", app.base);
-        let list: Value = app.get(&list_url).await.json().await.unwrap();
+        let list = app.get_json(&list_url).await;
         let items = list["value"].as_array().unwrap();
         assert_eq!(items.len(), 2);
         for item in items {
@@ -266,7 +217,7 @@ async fn list_items_are_the_same_bytes_as_get() {
                 app.base,
                 item["id"].as_str().unwrap()
             );
-            let got: Value = app.get(&url).await.json().await.unwrap();
+            let got = app.get_json(&url).await;
             assert_eq!(&got, item, "{version}");
             assert_eq!(got.get("systemData").is_some(), version == "2025-05-01");
         }
@@ -287,42 +238,29 @@ async fn patch_replaces_tags_and_keeps_the_rest() {
     body["tags"] = json!({"old": "1"});
     app.put_json(&url, &body).await;
     let res = app
-        .request(Method::PATCH, &url)
-        .json(&json!({"tags": {"new": "2"}}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PATCH,
+            &url,
+            &[],
+            Some(&json!({"tags": {"new": "2"}})),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     assert!(res.headers().get("etag").is_some());
     let got: Value = res.json().await.unwrap();
     assert_eq!(got["tags"], json!({"new": "2"}));
     assert_eq!(got["properties"]["peeringServiceProvider"], "equinix MAPS");
-    let (code, _, target) = arm_error(
-        app.request(Method::PATCH, &url)
-            .json(&json!({"tags": {"bad/key": "x"}}))
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    let bad = json!({"tags": {"bad/key": "x"}});
+    let res = app.send(Method::PATCH, &url, &[], Some(&bad)).await;
+    let (code, _, target) = arm_error(res, 400).await;
     assert_eq!((code.as_str(), target.is_some()), ("InvalidTagName", true));
-    let (code, _, _) = arm_error(
-        app.request(Method::PATCH, &app.service_url("rg1", "missing"))
-            .json(&json!({"tags": {}}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    let missing = app.service_url("rg1", "missing");
+    let res = app
+        .send(Method::PATCH, &missing, &[], Some(&json!({"tags": {}})))
+        .await;
+    let (code, _, _) = arm_error(res, 404).await;
     assert_eq!(code, "ResourceNotFound");
-    let got: Value = app
-        .get(&url.replace("2022-10-01", "2025-05-01"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got = app.get_json(&with_version(&url, "2025-05-01")).await;
     let sd = &got["systemData"];
     assert!(sd["lastModifiedAt"].as_str().unwrap() >= sd["createdAt"].as_str().unwrap());
 }

@@ -49,15 +49,12 @@ async fn create_read_update_list_delete() {
         "PUT replaces the key"
     );
 
-    // $expand=events in any case, in any order of the query.
+    // $expand=events in any case, in any order of the query. There is no route telemetry for
+    // the prefix, so there are no events: an empty list, nothing made up.
     let expand_url = format!("{}&$expand=Events", url);
-    let got: Value = app.get(&expand_url).await.json().await.unwrap();
-    let events = got["properties"]["events"].as_array().expect("events");
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["eventType"], "PrefixRegisteredEvent");
-    assert_eq!(events[0]["eventLevel"], "Information");
-    assert!(events[0]["eventTimestamp"].as_str().unwrap().ends_with('Z'));
-    let without: Value = app.get(&url).await.json().await.unwrap();
+    let got = app.get_json(&expand_url).await;
+    assert_eq!(got["properties"]["events"], json!([]));
+    let without = app.get_json(&url).await;
     assert!(without["properties"].get("events").is_none());
     let (code, _, target) = arm_error(app.get(&format!("{url}&$expand=routes")).await, 400).await;
     assert_eq!(
@@ -65,40 +62,23 @@ async fn create_read_update_list_delete() {
         ("InvalidParameter", Some("$expand"))
     );
 
-    // A second prefix; the list is in name order; with $expand every item has events.
-    assert_eq!(
-        app.put_prefix("rg1", "Conn-A", "a-first", "9.9.0.0/16")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    // A second prefix; the list is in name order; with $expand every item has its events.
+    app.create_prefix("rg1", "Conn-A", "a-first", "9.9.0.0/16")
+        .await;
     let list_url = app.url("rg1", "Conn-A", "/prefixes");
-    let list: Value = app.get(&list_url).await.json().await.unwrap();
-    let names: Vec<&str> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let list = app.get_json(&list_url).await;
+    let items = list["value"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["a-first", "Office-Net"]);
-    assert!(list["value"][0]["properties"].get("events").is_none());
-    let list: Value = app
-        .get(&format!("{list_url}&$expand=events"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(list["value"]
-        .as_array()
-        .unwrap()
+    assert!(items
         .iter()
-        .all(|v| v["properties"]["events"].as_array().unwrap().len() == 1));
+        .all(|v| v["properties"].get("events").is_none()));
+    let list = app.get_json(&format!("{list_url}&$expand=events")).await;
+    let items = list["value"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|v| v["properties"]["events"] == json!([])));
 
-    assert_eq!(app.delete(&url).await.status().as_u16(), 200);
-    assert_eq!(app.delete(&url).await.status().as_u16(), 204);
-    let (code, _, _) = arm_error(app.get(&url).await, 404).await;
-    assert_eq!(code, "ResourceNotFound");
+    app.delete_and_check_gone(&url).await;
 }
 
 #[tokio::test]
@@ -157,16 +137,7 @@ async fn invalid_prefixes_name_the_field_with_the_model_message() {
         ),
     ];
     for (name, body, code, target) in cases {
-        let (c, message, t) = arm_error(
-            app.put_json(&app.prefix_url("rg1", "c", name), &body).await,
-            400,
-        )
-        .await;
-        assert_eq!(
-            (c.as_str(), t.as_deref()),
-            (code, Some(target)),
-            "{body} -> {message}"
-        );
+        put_refused(&app, &app.prefix_url("rg1", "c", name), &body, code, target).await;
     }
     // The server's words are the model's.
     let (_, message, _) = arm_error(app.put_prefix("rg1", "c", "p", "8.8.8.8/24").await, 400).await;
@@ -177,13 +148,7 @@ async fn invalid_prefixes_name_the_field_with_the_model_message() {
     let (items, _) = app.list_all(&app.url("rg1", "c", "/prefixes")).await;
     assert!(items.is_empty(), "nothing was written");
     // A prefix longer than /24 only warns: it is stored.
-    assert_eq!(
-        app.put_prefix("rg1", "c", "small", "8.8.4.128/25")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg1", "c", "small", "8.8.4.128/25").await;
 }
 
 #[tokio::test]
@@ -191,13 +156,8 @@ async fn overlapping_prefixes_are_refused_naming_the_other() {
     let app = spawn_app().await;
     app.create_connection("rg1", "Seattle").await;
     app.create_connection("rg2", "Boston").await;
-    assert_eq!(
-        app.put_prefix("rg1", "Seattle", "hq", "20.1.0.0/16")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg1", "Seattle", "hq", "20.1.0.0/16")
+        .await;
     for (value, verb) in [
         ("20.1.0.0/16", "is already registered as"),
         ("20.1.2.0/24", "lies inside"),
@@ -229,66 +189,31 @@ async fn overlapping_prefixes_are_refused_naming_the_other() {
     .await;
     assert_eq!(code, "PrefixOverlaps");
     // Neighbours that do not overlap are fine, on both sides.
-    assert_eq!(
-        app.put_prefix("rg2", "Boston", "below", "20.0.255.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        app.put_prefix("rg2", "Boston", "above", "20.2.0.0/16")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg2", "Boston", "below", "20.0.255.0/24")
+        .await;
+    app.create_prefix("rg2", "Boston", "above", "20.2.0.0/16")
+        .await;
     // Another subscription has its own prefixes.
     let other = app
         .prefix_url("rg1", "Seattle", "hq")
         .replace(SUB, OTHER_SUB);
     let conn_other = app.service_url("rg1", "Seattle").replace(SUB, OTHER_SUB);
-    let res = app
-        .client
-        .put(&conn_other)
-        .bearer_auth(ADMIN)
-        .json(&connection_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let res = app
-        .client
-        .put(&other)
-        .bearer_auth(ADMIN)
-        .json(&json!({"properties": {"prefix": "20.1.0.0/16"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
+    let body = json!({"properties": {"prefix": "20.1.0.0/16"}});
+    for (url, body) in [(conn_other, connection_body()), (other, body)] {
+        let res = app
+            .send_as(ADMIN, Method::PUT, &url, &[], Some(&body))
+            .await;
+        expect_status(res, 201);
+    }
 }
 
 #[tokio::test]
 async fn details_list_every_overlap_with_2025_05_01_only() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
-    assert_eq!(
-        app.put_prefix("rg1", "c", "a", "20.1.0.0/16")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        app.put_prefix("rg1", "c", "b", "20.2.0.0/16")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    let url = app
-        .prefix_url("rg1", "c", "wide")
-        .replace("2022-10-01", "2025-05-01");
+    app.create_prefix("rg1", "c", "a", "20.1.0.0/16").await;
+    app.create_prefix("rg1", "c", "b", "20.2.0.0/16").await;
+    let url = with_version(&app.prefix_url("rg1", "c", "wide"), "2025-05-01");
     let res = app
         .put_json(&url, &json!({"properties": {"prefix": "20.0.0.0/8"}}))
         .await;
@@ -313,13 +238,7 @@ async fn details_list_every_overlap_with_2025_05_01_only() {
 async fn a_prefix_value_cannot_change() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
-    assert_eq!(
-        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
     let (code, message, target) =
         arm_error(app.put_prefix("rg1", "c", "p", "8.8.9.0/24").await, 409).await;
     assert_eq!(code, "PrefixImmutable");
@@ -328,12 +247,7 @@ async fn a_prefix_value_cannot_change() {
         message,
         "Prefix 'p' is 8.8.8.0/24 and cannot be changed to 8.8.9.0/24; delete it and re-create it."
     );
-    let got: Value = app
-        .get(&app.prefix_url("rg1", "c", "p"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got = app.get_json(&app.prefix_url("rg1", "c", "p")).await;
     assert_eq!(got["properties"]["prefix"], "8.8.8.0/24");
 }
 
@@ -368,51 +282,65 @@ async fn missing_parent_is_404_for_every_child_operation() {
 async fn deleting_a_connection_deletes_its_prefixes_events_and_tests() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
-    assert_eq!(
-        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        app.put_json(&app.test_url("rg1", "c", "t"), &monitor_test_body())
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    assert_eq!(
-        app.delete(&app.service_url("rg1", "c"))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
+    app.insert_prefix_event("rg1", "c", "p", 1, "PrefixLearned");
+    app.create_monitor_test("rg1", "c", "t").await;
+    expect_status(app.delete(&app.service_url("rg1", "c")).await, 200);
     app.create_connection("rg1", "c").await;
     let (prefixes, _) = app.list_all(&app.url("rg1", "c", "/prefixes")).await;
     let (tests, _) = app
         .list_all(&app.url("rg1", "c", "/connectionMonitorTests"))
         .await;
     assert!(prefixes.is_empty() && tests.is_empty());
-    // The value is free again, and the new prefix has only its own event.
-    assert_eq!(
-        app.put_prefix("rg1", "c", "p", "8.8.8.0/24")
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
-    let got: Value = app
-        .get(&format!(
+    // The value is free again, and the new prefix has none of the old one's events.
+    app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
+    let got = app
+        .get_json(&format!(
             "{}&$expand=events",
             app.prefix_url("rg1", "c", "p")
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(got["properties"]["events"].as_array().unwrap().len(), 1);
+        .await;
+    assert_eq!(got["properties"]["events"], json!([]));
+}
+
+/// Events are route telemetry stored for a prefix (ingestion is not part of the API): they are
+/// sent in order with `$expand=events` only, and the ETag covers them.
+#[tokio::test]
+async fn events_come_from_stored_telemetry() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "Conn").await;
+    app.create_prefix("rg1", "Conn", "P", "8.8.8.0/24").await;
+    let url = app.prefix_url("rg1", "Conn", "P");
+    let before = app.get(&url).await.headers()["etag"].clone();
+    app.insert_prefix_event("RG1", "conn", "p", 2, "PrefixAnnounced");
+    app.insert_prefix_event("rg1", "Conn", "P", 1, "PrefixLearned");
+    let got = app.get_json(&format!("{url}&$expand=events")).await;
+    let events = got["properties"]["events"].as_array().expect("events");
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["PrefixLearned", "PrefixAnnounced"], "in order");
+    assert_eq!(
+        events[0],
+        json!({"eventTimestamp": "2025-03-04T05:06:07Z", "eventType": "PrefixLearned", "eventSummary": "Route seen",
+               "eventLevel": "Information", "eventDescription": "Learned from the provider's BGP session."})
+    );
+    assert!(app.get_json(&url).await["properties"]
+        .get("events")
+        .is_none());
+    let res = app.get(&url).await;
+    assert_ne!(res.headers()["etag"], before, "the ETag covers the events");
+    let list = app
+        .get_json(&format!(
+            "{}&$expand=events",
+            app.url("rg1", "Conn", "/prefixes")
+        ))
+        .await;
+    assert_eq!(
+        list["value"][0]["properties"]["events"],
+        got["properties"]["events"]
+    );
 }
 
 /// 50 PUTs of mutually overlapping prefixes into 50 connections at once: the writer lock and
@@ -481,9 +409,7 @@ async fn concurrent_overlapping_puts_leave_exactly_one() {
 async fn system_data_with_2025_05_01() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
-    let url = app
-        .prefix_url("rg1", "c", "p")
-        .replace("2022-10-01", "2025-05-01");
+    let url = with_version(&app.prefix_url("rg1", "c", "p"), "2025-05-01");
     let res = app
         .put_json(&url, &json!({"properties": {"prefix": "8.8.8.0/24"}}))
         .await;
@@ -492,15 +418,11 @@ async fn system_data_with_2025_05_01() {
     assert_eq!(sd["createdByType"], "Key");
     assert!(sd["createdBy"].as_str().unwrap().starts_with("token-"));
     assert_eq!(sd["createdAt"], sd["lastModifiedAt"]);
-    let res = app
-        .request(
-            Method::GET,
-            &app.prefix_url("rg1", "c", "p")
-                .replace("2022-10-01", "2021-06-01"),
-        )
-        .send()
-        .await
-        .unwrap();
-    let got: Value = res.json().await.unwrap();
+    let got = app
+        .get_json(&with_version(
+            &app.prefix_url("rg1", "c", "p"),
+            "2021-06-01",
+        ))
+        .await;
     assert!(got.get("systemData").is_none());
 }

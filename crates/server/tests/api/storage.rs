@@ -1,85 +1,101 @@
 use crate::helpers::*;
-use peering_server::auth::{Grant, Role, Tokens};
 use peering_server::db::Db;
-use peering_server::{app, AppState, Settings};
-use serde_json::Value;
-use std::sync::Arc;
-
-async fn serve(path: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
-    let db = Db::open(path, 2).expect("database opens");
-    let tokens = Tokens::from_grants(vec![Grant {
-        token: CONTRIBUTOR.into(),
-        subscriptions: vec![SUB.into()],
-        role: Role::Contributor,
-    }]);
-    let state = Arc::new(AppState {
-        db,
-        tokens,
-        settings: Settings::default(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    (format!("http://{addr}"), task)
-}
+use peering_server::Settings;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn everything_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("peering.db");
-    let client = reqwest::Client::new();
-    let (base, task) = serve(&path).await;
-    let ps = format!("{base}/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/c");
-    let res = client
-        .put(format!("{ps}?{API}"))
-        .bearer_auth(CONTRIBUTOR)
-        .json(&connection_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let res = client
-        .put(format!("{ps}/prefixes/p?{API}"))
-        .bearer_auth(CONTRIBUTOR)
-        .json(&serde_json::json!({"properties": {"prefix": "8.8.8.0/24"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let res = client
-        .put(format!("{ps}/connectionMonitorTests/t?{API}"))
-        .bearer_auth(CONTRIBUTOR)
-        .json(&monitor_test_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let before: Vec<Value> = read_all(&client, &ps).await;
-    task.abort();
-    let _ = task.await;
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    app.insert_prefix_event("rg", "c", "p", 1, "PrefixLearned");
+    app.create_monitor_test("rg", "c", "t").await;
+    let before = read_all(&app).await;
+    let dir = app.stop().await;
 
-    // A new server process on the same file (the old connections are dropped with the task).
-    let (base2, _task) = serve(&path).await;
-    let ps2 = ps.replace(&base, &base2);
-    let after: Vec<Value> = read_all(&client, &ps2).await;
+    // A new server on the same file (the old one's connections are dropped with its task).
+    let app = spawn_app_in(dir, Settings::default()).await;
+    let after = read_all(&app).await;
     assert_eq!(before, after);
     assert_eq!(after[1]["properties"]["prefix"], "8.8.8.0/24");
+    assert_eq!(
+        after[1]["properties"]["events"][0]["eventType"],
+        "PrefixLearned"
+    );
     assert_eq!(after[2]["properties"]["destinationPort"], 443);
 }
 
-async fn read_all(client: &reqwest::Client, ps: &str) -> Vec<Value> {
+async fn read_all(app: &TestApp) -> Vec<Value> {
     let mut out = Vec::new();
     for tail in ["", "/prefixes/p", "/connectionMonitorTests/t"] {
-        let res = client
-            .get(format!("{ps}{tail}?{API}&$expand=events"))
-            .bearer_auth(CONTRIBUTOR)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 200, "{tail}");
-        out.push(res.json().await.unwrap());
+        out.push(
+            app.get_json(&format!("{}&$expand=events", app.url("rg", "c", tail)))
+                .await,
+        );
     }
     out
+}
+
+/// Every answer about connections, with its ETag where it has one, in every api-version.
+async fn connection_answers(app: &TestApp) -> Vec<(Value, Option<String>)> {
+    let mut out = Vec::new();
+    for version in ["2021-06-01", "2022-10-01", "2025-05-01"] {
+        for url in [
+            app.service_url("rg", "a"),
+            app.service_url("Rg-(2)", "b.c"),
+            app.sub_url("peeringServices"),
+            app.url("Rg-(2)", "", ""),
+        ] {
+            let res = expect_status(app.get(&with_version(&url, version)).await, 200);
+            let etag = res
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_owned());
+            out.push((res.json().await.unwrap(), etag));
+        }
+    }
+    out
+}
+
+/// Connections are served from their representation stored at write time (migration 3); a
+/// database from before it, or with a representation of another format, is brought up to date
+/// when the server opens it, and answers exactly as before.
+#[tokio::test]
+async fn stored_representations_are_written_for_older_databases() {
+    let mut app = spawn_app().await;
+    app.create_connection("rg", "a").await;
+    let mut body = connection_body();
+    body["tags"] = json!({"team": "net", "quote": "\"<&>\""});
+    body["sku"] = json!({"name": "Standard_Free"});
+    expect_status(
+        app.put_json(&app.service_url("Rg-(2)", "b.c"), &body).await,
+        201,
+    );
+    let before = connection_answers(&app).await;
+    assert_eq!(before[5].0["tags"]["quote"], "\"<&>\"");
+
+    for older in [
+        // As the server left it before migration 3.
+        "DROP TABLE peering_service_json; PRAGMA user_version = 2;",
+        // Representations of another format, and one missing.
+        "UPDATE peering_service_json SET format = 0, body = '{\"stale\":true', etag = 'x';
+         DELETE FROM peering_service_json WHERE name_key = 'a';",
+    ] {
+        let path = app.db_path();
+        let dir = app.stop().await;
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(older).unwrap();
+        drop(db);
+        let restarted = spawn_app_in(dir, Settings::default()).await;
+        assert_eq!(connection_answers(&restarted).await, before, "{older}");
+        app = restarted;
+    }
+    assert_eq!(
+        peering_server::db::inspect(&app.db_path())
+            .unwrap()
+            .user_version,
+        3
+    );
 }
 
 #[test]
@@ -90,10 +106,10 @@ fn the_database_is_wal_and_migrated() {
     let conn = rusqlite_open(&path);
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     // Opening again runs nothing twice.
     drop(Db::open(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 2);
+    assert_eq!(rusqlite_open(&path).1, 3);
 }
 
 fn rusqlite_open(path: &std::path::Path) -> (String, i64) {

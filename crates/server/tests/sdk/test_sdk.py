@@ -162,18 +162,16 @@ def test_prefix_lifecycle(client):
     plain = client.prefixes.get(RG, "conn", "office")
     assert plain.properties.events is None
     expanded = client.prefixes.get(RG, "conn", "office", expand="events")
-    assert len(expanded.properties.events) == 1
-    event = expanded.properties.events[0]
-    assert event.event_type == "PrefixRegisteredEvent"
-    assert event.event_level == "Information"
-    assert event.event_timestamp.year >= 2024
+    # No route telemetry for the prefix: an empty list, no made-up event.
+    assert expanded.properties.events == []
 
     client.prefixes.create_or_update(RG, "conn", "branch", {"properties": {"prefix": "20.41.0.0/24"}})
     listed = list(client.prefixes.list_by_peering_service(RG, "conn"))
     assert [p.name for p in listed] == ["branch", "office"]
     assert all(p.properties.events is None for p in listed)
     listed = list(client.prefixes.list_by_peering_service(RG, "conn", expand="events"))
-    assert all(len(p.properties.events) == 1 for p in listed)
+    assert [p.name for p in listed] == ["branch", "office"]
+    assert all(p.properties.events == [] for p in listed)
 
     assert client.prefixes.delete(RG, "conn", "office") is None
     assert client.prefixes.delete(RG, "conn", "office") is None
