@@ -136,13 +136,13 @@ pub async fn list_connections(
             .map_err(ApiError::network)?;
         let page: ListResult<PeeringService> = decode(send(req).await?).await?;
         all.extend(page.value);
-        next = page.next_link;
+        next = checked_next(&s.config, page.next_link)?;
     }
     Ok(all)
 }
 
-/// Create or replace a connection.
-pub async fn put_connection(
+/// Create a connection; never replaces one (`If-None-Match: *`): an existing name answers 412.
+pub async fn create_connection(
     s: &Session,
     rg: &str,
     name: &str,
@@ -154,16 +154,54 @@ pub async fn put_connection(
         s,
         signal,
     )
+    .header("If-None-Match", "*")
     .json(body)
     .map_err(ApiError::network)?;
     decode(send(req).await?).await
 }
 
-/// Fetches `config.json` next to the app; falls back to defaults when there is none.
-pub async fn load_config() -> Config {
-    match Request::get("config.json").send().await {
-        Ok(res) if res.ok() => res.json::<Config>().await.unwrap_or_default(),
-        _ => Config::default(),
+/// Fetches `/config.json` (absolute, so deep links find it too). No file means the defaults;
+/// a file that is not valid JSON is an error, never silently ignored.
+pub async fn load_config() -> Result<Config, String> {
+    let res = match Request::get("/config.json").send().await {
+        Ok(res) => res,
+        Err(e) => return Err(format!("config.json could not be loaded: {e}")),
+    };
+    if res.status() == 404 {
+        return Ok(Config::default());
+    }
+    if !res.ok() {
+        return Err(format!(
+            "config.json could not be loaded: the server answered {}.",
+            res.status()
+        ));
+    }
+    let text = res
+        .text()
+        .await
+        .map_err(|e| format!("config.json could not be read: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("config.json is not valid: {e}"))
+}
+
+/// Follows a `nextLink` only to the API's own origin, so the token never goes elsewhere.
+fn checked_next(config: &Config, link: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(link) = link else { return Ok(None) };
+    let base = if config.api_base.is_empty() {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    } else {
+        config.api_base.trim_end_matches('/').to_owned()
+    };
+    if link.starts_with(&format!("{base}/")) || link.starts_with('/') && !link.starts_with("//") {
+        Ok(Some(link))
+    } else {
+        Err(ApiError {
+            status: 0,
+            code: "UntrustedNextLink".into(),
+            message: format!("The server's next page link ({link}) is not on {base}; the list was not followed there."),
+            target: None,
+        })
     }
 }
 
@@ -225,12 +263,13 @@ pub async fn list_prefixes(
             .map_err(ApiError::network)?;
         let page: ListResult<PeeringServicePrefix> = decode(send(req).await?).await?;
         all.extend(page.value);
-        next = page.next_link;
+        next = checked_next(&s.config, page.next_link)?;
     }
     Ok(all)
 }
 
-pub async fn put_prefix(
+/// Create a prefix; never replaces one (`If-None-Match: *`): an existing name answers 412.
+pub async fn create_prefix(
     s: &Session,
     rg: &str,
     name: &str,
@@ -245,6 +284,7 @@ pub async fn put_prefix(
         s,
         None,
     )
+    .header("If-None-Match", "*")
     .json(body)
     .map_err(ApiError::network)?;
     decode(send(req).await?).await

@@ -16,6 +16,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="state loading" role="status">"Starting…"</p> }>
             {move || config.get().map(|config| {
+                let config = match config {
+                    Ok(c) => c,
+                    Err(e) => return view! {
+                        <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
+                    }.into_any(),
+                };
                 match token.clone() {
                     None => view! { <SignIn/> }.into_any(),
                     Some(token) => {

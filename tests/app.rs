@@ -221,7 +221,7 @@ async fn geo_filter_counts_per_country() {
 
 #[wasm_bindgen_test]
 async fn pasted_prefixes_are_previewed_with_the_model_findings() {
-    use peering_console::pages::connection_detail::PrefixImport;
+    use peering_console::pages::connection_detail::{OtherPrefixes, PrefixImport};
     use peering_model::index::{validate_batch_into, PrefixIndex, PrefixRow};
     use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 
@@ -235,7 +235,7 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
     let idx = index.clone();
     leptos::mount::mount_to(root.clone(), move || {
         let idx = idx.clone();
-        view! { <Router><PrefixImport rg="rg".to_owned() name="conn".to_owned() index=Signal::derive(move || idx.clone()) on_done=|| ()/></Router> }
+        view! { <Router><PrefixImport rg="rg".to_owned() name="conn".to_owned() index=Signal::derive(move || idx.clone()) scope=Signal::derive(|| OtherPrefixes::Loaded(vec![])) on_done=|| ()/></Router> }
     })
     .forget();
     tick().await;
@@ -302,4 +302,63 @@ async fn long_lists_render_in_pages() {
         620
     );
     assert!(root.query_selector(".more button").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn search_filters_rows_and_says_when_nothing_matches() {
+    let root = container();
+    let rows = vec![
+        row("seattle-office", "United States", "Washington"),
+        row("osaka-dc", "Japan", "Osaka"),
+    ];
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let search: HtmlInputElement = find(&root, "#filter-search");
+    type_into(&search, "OSAKA");
+    // The search lives in the URL; the router applies it on the next turns of the event loop.
+    for _ in 0..20 {
+        tick().await;
+        if root
+            .query_selector_all("table.grid tbody tr")
+            .unwrap()
+            .length()
+            == 1
+        {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(
+        text(&root, "table.grid tbody"),
+        text(&root, "table.grid tbody tr")
+    );
+    assert!(text(&root, "table.grid tbody").contains("osaka-dc"));
+    type_into(&search, "nowhere");
+    for _ in 0..20 {
+        tick().await;
+        if text(&root, "table.grid tbody").contains("No connection matches") {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert!(text(&root, "table.grid tbody").contains("No connection matches these filters."));
+    type_into(&search, "");
+    for _ in 0..20 {
+        tick().await;
+        sleep_ms(20).await;
+    }
+}
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }

@@ -23,7 +23,7 @@ pub fn Field(
             {move || match finding.get() {
                 Some(f) => {
                     let class = if f.is_error() { "msg error" } else { "msg warning" };
-                    view! { <p class=class id=format!("{id}-msg") role="alert" data-code=f.code.as_str()>{f.message}</p> }.into_any()
+                    view! { <p class=class id=format!("{id}-msg") aria-live="polite" data-code=f.code.as_str()>{f.message}</p> }.into_any()
                 }
                 None => match hint {
                     Some(h) => view! { <p class="msg hint" id=format!("{id}-msg")>{h}</p> }.into_any(),

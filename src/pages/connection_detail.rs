@@ -55,11 +55,27 @@ pub fn StatePill(state: String) -> impl IntoView {
     view! { <span class=class>{state}</span> }
 }
 
+/// What the browser knows of the subscription's other prefixes, for the overlap preview.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OtherPrefixes {
+    Loading,
+    Loaded(Vec<ExistingPrefix>),
+    TooMany(usize),
+    Failed(String),
+}
+
 /// Every prefix of the subscription (when it is small enough to scan), for the overlap check.
-async fn subscription_prefixes(s: &Session) -> Result<Vec<ExistingPrefix>, ApiError> {
+async fn subscription_prefixes(s: &Session) -> OtherPrefixes {
+    match scan_subscription(s).await {
+        Ok(o) => o,
+        Err(e) => OtherPrefixes::Failed(e.message),
+    }
+}
+
+async fn scan_subscription(s: &Session) -> Result<OtherPrefixes, ApiError> {
     let connections = api::list_connections(s, None).await?;
     if connections.len() > MAX_CONNECTIONS_TO_SCAN {
-        return Ok(Vec::new());
+        return Ok(OtherPrefixes::TooMany(connections.len()));
     }
     let mut all = Vec::new();
     for c in connections {
@@ -80,7 +96,7 @@ async fn subscription_prefixes(s: &Session) -> Result<Vec<ExistingPrefix>, ApiEr
             }
         }
     }
-    Ok(all)
+    Ok(OtherPrefixes::Loaded(all))
 }
 
 #[component]
@@ -101,8 +117,12 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     let s2 = session.clone();
     let others = LocalResource::new(move || {
         let s = s2.clone();
-        async move { subscription_prefixes(&s).await.unwrap_or_default() }
+        async move { subscription_prefixes(&s).await }
     });
+    // Copied into a plain signal outside the Transition, so the page never waits for the
+    // scan: the preview says what it has checked so far.
+    let others_now = RwSignal::new(OtherPrefixes::Loading);
+    Effect::new(move |_| others_now.set(others.get().unwrap_or(OtherPrefixes::Loading)));
     let refresh = move || {
         data.refetch();
         others.refetch();
@@ -125,13 +145,13 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                         })).collect();
                         let index = Signal::derive(move || {
                             let mut idx: PrefixIndex = own.iter().cloned().collect();
-                            if let Some(o) = others.get() { idx.extend(o) }
+                            if let OtherPrefixes::Loaded(o) = others_now.get() { idx.extend(o) }
                             idx
                         });
                         view! {
                             <Overview connection=c/>
                             <PrefixTable rows=views rg=rg.get_untracked() name=name.get_untracked() on_change=refresh/>
-                            <PrefixImport rg=rg.get_untracked() name=name.get_untracked() index=index on_done=refresh/>
+                            <PrefixImport rg=rg.get_untracked() name=name.get_untracked() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
                             <DeleteConnection rg=rg.get_untracked() name=name.get_untracked()/>
                         }.into_any()
                     }
@@ -225,6 +245,8 @@ pub fn PrefixImport(
     rg: String,
     name: String,
     index: Signal<PrefixIndex>,
+    /// How much of the subscription the preview checks against.
+    scope: Signal<OtherPrefixes>,
     on_done: impl Fn() + Clone + 'static,
 ) -> impl IntoView {
     let session = use_context::<Session>();
@@ -270,8 +292,13 @@ pub fn PrefixImport(
                     }),
                     ..Default::default()
                 };
-                if let Err(e) = api::put_prefix(&s, &rg, &name, &r.name, &body).await {
-                    errors.push(format!("{} ({}): {}", r.name, r.prefix, e.message));
+                if let Err(e) = api::create_prefix(&s, &rg, &name, &r.name, &body).await {
+                    let why = if e.status == 412 {
+                        format!("a prefix named '{}' already exists in this connection and was left unchanged; choose another name", r.name)
+                    } else {
+                        e.message
+                    };
+                    errors.push(format!("{} ({}): {why}", r.name, r.prefix));
                     kept.push(format!(
                         "{},{},{}",
                         r.name,
@@ -296,6 +323,12 @@ pub fn PrefixImport(
                     prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </div>
             <Show when=move || !rows.with(Vec::is_empty)>
+                <p class="msg hint" id="import-scope">{move || match scope.get() {
+                    OtherPrefixes::Loading => "Checked against this connection's prefixes; the subscription's other prefixes are still loading.".to_owned(),
+                    OtherPrefixes::Loaded(o) => format!("Checked against this connection's prefixes and {} other prefixes of the subscription.", o.len()),
+                    OtherPrefixes::TooMany(n) => format!("Checked against this connection's prefixes only ({n} connections are too many to scan here); the server checks the whole subscription when you add."),
+                    OtherPrefixes::Failed(e) => format!("Checked against this connection's prefixes only: the other prefixes could not be loaded ({e}); the server still checks them when you add."),
+                }}</p>
                 <div class="table-wrap">
                     <table class="grid" id="import-preview">
                         <thead><tr><th class="num" scope="col">"#"</th><th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Check"</th></tr></thead>
@@ -346,6 +379,7 @@ fn DeleteConnection(rg: String, name: String) -> impl IntoView {
     let navigate = use_navigate();
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let deleting = RwSignal::new(false);
     let n2 = name.clone();
     let matches = move || typed.get() == n2;
     let m2 = matches.clone();
@@ -370,7 +404,9 @@ fn DeleteConnection(rg: String, name: String) -> impl IntoView {
                 <input id="confirm-delete" type="text" autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
             </div>
             {move || error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
-            <button type="submit" class="button danger" aria-disabled=move || (!matches()).to_string()>"Delete"</button>
+            <button type="submit" class="button danger" aria-disabled=move || (!matches() || deleting.get()).to_string()>
+                {move || if deleting.get() { "Deleting…" } else { "Delete" }}
+            </button>
         </form>
     }
 }

@@ -38,6 +38,22 @@ fn resource_group_of(id: &str) -> String {
 }
 
 impl Row {
+    /// Whether any shown column contains `needle` (already lower-case).
+    pub fn matches(&self, needle: &str) -> bool {
+        [
+            &self.name,
+            &self.resource_group,
+            &self.country,
+            &self.state,
+            &self.provider,
+            &self.primary,
+            &self.backup,
+            &self.region,
+        ]
+        .iter()
+        .any(|v| v.to_lowercase().contains(needle))
+    }
+
     pub fn from_wire(s: &PeeringService) -> Row {
         let p = s.properties.clone().unwrap_or_default();
         let state = p.peering_service_location.unwrap_or_default();
@@ -131,6 +147,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let navigate = use_navigate();
     let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
     let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
+    let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     if rows.is_empty() {
         return view! {
             <div class="state empty">
@@ -145,23 +162,31 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let by_country = rows.with_value(|r| counts(r.iter().map(|r| r.country.as_str())));
     let total = rows.with_value(Vec::len);
     let nav = navigate.clone();
-    let set_filter = move |c: String, s: String| {
+    let set_filter = move |c: String, s: String, text: String| {
         let mut q = Vec::new();
-        if !c.is_empty() {
-            q.push(format!("country={}", js_sys::encode_uri_component(&c)));
-        }
-        if !s.is_empty() {
-            q.push(format!("state={}", js_sys::encode_uri_component(&s)));
+        for (k, v) in [("country", &c), ("state", &s), ("q", &text)] {
+            if !v.is_empty() {
+                q.push(format!("{k}={}", js_sys::encode_uri_component(v)));
+            }
         }
         let url = if q.is_empty() {
             "/".to_owned()
         } else {
             format!("/?{}", q.join("&"))
         };
-        nav(&url, Default::default());
+        // Typing in the search box must not pile up history entries.
+        let replace = !text.is_empty();
+        nav(
+            &url,
+            leptos_router::NavigateOptions {
+                replace,
+                ..Default::default()
+            },
+        );
     };
     let set_country = set_filter.clone();
-    let set_state = set_filter;
+    let set_state = set_filter.clone();
+    let set_search = set_filter;
     let states = Memo::new(move |_| {
         let c = country.get();
         rows.with_value(|r| {
@@ -175,10 +200,11 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     // Rendering is paged so the page stays responsive with 10,000 connections.
     let shown = RwSignal::new(PAGE);
     let visible = Memo::new(move |_| {
-        let (c, s) = (country.get(), state.get());
+        let (c, s, text) = (country.get(), state.get(), search.get().to_lowercase());
         rows.with_value(|r| {
             r.iter()
                 .filter(|r| (c.is_empty() || r.country == c) && (s.is_empty() || r.state == s))
+                .filter(|r| text.is_empty() || r.matches(&text))
                 .cloned()
                 .collect::<Vec<_>>()
         })
@@ -186,7 +212,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     view! {
         <div class="filters" role="search">
             <label for="filter-country">"Country"</label>
-            <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev), String::new())>
+            <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev), String::new(), search.get_untracked())>
                 <option value="" selected=move || country.get().is_empty()>{format!("All countries ({total})")}</option>
                 {by_country.into_iter().map(|(c, n)| {
                     let v = c.clone();
@@ -195,13 +221,17 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             </select>
             <label for="filter-state">{move || if country.get() == "United States" { "State" } else { "State/province" }}</label>
             <select id="filter-state" disabled=move || country.get().is_empty()
-                on:change=move |ev| set_state(country.get_untracked(), event_target_value(&ev))>
+                on:change=move |ev| set_state(country.get_untracked(), event_target_value(&ev), search.get_untracked())>
                 <option value="" selected=move || state.get().is_empty()>"All"</option>
                 {move || states.get().into_iter().map(|(s, n)| {
                     let v = s.clone();
                     view! { <option value=s.clone() selected=move || state.get() == v>{format!("{s} ({n})")}</option> }
                 }).collect_view()}
             </select>
+            <label for="filter-search">"Search"</label>
+            <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
+                prop:value=move || search.get()
+                on:input=move |ev| set_search(country.get_untracked(), state.get_untracked(), event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {total} shown", visible.with(Vec::len))}</span>
         </div>
         <div class="table-wrap">
@@ -231,6 +261,9 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                             <td>{r.region}</td>
                         </tr>
                     </For>
+                    <Show when=move || visible.with(Vec::is_empty)>
+                        <tr><td colspan="8" class="none">"No connection matches these filters."</td></tr>
+                    </Show>
                 </tbody>
             </table>
         </div>

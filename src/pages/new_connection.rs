@@ -60,6 +60,23 @@ impl FormState {
     }
 }
 
+/// The fields this form shows messages at; server errors for any other target go to the
+/// form-wide error box.
+const FIELDS: [&str; 7] = [
+    RESOURCE_GROUP,
+    rules::NAME,
+    rules::COUNTRY,
+    rules::LOCATION,
+    rules::PROVIDER,
+    rules::PRIMARY,
+    rules::BACKUP,
+];
+
+/// Whether two peering-location spellings name the same place.
+pub fn same_location(a: &str, b: &str) -> bool {
+    !a.is_empty() && peering_model::catalog::match_key(a) == peering_model::catalog::match_key(b)
+}
+
 fn label_of(target: &str) -> &'static str {
     match target {
         RESOURCE_GROUP => "Resource group",
@@ -120,6 +137,12 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             }
             findings.with(|f| f.for_target(target).cloned())
         })
+    };
+    let invalid = move |target: &'static str| {
+        finding_for(target)
+            .get()
+            .is_some_and(|f| f.is_error())
+            .to_string()
     };
     let edit = move |target: &'static str, apply: Apply| {
         move |ev: leptos::ev::Event| {
@@ -231,13 +254,24 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
         server_error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let res = api::put_connection(&session, &f.resource_group, &f.name, &body, None).await;
+            let res =
+                api::create_connection(&session, &f.resource_group, &f.name, &body, None).await;
             saving.set(false);
             match res {
                 Ok(_) => {
                     clear_draft(DRAFT_KEY);
                     navigate("/", Default::default());
                 }
+                // The name is taken (any casing): say so at the name, nothing was replaced.
+                Err(e) if e.status == 412 => server_error.set(Some(ApiError {
+                    target: Some(rules::NAME.to_owned()),
+                    code: peering_model::Code::InvalidName.as_str().to_owned(),
+                    message: format!(
+                        "A connection named '{}' already exists in resource group '{}'; choose another name (names are not case-sensitive).",
+                        f.name, f.resource_group
+                    ),
+                    ..e
+                })),
                 Err(e) => server_error.set(Some(e)),
             }
         });
@@ -269,13 +303,13 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                 <fieldset>
                     <legend>"Basics"</legend>
                     <Field label="Resource group" id="rg" finding=finding_for(RESOURCE_GROUP)>
-                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg"
+                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg" aria-invalid=move || invalid(RESOURCE_GROUP)
                             prop:value=move || form.with(|f| f.resource_group.clone())
                             on:input=edit(RESOURCE_GROUP, Box::new(|f, v| f.resource_group = v))/>
                     </Field>
                     <Field label="Name" id="name" finding=finding_for(rules::NAME)
                         hint="1–63 letters, digits, '_', '.' or '-'; not ending in '.'">
-                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg"
+                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg" aria-invalid=move || invalid(rules::NAME)
                             prop:value=move || form.with(|f| f.name.clone())
                             on:input=edit(rules::NAME, Box::new(|f, v| f.name = v))/>
                     </Field>
@@ -283,7 +317,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                 <fieldset>
                     <legend>"Customer location"</legend>
                     <Field label="Country" id="country" finding=finding_for(rules::COUNTRY)>
-                        <select id="country" name="country" aria-describedby="country-msg"
+                        <select id="country" name="country" aria-describedby="country-msg" aria-invalid=move || invalid(rules::COUNTRY)
                             on:change=edit(rules::COUNTRY, Box::new(|f, v| {
                                 let keep = Catalog::embedded().country(&v)
                                     .is_some_and(|c| Catalog::embedded().location_in(c, &f.location).is_some());
@@ -295,7 +329,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                         </select>
                     </Field>
                     <Field label="State/province" id="location" finding=finding_for(rules::LOCATION)>
-                        <select id="location" name="location" aria-describedby="location-msg"
+                        <select id="location" name="location" aria-describedby="location-msg" aria-invalid=move || invalid(rules::LOCATION)
                             disabled=move || country.get().is_none()
                             on:change=edit(rules::LOCATION, Box::new(|f, v| f.location = v))>
                             <option value="" selected=move || cur_location.get().is_empty()>
@@ -319,7 +353,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                     <legend>"Provider"</legend>
                     <Field label="Provider" id="provider" finding=finding_for(rules::PROVIDER)
                         hint="Nearest first once a location is chosen; available means a peering location within 1000 miles.">
-                        <select id="provider" name="provider" aria-describedby="provider-msg"
+                        <select id="provider" name="provider" aria-describedby="provider-msg" aria-invalid=move || invalid(rules::PROVIDER)
                             on:change=edit(rules::PROVIDER, Box::new(|f, v| {
                                 if let Some(p) = Catalog::embedded().provider(&v) {
                                     let c = Catalog::embedded();
@@ -333,9 +367,13 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                         </select>
                     </Field>
                     <Field label="Primary peering location" id="primary" finding=finding_for(rules::PRIMARY)>
-                        <select id="primary" name="primary" aria-describedby="primary-msg"
+                        <select id="primary" name="primary" aria-describedby="primary-msg" aria-invalid=move || invalid(rules::PRIMARY)
                             disabled=move || provider.get().is_none()
-                            on:change=edit(rules::PRIMARY, Box::new(|f, v| f.primary = v))>
+                            on:change=edit(rules::PRIMARY, Box::new(|f, v| {
+                                // The backup list never offers the primary; do not keep it hidden there.
+                                if crate::pages::new_connection::same_location(&f.backup, &v) { f.backup.clear(); }
+                                f.primary = v;
+                            }))>
                             <option value="" selected=move || cur_primary.get().is_empty()>
                                 {move || if provider.get().is_none() { "Choose a provider first" } else { "Choose the primary location…" }}
                             </option>
@@ -344,7 +382,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                     </Field>
                     <Field label="Backup peering location" id="backup" finding=finding_for(rules::BACKUP)
                         hint="None: traffic fails over to the internet, without geo-redundancy.">
-                        <select id="backup" name="backup" aria-describedby="backup-msg"
+                        <select id="backup" name="backup" aria-describedby="backup-msg" aria-invalid=move || invalid(rules::BACKUP)
                             disabled=move || provider.get().is_none()
                             on:change=edit(rules::BACKUP, Box::new(|f, v| f.backup = v))>
                             <option value="" selected=move || cur_backup.get().is_empty()>"None"</option>
@@ -356,7 +394,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                         </select>
                     </Field>
                 </fieldset>
-                {move || server_error.get().filter(|e| e.target.is_none()).map(|e| view! {
+                {move || server_error.get().filter(|e| !e.target.as_deref().is_some_and(|t| FIELDS.contains(&t))).map(|e| view! {
                     <div class="state error" role="alert"><p>{e.message}</p></div>
                 })}
                 <div class="actions">

@@ -225,6 +225,30 @@ async fn scenario(
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
 
+    // The same name in another casing is refused by the server (412 on If-None-Match) and the
+    // message appears at the name field; nothing is replaced.
+    wait_for(c, ".page-head a.button.primary")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    let name = wait_for(c, "#name").await?;
+    name.send_keys("E2E-Seattle")
+        .await
+        .map_err(|e| e.to_string())?;
+    select(c, "#country", "United States").await?;
+    select(c, "#location", "Texas").await?;
+    select(c, "#provider", "equinix MAPS").await?;
+    select(c, "#primary", "dallas").await?;
+    wait_for(c, "#create")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#name-msg", "already exists in resource group 'default'").await?;
+    nav(format!("{}/", server.url)).await?;
+    wait_for_text(c, "table.grid tbody", "Washington").await?;
+
     // Open it and register a prefix by pasting it; the preview checks it first.
     wait_for(c, "table.grid tbody td.name a")
         .await?

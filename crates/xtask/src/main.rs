@@ -129,7 +129,9 @@ fn sdk_tests(server: &Path) -> Result<(), String> {
         return Err(format!("the SDK suite is missing at {}", suite.display()));
     }
     let venv = root().join(".venv");
-    if !venv.join("bin/python").exists() {
+    if !venv.join("bin/pip").exists() {
+        // A half-made venv (say, from a run before python3-venv was installed) is replaced.
+        let _ = std::fs::remove_dir_all(&venv);
         run(cmd("python3").args(["-m", "venv", ".venv"]))?;
     }
     let pip = venv.join("bin/pip");

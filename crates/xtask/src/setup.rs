@@ -123,6 +123,15 @@ pub fn setup() -> Result<bool, String> {
         apt_install(&["chromium", "chromium-driver"])?;
         installed.push("chromium + chromedriver");
     }
+    // Debian's python3 has no ensurepip without python3-venv; the SDK tests need a venv.
+    let venv_ok = Command::new("python3")
+        .args(["-c", "import ensurepip, venv"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !venv_ok {
+        apt_install(&["python3-venv"])?;
+        installed.push("python3-venv");
+    }
     if installed.is_empty() {
         eprintln!(
             "xtask setup: every tool is present ({:.1} s)",
