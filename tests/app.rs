@@ -227,6 +227,7 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
 
     let existing = ExistingPrefix {
         prefix: Ipv4Prefix::parse("8.8.8.0/24").unwrap(),
+        resource_group: "other-rg".into(),
         connection: "other".into(),
         name: "web".into(),
     };
@@ -250,6 +251,7 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
     assert!(cell(0).ends_with("OK"), "{}", cell(0));
     let expected = validate_batch_into(
         &index,
+        "rg",
         "conn",
         &[PrefixRow {
             name: "mail".into(),

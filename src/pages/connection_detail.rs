@@ -90,6 +90,7 @@ async fn scan_subscription(s: &Session) -> Result<OtherPrefixes, ApiError> {
             if let Ok(prefix) = Ipv4Prefix::parse(&text) {
                 all.push(ExistingPrefix {
                     prefix,
+                    resource_group: rg.clone(),
                     connection: name.clone(),
                     name: p.name.clone().unwrap_or_default(),
                 });
@@ -141,7 +142,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                     Ok((c, prefixes)) => {
                         let views: Vec<PrefixView> = prefixes.iter().map(PrefixView::from_wire).collect();
                         let own: Vec<ExistingPrefix> = views.iter().filter_map(|v| Some(ExistingPrefix {
-                            prefix: Ipv4Prefix::parse(&v.prefix).ok()?, connection: name.get_untracked(), name: v.name.clone(),
+                            prefix: Ipv4Prefix::parse(&v.prefix).ok()?, resource_group: rg.get_untracked(), connection: name.get_untracked(), name: v.name.clone(),
                         })).collect();
                         let index = Signal::derive(move || {
                             let mut idx: PrefixIndex = own.iter().cloned().collect();
@@ -262,10 +263,11 @@ pub fn PrefixImport(
         }
     });
     let connection = name.clone();
+    let import_rg = rg.clone();
     let rows = Memo::new(move |_| text.with(|t| parse_import(t)));
     let results = Memo::new(move |_| -> Vec<RowResult> {
         let rows = rows.get();
-        index.with(|idx| validate_batch_into(idx, &connection, &rows))
+        index.with(|idx| validate_batch_into(idx, &import_rg, &connection, &rows))
     });
     let blocked = move || results.with(|r| r.iter().filter(|r| r.findings.has_errors()).count());
     let sending = RwSignal::new(false);

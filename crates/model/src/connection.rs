@@ -1,7 +1,7 @@
 //! A connection as a whole: names, the customer location cascade, the provider and its
 //! primary/backup peering locations, the Azure region, tags; and connection monitor tests.
 
-use crate::catalog::Catalog;
+use crate::catalog::{match_key, Catalog, Country};
 use crate::finding::{Code, Finding, Findings};
 use crate::geo;
 use crate::names::{NameKind, ResourceName};
@@ -15,6 +15,8 @@ pub const PROVIDER: &str = "properties.peeringServiceProvider";
 pub const PRIMARY: &str = "properties.providerPrimaryPeeringLocation";
 pub const BACKUP: &str = "properties.providerBackupPeeringLocation";
 pub const REGION: &str = "location";
+pub const PORT: &str = "properties.destinationPort";
+pub const FREQUENCY: &str = "properties.testFrequencyInSec";
 
 /// What the user (or an API client) asks for. `country` is only known to the app; the API has
 /// no country field, so the server passes `None` and any catalog location is accepted.
@@ -47,6 +49,48 @@ pub struct ValidConnection {
 
 fn list(items: &[String]) -> String {
     items.join(", ")
+}
+
+// The findings of the customer location and the provider, shared by `validate_connection` and
+// `geo::check_availability` (which names the fields without `properties.`), so both say the
+// same words.
+
+/// An empty customer location; `country` is the chosen country, when the caller knows it.
+pub(crate) fn location_required(target: &str, country: Option<&Country>) -> Finding {
+    let what = match country {
+        Some(c) if c.name == "United States" => "Choose the state of the customer site.".to_owned(),
+        Some(c) => format!(
+            "Choose the state or province in {} of the customer site.",
+            c.name
+        ),
+        None => "The customer location (state/province) is required.".to_owned(),
+    };
+    Finding::error(target, Code::Required, what)
+}
+
+/// A customer location that is not in the catalog.
+pub(crate) fn unknown_location(target: &str, location: &str) -> Finding {
+    Finding::error(target, Code::UnknownLocation, format!(
+        "'{}' is not a Peering Service customer location; choose a state or province from the catalog (for the United States, the full state name such as 'Virginia').",
+        location.trim()
+    ))
+}
+
+/// An empty provider.
+pub(crate) fn provider_required(target: &str) -> Finding {
+    Finding::error(target, Code::Required, "Choose the connectivity provider.")
+}
+
+/// A provider that is not in the catalog.
+pub(crate) fn unknown_provider(target: &str, provider: &str) -> Finding {
+    Finding::error(
+        target,
+        Code::UnknownProvider,
+        format!(
+            "'{}' is not a Peering Service provider; choose one from the list.",
+            provider.trim()
+        ),
+    )
 }
 
 /// Whether a backup value means "no backup".
@@ -93,27 +137,14 @@ pub fn validate_connection(
         },
     };
     let location = if d.location.trim().is_empty() {
-        let what = match country {
-            Some(c) if c.name == "United States" => {
-                "Choose the state of the customer site.".to_owned()
-            }
-            Some(c) => format!(
-                "Choose the state or province in {} of the customer site.",
-                c.name
-            ),
-            None => "The customer location (state/province) is required.".to_owned(),
-        };
         if country_ok {
-            f.push(Finding::error(LOCATION, Code::Required, what));
+            f.push(location_required(LOCATION, country));
         }
         None
     } else {
         match (country, catalog.location(&d.location)) {
             (_, None) => {
-                f.push(Finding::error(LOCATION, Code::UnknownLocation, format!(
-                    "'{}' is not a Peering Service customer location; choose a state or province from the catalog (for the United States, the full state name such as 'Virginia').",
-                    d.location.trim()
-                )));
+                f.push(unknown_location(LOCATION, &d.location));
                 None
             }
             (Some(c), Some((lc, l))) if lc.name != c.name => {
@@ -136,24 +167,13 @@ pub fn validate_connection(
 
     // Provider → primary → backup.
     let provider = if d.provider.trim().is_empty() {
-        f.push(Finding::error(
-            PROVIDER,
-            Code::Required,
-            "Choose the connectivity provider.",
-        ));
+        f.push(provider_required(PROVIDER));
         None
     } else {
         match catalog.provider(&d.provider) {
             Some(p) => Some(p),
             None => {
-                f.push(Finding::error(
-                    PROVIDER,
-                    Code::UnknownProvider,
-                    format!(
-                        "'{}' is not a Peering Service provider; choose one from the list.",
-                        d.provider.trim()
-                    ),
-                ));
+                f.push(unknown_provider(PROVIDER, &d.provider));
                 None
             }
         }
@@ -264,13 +284,119 @@ pub fn validate_connection(
     }
 }
 
+/// The fields a connection keeps from its creation: its Azure region (top-level `location`,
+/// x-ms-mutability read+create) and its primary and backup peering locations, which customers
+/// cannot change (domain.md §1.2). A stored connection gives them as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateOnly<'a> {
+    pub azure_region: &'a str,
+    pub primary: &'a str,
+    /// `None` (or empty, or "None"): no backup.
+    pub backup: Option<&'a str>,
+}
+
+impl ValidConnection {
+    /// This connection's create-only fields, to check a later replacement against.
+    pub fn create_only(&self) -> CreateOnly<'_> {
+        CreateOnly {
+            azure_region: &self.azure_region,
+            primary: &self.primary,
+            backup: self.backup.as_deref(),
+        }
+    }
+}
+
+/// Whether two Azure regions are the same: ARM compares them without case and spaces, so
+/// "West US 2" and "westus2" are one region.
+pub fn same_region(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    key(a) == key(b)
+}
+
+/// Whether two peering-location spellings name the same place (case-insensitive, and any
+/// spelling of the same metro, as [`Catalog::provider_location`] accepts).
+fn same_peering_location(catalog: &Catalog, a: &str, b: &str) -> bool {
+    match_key(a) == match_key(b)
+        || matches!((catalog.metro(a), catalog.metro(b)), (Some((x, _)), Some((y, _))) if x == y)
+}
+
+/// The fix named by [`Code::PeeringLocationImmutable`].
+const PEERING_LOCATION_FIX: &str = "delete and re-create the connection, or ask peeringservice@microsoft.com (with the connection's resource id and the new location) to change it";
+
+/// Checks a PUT that replaces the stored connection `existing` with `new` (already validated by
+/// [`validate_connection`]): the Azure region ([`Code::InvalidResourceLocation`], target
+/// `location`) and the primary and backup peering locations ([`Code::PeeringLocationImmutable`])
+/// must stay as they are. Adding or removing a backup is a change too. Everything else of a
+/// connection may change. Empty when the replacement is allowed.
+pub fn check_replace(
+    catalog: &Catalog,
+    existing: CreateOnly<'_>,
+    new: &ValidConnection,
+) -> Findings {
+    let mut f = Findings::default();
+    if !same_region(existing.azure_region, &new.azure_region) {
+        f.push(Finding::error(
+            REGION,
+            Code::InvalidResourceLocation,
+            format!(
+                "Connection '{}' is in Azure region '{}' and cannot be moved to '{}': the region is set when a connection is created. Send location '{}' (or leave it out), or delete the connection and create it in the other region.",
+                new.name,
+                existing.azure_region.trim(),
+                new.azure_region,
+                existing.azure_region.trim()
+            ),
+        ));
+    }
+    if !same_peering_location(catalog, existing.primary, &new.primary) {
+        f.push(Finding::error(
+            PRIMARY,
+            Code::PeeringLocationImmutable,
+            format!(
+                "The primary peering location of connection '{}' is {} and cannot be changed to {} by a PUT; {PEERING_LOCATION_FIX}.",
+                new.name,
+                existing.primary.trim(),
+                new.primary
+            ),
+        ));
+    }
+    let old_backup = existing
+        .backup
+        .filter(|b| !is_no_backup(Some(b)))
+        .map(str::trim);
+    let changed = match (old_backup, new.backup.as_deref()) {
+        (None, None) => false,
+        (Some(a), Some(b)) => !same_peering_location(catalog, a, b),
+        _ => true,
+    };
+    if changed {
+        f.push(Finding::error(
+            BACKUP,
+            Code::PeeringLocationImmutable,
+            format!(
+                "The backup peering location of connection '{}' is {} and cannot be changed to {} by a PUT; {PEERING_LOCATION_FIX}.",
+                new.name,
+                old_backup.unwrap_or("None"),
+                new.backup.as_deref().unwrap_or("None")
+            ),
+        ));
+    }
+    f
+}
+
 /// What a connection monitor test asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MonitorTestDraft {
     pub source_agent: String,
     pub destination: String,
-    pub destination_port: i64,
-    pub test_frequency_in_sec: i64,
+    /// `None`: not given (a [`Code::Required`] finding).
+    pub destination_port: Option<i64>,
+    /// `None`: not given (a [`Code::Required`] finding).
+    pub test_frequency_in_sec: Option<i64>,
 }
 
 pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
@@ -292,25 +418,31 @@ pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
         ),
         ));
     }
-    if !(1..=65535).contains(&d.destination_port) {
-        f.push(Finding::error(
-            "properties.destinationPort",
+    match d.destination_port {
+        None => f.push(Finding::error(
+            PORT,
+            Code::Required,
+            "The destination port is required (1–65535).",
+        )),
+        Some(port) if !(1..=65535).contains(&port) => f.push(Finding::error(
+            PORT,
             Code::InvalidPort,
-            format!(
-                "Destination port {} is out of range; use 1–65535.",
-                d.destination_port
-            ),
-        ));
+            format!("Destination port {port} is out of range; use 1–65535."),
+        )),
+        Some(_) => {}
     }
-    if !(30..=86400).contains(&d.test_frequency_in_sec) {
-        f.push(Finding::error(
-            "properties.testFrequencyInSec",
+    match d.test_frequency_in_sec {
+        None => f.push(Finding::error(
+            FREQUENCY,
+            Code::Required,
+            "The test frequency is required (30–86400 seconds).",
+        )),
+        Some(s) if !(30..=86400).contains(&s) => f.push(Finding::error(
+            FREQUENCY,
             Code::InvalidFrequency,
-            format!(
-                "Test frequency {} s is out of range; use 30–86400 seconds.",
-                d.test_frequency_in_sec
-            ),
-        ));
+            format!("Test frequency {s} s is out of range; use 30–86400 seconds."),
+        )),
+        Some(_) => {}
     }
     f
 }
@@ -422,21 +554,135 @@ mod tests {
     }
 
     #[test]
+    fn a_replacement_keeps_the_region_and_the_peering_locations() {
+        let c = Catalog::embedded();
+        let (stored, _) = validate_connection(c, &draft());
+        let stored = stored.unwrap();
+        let replace = |d: ConnectionDraft| {
+            let (v, f) = validate_connection(c, &d);
+            let v = v.unwrap_or_else(|| panic!("{f:?}"));
+            check_replace(c, stored.create_only(), &v)
+        };
+        // Unchanged, or changed only in spelling, tags or customer location: allowed.
+        assert!(replace(draft()).is_empty());
+        let respelled = ConnectionDraft {
+            azure_region: Some("westus2".into()),
+            primary: "SEATTLE".into(),
+            backup: Some("San Jose".into()),
+            location: "Oregon".into(),
+            tags: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
+            ..draft()
+        };
+        assert!(replace(respelled).is_empty());
+
+        let f = replace(ConnectionDraft {
+            azure_region: Some("East US".into()),
+            ..draft()
+        });
+        assert_eq!(f.0.len(), 1, "{f:?}");
+        assert_eq!(
+            (f.0[0].target.as_str(), f.0[0].code),
+            (REGION, Code::InvalidResourceLocation)
+        );
+        assert_eq!(f.0[0].message, "Connection 'seattle-office' is in Azure region 'West US 2' and cannot be moved to 'East US': the region is set when a connection is created. Send location 'West US 2' (or leave it out), or delete the connection and create it in the other region.");
+
+        let f = replace(ConnectionDraft {
+            primary: "Dallas".into(),
+            ..draft()
+        });
+        assert_eq!(f.0.len(), 1, "{f:?}");
+        assert_eq!(
+            (f.0[0].target.as_str(), f.0[0].code),
+            (PRIMARY, Code::PeeringLocationImmutable)
+        );
+        assert_eq!(f.0[0].message, "The primary peering location of connection 'seattle-office' is seattle and cannot be changed to dallas by a PUT; delete and re-create the connection, or ask peeringservice@microsoft.com (with the connection's resource id and the new location) to change it.");
+
+        // Removing, adding or moving the backup are changes.
+        for (backup, to) in [(None, "None"), (Some("chicago"), "chicago")] {
+            let f = replace(ConnectionDraft {
+                backup: backup.map(Into::into),
+                ..draft()
+            });
+            assert_eq!(f.0.len(), 1, "{f:?}");
+            assert_eq!(
+                (f.0[0].target.as_str(), f.0[0].code),
+                (BACKUP, Code::PeeringLocationImmutable)
+            );
+            assert!(f.0[0].message.starts_with(&format!("The backup peering location of connection 'seattle-office' is san Jose and cannot be changed to {to} by a PUT;")), "{}", f.0[0].message);
+        }
+        let no_backup = CreateOnly {
+            backup: Some("None"),
+            ..stored.create_only()
+        };
+        let (v, _) = validate_connection(c, &draft());
+        let f = check_replace(c, no_backup, &v.unwrap());
+        assert!(
+            f.0[0]
+                .message
+                .contains("is None and cannot be changed to san Jose"),
+            "{f:?}"
+        );
+
+        // Every change at once: one finding each, in field order.
+        let f = replace(ConnectionDraft {
+            azure_region: Some("East US".into()),
+            primary: "Dallas".into(),
+            backup: None,
+            ..draft()
+        });
+        let targets: Vec<&str> = f.iter().map(|f| f.target.as_str()).collect();
+        assert_eq!(targets, [REGION, PRIMARY, BACKUP]);
+    }
+
+    #[test]
     fn monitor_tests() {
         let ok = MonitorTestDraft {
             source_agent: "agent".into(),
             destination: "1.1.1.1".into(),
-            destination_port: 443,
-            test_frequency_in_sec: 30,
+            destination_port: Some(443),
+            test_frequency_in_sec: Some(30),
         };
         assert!(validate_monitor_test(&ok).is_empty());
         let bad = MonitorTestDraft {
             source_agent: " ".into(),
             destination: "bad host!".into(),
-            destination_port: 0,
-            test_frequency_in_sec: 10,
+            destination_port: Some(0),
+            test_frequency_in_sec: Some(10),
         };
-        assert_eq!(validate_monitor_test(&bad).0.len(), 4);
+        let codes: Vec<Code> = validate_monitor_test(&bad).iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [
+                Code::InvalidSourceAgent,
+                Code::InvalidDestination,
+                Code::InvalidPort,
+                Code::InvalidFrequency
+            ]
+        );
+        // Not given is "required", not "port 0 is out of range".
+        let missing = MonitorTestDraft {
+            destination_port: None,
+            test_frequency_in_sec: None,
+            ..ok.clone()
+        };
+        let f = validate_monitor_test(&missing);
+        assert_eq!(f.0.len(), 2, "{f:?}");
+        assert_eq!(
+            (f.0[0].target.as_str(), f.0[0].code, f.0[0].message.as_str()),
+            (
+                PORT,
+                Code::Required,
+                "The destination port is required (1–65535)."
+            )
+        );
+        assert_eq!(
+            (f.0[1].target.as_str(), f.0[1].code, f.0[1].message.as_str()),
+            (
+                FREQUENCY,
+                Code::Required,
+                "The test frequency is required (30–86400 seconds)."
+            )
+        );
         assert!(is_ip_or_host("www.example.com"));
         assert!(!is_ip_or_host("1.2.3.256"));
     }

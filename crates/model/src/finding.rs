@@ -52,6 +52,13 @@ pub enum Code {
     InvalidPrefixKey,
     /// A PUT tried to change the value of an existing prefix.
     PrefixImmutable,
+    /// A PUT replacing an existing connection tried to change its Azure region (top-level
+    /// `location`, x-ms-mutability read+create). ARM's own code for a resource re-created in
+    /// another location.
+    InvalidResourceLocation,
+    /// A PUT replacing an existing connection tried to change its primary or backup peering
+    /// location; customers cannot change them (domain.md §1.2).
+    PeeringLocationImmutable,
     /// Connection monitor test: source agent empty.
     InvalidSourceAgent,
     /// Connection monitor test: destination is neither an IP address nor a host name.
@@ -69,6 +76,38 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in declaration order.
+    pub const ALL: [Code; 28] = [
+        Code::Required,
+        Code::InvalidName,
+        Code::InvalidResourceGroupName,
+        Code::InvalidSubscriptionId,
+        Code::UnknownCountry,
+        Code::UnknownLocation,
+        Code::UnknownProvider,
+        Code::InvalidPrimaryLocation,
+        Code::InvalidBackupLocation,
+        Code::BackupEqualsPrimary,
+        Code::ProviderNotAvailable,
+        Code::InvalidRegion,
+        Code::InvalidPrefix,
+        Code::PrefixNotCanonical,
+        Code::PrefixNotPublic,
+        Code::PrefixOverlaps,
+        Code::PrefixLongerThan24,
+        Code::InvalidPrefixKey,
+        Code::PrefixImmutable,
+        Code::InvalidResourceLocation,
+        Code::PeeringLocationImmutable,
+        Code::InvalidSourceAgent,
+        Code::InvalidDestination,
+        Code::InvalidPort,
+        Code::InvalidFrequency,
+        Code::TooManyTags,
+        Code::InvalidTagName,
+        Code::InvalidTagValue,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::Required => "Required",
@@ -90,6 +129,8 @@ impl Code {
             Code::PrefixLongerThan24 => "PrefixLongerThan24",
             Code::InvalidPrefixKey => "InvalidPrefixKey",
             Code::PrefixImmutable => "PrefixImmutable",
+            Code::InvalidResourceLocation => "InvalidResourceLocation",
+            Code::PeeringLocationImmutable => "PeeringLocationImmutable",
             Code::InvalidSourceAgent => "InvalidSourceAgent",
             Code::InvalidDestination => "InvalidDestination",
             Code::InvalidPort => "InvalidPort",
@@ -192,5 +233,26 @@ impl Findings {
 impl Extend<Finding> for Findings {
     fn extend<T: IntoIterator<Item = Finding>>(&mut self, iter: T) {
         self.0.extend(iter);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_is_the_serialised_name_of_every_code() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c), "{c} listed twice in Code::ALL");
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+            assert_eq!(
+                serde_json::from_str::<Code>(&format!("\"{c}\"")).unwrap(),
+                c
+            );
+        }
     }
 }

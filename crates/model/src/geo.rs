@@ -2,6 +2,8 @@
 //! customer location when one of its peering locations lies within 1000 miles of it.
 
 use crate::catalog::{Catalog, Location, Provider};
+use crate::connection::{location_required, provider_required, unknown_location, unknown_provider};
+use crate::finding::Finding;
 
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
 pub const KM_PER_MILE: f64 = 1.609344;
@@ -57,6 +59,36 @@ pub fn reach<'a>(
 /// The answer of `checkServiceProviderAvailability`.
 pub fn is_available(catalog: &Catalog, location: &Location, provider: &Provider) -> bool {
     reach(catalog, location, provider).is_some_and(|r| r.available())
+}
+
+/// The target of the customer location in `checkServiceProviderAvailability`'s input.
+pub const AVAILABILITY_LOCATION: &str = "peeringServiceLocation";
+/// The target of the provider in `checkServiceProviderAvailability`'s input.
+pub const AVAILABILITY_PROVIDER: &str = "peeringServiceProvider";
+
+/// `checkServiceProviderAvailability`: whether `provider` has a peering location within 1000
+/// miles of the customer `location` (both matched as the catalog matches them). An empty or
+/// unknown location or provider is an error finding with the words of
+/// [`crate::connection::validate_connection`], targeted at the input's field names
+/// ([`AVAILABILITY_LOCATION`], [`AVAILABILITY_PROVIDER`]); the location is checked first.
+pub fn check_availability(
+    catalog: &Catalog,
+    location: &str,
+    provider: &str,
+) -> Result<bool, Finding> {
+    if location.trim().is_empty() {
+        return Err(location_required(AVAILABILITY_LOCATION, None));
+    }
+    let Some((_, location)) = catalog.location(location) else {
+        return Err(unknown_location(AVAILABILITY_LOCATION, location));
+    };
+    if provider.trim().is_empty() {
+        return Err(provider_required(AVAILABILITY_PROVIDER));
+    }
+    let Some(provider) = catalog.provider(provider) else {
+        return Err(unknown_provider(AVAILABILITY_PROVIDER, provider));
+    };
+    Ok(is_available(catalog, location, provider))
 }
 
 /// Every provider with its nearest peering location, nearest first (ties by name).
@@ -120,5 +152,57 @@ mod tests {
         let ranked = providers_by_distance(c, texas);
         assert!(ranked.windows(2).all(|w| w[0].miles <= w[1].miles));
         assert!(ranked[0].available());
+    }
+
+    #[test]
+    fn availability_check_speaks_the_words_of_validate_connection() {
+        use crate::connection::{validate_connection, ConnectionDraft, LOCATION, PROVIDER};
+        use crate::finding::Code;
+        let c = Catalog::embedded();
+        assert_eq!(check_availability(c, "osaka", "iij"), Ok(true));
+        assert_eq!(check_availability(c, "Texas", "IIJ"), Ok(false));
+        let draft = ConnectionDraft {
+            name: "c".into(),
+            location: "Atlantis".into(),
+            provider: "Nobody".into(),
+            primary: "x".into(),
+            ..ConnectionDraft::default()
+        };
+        let (_, f) = validate_connection(c, &draft);
+        let e = check_availability(c, "Atlantis", "IIJ").unwrap_err();
+        assert_eq!(
+            (e.target.as_str(), e.code),
+            (AVAILABILITY_LOCATION, Code::UnknownLocation)
+        );
+        assert_eq!(e.message, f.for_target(LOCATION).unwrap().message);
+        let e = check_availability(c, "Osaka", "Nobody").unwrap_err();
+        assert_eq!(
+            (e.target.as_str(), e.code),
+            (AVAILABILITY_PROVIDER, Code::UnknownProvider)
+        );
+        assert_eq!(e.message, f.for_target(PROVIDER).unwrap().message);
+
+        let empty = ConnectionDraft {
+            name: "c".into(),
+            ..ConnectionDraft::default()
+        };
+        let (_, f) = validate_connection(c, &empty);
+        let e = check_availability(c, " ", "IIJ").unwrap_err();
+        assert_eq!(
+            (e.target.as_str(), e.code),
+            (AVAILABILITY_LOCATION, Code::Required)
+        );
+        assert_eq!(e.message, f.for_target(LOCATION).unwrap().message);
+        let e = check_availability(c, "Osaka", "").unwrap_err();
+        assert_eq!(
+            (e.target.as_str(), e.code),
+            (AVAILABILITY_PROVIDER, Code::Required)
+        );
+        assert_eq!(e.message, f.for_target(PROVIDER).unwrap().message);
+        // Both wrong: the location is named first.
+        assert_eq!(
+            check_availability(c, "", "").unwrap_err().target,
+            AVAILABILITY_LOCATION
+        );
     }
 }

@@ -14,8 +14,8 @@
 use crate::finding::{Code, Finding, Findings};
 use crate::names::{NameKind, ResourceName};
 use crate::prefix::{
-    check_prefix_key, check_prefix_value, immutable_finding, overlap_finding, ExistingPrefix,
-    Ipv4Prefix, Relation, PREFIX_TARGET,
+    check_prefix_key, check_prefix_value, immutable_finding, overlap_finding, same_resource_group,
+    ExistingPrefix, Ipv4Prefix, Relation, PREFIX_TARGET,
 };
 use prefix_trie::PrefixMap;
 use std::collections::HashMap;
@@ -39,9 +39,14 @@ impl Slot {
     }
 }
 
-fn same_resource(e: &ExistingPrefix, connection: &str, name: &str) -> bool {
-    // ARM resource names are case-insensitive.
-    e.connection.eq_ignore_ascii_case(connection) && e.name.eq_ignore_ascii_case(name)
+/// Whether `e` is the prefix `name` of `connection` in `resource_group`: see
+/// [`ExistingPrefix::is`].
+fn same_resource(e: &ExistingPrefix, resource_group: &str, connection: &str, name: &str) -> bool {
+    e.is(resource_group, connection, name)
+}
+
+fn same_entry(a: &ExistingPrefix, b: &ExistingPrefix) -> bool {
+    same_resource(a, &b.resource_group, &b.connection, &b.name)
 }
 
 /// All prefixes of a subscription, keyed by value, for overlap queries.
@@ -71,8 +76,9 @@ impl PrefixIndex {
         self.len == 0
     }
 
-    /// Stores a prefix. A prefix of the same connection and name (compared case-insensitively)
-    /// with the same value is replaced; any other entry with the same value is kept beside it.
+    /// Stores a prefix. A prefix of the same resource group, connection and name (compared
+    /// case-insensitively, see [`ExistingPrefix::is`]) with the same value is replaced; any
+    /// other entry with the same value is kept beside it.
     pub fn insert(&mut self, existing: ExistingPrefix) {
         let k = key(existing.prefix);
         match self.trie.get_mut(&k) {
@@ -87,13 +93,9 @@ impl PrefixIndex {
                 self.len += 1;
             }
             Some(slot) => {
-                if same_resource(&slot.first, &existing.connection, &existing.name) {
+                if same_entry(&slot.first, &existing) {
                     slot.first = existing;
-                } else if let Some(e) = slot
-                    .more
-                    .iter_mut()
-                    .find(|e| same_resource(e, &existing.connection, &existing.name))
-                {
+                } else if let Some(e) = slot.more.iter_mut().find(|e| same_entry(e, &existing)) {
                     *e = existing;
                 } else {
                     slot.more.push(existing);
@@ -117,16 +119,18 @@ impl PrefixIndex {
         }
     }
 
-    /// Removes the one entry of this connection and name (case-insensitive) with this value.
+    /// Removes the one entry of this resource group, connection and name (case-insensitive)
+    /// with this value.
     pub fn remove_named(
         &mut self,
         prefix: Ipv4Prefix,
+        resource_group: &str,
         connection: &str,
         name: &str,
     ) -> Option<ExistingPrefix> {
         let k = key(prefix);
         let slot = self.trie.get_mut(&k)?;
-        let removed = if same_resource(&slot.first, connection, name) {
+        let removed = if same_resource(&slot.first, resource_group, connection, name) {
             if slot.more.is_empty() {
                 return self.remove(prefix).pop();
             }
@@ -136,7 +140,7 @@ impl PrefixIndex {
             let i = slot
                 .more
                 .iter()
-                .position(|e| same_resource(e, connection, name))?;
+                .position(|e| same_resource(e, resource_group, connection, name))?;
             Some(slot.more.remove(i))
         };
         self.len -= 1;
@@ -193,16 +197,20 @@ impl PrefixIndex {
             .map(|(r, e)| overlap_finding(candidate, r, e))
     }
 
-    /// As [`PrefixIndex::check`], but the prefix `name` of `connection` itself does not count:
-    /// re-sending a stored prefix unchanged is not an overlap with itself.
+    /// As [`PrefixIndex::check`], but the prefix `name` of `connection` in `resource_group`
+    /// itself does not count: re-sending a stored prefix unchanged is not an overlap with
+    /// itself.
     pub fn check_ignoring(
         &self,
         candidate: Ipv4Prefix,
+        resource_group: &str,
         connection: &str,
         name: &str,
     ) -> Option<Finding> {
-        self.first_conflict(candidate, |e| !same_resource(e, connection, name))
-            .map(|(r, e)| overlap_finding(candidate, r, e))
+        self.first_conflict(candidate, |e| {
+            !same_resource(e, resource_group, connection, name)
+        })
+        .map(|(r, e)| overlap_finding(candidate, r, e))
     }
 
     /// One overlap error per conflicting stored prefix, in the order of
@@ -358,10 +366,12 @@ pub fn validate_batch(index: &PrefixIndex, rows: &[PrefixRow]) -> Vec<RowResult>
     validate_rows(index, None, rows)
 }
 
-/// Validates the rows of a bulk import into the existing connection `connection`. As
-/// [`validate_batch`], and besides: a row named like a stored prefix of that connection is a
-/// PUT of that resource, so it must keep its value ([`Code::PrefixImmutable`]) and does not
-/// overlap with itself.
+/// Validates the rows of a bulk import into the existing connection `connection` of resource
+/// group `resource_group`. As [`validate_batch`], and besides: a row named like a stored prefix
+/// of that connection (same resource group, connection and name, see [`ExistingPrefix::is`])
+/// is a PUT of that resource, so it must keep its value ([`Code::PrefixImmutable`]) and does
+/// not overlap with itself. A connection of the same name in another resource group is
+/// another connection.
 ///
 /// For every row, in order: the name (a prefix name, unique within the import), the value
 /// ([`check_prefix_value`]), the key ([`check_prefix_key`]); then, for a row whose value has no
@@ -370,15 +380,17 @@ pub fn validate_batch(index: &PrefixIndex, rows: &[PrefixRow]) -> Vec<RowResult>
 /// value is refused anyway (not IPv4, not canonical, not public) take no part in overlaps.
 pub fn validate_batch_into(
     index: &PrefixIndex,
+    resource_group: &str,
     connection: &str,
     rows: &[PrefixRow],
 ) -> Vec<RowResult> {
-    validate_rows(index, Some(connection), rows)
+    validate_rows(index, Some((resource_group, connection)), rows)
 }
 
+/// `target`: the (resource group, connection) the rows go into, when it exists.
 fn validate_rows(
     index: &PrefixIndex,
-    connection: Option<&str>,
+    target: Option<(&str, &str)>,
     rows: &[PrefixRow],
 ) -> Vec<RowResult> {
     let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
@@ -389,11 +401,13 @@ fn validate_rows(
     let mut names: HashMap<String, usize> = HashMap::with_capacity(rows.len());
     // The stored prefixes of the target connection, by lower-cased name (one pass over the
     // index, so the immutability check is a hash lookup per row).
-    let own: HashMap<String, &ExistingPrefix> = match connection {
+    let own: HashMap<String, &ExistingPrefix> = match target {
         None => HashMap::new(),
-        Some(c) => index
+        Some((rg, c)) => index
             .iter()
-            .filter(|e| e.connection.eq_ignore_ascii_case(c))
+            .filter(|e| {
+                e.connection.eq_ignore_ascii_case(c) && same_resource_group(&e.resource_group, rg)
+            })
             .map(|e| (e.name.to_ascii_lowercase(), e))
             .collect(),
     };
@@ -427,7 +441,7 @@ fn validate_rows(
         if let (Some(p), true) = (prefix, value_ok) {
             // A stored prefix of this connection with this name is the same resource: a PUT
             // that must keep its value, and that does not overlap with itself.
-            let stored = connection.and_then(|_| own.get(&row.name.to_ascii_lowercase()));
+            let stored = target.and_then(|_| own.get(&row.name.to_ascii_lowercase()));
             if let Some(stored) = stored {
                 if stored.prefix != p {
                     findings.push(immutable_finding(&stored.name, stored.prefix, p));
@@ -436,8 +450,8 @@ fn validate_rows(
             let mut listed = 0usize;
             let mut more = 0usize;
             index.each_conflict(p, |r, e| {
-                if let (Some(c), Some(_)) = (connection, stored) {
-                    if same_resource(e, c, &row.name) {
+                if let (Some((rg, c)), Some(_)) = (target, stored) {
+                    if same_resource(e, rg, c, &row.name) {
                         return true;
                     }
                 }
@@ -528,9 +542,10 @@ mod tests {
         Ipv4Prefix::parse(s).unwrap()
     }
 
-    fn e(prefix: &str, connection: &str, name: &str) -> ExistingPrefix {
+    fn e(prefix: &str, resource_group: &str, connection: &str, name: &str) -> ExistingPrefix {
         ExistingPrefix {
             prefix: p(prefix),
+            resource_group: resource_group.into(),
             connection: connection.into(),
             name: name.into(),
         }
@@ -546,9 +561,9 @@ mod tests {
 
     fn index() -> PrefixIndex {
         [
-            e("20.0.0.0/16", "conn-a", "big"),
-            e("20.1.2.0/24", "conn-a", "small"),
-            e("20.1.3.0/24", "conn-b", "other"),
+            e("20.0.0.0/16", "rg", "conn-a", "big"),
+            e("20.1.2.0/24", "rg", "conn-a", "small"),
+            e("20.1.3.0/24", "rg", "conn-b", "other"),
         ]
         .into_iter()
         .collect()
@@ -583,12 +598,16 @@ mod tests {
         let i = index();
         let f = i.check(p("20.1.2.128/25")).unwrap();
         assert_eq!(f.code, Code::PrefixOverlaps);
-        assert_eq!(f.message, "20.1.2.128/25 lies inside 20.1.2.0/24 (prefix 'small' of connection 'conn-a'); prefixes of a subscription must not overlap.");
+        assert_eq!(f.message, "20.1.2.128/25 lies inside 20.1.2.0/24 (prefix 'small' of connection 'rg/conn-a'); prefixes of a subscription must not overlap.");
         assert!(i
-            .check_ignoring(p("20.1.3.0/24"), "CONN-B", "Other")
+            .check_ignoring(p("20.1.3.0/24"), "RG", "CONN-B", "Other")
             .is_none());
         assert!(i
-            .check_ignoring(p("20.1.3.0/24"), "conn-a", "other")
+            .check_ignoring(p("20.1.3.0/24"), "rg", "conn-a", "other")
+            .is_some());
+        // The same connection and prefix name in another resource group is another prefix.
+        assert!(i
+            .check_ignoring(p("20.1.3.0/24"), "rg2", "conn-b", "other")
             .is_some());
         assert_eq!(i.check_all(p("20.1.2.0/23")).len(), 2);
     }
@@ -596,22 +615,34 @@ mod tests {
     #[test]
     fn insert_replaces_the_same_resource_and_remove_takes_it_out() {
         let mut i = index();
-        i.insert(e("20.1.2.0/24", "CONN-A", "SMALL"));
+        i.insert(e("20.1.2.0/24", "RG", "CONN-A", "SMALL"));
         assert_eq!(i.len(), 3);
-        i.insert(e("20.1.2.0/24", "conn-c", "dup"));
+        i.insert(e("20.1.2.0/24", "rg", "conn-c", "dup"));
         assert_eq!(i.len(), 4);
-        assert_eq!(i.get(p("20.1.2.0/24")).count(), 2);
+        // Same connection and name, another resource group: another resource, kept beside it.
+        i.insert(e("20.1.2.0/24", "rg2", "conn-a", "small"));
+        assert_eq!(i.len(), 5);
+        assert_eq!(i.get(p("20.1.2.0/24")).count(), 3);
+        assert!(i
+            .remove_named(p("20.1.2.0/24"), "rg3", "conn-a", "small")
+            .is_none());
         assert_eq!(
-            i.remove_named(p("20.1.2.0/24"), "conn-a", "small")
+            i.remove_named(p("20.1.2.0/24"), "rg", "conn-a", "small")
                 .unwrap()
                 .connection,
             "CONN-A"
         );
-        assert_eq!(i.len(), 3);
+        assert_eq!(i.len(), 4);
         assert_eq!(i.get(p("20.1.2.0/24")).next().unwrap().name, "dup");
         assert!(i
-            .remove_named(p("20.1.2.0/24"), "conn-a", "small")
+            .remove_named(p("20.1.2.0/24"), "rg", "conn-a", "small")
             .is_none());
+        assert_eq!(
+            i.remove_named(p("20.1.2.0/24"), "RG2", "conn-a", "small")
+                .unwrap()
+                .resource_group,
+            "rg2"
+        );
         assert_eq!(i.remove(p("20.1.2.0/24")).len(), 1);
         assert!(i.remove(p("20.1.2.0/24")).is_empty());
         assert_eq!(i.len(), 2);
@@ -639,7 +670,7 @@ mod tests {
         ]);
         assert_eq!(msgs(1).len(), 2);
         assert!(msgs(1)[0].starts_with("8.8.0.0/16 contains 8.8.8.0/24 (row 1, prefix 'a')"));
-        assert_eq!(msgs(2), ["20.1.2.0/24 is already registered as 20.1.2.0/24 (prefix 'small' of connection 'conn-a'); prefixes of a subscription must not overlap."]);
+        assert_eq!(msgs(2), ["20.1.2.0/24 is already registered as 20.1.2.0/24 (prefix 'small' of connection 'rg/conn-a'); prefixes of a subscription must not overlap."]);
         // A non-public row is refused for that alone and takes no part in overlaps.
         assert_eq!(r[3].findings.0.len(), 1);
         assert_eq!(r[3].findings.0[0].code, Code::PrefixNotPublic);
@@ -663,12 +694,12 @@ mod tests {
 
         // Into conn-a: 'small' unchanged is fine, 'big' with another value is immutable.
         let rows = [row("small", "20.1.2.0/24"), row("big", "20.0.0.0/17")];
-        let r = validate_batch_into(&i, "conn-a", &rows);
+        let r = validate_batch_into(&i, "rg", "conn-a", &rows);
         assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
         assert_eq!(r[1].findings.0.len(), 1, "{:?}", r[1].findings);
         assert_eq!(r[1].findings.0[0].message, "Prefix 'big' is 20.0.0.0/16 and cannot be changed to 20.0.0.0/17; delete it and re-create it.");
         // A changed value still overlaps the other stored prefixes it covers (not itself).
-        let r = validate_batch_into(&i, "conn-a", &[row("big", "20.0.0.0/15")]);
+        let r = validate_batch_into(&i, "rg", "conn-a", &[row("big", "20.0.0.0/15")]);
         let codes: Vec<Code> = r[0].findings.iter().map(|f| f.code).collect();
         assert_eq!(
             codes,
@@ -681,6 +712,23 @@ mod tests {
         // Into a new connection the same row is an overlap, not a change.
         let r = validate_batch(&i, &[row("small", "20.1.2.0/24")]);
         assert_eq!(r[0].findings.0[0].code, Code::PrefixOverlaps);
+        // So it is into the connection of the same name in another resource group, and a
+        // changed value there is no PrefixImmutable of the other group's prefix.
+        let r = validate_batch_into(
+            &i,
+            "rg2",
+            "conn-a",
+            &[row("small", "20.1.2.0/24"), row("big", "20.0.0.0/17")],
+        );
+        assert_eq!(r[0].findings.0.len(), 1, "{:?}", r[0].findings);
+        assert_eq!(r[0].findings.0[0].message, "20.1.2.0/24 is already registered as 20.1.2.0/24 (prefix 'small' of connection 'rg/conn-a'); prefixes of a subscription must not overlap.");
+        assert_eq!(r[1].findings.0.len(), 1, "{:?}", r[1].findings);
+        assert_eq!(r[1].findings.0[0].message, "20.0.0.0/17 lies inside 20.0.0.0/16 (prefix 'big' of connection 'rg/conn-a'); prefixes of a subscription must not overlap.");
+        // The resource group compares without case, Unicode included.
+        let i: PrefixIndex = [e("8.8.8.0/24", "Grün", "c", "p")].into_iter().collect();
+        let r = validate_batch_into(&i, "GRÜN", "C", &[row("P", "8.8.8.0/23")]);
+        assert_eq!(r[0].findings.0.len(), 1, "{:?}", r[0].findings);
+        assert_eq!(r[0].findings.0[0].code, Code::PrefixImmutable);
     }
 
     #[test]

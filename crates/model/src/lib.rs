@@ -10,8 +10,9 @@
 //!
 //! * [`names`]: resource names, resource groups, subscription ids.
 //! * [`catalog`], [`geo`]: the embedded catalog (case-insensitive, canonical spelling) and the
-//!   1000-mile availability rule.
-//! * [`connection`]: a whole connection and connection monitor tests; [`tags`].
+//!   1000-mile availability rule ([`geo::check_availability`]).
+//! * [`connection`]: a whole connection, what a replacement may not change
+//!   ([`connection::check_replace`]), and connection monitor tests; [`tags`].
 //! * [`prefix`]: one prefix value; [`index`]: the subscription's prefixes in a trie, overlap
 //!   queries, and bulk-import validation ([`validate_batch`]).
 //! * [`wire`]: the ARM JSON shapes.

@@ -303,12 +303,34 @@ pub fn check_prefix_key(key: Option<&str>) -> Option<Finding> {
     }
 }
 
-/// A prefix already stored in the subscription.
+/// A prefix already stored in the subscription. A prefix resource is identified by its
+/// resource group, its connection and its name, compared as ARM compares them: the resource
+/// group by its Unicode lower case, the names by their ASCII lower case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingPrefix {
     pub prefix: Ipv4Prefix,
+    /// The resource group of the connection.
+    pub resource_group: String,
     pub connection: String,
     pub name: String,
+}
+
+impl ExistingPrefix {
+    /// Whether this is the prefix `name` of connection `connection` in `resource_group`.
+    pub fn is(&self, resource_group: &str, connection: &str, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+            && self.connection.eq_ignore_ascii_case(connection)
+            && same_resource_group(&self.resource_group, resource_group)
+    }
+}
+
+/// Whether two resource group names are the same resource group: ARM compares them without
+/// case, Unicode letters included (the same key as [`crate::names::ResourceGroupName::key`]).
+pub fn same_resource_group(a: &str, b: &str) -> bool {
+    // Equal ignoring ASCII case implies equal lower case; two ASCII names are equal exactly
+    // then. Only a non-ASCII name needs the Unicode lower case.
+    a.eq_ignore_ascii_case(b)
+        || (!(a.is_ascii() && b.is_ascii()) && a.to_lowercase() == b.to_lowercase())
 }
 
 /// How a candidate relates to an existing prefix.
@@ -334,8 +356,8 @@ pub fn overlap_finding(
         PREFIX_TARGET,
         Code::PrefixOverlaps,
         format!(
-            "{candidate} {verb} {} (prefix '{}' of connection '{}'); prefixes of a subscription must not overlap.",
-            existing.prefix, existing.name, existing.connection
+            "{candidate} {verb} {} (prefix '{}' of connection '{}/{}'); prefixes of a subscription must not overlap.",
+            existing.prefix, existing.name, existing.resource_group, existing.connection
         ),
     )
 }
@@ -353,8 +375,13 @@ pub fn relation(candidate: Ipv4Prefix, existing: Ipv4Prefix) -> Option<Relation>
     }
 }
 
-/// The finding for a PUT that changes the value of an existing prefix.
-pub fn immutable_finding(name: &str, stored: Ipv4Prefix, requested: Ipv4Prefix) -> Finding {
+/// The finding for a PUT that changes the value of an existing prefix. `stored` is the stored
+/// value: an [`Ipv4Prefix`], or the stored text when it does not parse.
+pub fn immutable_finding(
+    name: &str,
+    stored: impl std::fmt::Display,
+    requested: Ipv4Prefix,
+) -> Finding {
     Finding::error(
         PREFIX_TARGET,
         Code::PrefixImmutable,
@@ -453,5 +480,28 @@ mod tests {
         assert!(p.is_some());
         assert!(!f.has_errors());
         assert_eq!(f.0[0].code, Code::PrefixLongerThan24);
+    }
+
+    #[test]
+    fn prefix_identity_includes_the_resource_group() {
+        let e = ExistingPrefix {
+            prefix: p("8.8.8.0/24"),
+            resource_group: "Rg-Ü".into(),
+            connection: "Conn".into(),
+            name: "Web".into(),
+        };
+        assert!(e.is("rg-ü", "CONN", "web"));
+        assert!(!e.is("other", "Conn", "Web"));
+        assert!(!e.is("Rg-Ü", "other", "Web"));
+        assert!(!e.is("Rg-Ü", "Conn", "other"));
+        assert!(same_resource_group("ΣΑΣ", "σας") && same_resource_group("RG", "rg"));
+        assert!(!same_resource_group("rg1", "rg2") && !same_resource_group("rgü", "rgu"));
+        let f = overlap_finding(p("8.8.8.0/25"), Relation::LiesInside, &e);
+        assert_eq!(f.message, "8.8.8.0/25 lies inside 8.8.8.0/24 (prefix 'Web' of connection 'Rg-Ü/Conn'); prefixes of a subscription must not overlap.");
+        // The stored text of a value that no longer parses is named as it is.
+        assert_eq!(
+            immutable_finding("web", "8.8.8.0/23x", p("8.8.8.0/24")).message,
+            "Prefix 'web' is 8.8.8.0/23x and cannot be changed to 8.8.8.0/24; delete it and re-create it."
+        );
     }
 }

@@ -24,35 +24,7 @@ fn the_fixture_covers_every_code() {
         .iter()
         .flat_map(|c| c.expect.iter().map(|e| e.code))
         .collect();
-    let all = [
-        Code::Required,
-        Code::InvalidName,
-        Code::InvalidResourceGroupName,
-        Code::InvalidSubscriptionId,
-        Code::UnknownCountry,
-        Code::UnknownLocation,
-        Code::UnknownProvider,
-        Code::InvalidPrimaryLocation,
-        Code::InvalidBackupLocation,
-        Code::BackupEqualsPrimary,
-        Code::ProviderNotAvailable,
-        Code::InvalidRegion,
-        Code::InvalidPrefix,
-        Code::PrefixNotCanonical,
-        Code::PrefixNotPublic,
-        Code::PrefixOverlaps,
-        Code::PrefixLongerThan24,
-        Code::InvalidPrefixKey,
-        Code::PrefixImmutable,
-        Code::InvalidSourceAgent,
-        Code::InvalidDestination,
-        Code::InvalidPort,
-        Code::InvalidFrequency,
-        Code::TooManyTags,
-        Code::InvalidTagName,
-        Code::InvalidTagValue,
-    ];
-    let missing: Vec<&str> = all
+    let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|c| !used.contains(c))
         .map(|c| c.as_str())

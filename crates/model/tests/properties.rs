@@ -49,14 +49,30 @@ fn crowded_prefix() -> impl Strategy<Value = Ipv4Prefix> {
         })
 }
 
+/// Resource groups that differ only in case (ASCII and not) and ones that differ.
+const RESOURCE_GROUPS: [&str; 5] = ["rg", "RG", "Grün", "GRÜN", "rg2"];
+
 fn existing() -> impl Strategy<Value = ExistingPrefix> {
-    (crowded_prefix(), select(vec!["a", "b", "c"]), 0u8..6).prop_map(|(prefix, c, n)| {
-        ExistingPrefix {
+    (
+        crowded_prefix(),
+        select(RESOURCE_GROUPS.to_vec()),
+        select(vec!["a", "b", "c"]),
+        0u8..6,
+    )
+        .prop_map(|(prefix, rg, c, n)| ExistingPrefix {
             prefix,
+            resource_group: rg.to_owned(),
             connection: format!("conn-{c}"),
             name: format!("p{n}"),
-        }
-    })
+        })
+}
+
+/// The same prefix resource, as ARM compares identities: the resource group by its Unicode
+/// lower case, the connection and prefix names by their ASCII lower case.
+fn naive_same(e: &ExistingPrefix, rg: &str, conn: &str, name: &str) -> bool {
+    e.resource_group.to_lowercase() == rg.to_lowercase()
+        && e.connection.eq_ignore_ascii_case(conn)
+        && e.name.eq_ignore_ascii_case(name)
 }
 
 /// Text that is often close to a prefix: digits, dots, slashes, colons, spaces, hex.
@@ -344,14 +360,21 @@ fn rank(r: Relation) -> u8 {
     }
 }
 
-type Conflict = (u8, Ipv4Prefix, String, String);
+type Conflict = (u8, Ipv4Prefix, String, String, String);
 
 fn naive_conflicts(stored: &[ExistingPrefix], candidate: Ipv4Prefix) -> Vec<Conflict> {
     let mut v: Vec<Conflict> = stored
         .iter()
         .filter_map(|e| {
-            relation(candidate, e.prefix)
-                .map(|r| (rank(r), e.prefix, e.connection.clone(), e.name.clone()))
+            relation(candidate, e.prefix).map(|r| {
+                (
+                    rank(r),
+                    e.prefix,
+                    e.resource_group.clone(),
+                    e.connection.clone(),
+                    e.name.clone(),
+                )
+            })
         })
         .collect();
     v.sort();
@@ -359,14 +382,12 @@ fn naive_conflicts(stored: &[ExistingPrefix], candidate: Ipv4Prefix) -> Vec<Conf
 }
 
 /// The stored set after inserting `items` in order, as the index defines insert: an entry of
-/// the same value, connection and name (ASCII case-insensitive) is replaced.
+/// the same value, resource group, connection and name ([`naive_same`]) is replaced.
 fn naive_insert_all(items: &[ExistingPrefix]) -> Vec<ExistingPrefix> {
     let mut out: Vec<ExistingPrefix> = Vec::new();
     for e in items {
         match out.iter_mut().find(|o| {
-            o.prefix == e.prefix
-                && o.connection.eq_ignore_ascii_case(&e.connection)
-                && o.name.eq_ignore_ascii_case(&e.name)
+            o.prefix == e.prefix && naive_same(o, &e.resource_group, &e.connection, &e.name)
         }) {
             Some(o) => *o = e.clone(),
             None => out.push(e.clone()),
@@ -379,7 +400,15 @@ fn index_conflicts(index: &PrefixIndex, candidate: Ipv4Prefix) -> Vec<Conflict> 
     let mut v: Vec<Conflict> = index
         .conflicts(candidate)
         .into_iter()
-        .map(|(r, e)| (rank(r), e.prefix, e.connection.clone(), e.name.clone()))
+        .map(|(r, e)| {
+            (
+                rank(r),
+                e.prefix,
+                e.resource_group.clone(),
+                e.connection.clone(),
+                e.name.clone(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -494,25 +523,25 @@ proptest! {
     #[test]
     fn index_agrees_with_model_after_removals(
         stored in proptest::collection::vec(existing(), 0..40),
-        removals in proptest::collection::vec((crowded_prefix(), any::<bool>(), select(vec!["a", "b"]), 0u8..6), 0..20),
+        removals in proptest::collection::vec((crowded_prefix(), any::<bool>(), select(RESOURCE_GROUPS.to_vec()), select(vec!["a", "b"]), 0u8..6), 0..20),
         candidates in proptest::collection::vec(crowded_prefix(), 1..10),
     ) {
         let mut index: PrefixIndex = stored.iter().cloned().collect();
         let mut model = naive_insert_all(&stored);
-        for (p, whole, c, n) in removals {
+        for (p, whole, rg, c, n) in removals {
             // Half of the removals hit a stored value.
             let p = if whole && !model.is_empty() { model[n as usize % model.len()].prefix } else { p };
             if whole {
-                let mut got: Vec<_> = index.remove(p).into_iter().map(|e| (e.connection, e.name)).collect();
-                let mut want: Vec<_> = model.iter().filter(|e| e.prefix == p).map(|e| (e.connection.clone(), e.name.clone())).collect();
+                let mut got: Vec<_> = index.remove(p).into_iter().map(|e| (e.resource_group, e.connection, e.name)).collect();
+                let mut want: Vec<_> = model.iter().filter(|e| e.prefix == p).map(|e| (e.resource_group.clone(), e.connection.clone(), e.name.clone())).collect();
                 got.sort();
                 want.sort();
                 prop_assert_eq!(got, want);
                 model.retain(|e| e.prefix != p);
             } else {
                 let (conn, name) = (format!("conn-{c}"), format!("p{n}"));
-                let got = index.remove_named(p, &conn, &name);
-                let pos = model.iter().position(|e| e.prefix == p && e.connection == conn && e.name == name);
+                let got = index.remove_named(p, rg, &conn, &name);
+                let pos = model.iter().position(|e| e.prefix == p && naive_same(e, rg, &conn, &name));
                 prop_assert_eq!(got.is_some(), pos.is_some());
                 if let Some(i) = pos { model.remove(i); }
             }
@@ -712,16 +741,67 @@ proptest! {
     }
 
     #[test]
+    fn batch_into_agrees_with_pairwise_model(
+        stored in proptest::collection::vec(existing(), 0..15),
+        rows in proptest::collection::vec((0u8..8, crowded_prefix()), 0..12),
+        rg in select(RESOURCE_GROUPS.to_vec()),
+        conn in select(vec!["conn-a", "CONN-B"]),
+    ) {
+        // Rows named p0..p7 into (rg, conn): a row named like a stored prefix of that very
+        // connection (resource group included) is that prefix: it must keep its value and does
+        // not overlap itself; every other stored prefix it overlaps is a conflict. A
+        // well-formed subscription has one value per prefix resource, so the stored prefixes
+        // are made unique by identity.
+        let mut model: Vec<ExistingPrefix> = Vec::new();
+        for e in stored {
+            if !model.iter().any(|o| naive_same(o, &e.resource_group, &e.connection, &e.name)) {
+                model.push(e);
+            }
+        }
+        let index: PrefixIndex = model.iter().cloned().collect();
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<PrefixRow> = rows
+            .into_iter()
+            .filter(|(n, _)| seen.insert(*n))
+            .map(|(n, p)| PrefixRow { name: format!("p{n}"), prefix: p.to_string(), key: None })
+            .collect();
+        let results = validate_batch_into(&index, rg, conn, &rows);
+        prop_assert_eq!(results.len(), rows.len());
+        for (i, r) in results.iter().enumerate() {
+            let (p, value) = check_prefix_value(&rows[i].prefix);
+            if p.is_none() || value.has_errors() {
+                continue;
+            }
+            let p = p.unwrap();
+            let own = model.iter().find(|e| naive_same(e, rg, conn, &rows[i].name));
+            let immutable = r.findings.iter().filter(|f| f.code == Code::PrefixImmutable).count();
+            prop_assert_eq!(immutable, usize::from(own.is_some_and(|e| e.prefix != p)), "{:?}", r.findings);
+            let with_index = model
+                .iter()
+                .filter(|e| !naive_same(e, rg, conn, &rows[i].name) && relation(p, e.prefix).is_some())
+                .count();
+            let with_rows = rows.iter().enumerate().filter(|(j, other)| {
+                let (q, f) = check_prefix_value(&other.prefix);
+                *j != i && q.is_some() && !f.has_errors() && relation(p, q.unwrap()).is_some()
+            }).count();
+            let overlaps = r.findings.iter().filter(|f| f.code == Code::PrefixOverlaps).count();
+            prop_assert_eq!(overlaps, with_index + with_rows, "row {}: {:?}", i, r.findings);
+        }
+    }
+
+    #[test]
     fn monitor_tests_and_tags_never_panic(
         source in any::<String>(), dest in prop_oneof![any::<String>(), "[a-z0-9.-]{0,30}"],
-        port in any::<i64>(), freq in any::<i64>(),
+        port in proptest::option::of(any::<i64>()), freq in proptest::option::of(any::<i64>()),
         tags in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..60),
     ) {
         let f = validate_monitor_test(&MonitorTestDraft {
             source_agent: source, destination: dest, destination_port: port, test_frequency_in_sec: freq,
         });
-        prop_assert_eq!(f.iter().any(|x| x.code == Code::InvalidPort), !(1..=65535).contains(&port));
-        prop_assert_eq!(f.iter().any(|x| x.code == Code::InvalidFrequency), !(30..=86400).contains(&freq));
+        prop_assert_eq!(f.iter().any(|x| x.code == Code::InvalidPort), port.is_some_and(|p| !(1..=65535).contains(&p)));
+        prop_assert_eq!(f.iter().any(|x| x.code == Code::InvalidFrequency), freq.is_some_and(|s| !(30..=86400).contains(&s)));
+        prop_assert_eq!(f.iter().any(|x| x.code == Code::Required && x.target == "properties.destinationPort"), port.is_none());
+        prop_assert_eq!(f.iter().any(|x| x.code == Code::Required && x.target == "properties.testFrequencyInSec"), freq.is_none());
         let t = check_tags(&tags);
         prop_assert_eq!(t.iter().any(|x| x.code == Code::TooManyTags), tags.len() > 50);
     }
@@ -730,12 +810,13 @@ proptest! {
     fn batch_never_panics_on_arbitrary_rows(
         rows in proptest::collection::vec((any::<String>(), prefixish(), opt_string()), 0..12),
         stored in proptest::collection::vec(existing(), 0..8),
+        resource_group in any::<String>(),
         connection in any::<String>(),
     ) {
         let rows: Vec<PrefixRow> = rows.into_iter().map(|(name, prefix, key)| PrefixRow { name, prefix, key }).collect();
         let index: PrefixIndex = stored.into_iter().collect();
         prop_assert_eq!(validate_batch(&index, &rows).len(), rows.len());
-        prop_assert_eq!(validate_batch_into(&index, &connection, &rows).len(), rows.len());
+        prop_assert_eq!(validate_batch_into(&index, &resource_group, &connection, &rows).len(), rows.len());
     }
 }
 

@@ -40,16 +40,49 @@ fn digest(token: &str) -> [u8; 32] {
 }
 
 impl Tokens {
+    /// Reads and checks a tokens file; see [`Tokens::parse`].
     pub fn load(path: &Path) -> Result<Tokens, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
-        let grants: Vec<Grant> = serde_json::from_str(&text)
-            .map_err(|e| format!("tokens file {}: {e}", path.display()))?;
-        if grants.iter().any(|g| g.token.len() < 16) {
-            return Err(format!(
-                "tokens file {}: every token must be at least 16 characters",
-                path.display()
-            ));
+        Tokens::parse(&text).map_err(|e| format!("tokens file {}: {e}", path.display()))
+    }
+
+    /// The grants of a tokens file's JSON, checked so that a mistake stops the server at
+    /// startup instead of silently granting less (or more) than meant. Every token is at least
+    /// 16 characters, has no surrounding whitespace (a request's token is trimmed, so it could
+    /// never match) and appears once (a second grant would silently replace the first); every
+    /// subscription entry is `"*"` or a subscription id (a GUID). An error names the entry
+    /// (counted from 1) and never the token itself.
+    pub fn parse(json: &str) -> Result<Tokens, String> {
+        let grants: Vec<Grant> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut seen: HashMap<[u8; 32], usize> = HashMap::with_capacity(grants.len());
+        for (i, g) in grants.iter().enumerate() {
+            let entry = i + 1;
+            if g.token.trim() != g.token {
+                return Err(format!(
+                    "entry {entry}: the token has leading or trailing whitespace; remove it (a request's token is trimmed, so this one could never match)"
+                ));
+            }
+            let len = g.token.chars().count();
+            if len < 16 {
+                return Err(format!(
+                    "entry {entry}: the token is {len} characters long; every token must be at least 16 characters"
+                ));
+            }
+            if let Some(first) = seen.insert(digest(&g.token), entry) {
+                return Err(format!(
+                    "entries {first} and {entry} have the same token; give every entry its own token"
+                ));
+            }
+            if let Some(bad) = g
+                .subscriptions
+                .iter()
+                .find(|s| s.as_str() != "*" && !peering_model::names::is_guid(s))
+            {
+                return Err(format!(
+                    "entry {entry}: subscription {bad:?} is neither \"*\" (every subscription) nor a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)"
+                ));
+            }
         }
         Ok(Tokens::from_grants(grants))
     }
@@ -118,4 +151,86 @@ pub fn forbidden_write() -> ApiError {
         "AuthorizationFailed",
         "The access token has the reader role; writes need a contributor token.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
+
+    fn entry(token: &str, subscription: &str) -> String {
+        format!(r#"{{"token": {token:?}, "subscriptions": [{subscription:?}], "role": "reader"}}"#)
+    }
+
+    fn parse(entries: &[String]) -> Result<Tokens, String> {
+        Tokens::parse(&format!("[{}]", entries.join(",")))
+    }
+
+    #[test]
+    fn a_good_file_is_accepted() {
+        let t = parse(&[
+            entry("reader-0123456789abcdef", SUB),
+            entry("writer-0123456789abcdef", "*"),
+            entry("other-0123456789abcdef", &SUB.to_uppercase()),
+        ])
+        .unwrap();
+        assert_eq!(t.by_hash.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_tokens_are_refused_naming_both_entries() {
+        let e = parse(&[
+            entry("reader-0123456789abcdef", SUB),
+            entry("writer-0123456789abcdef", "*"),
+            entry("reader-0123456789abcdef", "*"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "entries 1 and 3 have the same token; give every entry its own token"
+        );
+        assert!(!e.contains("reader-0123"), "the error never shows a token");
+    }
+
+    #[test]
+    fn tokens_with_surrounding_whitespace_are_refused() {
+        for token in [
+            " reader-0123456789abcdef",
+            "reader-0123456789abcdef\n",
+            "\treader-0123456789abcdef ",
+        ] {
+            let e = parse(&[entry("writer-0123456789abcdef", "*"), entry(token, SUB)]).unwrap_err();
+            assert!(
+                e.starts_with("entry 2: the token has leading or trailing whitespace"),
+                "{token:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn subscriptions_must_be_a_star_or_a_guid() {
+        for bad in [
+            "",
+            "**",
+            "all",
+            "00000000-0000-0000-0000-0000000000a",
+            " 00000000-0000-0000-0000-0000000000aa",
+        ] {
+            let e = parse(&[entry("reader-0123456789abcdef", bad)]).unwrap_err();
+            assert_eq!(
+                e,
+                format!("entry 1: subscription {bad:?} is neither \"*\" (every subscription) nor a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)")
+            );
+        }
+    }
+
+    #[test]
+    fn short_tokens_are_refused_naming_the_entry() {
+        let e = parse(&[entry("writer-0123456789abcdef", "*"), entry("short", "*")]).unwrap_err();
+        assert_eq!(
+            e,
+            "entry 2: the token is 5 characters long; every token must be at least 16 characters"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use peering_model::catalog::match_key;
 use peering_model::wire::ListResult;
-use peering_model::{geo, Catalog, Code, Finding};
+use peering_model::{geo, Catalog};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,13 +17,18 @@ fn paged(ctx: &Ctx, items: Vec<Value>) -> ApiResult<Response> {
     let page = PageRequest::from_query(&ctx.query)?;
     let start = match &page.after {
         None => 0,
-        Some((_, i)) => i.parse::<usize>().map(|i| i + 1).map_err(|_| {
-            ApiError::bad_request(
-                "InvalidSkipToken",
-                "The $skipToken is not one this server issued; start the list again without it.",
-            )
-            .with_target("$skipToken")
-        })?,
+        // A crafted token may hold any number: usize::MAX + 1 must not overflow.
+        Some((_, i)) => i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| i.checked_add(1))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "InvalidSkipToken",
+                    "The $skipToken is not one this server issued; start the list again without it.",
+                )
+                .with_target("$skipToken")
+            })?,
     };
     let rows: Vec<(usize, Value)> = items
         .into_iter()
@@ -102,33 +107,24 @@ struct AvailabilityInput {
     peering_service_provider: Option<String>,
 }
 
-/// `"Available"` when one of the provider's peering locations is within 1000 miles.
+/// `"Available"` when one of the provider's peering locations is within 1000 miles. An empty
+/// or unknown location or provider is a 400 with the model's finding (the words of a
+/// connection's validation).
 pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
     let input: AvailabilityInput = json_body(&ctx.headers, &ctx.body, &[""])?;
-    let catalog = Catalog::embedded();
-    let loc_name = input.peering_service_location.unwrap_or_default();
-    let prov_name = input.peering_service_provider.unwrap_or_default();
-    let location = catalog.location(&loc_name).map(|(_, l)| l).ok_or_else(|| {
-        ApiError::finding(&Finding::error(
-            "peeringServiceLocation",
-            if loc_name.is_empty() { Code::Required } else { Code::UnknownLocation },
-            format!("'{loc_name}' is not a Peering Service customer location; see peeringServiceLocations."),
-        ))
-    })?;
-    let provider = catalog.provider(&prov_name).ok_or_else(|| {
-        ApiError::finding(&Finding::error(
-            "peeringServiceProvider",
-            if prov_name.is_empty() {
-                Code::Required
-            } else {
-                Code::UnknownProvider
-            },
-            format!(
-                "'{prov_name}' is not a Peering Service provider; see peeringServiceProviders."
-            ),
-        ))
-    })?;
-    let answer = if geo::is_available(catalog, location, provider) {
+    let available = geo::check_availability(
+        Catalog::embedded(),
+        input
+            .peering_service_location
+            .as_deref()
+            .unwrap_or_default(),
+        input
+            .peering_service_provider
+            .as_deref()
+            .unwrap_or_default(),
+    )
+    .map_err(|f| ApiError::finding(&f))?;
+    let answer = if available {
         "Available"
     } else {
         "Unavailable"

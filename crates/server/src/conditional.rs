@@ -1,4 +1,8 @@
 //! Conditional requests: `If-Match`, `If-None-Match` on writes (412) and on reads (304).
+//!
+//! As RFC 9110 §13.1 says: `If-Match` uses the strong comparison (a weak tag `W/"..."` never
+//! matches, so a client holding only a weak validator cannot overwrite), `If-None-Match` the
+//! weak one (`W/"x"` matches `"x"`). The server's own ETags are strong.
 
 use crate::arm::{json_bytes_response, resource_response};
 use crate::error::{ApiError, ApiResult};
@@ -6,15 +10,23 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// The entity tags of a conditional header, as sent (`*`, `"x"` or `W/"x"`).
 fn tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Vec<String>> {
     let v = headers.get(name)?;
     // A header that is not visible ASCII can match no ETag of ours.
     let v = v.to_str().unwrap_or("\u{0}");
-    Some(
-        v.split(',')
-            .map(|t| t.trim().trim_start_matches("W/").to_owned())
-            .collect(),
-    )
+    Some(v.split(',').map(|t| t.trim().to_owned()).collect())
+}
+
+/// `If-Match`: the strong comparison. A weak tag matches nothing.
+fn strong_match(tag: &str, current: &str) -> bool {
+    tag == "*" || (!tag.starts_with("W/") && tag == current)
+}
+
+/// `If-None-Match`: the weak comparison, whether either tag is weak.
+fn weak_match(tag: &str, current: &str) -> bool {
+    let opaque = |t: &str| t.strip_prefix("W/").unwrap_or(t).to_owned();
+    tag == "*" || opaque(tag) == opaque(current)
 }
 
 fn failed(msg: String) -> ApiError {
@@ -26,7 +38,7 @@ pub fn check_write(headers: &HeaderMap, current: Option<&str>) -> ApiResult<()> 
     if let Some(want) = tags(headers, header::IF_MATCH) {
         match current {
             None => return Err(failed("If-Match was given but the resource does not exist.".into())),
-            Some(cur) if !want.iter().any(|t| t == "*" || t == cur) => {
+            Some(cur) if !want.iter().any(|t| strong_match(t, cur)) => {
                 return Err(failed(format!(
                     "The resource was changed by someone else (its ETag is now {cur}); read it again and retry."
                 )))
@@ -36,7 +48,7 @@ pub fn check_write(headers: &HeaderMap, current: Option<&str>) -> ApiResult<()> 
     }
     if let Some(not) = tags(headers, header::IF_NONE_MATCH) {
         if let Some(cur) = current {
-            if not.iter().any(|t| t == "*" || t == cur) {
+            if not.iter().any(|t| weak_match(t, cur)) {
                 return Err(failed(
                     "The resource already exists (If-None-Match).".into(),
                 ));
@@ -67,7 +79,7 @@ pub fn check_write_with<T>(
 /// 304 with the ETag when `If-None-Match` names it.
 fn not_modified(headers: &HeaderMap, etag: &str) -> Option<Response> {
     let not = tags(headers, header::IF_NONE_MATCH)?;
-    if !not.iter().any(|t| t == "*" || t == etag) {
+    if !not.iter().any(|t| weak_match(t, etag)) {
         return None;
     }
     let mut res = StatusCode::NOT_MODIFIED.into_response();
@@ -86,4 +98,57 @@ pub fn read_response<T: Serialize>(headers: &HeaderMap, value: &T, etag: &str) -
 pub fn read_bytes_response(headers: &HeaderMap, json: Vec<u8>, etag: &str) -> Response {
     not_modified(headers, etag)
         .unwrap_or_else(|| json_bytes_response(StatusCode::OK, json, Some(etag)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAG: &str = "\"abc\"";
+
+    fn with(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn if_match_compares_strongly() {
+        for ok in ["\"abc\"", "*", "\"x\", \"abc\""] {
+            assert!(
+                check_write(&with(header::IF_MATCH, ok), Some(TAG)).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["W/\"abc\"", "\"x\"", "W/\"x\", W/\"abc\"", "abc"] {
+            let e = check_write(&with(header::IF_MATCH, bad), Some(TAG)).unwrap_err();
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::PRECONDITION_FAILED, "PreconditionFailed"),
+                "{bad}"
+            );
+        }
+        assert!(check_write(&with(header::IF_MATCH, "*"), None).is_err());
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        for hit in ["\"abc\"", "W/\"abc\"", "*", "\"x\", W/\"abc\""] {
+            assert!(
+                check_write(&with(header::IF_NONE_MATCH, hit), Some(TAG)).is_err(),
+                "{hit}"
+            );
+            let res = read_bytes_response(&with(header::IF_NONE_MATCH, hit), b"{}".to_vec(), TAG);
+            assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{hit}");
+        }
+        for miss in ["\"x\"", "W/\"x\""] {
+            assert!(
+                check_write(&with(header::IF_NONE_MATCH, miss), Some(TAG)).is_ok(),
+                "{miss}"
+            );
+            let res = read_bytes_response(&with(header::IF_NONE_MATCH, miss), b"{}".to_vec(), TAG);
+            assert_eq!(res.status(), StatusCode::OK, "{miss}");
+        }
+        assert!(check_write(&with(header::IF_NONE_MATCH, "*"), None).is_ok());
+    }
 }

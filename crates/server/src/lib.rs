@@ -33,6 +33,7 @@ use peering_model::wire::SystemData;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -52,6 +53,12 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Requests per second allowed per token; None means no limit.
     pub rate_limit: Option<u32>,
+    /// The clock of the rate limit. Tests stop it (a function returning one fixed instant), so
+    /// what passes does not depend on how fast the machine runs the requests.
+    pub clock: fn() -> Instant,
+    /// The public base URL of the API (`--public-url`, checked by [`parse_public_url`]), used
+    /// for every `nextLink`. None: the request's `Host` and `X-Forwarded-Proto`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -62,6 +69,8 @@ impl Default for Settings {
             body_limit: 1024 * 1024,
             cors_origins: Vec::new(),
             rate_limit: None,
+            clock: Instant::now,
+            public_url: None,
         }
     }
 }
@@ -109,6 +118,100 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Checks a `--public-url`: `http://` or `https://`, a host (a name, an IPv4 address or a
+/// bracketed IPv6 address), an optional port (1–65535) and an optional path; no user info,
+/// query or fragment. Returns it without a trailing `/`, as the base that request paths
+/// (`/subscriptions/...`) are appended to.
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!("--public-url '{s}' is not a base URL such as https://peering.example.com or https://example.com:8443/peering: {why}")
+    };
+    let lower = s.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https", &s[8..])
+    } else if lower.starts_with("http://") {
+        ("http", &s[7..])
+    } else {
+        return Err(bad("it must start with http:// or https://"));
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return Err(bad("it must not hold a user name or password"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (addr, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("an IPv6 address needs its closing ']'"))?;
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad("the address in [...] is not an IPv6 address"));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| bad("only ':port' may follow the IPv6 address"))?,
+            ),
+        };
+        (authority, port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = host.starts_with('[')
+        || (!host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    if !host_ok {
+        return Err(bad(
+            "the host must be a name such as peering.example.com or an IP address",
+        ));
+    }
+    if let Some(p) = port {
+        if !(p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u32>(), Ok(1..=65535))) {
+            return Err(bad("the port must be a number from 1 to 65535"));
+        }
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '?' | '#'))
+    {
+        return Err(bad(&format!(
+            "the path must not hold {c:?} (no query, fragment, spaces or non-ASCII characters)"
+        )));
+    }
+    Ok(format!(
+        "{scheme}://{authority}{}",
+        path.trim_end_matches('/')
+    ))
+}
+
+/// The error for a request body that could not be read: 413 when it is larger than the limit,
+/// 400 for any other failure (the client broke off, a malformed chunk, ...).
+pub fn body_read_error(e: axum::Error, limit: usize) -> ApiError {
+    let inner = e.into_inner();
+    if inner.is::<http_body_util::LengthLimitError>() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than {limit} bytes."),
+        )
+    } else {
+        ApiError::bad_request(
+            "InvalidRequestContent",
+            format!("The request body could not be read ({inner}); send the request again."),
+        )
+    }
 }
 
 /// Whether `s` can stand in a CSP source list as one source (no separators, visible ASCII).
@@ -283,7 +386,8 @@ async fn api(shared: Shared, req: Request) -> Response {
 
 /// The order of checks: who (401), how fast (429), where (404), which method (405), which
 /// api-version (400), whose subscription (403, before anything about what exists there), the
-/// role (403 for a reader's write), the body (413), then the operation.
+/// role (403 for a reader's write), the body (413 when too large, 400 when unreadable), then
+/// the operation.
 async fn api_inner(
     shared: Shared,
     req: Request,
@@ -298,7 +402,7 @@ async fn api_inner(
     };
     if let (Some(limiter), Some(rate)) = (&shared.limiter, state.settings.rate_limit) {
         limiter
-            .check(&caller.id)
+            .check_at(&caller.id, (state.settings.clock)())
             .map_err(|wait| ratelimit::too_many_requests(wait, rate))?;
     }
     let route = arm::parse_route(parts.uri.path())?;
@@ -319,19 +423,13 @@ async fn api_inner(
     }
     let body = axum::body::to_bytes(body, state.settings.body_limit)
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                format!(
-                    "The request body is larger than {} bytes.",
-                    state.settings.body_limit
-                ),
-            )
-        })?;
+        .map_err(|e| body_read_error(e, state.settings.body_limit))?;
     let ctx = Ctx {
         db: state.db.clone(),
-        base: arm::base_url(&parts.headers),
+        base: match &state.settings.public_url {
+            Some(url) => url.clone(),
+            None => arm::base_url(&parts.headers),
+        },
         headers: parts.headers,
         body,
         raw_query: parts.uri.query().unwrap_or("").to_owned(),
@@ -399,5 +497,85 @@ async fn api_inner(
         // The route table lists an operation this match does not serve; a test sends every
         // operation of the table, so this is never reached.
         _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_checked_and_lose_their_trailing_slash() {
+        for (given, base) in [
+            ("https://peering.example.com", "https://peering.example.com"),
+            (
+                "https://peering.example.com/",
+                "https://peering.example.com",
+            ),
+            ("HTTP://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            (
+                "https://example.com:8443/peering/api/",
+                "https://example.com:8443/peering/api",
+            ),
+            ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+            ("http://[2001:db8::1]", "http://[2001:db8::1]"),
+            ("https://my-host", "https://my-host"),
+        ] {
+            assert_eq!(parse_public_url(given).as_deref(), Ok(base), "{given}");
+        }
+        for bad in [
+            "",
+            "peering.example.com",
+            "ftp://peering.example.com",
+            "https://",
+            "https:///path",
+            "https://user:pw@peering.example.com",
+            "https://peering.example.com:0",
+            "https://peering.example.com:65536",
+            "https://peering.example.com:",
+            "https://peering.example.com:80x",
+            "https://peering..example.com",
+            "https://peer_ing.example.com",
+            "https://peering.example.com/a?b=c",
+            "https://peering.example.com/a#top",
+            "https://peering.example.com/a b",
+            "https://peering.example.com/ü",
+            "http://[::1",
+            "http://[not-v6]:80",
+            "http://[::1]x",
+        ] {
+            let e = parse_public_url(bad).unwrap_err();
+            assert!(
+                e.starts_with(&format!("--public-url '{bad}' is not a base URL")),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_413_and_a_broken_one_400() {
+        let e = axum::body::to_bytes(Body::from("x".repeat(10)), 4)
+            .await
+            .unwrap_err();
+        let e = body_read_error(e, 4);
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge")
+        );
+        assert_eq!(e.message, "The request body is larger than 4 bytes.");
+
+        let broken = axum::Error::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        ));
+        let e = body_read_error(broken, 4);
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, "InvalidRequestContent")
+        );
+        assert_eq!(
+            e.message,
+            "The request body could not be read (connection reset); send the request again."
+        );
     }
 }

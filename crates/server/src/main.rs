@@ -37,6 +37,11 @@ struct Cli {
     /// Retry-After. Default: no limit.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
+    /// The public base URL of the API, http(s)://host[:port][/path], used for every nextLink
+    /// (for a server behind a reverse proxy that rewrites Host). Default: the request's Host
+    /// header, with X-Forwarded-Proto when it says http or https.
+    #[arg(long, value_parser = peering_server::parse_public_url)]
+    public_url: Option<String>,
 }
 
 #[tokio::main]
@@ -81,6 +86,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             body_limit: cli.body_limit,
             cors_origins: cli.cors_origins.clone(),
             rate_limit: cli.rate_limit,
+            public_url: cli.public_url.clone(),
+            ..Settings::default()
         },
     });
     println!(

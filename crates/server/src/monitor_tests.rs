@@ -75,8 +75,8 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath, name: String) -> ApiR
     let draft = MonitorTestDraft {
         source_agent: props.source_agent.unwrap_or_default(),
         destination: props.destination.unwrap_or_default(),
-        destination_port: props.destination_port.map_or(0, i64::from),
-        test_frequency_in_sec: props.test_frequency_in_sec.map_or(0, i64::from),
+        destination_port: props.destination_port.map(i64::from),
+        test_frequency_in_sec: props.test_frequency_in_sec.map(i64::from),
     };
     let findings = validate_monitor_test(&draft);
     if findings.has_errors() {

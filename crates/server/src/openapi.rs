@@ -127,7 +127,7 @@ fn list_of(item: &str) -> Value {
         "required": ["value"],
         "properties": {
             "value": { "type": "array", "items": schema_ref(item) },
-            "nextLink": { "type": "string", "description": "Absolute URL of the next page; absent on the last page." }
+            "nextLink": { "type": "string", "description": "Absolute URL of the next page, based on the server's --public-url when it has one (else the request's Host and X-Forwarded-Proto); absent on the last page." }
         }
     })
 }

@@ -122,6 +122,15 @@ impl Child for PrefixRow {
     }
 }
 
+/// A row of the overlap query.
+struct Raw {
+    value: String,
+    name: String,
+    connection: String,
+    key: (String, String, String),
+    resource_group: String,
+}
+
 /// A stored prefix that may overlap a candidate, with where it lives.
 struct Stored {
     existing: ExistingPrefix,
@@ -138,17 +147,16 @@ fn overlapping(
     sub: &str,
     candidate: Ipv4Prefix,
 ) -> rusqlite::Result<Vec<Stored>> {
-    let columns = "SELECT p.prefix, p.name, s.name, p.rg_key, p.service_key, p.name_key
+    let columns = "SELECT p.prefix, p.name, s.name, p.rg_key, p.service_key, p.name_key, s.resource_group
          FROM prefixes p JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key";
-    let map = |r: &Row<'_>| -> rusqlite::Result<(String, String, String, String, String, String)> {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
+    let map = |r: &Row<'_>| -> rusqlite::Result<Raw> {
+        Ok(Raw {
+            value: r.get(0)?,
+            name: r.get(1)?,
+            connection: r.get(2)?,
+            key: (r.get(3)?, r.get(4)?, r.get(5)?),
+            resource_group: r.get(6)?,
+        })
     };
     let mut raw = Vec::new();
     {
@@ -175,17 +183,18 @@ fn overlapping(
     }
     Ok(raw
         .into_iter()
-        .filter_map(|(value, name, connection, rg_key, service_key, name_key)| {
+        .filter_map(|r| {
             // Stored values were parsed before they were written; an unreadable one is skipped
             // rather than blocking every write of the subscription.
-            let prefix = Ipv4Prefix::parse(&value).ok()?;
+            let prefix = Ipv4Prefix::parse(&r.value).ok()?;
             Some(Stored {
                 existing: ExistingPrefix {
                     prefix,
-                    connection,
-                    name,
+                    resource_group: r.resource_group,
+                    connection: r.connection,
+                    name: r.name,
                 },
-                key: (rg_key, service_key, name_key),
+                key: r.key,
             })
         })
         .collect())
@@ -212,13 +221,8 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath, name: String) -> ApiR
             match Ipv4Prefix::parse(&e.prefix) {
                 Ok(stored) if stored == candidate => {}
                 Ok(stored) => return Err(ApiError::conflict_findings(&[immutable_finding(&e.meta.name, stored, candidate)])),
-                Err(_) => {
-                    return Err(ApiError::conflict(
-                        "PrefixImmutable",
-                        format!("Prefix '{}' is stored as '{}' and cannot be changed; delete it and re-create it.", e.meta.name, e.prefix),
-                    )
-                    .with_target(peering_model::prefix::PREFIX_TARGET))
-                }
+                // A stored value that no longer parses is named as it is stored.
+                Err(_) => return Err(ApiError::conflict_findings(&[immutable_finding(&e.meta.name, &e.prefix, candidate)])),
             }
         }
         let own_key = (p.rg_key(), p.name_key(), name.to_ascii_lowercase());

@@ -1,5 +1,9 @@
 //! A per-token rate limit: a token bucket per caller that refills `rate` requests a second and
 //! holds at most one second's worth, so short bursts pass and a sustained excess gets 429.
+//!
+//! The limiter reads no clock itself: [`RateLimiter::check_at`] takes the time of the request,
+//! so tests drive it with made-up instants, and the server passes its settings' clock
+//! ([`crate::Settings::clock`]).
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -30,12 +34,15 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one request from the caller's bucket, or says how many whole seconds to wait.
+    /// Takes one request from the caller's bucket at the current time.
     pub fn check(&self, caller: &str) -> Result<(), u32> {
         self.check_at(caller, Instant::now())
     }
 
-    fn check_at(&self, caller: &str, now: Instant) -> Result<(), u32> {
+    /// Takes one request from the caller's bucket at time `now`, or says how many whole seconds
+    /// (1 to 3600) to wait. A `now` earlier than the caller's last request counts as no time
+    /// passed.
+    pub fn check_at(&self, caller: &str, now: Instant) -> Result<(), u32> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         // The map has one entry per token that ever called; tokens come from a file, so it
         // stays small.
@@ -45,7 +52,8 @@ impl RateLimiter {
         });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
-        b.at = now;
+        // Never move the bucket's time back: an earlier `now` must not earn credit later.
+        b.at = b.at.max(now);
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             Ok(())
@@ -88,5 +96,34 @@ mod tests {
             "a third of a second refills one"
         );
         assert!(l.check_at("a", t + Duration::from_millis(400)).is_err());
+    }
+
+    #[test]
+    fn a_frozen_clock_never_refills() {
+        let l = RateLimiter::new(1);
+        let t = Instant::now();
+        assert!(l.check_at("a", t).is_ok());
+        for _ in 0..10 {
+            assert_eq!(l.check_at("a", t), Err(1));
+        }
+        // Time going backwards gives nothing back, then or later.
+        if let Some(earlier) = t.checked_sub(Duration::from_secs(5)) {
+            assert_eq!(l.check_at("a", earlier), Err(1));
+            assert_eq!(l.check_at("a", t), Err(1));
+        }
+        // A whole second later the bucket holds one request again, and no more than one.
+        let later = t + Duration::from_secs(30);
+        assert!(l.check_at("a", later).is_ok());
+        assert!(l.check_at("a", later).is_err());
+    }
+
+    #[test]
+    fn the_wait_is_rounded_up_to_whole_seconds() {
+        let l = RateLimiter::new(2);
+        let t = Instant::now();
+        assert!(l.check_at("a", t).is_ok() && l.check_at("a", t).is_ok());
+        // Empty: one request refills in half a second, announced as 1 s.
+        assert_eq!(l.check_at("a", t), Err(1));
+        assert!(l.check_at("a", t + Duration::from_millis(500)).is_ok());
     }
 }

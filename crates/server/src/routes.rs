@@ -295,14 +295,14 @@ pub static ROUTES: [RouteSpec; 14] = [
             get("PeeringServices_Get", "A connection.", &[], &[(200, Some("PeeringService"))]),
             put(
                 "PeeringServices_CreateOrUpdate",
-                "Create (201) or replace (200) a connection.",
+                "Create (201) or replace (200) a connection. A replacement keeps the Azure region (400 InvalidResourceLocation) and the primary and backup peering locations (409 PeeringLocationImmutable); leaving location out keeps the stored one.",
                 "PeeringService",
                 &[(200, Some("PeeringService")), (201, Some("PeeringService"))],
             ),
             Op {
                 method: "PATCH",
                 operation_id: "PeeringServices_Update",
-                summary: "Replace a connection's tags.",
+                summary: "Replace a connection's tags; a body without tags (or with \"tags\": null) changes nothing.",
                 query: &[],
                 request: Some("ResourceTags"),
                 responses: &[(200, Some("PeeringService"))],

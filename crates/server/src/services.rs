@@ -9,7 +9,7 @@ use crate::paging::PageRequest;
 use crate::{now_rfc3339, Caller, Ctx};
 use axum::http::StatusCode;
 use axum::response::Response;
-use peering_model::connection::{validate_connection, ConnectionDraft};
+use peering_model::connection::{check_replace, validate_connection, ConnectionDraft, CreateOnly};
 use peering_model::names::{NameKind, ResourceGroupName, ResourceName};
 use peering_model::wire::{PeeringService, PEERING_SERVICE_TYPE};
 use peering_model::Catalog;
@@ -377,9 +377,12 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response
         tags: body.tags.clone().unwrap_or_default(),
     };
     let (valid, findings) = validate_connection(Catalog::embedded(), &draft);
-    let Some(valid) = valid else {
+    let Some(mut valid) = valid else {
         return Err(ApiError::findings(&findings));
     };
+    // A replacement that leaves `location` out keeps the stored region (it is create-only); a
+    // new connection gets its customer location's region.
+    let region_given = body.location.as_deref().is_some_and(|l| !l.is_empty());
     let now = now_rfc3339();
     let version = ctx.version;
     let tags_json = body
@@ -395,11 +398,18 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response
         .write(move |tx| -> ApiResult<(bool, StoredJson)> {
             let existing = get_row(tx, &p.sub, &p.rg, &p.name)?;
             crate::conditional::check_write_with(&ctx.headers, existing.as_ref(), ServiceRow::etag)?;
+            if let Some(e) = &existing {
+                if !region_given {
+                    valid.azure_region = e.location.clone();
+                }
+                replace_allowed(e, &valid)?;
+            }
             let row = ServiceRow {
                 subscription: p.sub.clone(),
                 resource_group: existing.as_ref().map_or(p.rg.clone(), |e| e.resource_group.clone()),
                 name: existing.as_ref().map_or(p.name.clone(), |e| e.name.clone()),
-                location: valid.azure_region.clone(),
+                // Create-only: a replacement keeps the stored spelling of the same region.
+                location: existing.as_ref().map_or(valid.azure_region.clone(), |e| e.location.clone()),
                 tags: tags_json.clone(),
                 sku: sku_json.clone(),
                 peering_service_location: valid.location.clone(),
@@ -464,18 +474,47 @@ pub async fn get(ctx: Ctx, p: ServicePath) -> ApiResult<Response> {
     ))
 }
 
+/// A PUT replacing the stored connection `e` with `valid`: the create-only fields (region,
+/// primary and backup peering locations) must not change. Checked by the model; a changed
+/// region is 400 (ARM's `InvalidResourceLocation`), a changed peering location 409 (a conflict
+/// with the stored connection, as a changed prefix value is).
+fn replace_allowed(
+    e: &ServiceRow,
+    valid: &peering_model::connection::ValidConnection,
+) -> ApiResult<()> {
+    let stored = CreateOnly {
+        azure_region: &e.location,
+        primary: &e.primary,
+        backup: e.backup.as_deref(),
+    };
+    let findings = check_replace(Catalog::embedded(), stored, valid);
+    match findings.first_error() {
+        None => Ok(()),
+        Some(first) => {
+            let status = if first.code == peering_model::Code::InvalidResourceLocation {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::CONFLICT
+            };
+            Err(ApiError::findings(&findings).with_status(status))
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct TagsBody {
+    /// Absent or null: the tags stay as they are (ARM leaves absent properties unchanged).
     #[serde(default)]
     tags: Option<BTreeMap<String, String>>,
 }
 
 pub async fn patch(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Response> {
     let body: TagsBody = json_body(&ctx.headers, &ctx.body, &[""])?;
-    let tags = body.tags.unwrap_or_default();
-    let findings = peering_model::tags::check_tags(&tags);
-    if findings.has_errors() {
-        return Err(ApiError::findings(&findings));
+    if let Some(tags) = &body.tags {
+        let findings = peering_model::tags::check_tags(tags);
+        if findings.has_errors() {
+            return Err(ApiError::findings(&findings));
+        }
     }
     let version = ctx.version;
     let now = now_rfc3339();
@@ -484,6 +523,10 @@ pub async fn patch(ctx: Ctx, caller: Caller, p: ServicePath) -> ApiResult<Respon
         .write(move |tx| -> ApiResult<StoredJson> {
             let mut row = get_row(tx, &p.sub, &p.rg, &p.name)?.ok_or_else(|| not_found(&p))?;
             crate::conditional::check_write_with(&ctx.headers, Some(&row), ServiceRow::etag)?;
+            let Some(tags) = body.tags else {
+                // Nothing to change: the connection as it is, not even its modification time.
+                return row.stored_json();
+            };
             row.tags = Some(serde_json::to_string(&tags).map_err(ApiError::internal)?);
             row.modified_at = now;
             row.modified_by = caller.id.clone();

@@ -10,18 +10,28 @@
 //!   azureRegion?, tags?}`; an optional `canonical` object lists fields of the validated
 //!   connection (catalog spelling) that must come back.
 //! * `prefix`: the prefix text ([`check_prefix_value`]); `prefixKey`: a string or null.
-//! * `overlap` `{existing: [{prefix, connection, name}], candidate}`: every overlap finding.
-//! * `batch` `{existing, connection?, rows: [{name, prefix, key?}]}`: findings carry `row`
+//! * `overlap` `{existing: [{prefix, resourceGroup, connection, name}], candidate}`: every
+//!   overlap finding.
+//! * `batch` `{existing, into?: {resourceGroup, connection}, rows: [{name, prefix, key?}]}`:
+//!   [`validate_batch`], or [`validate_batch_into`] that connection; findings carry `row`
 //!   (from 0).
 //! * `immutable` `{name, stored, requested}`.
-//! * `monitorTest` `{sourceAgent, destination, destinationPort, testFrequencyInSec}`.
+//! * `monitorTest` `{sourceAgent, destination, destinationPort?, testFrequencyInSec?}` (a
+//!   missing port or frequency is `None`).
 //! * `tags`: an object of tag names to values.
+//! * `replace` `{existing: {azureRegion, primary, backup?}, draft}`: a PUT replacing a stored
+//!   connection; `draft` is a `connection` draft that must validate, then [`check_replace`]
+//!   gives the findings.
+//! * `availability` `{location, provider}`: [`check_availability`]; an error is the one
+//!   finding, and the answer comes back as the canonical `{"available": bool}`.
 
 #![allow(dead_code)]
 
 use peering_model::connection::{
-    validate_connection, validate_monitor_test, ConnectionDraft, MonitorTestDraft,
+    check_replace, validate_connection, validate_monitor_test, ConnectionDraft, CreateOnly,
+    MonitorTestDraft,
 };
+use peering_model::geo::check_availability;
 use peering_model::index::{validate_batch, validate_batch_into, PrefixIndex, PrefixRow};
 use peering_model::names::{NameKind, ResourceGroupName, ResourceName, SubscriptionId};
 use peering_model::prefix::{
@@ -90,10 +100,19 @@ struct Draft {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Existing {
     prefix: String,
+    resource_group: String,
     connection: String,
     name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Target {
+    resource_group: String,
+    connection: String,
 }
 
 #[derive(Deserialize)]
@@ -109,8 +128,25 @@ struct Row {
 struct MonitorTest {
     source_agent: String,
     destination: String,
-    destination_port: i64,
-    test_frequency_in_sec: i64,
+    #[serde(default)]
+    destination_port: Option<i64>,
+    #[serde(default)]
+    test_frequency_in_sec: Option<i64>,
+}
+
+impl Draft {
+    fn into_draft(self) -> ConnectionDraft {
+        ConnectionDraft {
+            name: self.name,
+            country: self.country,
+            location: self.location,
+            provider: self.provider,
+            primary: self.primary,
+            backup: self.backup,
+            azure_region: self.azure_region,
+            tags: self.tags,
+        }
+    }
 }
 
 fn input<T: for<'de> Deserialize<'de>>(case: &Case) -> Result<T, String> {
@@ -127,6 +163,7 @@ fn index(existing: Vec<Existing>) -> Result<PrefixIndex, String> {
         .map(|e| {
             Ok(ExistingPrefix {
                 prefix: prefix(&e.prefix)?,
+                resource_group: e.resource_group,
                 connection: e.connection,
                 name: e.name,
             })
@@ -178,7 +215,7 @@ pub fn actual(case: &Case) -> Result<(Vec<Expected>, Option<Value>), String> {
             struct I {
                 existing: Vec<Existing>,
                 #[serde(default)]
-                connection: Option<String>,
+                into: Option<Target>,
                 rows: Vec<Row>,
             }
             let i: I = input(case)?;
@@ -192,9 +229,9 @@ pub fn actual(case: &Case) -> Result<(Vec<Expected>, Option<Value>), String> {
                     key: r.key,
                 })
                 .collect();
-            let results = match &i.connection {
+            let results = match &i.into {
                 None => validate_batch(&idx, &rows),
-                Some(c) => validate_batch_into(&idx, c, &rows),
+                Some(t) => validate_batch_into(&idx, &t.resource_group, &t.connection, &rows),
             };
             results
                 .into_iter()
@@ -232,19 +269,51 @@ pub fn actual(case: &Case) -> Result<(Vec<Expected>, Option<Value>), String> {
             .0)
         }
         "tags" => all(check_tags(&input::<BTreeMap<String, String>>(case)?).0),
+        "replace" => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Stored {
+                azure_region: String,
+                primary: String,
+                #[serde(default)]
+                backup: Option<String>,
+            }
+            #[derive(Deserialize)]
+            struct I {
+                existing: Stored,
+                draft: Draft,
+            }
+            let i: I = input(case)?;
+            let (valid, findings) = validate_connection(catalog, &i.draft.into_draft());
+            let valid =
+                valid.ok_or_else(|| format!("the draft does not validate: {findings:?}"))?;
+            let existing = CreateOnly {
+                azure_region: &i.existing.azure_region,
+                primary: &i.existing.primary,
+                backup: i.existing.backup.as_deref(),
+            };
+            all(check_replace(catalog, existing, &valid).0)
+        }
+        "availability" => {
+            #[derive(Deserialize)]
+            struct I {
+                location: String,
+                provider: String,
+            }
+            let i: I = input(case)?;
+            return Ok(
+                match check_availability(catalog, &i.location, &i.provider) {
+                    Ok(available) => (
+                        Vec::new(),
+                        Some(serde_json::json!({ "available": available })),
+                    ),
+                    Err(f) => (all([f]), None),
+                },
+            );
+        }
         "connection" => {
             let d: Draft = input(case)?;
-            let draft = ConnectionDraft {
-                name: d.name,
-                country: d.country,
-                location: d.location,
-                provider: d.provider,
-                primary: d.primary,
-                backup: d.backup,
-                azure_region: d.azure_region,
-                tags: d.tags,
-            };
-            let (valid, findings) = validate_connection(catalog, &draft);
+            let (valid, findings) = validate_connection(catalog, &d.into_draft());
             let canonical = valid.map(|v| {
                 serde_json::json!({
                     "name": v.name.as_str(),

@@ -54,7 +54,8 @@ const STORED_BIT: u32 = 1 << 9;
 /// Bit 8: 1 in every import row's /24, so the /23 over a row never covers another row.
 const ROW_BIT: u32 = 1 << 8;
 
-/// `n` stored prefixes: distinct public /24s, 100 per connection.
+/// `n` stored prefixes: distinct public /24s, 100 per connection, 10 connections per
+/// resource group.
 pub fn stored(seed: u64, n: usize) -> Vec<ExistingPrefix> {
     let mut rng = Rng::new(seed);
     distinct_public(&mut rng, n, 24, STORED_BIT, 0)
@@ -62,6 +63,7 @@ pub fn stored(seed: u64, n: usize) -> Vec<ExistingPrefix> {
         .enumerate()
         .map(|(i, prefix)| ExistingPrefix {
             prefix,
+            resource_group: format!("rg-{}", i / 1000),
             connection: format!("conn-{}", i / 100),
             name: format!("prefix-{i}"),
         })
@@ -160,6 +162,7 @@ pub fn assert_import_results(
             Planted::RepeatsStored => {
                 assert_eq!(codes, [Code::PrefixOverlaps], "row {i}");
                 assert!(msg(0).contains(" is already registered as "), "{}", msg(0));
+                assert!(msg(0).contains(" of connection 'rg-"), "{}", msg(0));
             }
             Planted::CoversPrevious => {
                 assert_eq!(codes, [Code::PrefixOverlaps], "row {i}");

@@ -156,3 +156,68 @@ async fn etags_and_preconditions_on_every_resource() {
         assert_eq!(res.status().as_u16(), 200, "{url}");
     }
 }
+
+/// `If-Match` uses the strong comparison: a weak tag never matches, even one with the current
+/// opaque value. `If-None-Match` uses the weak one: `W/"x"` matches the ETag `"x"`.
+#[tokio::test]
+async fn if_match_is_strong_and_if_none_match_weak() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    app.create_monitor_test("rg", "c", "t").await;
+    for (url, body) in [
+        (app.service_url("rg", "c"), connection_body()),
+        (
+            app.prefix_url("rg", "c", "p"),
+            json!({"properties": {"prefix": "8.8.8.0/24"}}),
+        ),
+        (app.test_url("rg", "c", "t"), monitor_test_body()),
+    ] {
+        let tag = etag(&app.get(&url).await);
+        let weak = format!("W/{tag}");
+        for if_match in [weak.clone(), format!("\"other\", {weak}")] {
+            let res = app
+                .send(Method::PUT, &url, &[("If-Match", &if_match)], Some(&body))
+                .await;
+            let (code, _, _) = arm_error(res, 412).await;
+            assert_eq!(code, "PreconditionFailed", "{url} If-Match: {if_match}");
+            let res = app
+                .send(Method::DELETE, &url, &[("If-Match", &if_match)], None)
+                .await;
+            arm_error(res, 412).await;
+        }
+        // The strong tag itself still matches.
+        let res = app
+            .send(
+                Method::PUT,
+                &url,
+                &[("If-Match", &format!("{weak}, {tag}"))],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "{url}");
+        // If-None-Match with the weak tag: 304 on a read, 412 on a write.
+        let tag = etag(&res);
+        let weak = format!("W/{tag}");
+        let res = app
+            .send(Method::GET, &url, &[("If-None-Match", &weak)], None)
+            .await;
+        assert_eq!(res.status().as_u16(), 304, "{url}");
+        let res = app
+            .send(Method::PUT, &url, &[("If-None-Match", &weak)], Some(&body))
+            .await;
+        arm_error(res, 412).await;
+    }
+    // PATCH too.
+    let url = app.service_url("rg", "c");
+    let weak = format!("W/{}", etag(&app.get(&url).await));
+    let res = app
+        .send(
+            Method::PATCH,
+            &url,
+            &[("If-Match", &weak)],
+            Some(&json!({"tags": {"a": "b"}})),
+        )
+        .await;
+    arm_error(res, 412).await;
+}

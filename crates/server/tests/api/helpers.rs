@@ -29,9 +29,10 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     spawn_app_in(tempfile::tempdir().expect("temp dir"), settings).await
 }
 
-/// Starts the server on the database `test.db` of `dir`, creating it if it is not there.
-pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
-    let db = Db::open(&dir.path().join("test.db"), 2).expect("database opens");
+/// The state of a server on the database `test.db` of `dir` (created if it is not there),
+/// with the tokens of [`spawn_app`].
+pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
+    let db = Db::open(&dir.join("test.db"), 2).expect("database opens");
     let tokens = Tokens::from_grants(vec![
         Grant {
             token: CONTRIBUTOR.into(),
@@ -49,11 +50,16 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
             role: Role::Contributor,
         },
     ]);
-    let state = Arc::new(AppState {
+    Arc::new(AppState {
         db,
         tokens,
         settings,
-    });
+    })
+}
+
+/// Starts the server on the database `test.db` of `dir`, creating it if it is not there.
+pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
+    let state = app_state(dir.path(), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -125,3 +125,52 @@ async fn invalid_tests_name_the_field() {
         .await;
     assert!(tests.is_empty());
 }
+
+/// A missing (or null) port or frequency is "required", not "port 0 is out of range".
+#[tokio::test]
+async fn a_missing_port_or_frequency_is_required() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    let url = app.test_url("rg1", "c", "t");
+    for (field, message) in [
+        (
+            "destinationPort",
+            "The destination port is required (1–65535).",
+        ),
+        (
+            "testFrequencyInSec",
+            "The test frequency is required (30–86400 seconds).",
+        ),
+    ] {
+        let mut absent = monitor_test_body();
+        absent["properties"].as_object_mut().unwrap().remove(field);
+        let mut null = monitor_test_body();
+        null["properties"][field] = Value::Null;
+        for body in [absent, null] {
+            let target = format!("properties.{field}");
+            let got = put_refused(&app, &url, &body, "Required", &target).await;
+            assert_eq!(got, message, "{body}");
+        }
+    }
+    // With 2025-05-01 both are listed, each as required.
+    let res = app
+        .put_json(
+            &with_version(&url, "2025-05-01"),
+            &json!({"properties": {"sourceAgent": "a", "destination": "1.1.1.1"}}),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    let details: Vec<(&str, &str)> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["target"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("Required", "properties.destinationPort"),
+            ("Required", "properties.testFrequencyInSec")
+        ]
+    );
+}

@@ -198,3 +198,123 @@ async fn bad_paging_parameters_are_400() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body, json!({"value": []}), "no nextLink on the last page");
 }
+
+/// A crafted `$skipToken` of a catalog list holding the largest position must not overflow
+/// (a panic, so a 500, in a debug build; wrapping to the first page in a release build).
+#[tokio::test]
+async fn a_skip_token_at_the_largest_position_is_400() {
+    let app = spawn_app().await;
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    for position in [
+        usize::MAX.to_string(),
+        "99999999999999999999999".to_owned(),
+        "-1".to_owned(),
+    ] {
+        let token = format!(".{}", hex(&position));
+        for list in [
+            "peeringServiceCountries",
+            "peeringServiceLocations",
+            "peeringServiceProviders",
+        ] {
+            let url = format!("{}&$skipToken={token}", app.sub_url(list));
+            let (code, _, target) = arm_error(app.get(&url).await, 400).await;
+            assert_eq!(
+                (code.as_str(), target.as_deref()),
+                ("InvalidSkipToken", Some("$skipToken")),
+                "{list} {position}"
+            );
+        }
+        let url = format!(
+            "{}/providers/Microsoft.Peering/operations?{API}&$skipToken={token}",
+            app.base
+        );
+        let (code, _, _) = arm_error(app.get(&url).await, 400).await;
+        assert_eq!(code, "InvalidSkipToken");
+    }
+    // The largest position that still has a successor is past the end: an empty last page.
+    let token = format!(".{}", hex(&(usize::MAX - 1).to_string()));
+    let body = app
+        .get_json(&format!(
+            "{}&$skipToken={token}",
+            app.sub_url("peeringServiceCountries")
+        ))
+        .await;
+    assert_eq!(body, json!({"value": []}));
+}
+
+/// Without `--public-url`, nextLink is built from the request's Host and X-Forwarded-Proto.
+#[tokio::test]
+async fn next_link_follows_the_host_by_default() {
+    let app = spawn_app().await;
+    let url = format!("{}&$top=2", app.sub_url("peeringServiceCountries"));
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let path = format!("/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServiceCountries?");
+    let page = app.get_json(&url).await;
+    let next = page["nextLink"].as_str().unwrap();
+    assert!(next.starts_with(&format!("http://{host}{path}")), "{next}");
+    let res = app
+        .send(
+            reqwest::Method::GET,
+            &url,
+            &[("X-Forwarded-Proto", "https")],
+            None,
+        )
+        .await;
+    let page: Value = expect_status(res, 200).json().await.unwrap();
+    let next = page["nextLink"].as_str().unwrap();
+    assert!(next.starts_with(&format!("https://{host}{path}")), "{next}");
+    let res = app
+        .send(
+            reqwest::Method::GET,
+            &url,
+            &[("Host", "portal.example.com:8443")],
+            None,
+        )
+        .await;
+    let page: Value = expect_status(res, 200).json().await.unwrap();
+    let next = page["nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("http://portal.example.com:8443{path}")),
+        "{next}"
+    );
+}
+
+/// With `--public-url`, every nextLink starts with it, whatever Host and X-Forwarded-Proto say.
+#[tokio::test]
+async fn next_link_uses_the_public_url() {
+    let public = peering_server::parse_public_url("https://peering.example.com/api/").unwrap();
+    let app = spawn_app_with(peering_server::Settings {
+        public_url: Some(public.clone()),
+        ..peering_server::Settings::default()
+    })
+    .await;
+    for name in ["a", "b", "c"] {
+        app.create_connection("rg", name).await;
+    }
+    for (list, headers) in [
+        (format!("{}&$top=2", app.sub_url("peeringServices")), vec![]),
+        (
+            format!("{}&$top=2", app.sub_url("peeringServiceLocations")),
+            vec![
+                ("X-Forwarded-Proto", "http"),
+                ("Host", "elsewhere.example.org"),
+            ],
+        ),
+        (format!("{}&$top=2", app.url("rg", "", "")), vec![]),
+    ] {
+        let res = app.send(reqwest::Method::GET, &list, &headers, None).await;
+        let page: Value = expect_status(res, 200).json().await.unwrap();
+        let next = page["nextLink"].as_str().unwrap();
+        let rest = next
+            .strip_prefix("https://peering.example.com/api/subscriptions/")
+            .unwrap_or_else(|| panic!("{next}"));
+        assert!(
+            rest.contains("api-version=2022-10-01") && rest.contains("$skipToken="),
+            "{next}"
+        );
+        // Behind the proxy the link names this server's page.
+        let here = next.replacen(&public, &app.base, 1);
+        let page: Value = app.get_json(&here).await;
+        assert!(!page["value"].as_array().unwrap().is_empty(), "{here}");
+    }
+}

@@ -264,3 +264,251 @@ async fn patch_replaces_tags_and_keeps_the_rest() {
     let sd = &got["systemData"];
     assert!(sd["lastModifiedAt"].as_str().unwrap() >= sd["createdAt"].as_str().unwrap());
 }
+
+/// ARM leaves absent properties unchanged: a PATCH without `tags` (or with `"tags": null`)
+/// answers the connection as it is and changes nothing, not even its ETag or modification
+/// time; `"tags": {}` is what clears them.
+#[tokio::test]
+async fn patch_without_tags_leaves_the_tags() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "c");
+    let mut body = connection_body();
+    body["tags"] = json!({"keep": "me"});
+    expect_status(app.put_json(&url, &body).await, 201);
+    let v2025 = with_version(&url, "2025-05-01");
+    let before = app.get(&v2025).await;
+    let tag = before.headers()["etag"].to_str().unwrap().to_owned();
+    let before: Value = before.json().await.unwrap();
+    for patch in [json!({}), json!({"tags": null}), json!({"unknown": 1})] {
+        let res = app.send(Method::PATCH, &v2025, &[], Some(&patch)).await;
+        assert_eq!(res.status().as_u16(), 200, "{patch}");
+        assert_eq!(res.headers()["etag"].to_str().unwrap(), tag, "{patch}");
+        let got: Value = res.json().await.unwrap();
+        assert_eq!(got, before, "{patch}");
+        assert_eq!(app.get_json(&v2025).await, before, "{patch}");
+    }
+    // Still a write: it needs the connection, a contributor and a current If-Match.
+    let res = app
+        .send(
+            Method::PATCH,
+            &app.service_url("rg1", "missing"),
+            &[],
+            Some(&json!({})),
+        )
+        .await;
+    arm_error(res, 404).await;
+    let res = app
+        .send(
+            Method::PATCH,
+            &url,
+            &[("If-Match", "\"stale\"")],
+            Some(&json!({})),
+        )
+        .await;
+    arm_error(res, 412).await;
+    let res = app
+        .send_as(READER, Method::PATCH, &url, &[], Some(&json!({})))
+        .await;
+    arm_error(res, 403).await;
+    // An empty object clears them.
+    let res = app
+        .send(Method::PATCH, &url, &[], Some(&json!({"tags": {}})))
+        .await;
+    let got: Value = expect_status(res, 200).json().await.unwrap();
+    assert_eq!(got["tags"], json!({}));
+}
+
+/// The Azure region (`location`, x-ms-mutability read+create) and the primary and backup
+/// peering locations (domain.md §1.2) cannot change in a PUT that replaces a connection; the
+/// refusal comes from the model's `check_replace`, and nothing is written.
+#[tokio::test]
+async fn a_replacement_keeps_the_region_and_the_peering_locations() {
+    let app = spawn_app().await;
+    let url = app.service_url("rg1", "c");
+    app.create_connection("rg1", "c").await;
+    let tag = |res: &reqwest::Response| res.headers()["etag"].to_str().unwrap().to_owned();
+    let stored = tag(&app.get(&url).await);
+
+    let mut moved = connection_body();
+    moved["location"] = json!("East US");
+    let (code, message, target) = arm_error(app.put_json(&url, &moved).await, 400).await;
+    assert_eq!(
+        (code.as_str(), target.as_deref()),
+        ("InvalidResourceLocation", Some("location"))
+    );
+    let model = |body: &Value| {
+        let p = &body["properties"];
+        let s = |v: &Value| v.as_str().map(str::to_owned);
+        let draft = peering_model::connection::ConnectionDraft {
+            name: "c".into(),
+            location: s(&p["peeringServiceLocation"]).unwrap_or_default(),
+            provider: s(&p["peeringServiceProvider"]).unwrap_or_default(),
+            primary: s(&p["providerPrimaryPeeringLocation"]).unwrap_or_default(),
+            backup: s(&p["providerBackupPeeringLocation"]),
+            azure_region: s(&body["location"]),
+            ..Default::default()
+        };
+        let catalog = peering_model::Catalog::embedded();
+        let (valid, _) = peering_model::connection::validate_connection(catalog, &draft);
+        let existing = peering_model::connection::CreateOnly {
+            azure_region: "West US 2",
+            primary: "seattle",
+            backup: Some("san Jose"),
+        };
+        peering_model::connection::check_replace(catalog, existing, &valid.unwrap())
+    };
+    assert_eq!(
+        message,
+        model(&moved).first_error().unwrap().message,
+        "the model's words"
+    );
+
+    let mut primary = connection_body();
+    primary["properties"]["providerPrimaryPeeringLocation"] = json!("Dallas");
+    let mut no_backup = connection_body();
+    no_backup["properties"]["providerBackupPeeringLocation"] = Value::Null;
+    let mut other_backup = connection_body();
+    other_backup["properties"]["providerBackupPeeringLocation"] = json!("chicago");
+    for (body, target) in [
+        (&primary, "properties.providerPrimaryPeeringLocation"),
+        (&no_backup, "properties.providerBackupPeeringLocation"),
+        (&other_backup, "properties.providerBackupPeeringLocation"),
+    ] {
+        let (code, message, t) = arm_error(app.put_json(&url, body).await, 409).await;
+        assert_eq!(
+            (code.as_str(), t.as_deref()),
+            ("PeeringLocationImmutable", Some(target)),
+            "{body}"
+        );
+        assert_eq!(message, model(body).first_error().unwrap().message);
+        assert!(
+            message.contains(
+                "delete and re-create the connection, or ask peeringservice@microsoft.com"
+            ),
+            "{message}"
+        );
+    }
+    // Every change at once, with 2025-05-01: one detail each; the region's 400 comes first.
+    let mut all = primary.clone();
+    all["location"] = json!("East US");
+    all["properties"]["providerBackupPeeringLocation"] = Value::Null;
+    let res = app.put_json(&with_version(&url, "2025-05-01"), &all).await;
+    assert_eq!(res.status().as_u16(), 400);
+    let body: Value = res.json().await.unwrap();
+    let details: Vec<(&str, &str)> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["target"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("InvalidResourceLocation", "location"),
+            (
+                "PeeringLocationImmutable",
+                "properties.providerPrimaryPeeringLocation"
+            ),
+            (
+                "PeeringLocationImmutable",
+                "properties.providerBackupPeeringLocation"
+            ),
+        ]
+    );
+    // A stale If-Match is answered first.
+    let res = app
+        .send(
+            Method::PUT,
+            &url,
+            &[("If-Match", "\"stale\"")],
+            Some(&moved),
+        )
+        .await;
+    arm_error(res, 412).await;
+    // Nothing was written.
+    assert_eq!(tag(&app.get(&url).await), stored);
+
+    // The same values in another spelling, another customer location or new tags: allowed,
+    // and the stored region keeps its spelling.
+    let mut same = connection_body();
+    same["location"] = json!("westus2");
+    same["tags"] = json!({"a": "b"});
+    same["properties"]["peeringServiceLocation"] = json!("Oregon");
+    same["properties"]["providerPrimaryPeeringLocation"] = json!("SEATTLE");
+    let got: Value = expect_status(app.put_json(&url, &same).await, 200)
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["location"], "West US 2");
+    assert_eq!(got["properties"]["peeringServiceLocation"], "Oregon");
+    assert_eq!(got["tags"], json!({"a": "b"}));
+    // A new connection may be created anywhere, and a replacement that leaves the region out
+    // keeps the stored one rather than the customer location's default.
+    let url2 = app.service_url("rg1", "elsewhere");
+    let mut central = connection_body();
+    central["location"] = json!("Central US");
+    expect_status(app.put_json(&url2, &central).await, 201);
+    let mut unsaid = connection_body();
+    unsaid.as_object_mut().unwrap().remove("location");
+    let got: Value = expect_status(app.put_json(&url2, &unsaid).await, 200)
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["location"], "Central US");
+}
+
+/// `checkServiceProviderAvailability` refuses an empty or unknown location or provider with
+/// the model's words (the same as a connection's), naming the input's field.
+#[tokio::test]
+async fn availability_check_speaks_the_model_words() {
+    let app = spawn_app().await;
+    let url = app.sub_url("checkServiceProviderAvailability");
+    for (location, provider, code, target) in [
+        (
+            "Atlantis",
+            "IIJ",
+            "UnknownLocation",
+            "peeringServiceLocation",
+        ),
+        ("", "IIJ", "Required", "peeringServiceLocation"),
+        (
+            "Osaka",
+            "Nobody",
+            "UnknownProvider",
+            "peeringServiceProvider",
+        ),
+        ("Osaka", "", "Required", "peeringServiceProvider"),
+    ] {
+        let body = json!({"peeringServiceLocation": location, "peeringServiceProvider": provider});
+        let res = app.send(Method::POST, &url, &[], Some(&body)).await;
+        let (c, message, t) = arm_error(res, 400).await;
+        assert_eq!((c.as_str(), t.as_deref()), (code, Some(target)), "{body}");
+        let model = peering_model::geo::check_availability(
+            peering_model::Catalog::embedded(),
+            location,
+            provider,
+        )
+        .unwrap_err();
+        assert_eq!(message, model.message);
+        // The words of a connection's validation of the same value.
+        let draft = peering_model::connection::ConnectionDraft {
+            name: "c".into(),
+            location: location.into(),
+            provider: provider.into(),
+            ..Default::default()
+        };
+        let (_, f) = peering_model::connection::validate_connection(
+            peering_model::Catalog::embedded(),
+            &draft,
+        );
+        let field = format!("properties.{target}");
+        assert_eq!(message, f.for_target(&field).unwrap().message, "{body}");
+    }
+    // Absent fields are empty ones.
+    let res = app.send(Method::POST, &url, &[], Some(&json!({}))).await;
+    let (c, _, t) = arm_error(res, 400).await;
+    assert_eq!(
+        (c.as_str(), t.as_deref()),
+        ("Required", Some("peeringServiceLocation"))
+    );
+}

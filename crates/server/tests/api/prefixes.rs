@@ -176,7 +176,7 @@ async fn overlapping_prefixes_are_refused_naming_the_other() {
         assert_eq!(target.as_deref(), Some("properties.prefix"));
         assert!(message.contains(verb), "{message}");
         assert!(
-            message.contains("'hq'") && message.contains("'Seattle'"),
+            message.contains("(prefix 'hq' of connection 'rg1/Seattle')"),
             "{message}"
         );
     }
@@ -249,6 +249,66 @@ async fn a_prefix_value_cannot_change() {
     );
     let got = app.get_json(&app.prefix_url("rg1", "c", "p")).await;
     assert_eq!(got["properties"]["prefix"], "8.8.8.0/24");
+}
+
+/// A stored value that no longer parses (written by something else than this server) cannot
+/// be changed either; the refusal is the model's, naming the value as stored.
+#[tokio::test]
+async fn an_unreadable_stored_value_cannot_change_either() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let n = db
+        .execute(
+            "UPDATE prefixes SET prefix = '8.8.8.0/24 (old)' WHERE name = 'p'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(db);
+    let (code, message, target) =
+        arm_error(app.put_prefix("rg1", "c", "p", "8.8.8.0/24").await, 409).await;
+    assert_eq!(
+        (code.as_str(), target.as_deref()),
+        ("PrefixImmutable", Some("properties.prefix"))
+    );
+    let model = peering_model::prefix::immutable_finding(
+        "p",
+        "8.8.8.0/24 (old)",
+        peering_model::prefix::Ipv4Prefix::parse("8.8.8.0/24").unwrap(),
+    );
+    assert_eq!(message, model.message);
+    assert_eq!(
+        message,
+        "Prefix 'p' is 8.8.8.0/24 (old) and cannot be changed to 8.8.8.0/24; delete it and re-create it."
+    );
+}
+
+/// A prefix is identified by its resource group, connection and name: the prefix `p` of
+/// connection `c` in another resource group is another prefix, so the same value there
+/// overlaps (naming the resource group), and another value is no change of the first one.
+#[tokio::test]
+async fn the_same_names_in_another_resource_group_are_another_prefix() {
+    let app = spawn_app().await;
+    app.create_connection("rg1", "c").await;
+    app.create_connection("rg2", "c").await;
+    app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
+    let (code, message, _) =
+        arm_error(app.put_prefix("rg2", "c", "p", "8.8.8.0/24").await, 409).await;
+    assert_eq!(code, "PrefixOverlaps");
+    assert_eq!(
+        message,
+        "8.8.8.0/24 is already registered as 8.8.8.0/24 (prefix 'p' of connection 'rg1/c'); prefixes of a subscription must not overlap."
+    );
+    app.create_prefix("rg2", "c", "p", "9.9.9.0/24").await;
+    // Re-sending a stored prefix is not an overlap with itself, whatever the casing.
+    let res = app.put_prefix("RG2", "C", "P", "9.9.9.0/24").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let (code, message, _) =
+        arm_error(app.put_prefix("Rg1", "c", "p", "9.9.9.0/24").await, 409).await;
+    assert_eq!(code, "PrefixImmutable", "{message}");
 }
 
 #[tokio::test]
@@ -390,7 +450,7 @@ async fn concurrent_overlapping_puts_leave_exactly_one() {
         assert_eq!(body["error"]["code"], "PrefixOverlaps");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(
-            message.contains(&format!("prefix 'pfx-{w}' of connection 'conn-{w}'")),
+            message.contains(&format!("prefix 'pfx-{w}' of connection 'rg1/conn-{w}'")),
             "{message}"
         );
     }

@@ -104,20 +104,37 @@ def test_connection_lifecycle(client, api_version):
                 peering_service_location="Washington",
                 peering_service_provider="equinix MAPS",
                 provider_primary_peering_location="seattle",
+                provider_backup_peering_location="san Jose",
             ),
         ),
     )
     assert replaced.name == "Seattle-Office", "the first casing is kept"
     assert replaced.tags == {"env": "test"}
     assert replaced.sku.name == "Standard_Free"
-    assert replaced.properties.provider_backup_peering_location is None
+    assert replaced.properties.provider_backup_peering_location == "san Jose"
 
     got = client.peering_services.get(RG, "Seattle-Office")
     assert got.as_dict() == replaced.as_dict()
 
+    # The region and the peering locations are fixed once the connection exists.
+    with pytest.raises(HttpResponseError) as moved:
+        client.peering_services.create_or_update(RG, "Seattle-Office", m.PeeringService(location="East US", properties=connection().properties))
+    assert moved.value.status_code == 400
+    assert moved.value.error.code == "InvalidResourceLocation"
+    assert moved.value.error.target == "location"
+    with pytest.raises(ResourceExistsError) as no_backup:
+        client.peering_services.create_or_update(RG, "Seattle-Office", connection(provider_backup_peering_location=None))
+    assert no_backup.value.status_code == 409
+    assert no_backup.value.error.code == "PeeringLocationImmutable"
+    assert "peeringservice@microsoft.com" in no_backup.value.error.message
+    assert client.peering_services.get(RG, "Seattle-Office").as_dict() == replaced.as_dict()
+
     patched = client.peering_services.update(RG, "Seattle-Office", m.ResourceTags(tags={"team": "net"}))
     assert patched.tags == {"team": "net"}
     assert patched.properties.peering_service_provider == "equinix MAPS"
+    # A PATCH without tags changes nothing.
+    unchanged = client.peering_services.update(RG, "Seattle-Office", m.ResourceTags())
+    assert unchanged.as_dict() == patched.as_dict()
 
     client.peering_services.create_or_update("other-rg", "Boston", connection())
     in_group = [s.name for s in client.peering_services.list_by_resource_group(RG)]
@@ -270,7 +287,7 @@ def test_validation_errors_surface_code_and_message(client, api_version):
         client.prefixes.create_or_update(RG, "other", "q", {"properties": {"prefix": "20.40.8.0/24"}})
     assert overlap.value.status_code == 409
     assert overlap.value.error.code == "PrefixOverlaps"
-    assert "prefix 'p' of connection 'conn'" in overlap.value.error.message
+    assert f"prefix 'p' of connection '{RG}/conn'" in overlap.value.error.message
 
     with pytest.raises(ResourceExistsError) as immutable:
         client.prefixes.create_or_update(RG, "conn", "p", {"properties": {"prefix": "20.41.0.0/16"}})
