@@ -364,3 +364,54 @@ async fn sleep_ms(ms: i32) {
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn columns_sort_both_ways_from_the_url() {
+    let root = container();
+    let rows = vec![
+        row("b-conn", "United States", "Texas"),
+        row("a-conn", "Japan", "Osaka"),
+        row("c-conn", "United States", "Washington"),
+    ];
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let names = |root: &HtmlElement| -> Vec<String> {
+        let cells = root.query_selector_all("table.grid tbody td.name").unwrap();
+        (0..cells.length())
+            .map(|i| cells.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    let name_header = || find::<HtmlElement>(&root, "table.grid thead th:first-child button");
+    name_header().click();
+    for _ in 0..20 {
+        tick().await;
+        if names(&root) == ["a-conn", "b-conn", "c-conn"] {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(names(&root), ["a-conn", "b-conn", "c-conn"]);
+    assert_eq!(
+        find::<HtmlElement>(&root, "table.grid thead th:first-child")
+            .get_attribute("aria-sort")
+            .as_deref(),
+        Some("ascending")
+    );
+    name_header().click();
+    for _ in 0..20 {
+        tick().await;
+        if names(&root) == ["c-conn", "b-conn", "a-conn"] {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(names(&root), ["c-conn", "b-conn", "a-conn"]);
+    // Leave the shared test page's URL clean for the other tests.
+    let nav = web_sys::window().unwrap().history().unwrap();
+    nav.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}

@@ -38,6 +38,21 @@ fn resource_group_of(id: &str) -> String {
 }
 
 impl Row {
+    /// What a column sorts by (case-insensitive), then the name as a tie-breaker.
+    pub fn sort_key(&self, column: &str) -> (String, String) {
+        let v = match column {
+            "rg" => &self.resource_group,
+            "country" => &self.country,
+            "state" => &self.state,
+            "provider" => &self.provider,
+            "primary" => &self.primary,
+            "backup" => &self.backup,
+            "region" => &self.region,
+            _ => &self.name,
+        };
+        (v.to_lowercase(), self.name.to_lowercase())
+    }
+
     /// Whether any shown column contains `needle` (already lower-case).
     pub fn matches(&self, needle: &str) -> bool {
         [
@@ -83,6 +98,9 @@ fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
     }
     m
 }
+
+/// The URL query keys of the list, in the order they are written.
+const QUERY_KEYS: [&str; 5] = ["country", "state", "q", "sort", "dir"];
 
 /// Rows rendered at a time.
 const PAGE: usize = 500;
@@ -161,22 +179,30 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let rows = StoredValue::new(rows);
     let by_country = rows.with_value(|r| counts(r.iter().map(|r| r.country.as_str())));
     let total = rows.with_value(Vec::len);
-    let nav = navigate.clone();
-    let set_filter = move |c: String, s: String, text: String| {
-        let mut q = Vec::new();
-        for (k, v) in [("country", &c), ("state", &s), ("q", &text)] {
-            if !v.is_empty() {
-                q.push(format!("{k}={}", js_sys::encode_uri_component(v)));
-            }
+    // Every list setting lives in the URL query, so a view can be bookmarked and shared.
+    let update_query = move |changes: Vec<(&'static str, String)>| {
+        let mut params: Vec<(&'static str, String)> = QUERY_KEYS
+            .iter()
+            .filter_map(|k| query.with_untracked(|q| q.get(k)).map(|v| (*k, v)))
+            .collect();
+        // Typing in the search box must not pile up history entries.
+        let replace = changes.iter().any(|(k, _)| *k == "q");
+        for (k, v) in changes {
+            params.retain(|(pk, _)| *pk != k);
+            params.push((k, v));
         }
+        params.retain(|(_, v)| !v.is_empty());
+        params.sort_by_key(|(k, _)| QUERY_KEYS.iter().position(|q| q == k));
+        let q: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+            .collect();
         let url = if q.is_empty() {
             "/".to_owned()
         } else {
             format!("/?{}", q.join("&"))
         };
-        // Typing in the search box must not pile up history entries.
-        let replace = !text.is_empty();
-        nav(
+        navigate(
             &url,
             leptos_router::NavigateOptions {
                 replace,
@@ -184,9 +210,40 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             },
         );
     };
-    let set_country = set_filter.clone();
-    let set_state = set_filter.clone();
-    let set_search = set_filter;
+    let u1 = update_query.clone();
+    let set_country = move |c: String| u1(vec![("country", c), ("state", String::new())]);
+    let u2 = update_query.clone();
+    let set_state = move |s: String| u2(vec![("state", s)]);
+    let u3 = update_query.clone();
+    let set_search = move |t: String| u3(vec![("q", t)]);
+    let sort = Memo::new(move |_| query.with(|q| q.get("sort").unwrap_or_default()));
+    let desc = Memo::new(move |_| query.with(|q| q.get("dir").as_deref() == Some("desc")));
+    let header = move |key: &'static str, label: &'static str| {
+        let u = update_query.clone();
+        let toggle = move |_| {
+            let dir = if sort.get_untracked() == key && !desc.get_untracked() {
+                "desc"
+            } else {
+                ""
+            };
+            u(vec![("sort", key.to_owned()), ("dir", dir.to_owned())]);
+        };
+        let aria = move || match (sort.get() == key, desc.get()) {
+            (true, false) => "ascending",
+            (true, true) => "descending",
+            _ => "none",
+        };
+        let arrow = move || match (sort.get() == key, desc.get()) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        };
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=toggle>{label}<span aria-hidden="true">{arrow}</span></button>
+            </th>
+        }
+    };
     let states = Memo::new(move |_| {
         let c = country.get();
         rows.with_value(|r| {
@@ -201,18 +258,26 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let visible = Memo::new(move |_| {
         let (c, s, text) = (country.get(), state.get(), search.get().to_lowercase());
-        rows.with_value(|r| {
+        let mut all = rows.with_value(|r| {
             r.iter()
                 .filter(|r| (c.is_empty() || r.country == c) && (s.is_empty() || r.state == s))
                 .filter(|r| text.is_empty() || r.matches(&text))
                 .cloned()
                 .collect::<Vec<_>>()
-        })
+        });
+        let key = sort.get();
+        if !key.is_empty() {
+            all.sort_by_cached_key(|r| r.sort_key(&key));
+            if desc.get() {
+                all.reverse();
+            }
+        }
+        all
     });
     view! {
         <div class="filters" role="search">
             <label for="filter-country">"Country"</label>
-            <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev), String::new(), search.get_untracked())>
+            <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev))>
                 <option value="" selected=move || country.get().is_empty()>{format!("All countries ({total})")}</option>
                 {by_country.into_iter().map(|(c, n)| {
                     let v = c.clone();
@@ -221,7 +286,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             </select>
             <label for="filter-state">{move || if country.get() == "United States" { "State" } else { "State/province" }}</label>
             <select id="filter-state" disabled=move || country.get().is_empty()
-                on:change=move |ev| set_state(country.get_untracked(), event_target_value(&ev), search.get_untracked())>
+                on:change=move |ev| set_state(event_target_value(&ev))>
                 <option value="" selected=move || state.get().is_empty()>"All"</option>
                 {move || states.get().into_iter().map(|(s, n)| {
                     let v = s.clone();
@@ -231,21 +296,21 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             <label for="filter-search">"Search"</label>
             <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
                 prop:value=move || search.get()
-                on:input=move |ev| set_search(country.get_untracked(), state.get_untracked(), event_target_value(&ev))/>
+                on:input=move |ev| set_search(event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {total} shown", visible.with(Vec::len))}</span>
         </div>
         <div class="table-wrap">
             <table class="grid">
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Resource group"</th>
-                        <th scope="col">"Country"</th>
-                        <th scope="col">"State/province"</th>
-                        <th scope="col">"Provider"</th>
-                        <th scope="col">"Primary"</th>
-                        <th scope="col">"Backup"</th>
-                        <th scope="col">"Azure region"</th>
+                        {header("name", "Name")}
+                        {header("rg", "Resource group")}
+                        {header("country", "Country")}
+                        {header("state", "State/province")}
+                        {header("provider", "Provider")}
+                        {header("primary", "Primary")}
+                        {header("backup", "Backup")}
+                        {header("region", "Azure region")}
                     </tr>
                 </thead>
                 <tbody>
