@@ -257,14 +257,21 @@ impl PrefixIndex {
         mut f: impl FnMut(Relation, &'a ExistingPrefix) -> bool,
     ) {
         let k = key(candidate);
-        for (p, slot) in self.trie.cover(&k) {
-            let r = if p == k {
-                Relation::Equals
-            } else {
-                Relation::LiesInside
-            };
+        // Equal first, then the prefixes that contain it (shortest first), then those inside
+        // it: the same order as `conflicts`, so every answer lists conflicts alike.
+        if let Some(slot) = self.trie.get(&k) {
             for e in slot.iter() {
-                if !f(r, e) {
+                if !f(Relation::Equals, e) {
+                    return;
+                }
+            }
+        }
+        for (p, slot) in self.trie.cover(&k) {
+            if p == k {
+                continue;
+            }
+            for e in slot.iter() {
+                if !f(Relation::LiesInside, e) {
                     return;
                 }
             }

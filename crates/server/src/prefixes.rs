@@ -4,8 +4,10 @@
 //! A prefix's value is checked by `peering-model` (IPv4, canonical, public), its key must be
 //! a GUID, its value cannot change once stored, and it must not overlap any other prefix of
 //! the subscription. The overlap check reads the stored prefixes that can overlap the
-//! candidate through the `(subscription, prefix_addr)` index inside the write transaction; the
-//! one writer connection serialises writers, so two overlapping PUTs can never both pass.
+//! candidate through the `(subscription, prefix_addr)` index inside the write transaction and
+//! hands them to the model as a small `PrefixIndex`, which decides what conflicts and how it
+//! is reported, as it does in the browser; the one writer connection serialises writers, so
+//! two overlapping PUTs can never both pass.
 //!
 //! Events come only from route telemetry stored in `prefix_events`; none is made up, so a
 //! prefix without telemetry has `"events": []` with `$expand=events`.
@@ -15,12 +17,13 @@ use crate::children::{self, Child, ChildMeta};
 use crate::error::{ApiError, ApiResult};
 use crate::{now_rfc3339, Caller, Ctx};
 use axum::response::Response;
+use peering_model::index::{validate_batch_into, PrefixIndex, PrefixRow as ImportRow};
 use peering_model::names::NameKind;
 use peering_model::prefix::{
-    check_prefix_key, check_prefix_value, immutable_finding, overlap_finding, relation,
-    ExistingPrefix, Ipv4Prefix,
+    check_prefix_key, check_prefix_value, immutable_finding, ExistingPrefix, Ipv4Prefix,
 };
 use peering_model::wire::{PeeringServicePrefix, PrefixEvent, PrefixProperties, PREFIX_TYPE};
+use peering_model::Finding;
 use rusqlite::{params, Row, Transaction};
 use std::collections::HashMap;
 
@@ -122,49 +125,47 @@ impl Child for PrefixRow {
     }
 }
 
-/// A row of the overlap query.
-struct Raw {
-    value: String,
-    name: String,
-    connection: String,
-    key: (String, String, String),
-    resource_group: String,
-}
-
-/// A stored prefix that may overlap a candidate, with where it lives.
-struct Stored {
-    existing: ExistingPrefix,
-    key: (String, String, String),
-}
-
-/// Every stored prefix of the subscription that overlaps `candidate`. Two CIDR prefixes
-/// overlap exactly when one contains the other, so the overlapping ones are (a) those whose
-/// first address lies inside the candidate (one index range) and (b) those that contain the
-/// candidate and start before it: for each shorter length there is only one such value, so
-/// these are at most 32 index lookups. No scan of the subscription's prefixes.
+/// The stored prefixes of subscription `sub` that can overlap `candidate`, as a small
+/// [`PrefixIndex`] for the model to judge.
+///
+/// This is only a prefilter: which stored prefixes conflict, in which order, how many are
+/// listed and with which words is decided by the model on this index, exactly as the browser
+/// decides it on its index of the whole subscription. That is sound because the model's
+/// verdict on a candidate depends only on the stored prefixes that overlap it, and this
+/// returns every one of them (a superset would do as well; the model skips the rest).
+///
+/// Two CIDR prefixes overlap exactly when one contains the other, so the overlapping ones are
+/// (a) those whose first address lies inside the candidate (one index range; it also holds the
+/// containers that start where the candidate starts) and (b) those that contain the candidate
+/// and start before it: for each shorter length there is only one such value, so these are at
+/// most 32 index lookups. No scan of the subscription's prefixes.
 fn overlapping(
     tx: &Transaction<'_>,
     sub: &str,
     candidate: Ipv4Prefix,
-) -> rusqlite::Result<Vec<Stored>> {
-    let columns = "SELECT p.prefix, p.name, s.name, p.rg_key, p.service_key, p.name_key, s.resource_group
+) -> rusqlite::Result<PrefixIndex> {
+    let columns = "SELECT p.prefix, s.resource_group, s.name, p.name
          FROM prefixes p JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key";
-    let map = |r: &Row<'_>| -> rusqlite::Result<Raw> {
-        Ok(Raw {
-            value: r.get(0)?,
-            name: r.get(1)?,
+    // Stored values were parsed before they were written; an unreadable one is skipped rather
+    // than blocking every write of the subscription.
+    let map = |r: &Row<'_>| -> rusqlite::Result<Option<ExistingPrefix>> {
+        let Ok(prefix) = Ipv4Prefix::parse(&r.get::<_, String>(0)?) else {
+            return Ok(None);
+        };
+        Ok(Some(ExistingPrefix {
+            prefix,
+            resource_group: r.get(1)?,
             connection: r.get(2)?,
-            key: (r.get(3)?, r.get(4)?, r.get(5)?),
-            resource_group: r.get(6)?,
-        })
+            name: r.get(3)?,
+        }))
     };
-    let mut raw = Vec::new();
+    let mut found = Vec::new();
     {
         let mut st = tx.prepare_cached(&format!(
-            "{columns} WHERE p.subscription = ?1 AND p.prefix_addr BETWEEN ?2 AND ?3 ORDER BY p.prefix_addr, p.prefix_len"
+            "{columns} WHERE p.subscription = ?1 AND p.prefix_addr BETWEEN ?2 AND ?3"
         ))?;
         for r in st.query_map(params![sub, candidate.addr(), candidate.last()], map)? {
-            raw.push(r?);
+            found.extend(r?);
         }
     }
     {
@@ -177,27 +178,44 @@ fn overlapping(
                 continue; // found by the range above
             }
             for r in st.query_map(params![sub, container.addr(), container.len()], map)? {
-                raw.push(r?);
+                found.extend(r?);
             }
         }
     }
-    Ok(raw
-        .into_iter()
-        .filter_map(|r| {
-            // Stored values were parsed before they were written; an unreadable one is skipped
-            // rather than blocking every write of the subscription.
-            let prefix = Ipv4Prefix::parse(&r.value).ok()?;
-            Some(Stored {
-                existing: ExistingPrefix {
-                    prefix,
-                    resource_group: r.resource_group,
-                    connection: r.connection,
-                    name: r.name,
-                },
-                key: r.key,
-            })
-        })
-        .collect())
+    Ok(found.into_iter().collect())
+}
+
+/// The overlap errors of putting prefix `name` = `value` (key `key`) into the connection of
+/// `p`: the findings the browser's import preview shows for that row
+/// ([`validate_batch_into`] on the subscription's index), computed on the candidates of
+/// [`overlapping`]. So the order, the wording, the cap of
+/// [`peering_model::index::MAX_LISTED_CONFLICTS`] listed conflicts with a count of the rest,
+/// and that the prefix does not overlap itself, all come from the model.
+///
+/// Called after the value, key and immutability checks passed, so a stored prefix of that
+/// name, if any, has this value: it is then among the candidates, and the model recognises it
+/// as the resource being written rather than as a conflict.
+fn overlap_errors(
+    tx: &Transaction<'_>,
+    p: &ServicePath,
+    name: &str,
+    value: &str,
+    key: Option<&str>,
+    candidate: Ipv4Prefix,
+) -> rusqlite::Result<Vec<Finding>> {
+    let index = overlapping(tx, &p.sub, candidate)?;
+    let row = ImportRow {
+        name: name.to_owned(),
+        prefix: value.to_owned(),
+        key: key.map(str::to_owned),
+    };
+    Ok(
+        validate_batch_into(&index, &p.rg, &p.name, std::slice::from_ref(&row))
+            .into_iter()
+            .flat_map(|r| r.findings.0)
+            .filter(Finding::is_error)
+            .collect(),
+    )
 }
 
 pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath, name: String) -> ApiResult<Response> {
@@ -225,16 +243,11 @@ pub async fn put(ctx: Ctx, caller: Caller, p: ServicePath, name: String) -> ApiR
                 Err(_) => return Err(ApiError::conflict_findings(&[immutable_finding(&e.meta.name, &e.prefix, candidate)])),
             }
         }
-        let own_key = (p.rg_key(), p.name_key(), name.to_ascii_lowercase());
-        let conflicts: Vec<_> = overlapping(tx, &p.sub, candidate)?
-            .into_iter()
-            .filter(|s| s.key != own_key)
-            .filter_map(|s| relation(candidate, s.existing.prefix).map(|rel| overlap_finding(candidate, rel, &s.existing)))
-            .collect();
+        let conflicts = overlap_errors(tx, p, name, &value, key.as_deref(), candidate)?;
         if !conflicts.is_empty() {
             return Err(ApiError::conflict_findings(&conflicts));
         }
-        let (rg_key, service_key, name_key) = own_key;
+        let (rg_key, service_key, name_key) = (p.rg_key(), p.name_key(), name.to_ascii_lowercase());
         match existing {
             None => {
                 tx.prepare_cached(

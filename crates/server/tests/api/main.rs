@@ -7,6 +7,7 @@ mod hardening;
 mod helpers;
 mod monitor_tests;
 mod openapi;
+mod overlap_agreement;
 mod paging;
 mod peering_services;
 mod prefixes;
