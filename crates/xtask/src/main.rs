@@ -78,10 +78,51 @@ fn build_server() -> Result<PathBuf, String> {
     Ok(root().join("target/server/peering-server"))
 }
 
+/// The newest modification time of anything under `path`.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+/// Whether `dist/` was built after every input of the app changed (then the ~10 s of
+/// `wasm-opt` that every `trunk build --release` spends can be skipped).
+fn app_is_fresh() -> bool {
+    let root = root();
+    let Some(built) = newest(&root.join("dist/index.html")) else {
+        return false;
+    };
+    let inputs = [
+        "src",
+        "style",
+        "public",
+        "index.html",
+        "Trunk.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "data",
+        "crates/model/src",
+        "crates/model/Cargo.toml",
+    ];
+    inputs
+        .iter()
+        .all(|i| newest(&root.join(i)).is_some_and(|t| t < built))
+}
+
 fn run_app() -> Result<(), String> {
     let started = Instant::now();
     setup::setup()?;
-    build_app()?;
+    if app_is_fresh() {
+        eprintln!("xtask: dist/ is newer than every input of the app; not rebuilding it");
+    } else {
+        build_app()?;
+    }
     let bin = build_server()?;
     eprintln!(
         "xtask: set up and built in {:.1} s; starting the server",
