@@ -2,7 +2,9 @@
 
 use crate::state::{Config, Session};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use peering_model::wire::{ErrorResponse, ListResult, PeeringService, PeeringServicePrefix};
+use peering_model::wire::{
+    ConnectionMonitorTest, ErrorResponse, ListResult, PeeringService, PeeringServicePrefix,
+};
 use peering_model::DEFAULT_API_VERSION;
 use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
@@ -306,5 +308,67 @@ pub async fn delete_prefix(
     )
     .build()
     .map_err(ApiError::network)?;
+    no_content(send(req).await?).await
+}
+
+pub fn monitor_tests_path(sub: &str, rg: &str, name: &str) -> String {
+    format!("{}/connectionMonitorTests", service_path(sub, rg, name))
+}
+
+pub async fn list_monitor_tests(
+    s: &Session,
+    rg: &str,
+    name: &str,
+) -> Result<Vec<ConnectionMonitorTest>, ApiError> {
+    let mut all = Vec::new();
+    let mut next = Some(url(
+        &s.config,
+        &monitor_tests_path(&s.subscription, rg, name),
+    ));
+    while let Some(u) = next.take() {
+        let req = authorized(Request::get(&u), s, None)
+            .build()
+            .map_err(ApiError::network)?;
+        let page: ListResult<ConnectionMonitorTest> = decode(send(req).await?).await?;
+        all.extend(page.value);
+        next = checked_next(&s.config, page.next_link)?;
+    }
+    Ok(all)
+}
+
+/// Create a monitor test; never replaces one (`If-None-Match: *`).
+pub async fn create_monitor_test(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    test: &str,
+    body: &ConnectionMonitorTest,
+) -> Result<ConnectionMonitorTest, ApiError> {
+    let path = format!(
+        "{}/{}",
+        monitor_tests_path(&s.subscription, rg, name),
+        enc(test)
+    );
+    let req = authorized(Request::put(&url(&s.config, &path)), s, None)
+        .header("If-None-Match", "*")
+        .json(body)
+        .map_err(ApiError::network)?;
+    decode(send(req).await?).await
+}
+
+pub async fn delete_monitor_test(
+    s: &Session,
+    rg: &str,
+    name: &str,
+    test: &str,
+) -> Result<(), ApiError> {
+    let path = format!(
+        "{}/{}",
+        monitor_tests_path(&s.subscription, rg, name),
+        enc(test)
+    );
+    let req = authorized(Request::delete(&url(&s.config, &path)), s, None)
+        .build()
+        .map_err(ApiError::network)?;
     no_content(send(req).await?).await
 }

@@ -415,3 +415,42 @@ async fn columns_sort_both_ways_from_the_url() {
     nav.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn monitor_test_form_speaks_the_model_words() {
+    use peering_console::components::monitor_tests::{MonitorTestForm, TestForm};
+    let root = container();
+    leptos::mount::mount_to(root.clone(), || view! { <Router><MonitorTestForm rg="rg".to_owned() name="conn".to_owned() on_done=|| ()/></Router> }).forget();
+    tick().await;
+    type_into(&find(&root, "#mt-port"), "0");
+    type_into(&find(&root, "#mt-destination"), "bad host!");
+    tick().await;
+    let form = TestForm {
+        port: "0".into(),
+        destination: "bad host!".into(),
+        frequency: "30".into(),
+        ..Default::default()
+    };
+    let f = form.findings();
+    assert_eq!(
+        text(&root, "#mt-port-msg"),
+        f.for_target("properties.destinationPort").unwrap().message
+    );
+    assert_eq!(
+        text(&root, "#mt-destination-msg"),
+        f.for_target("properties.destination").unwrap().message
+    );
+    assert_eq!(
+        find::<HtmlElement>(&root, "#mt-port")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    find::<HtmlElement>(&root, "#add-test").click();
+    tick().await;
+    assert_eq!(
+        text(&root, "#mt-name-msg"),
+        "The monitor test name is required."
+    );
+    assert!(text(&root, "#mt-agent-msg").starts_with("The source agent is required"));
+}

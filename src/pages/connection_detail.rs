@@ -153,6 +153,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                             <Overview connection=c/>
                             <PrefixTable rows=views rg=rg.get_untracked() name=name.get_untracked() on_change=refresh/>
                             <PrefixImport rg=rg.get_untracked() name=name.get_untracked() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
+                            <crate::components::monitor_tests::MonitorTests rg=rg.get_untracked() name=name.get_untracked()/>
                             <DeleteConnection rg=rg.get_untracked() name=name.get_untracked()/>
                         }.into_any()
                     }

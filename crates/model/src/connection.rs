@@ -408,7 +408,13 @@ pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
             "The source agent is required; pick one of the connection's connected agents.",
         ));
     }
-    if !is_ip_or_host(&d.destination) {
+    if d.destination.trim().is_empty() {
+        f.push(Finding::error(
+            "properties.destination",
+            Code::Required,
+            "The destination is required: an IP address or a host name (such as 1.1.1.1 or www.example.com).",
+        ));
+    } else if !is_ip_or_host(&d.destination) {
         f.push(Finding::error(
             "properties.destination",
             Code::InvalidDestination,

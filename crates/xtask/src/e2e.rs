@@ -269,6 +269,25 @@ async fn scenario(
     wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
     wait_for_text(c, "#prefixes tbody", "Pending").await?;
 
+    // And a connection monitor test, through its form.
+    for (css, value) in [
+        ("#mt-name", "https-probe"),
+        ("#mt-agent", "agent-1"),
+        ("#mt-destination", "1.1.1.1"),
+    ] {
+        wait_for(c, css)
+            .await?
+            .send_keys(value)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    wait_for(c, "#add-test")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#monitor-tests tbody", "https-probe").await?;
+
     // Restart the server on the same database: the connection is still there.
     drop(server);
     let server = start_server(bin, db, dist, listen)?;
