@@ -403,7 +403,7 @@ fn DeleteConnection(rg: String, name: String) -> impl IntoView {
         <form class="form danger" on:submit=submit>
             <h2>"Delete connection"</h2>
             <div class="field">
-                <label for="confirm-delete">"Type the connection name to delete it and all its prefixes"</label>
+                <label for="confirm-delete">"Type the connection name to delete it with all its prefixes and monitor tests"</label>
                 <input id="confirm-delete" type="text" autocomplete="off" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
             </div>
             {move || error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
