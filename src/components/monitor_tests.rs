@@ -1,7 +1,8 @@
 //! Connection monitor tests of one connection: the list with the last result, and a form whose
 //! fields are checked by `peering-model` as you type.
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::components::feedback::Feedback;
 use crate::components::Field;
 use crate::state::Session;
 use leptos::prelude::*;
@@ -9,7 +10,7 @@ use leptos::task::spawn_local;
 use peering_model::connection::{validate_monitor_test, MonitorTestDraft, FREQUENCY, PORT};
 use peering_model::names::{NameKind, ResourceName};
 use peering_model::wire::{ConnectionMonitorTest, ConnectionMonitorTestProperties};
-use peering_model::{Finding, Findings};
+use peering_model::Findings;
 
 pub const AGENT: &str = "properties.sourceAgent";
 pub const DESTINATION: &str = "properties.destination";
@@ -142,49 +143,21 @@ pub fn MonitorTestForm(
         port: "443".into(),
         ..Default::default()
     });
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let attempted = RwSignal::new(false);
     let saving = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<ApiError>);
     let findings = Memo::new(move |_| form.with(TestForm::findings));
-    let finding_for = move |target: &'static str| {
-        Signal::derive(move || {
-            if let Some(e) = server_error
-                .get()
-                .filter(|e| e.target.as_deref() == Some(target))
-            {
-                let code = serde_json::from_value(serde_json::Value::String(e.code.clone()))
-                    .unwrap_or(peering_model::Code::Required);
-                return Some(Finding::error(target, code, e.message));
-            }
-            if !(attempted.get() || touched.with(|t| t.contains(&target))) {
-                return None;
-            }
-            findings.with(|f| f.for_target(target).cloned())
-        })
-    };
-    let invalid = move |t: &'static str| {
-        finding_for(t)
-            .get()
-            .is_some_and(|f| f.is_error())
-            .to_string()
-    };
+    let feedback = Feedback::new(findings);
+    let finding_for = move |target: &'static str| feedback.finding_for(target);
+    let invalid = move |target: &'static str| feedback.invalid(target);
     let edit = move |target: &'static str, apply: fn(&mut TestForm, String)| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
             form.update(|f| apply(f, v));
-            touched.update(|t| {
-                if !t.contains(&target) {
-                    t.push(target)
-                }
-            });
-            server_error.set(None);
+            feedback.touch(target);
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        attempted.set(true);
-        if findings.with(Findings::has_errors) || saving.get_untracked() {
+        if !feedback.attempt() || saving.get_untracked() {
             return;
         }
         let Some(s) = session.clone() else { return };
@@ -208,17 +181,14 @@ pub fn MonitorTestForm(
             match res {
                 Ok(_) => {
                     form.set(TestForm { frequency: "30".into(), port: "443".into(), ..Default::default() });
-                    touched.set(Vec::new());
-                    attempted.set(false);
+                    feedback.reset();
                     on_done();
                 }
-                Err(e) if e.status == 412 => server_error.set(Some(ApiError {
-                    target: Some(NAME.to_owned()),
-                    code: peering_model::Code::InvalidName.as_str().to_owned(),
-                    message: format!("A monitor test named '{}' already exists on this connection; choose another name.", f.name),
-                    ..e
-                })),
-                Err(e) => server_error.set(Some(e)),
+                Err(e) => feedback.refused(
+                    e,
+                    NAME,
+                    format!("A monitor test named '{}' already exists on this connection; choose another name.", f.name),
+                ),
             }
         });
     };
@@ -248,7 +218,7 @@ pub fn MonitorTestForm(
                         prop:value=move || form.with(|f| f.frequency.clone()) on:input=edit(FREQUENCY, |f, v| f.frequency = v)/>
                 </Field>
             </div>
-            {move || server_error.get().filter(|e| !e.target.as_deref().is_some_and(|t| fields.contains(&t))).map(|e| view! {
+            {move || feedback.untargeted(&fields).map(|e| view! {
                 <div class="state error" role="alert"><p>{e.message}</p></div>
             })}
             <button type="submit" class="button primary" id="add-test"

@@ -2,7 +2,8 @@
 //! first) → primary → backup ("None" allowed). Every field is checked by `peering-model` as
 //! you type; the server checks again and its answer lands next to the same field.
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::components::feedback::Feedback;
 use crate::components::Field;
 use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
@@ -13,7 +14,7 @@ use peering_model::connection::{self as rules, validate_connection, ConnectionDr
 use peering_model::geo;
 use peering_model::names::ResourceGroupName;
 use peering_model::wire::{PeeringService, PeeringServiceProperties};
-use peering_model::{Catalog, Finding, Findings};
+use peering_model::{Catalog, Findings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -107,11 +108,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
     let session = use_context::<Session>();
     let navigate = use_navigate();
     let form = RwSignal::new(initial);
-    // Fields the user has changed; others show their findings only after a create attempt.
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let attempted = RwSignal::new(false);
     let saving = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<ApiError>);
 
     Effect::new(move |_| {
         let f = form.get();
@@ -121,39 +118,14 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
     });
 
     let findings = Memo::new(move |_| form.with(FormState::findings));
-    let finding_for = move |target: &'static str| {
-        Signal::derive(move || {
-            if let Some(e) = server_error
-                .get()
-                .filter(|e| e.target.as_deref() == Some(target))
-            {
-                let code = serde_json::from_value(serde_json::Value::String(e.code.clone()))
-                    .unwrap_or(peering_model::Code::Required);
-                return Some(Finding::error(target, code, e.message));
-            }
-            let show = attempted.get() || touched.with(|t| t.contains(&target));
-            if !show {
-                return None;
-            }
-            findings.with(|f| f.for_target(target).cloned())
-        })
-    };
-    let invalid = move |target: &'static str| {
-        finding_for(target)
-            .get()
-            .is_some_and(|f| f.is_error())
-            .to_string()
-    };
+    let feedback = Feedback::new(findings);
+    let finding_for = move |target: &'static str| feedback.finding_for(target);
+    let invalid = move |target: &'static str| feedback.invalid(target);
     let edit = move |target: &'static str, apply: Apply| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
             form.update(|f| apply(f, v));
-            touched.update(|t| {
-                if !t.contains(&target) {
-                    t.push(target);
-                }
-            });
-            server_error.set(None);
+            feedback.touch(target);
         }
     };
 
@@ -229,8 +201,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        attempted.set(true);
-        if findings.with(Findings::has_errors) || saving.get_untracked() {
+        if !feedback.attempt() || saving.get_untracked() {
             return;
         }
         let Some(session) = session.clone() else {
@@ -251,7 +222,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             ..Default::default()
         };
         saving.set(true);
-        server_error.set(None);
+        feedback.server_error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
             let res =
@@ -263,16 +234,10 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                     navigate("/", Default::default());
                 }
                 // The name is taken (any casing): say so at the name, nothing was replaced.
-                Err(e) if e.status == 412 => server_error.set(Some(ApiError {
-                    target: Some(rules::NAME.to_owned()),
-                    code: peering_model::Code::InvalidName.as_str().to_owned(),
-                    message: format!(
-                        "A connection named '{}' already exists in resource group '{}'; choose another name (names are not case-sensitive).",
-                        f.name, f.resource_group
-                    ),
-                    ..e
-                })),
-                Err(e) => server_error.set(Some(e)),
+                Err(e) => feedback.refused(e, rules::NAME, format!(
+                    "A connection named '{}' already exists in resource group '{}'; choose another name (names are not case-sensitive).",
+                    f.name, f.resource_group
+                )),
             }
         });
     };
@@ -394,7 +359,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                         </select>
                     </Field>
                 </fieldset>
-                {move || server_error.get().filter(|e| !e.target.as_deref().is_some_and(|t| FIELDS.contains(&t))).map(|e| view! {
+                {move || feedback.untargeted(&FIELDS).map(|e| view! {
                     <div class="state error" role="alert"><p>{e.message}</p></div>
                 })}
                 <div class="actions">

@@ -265,39 +265,10 @@ fn error_detail() -> impl Strategy<Value = ErrorDetail> {
     })
 }
 
-const ALL_CODES: &[Code] = &[
-    Code::Required,
-    Code::InvalidName,
-    Code::InvalidResourceGroupName,
-    Code::InvalidSubscriptionId,
-    Code::UnknownCountry,
-    Code::UnknownLocation,
-    Code::UnknownProvider,
-    Code::InvalidPrimaryLocation,
-    Code::InvalidBackupLocation,
-    Code::BackupEqualsPrimary,
-    Code::ProviderNotAvailable,
-    Code::InvalidRegion,
-    Code::InvalidPrefix,
-    Code::PrefixNotCanonical,
-    Code::PrefixNotPublic,
-    Code::PrefixOverlaps,
-    Code::PrefixLongerThan24,
-    Code::InvalidPrefixKey,
-    Code::PrefixImmutable,
-    Code::InvalidSourceAgent,
-    Code::InvalidDestination,
-    Code::InvalidPort,
-    Code::InvalidFrequency,
-    Code::TooManyTags,
-    Code::InvalidTagName,
-    Code::InvalidTagValue,
-];
-
 fn finding() -> impl Strategy<Value = Finding> {
     (
         any::<String>(),
-        select(ALL_CODES),
+        select(Code::ALL.to_vec()),
         any::<String>(),
         any::<bool>(),
     )
