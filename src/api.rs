@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use peering_model::wire::{
     ConnectionMonitorTest, ErrorResponse, ListResult, PeeringService, PeeringServicePrefix,
 };
-use peering_model::DEFAULT_API_VERSION;
+use peering_model::ApiVersion;
 use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
@@ -64,7 +64,7 @@ fn url(config: &Config, path: &str) -> String {
         "{}{}?api-version={}",
         config.api_base.trim_end_matches('/'),
         path,
-        DEFAULT_API_VERSION
+        ApiVersion::DEFAULT
     )
 }
 

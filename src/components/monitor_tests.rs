@@ -7,14 +7,12 @@ use crate::components::Field;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use peering_model::connection::{validate_monitor_test, MonitorTestDraft, FREQUENCY, PORT};
+use peering_model::monitor_test::{validate_monitor_test, MonitorTestDraft};
+use peering_model::targets::{DESTINATION, FREQUENCY, NAME, PORT, SOURCE_AGENT as AGENT};
 use peering_model::names::{NameKind, ResourceName};
 use peering_model::wire::{ConnectionMonitorTest, ConnectionMonitorTestProperties};
 use peering_model::Findings;
 
-pub const AGENT: &str = "properties.sourceAgent";
-pub const DESTINATION: &str = "properties.destination";
-const NAME: &str = "name";
 
 /// What the form holds, as typed.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -36,7 +36,8 @@ impl PrefixView {
             key: props.peering_service_prefix_key.unwrap_or_default(),
             state: props
                 .prefix_validation_state
-                .unwrap_or_else(|| "Unknown".into()),
+                .unwrap_or(peering_model::wire::PrefixValidationState::Unknown)
+                .to_string(),
             error: props.error_message.unwrap_or_default(),
         }
     }
@@ -181,7 +182,7 @@ fn Overview(connection: PeeringService) -> impl IntoView {
             {item("Primary location", p.provider_primary_peering_location.clone().unwrap_or_default())}
             {item("Backup location", p.provider_backup_peering_location.clone().unwrap_or_else(|| "None".into()))}
             {item("Azure region", connection.location.clone().unwrap_or_default())}
-            {item("Provisioning", p.provisioning_state.clone().unwrap_or_default())}
+            {item("Provisioning", p.provisioning_state.map(|s| s.to_string()).unwrap_or_default())}
         </dl>
     }
 }

@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use peering_model::connection::{self as rules, validate_connection, ConnectionDraft};
+use peering_model::connection::{validate_connection, ConnectionDraft};
+use peering_model::targets as rules;
 use peering_model::geo;
 use peering_model::names::ResourceGroupName;
 use peering_model::wire::{PeeringService, PeeringServiceProperties};
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const DRAFT_KEY: &str = "peering-console.draft.new-connection";
-pub const RESOURCE_GROUP: &str = "resourceGroupName";
+use peering_model::targets::RESOURCE_GROUP;
 
 /// How an input event changes the form.
 type Apply = Box<dyn Fn(&mut FormState, String)>;
@@ -47,6 +48,7 @@ impl FormState {
             primary: self.primary.clone(),
             backup: (!self.backup.is_empty()).then(|| self.backup.clone()),
             azure_region: None,
+            sku: None,
             tags: BTreeMap::new(),
         }
     }

@@ -1,5 +1,6 @@
 //! A connection as a whole: names, the customer location cascade, the provider and its
-//! primary/backup peering locations, the Azure region, tags; and connection monitor tests.
+//! primary/backup peering locations, the Azure region, the SKU, tags; and what a replacement
+//! may not change. Connection monitor tests are in [`crate::monitor_test`].
 
 use crate::catalog::{match_key, Catalog, Country};
 use crate::finding::{Code, Finding, Findings};
@@ -8,15 +9,7 @@ use crate::names::{NameKind, ResourceName};
 use crate::tags::check_tags;
 use std::collections::BTreeMap;
 
-pub const NAME: &str = "name";
-pub const COUNTRY: &str = "country";
-pub const LOCATION: &str = "properties.peeringServiceLocation";
-pub const PROVIDER: &str = "properties.peeringServiceProvider";
-pub const PRIMARY: &str = "properties.providerPrimaryPeeringLocation";
-pub const BACKUP: &str = "properties.providerBackupPeeringLocation";
-pub const REGION: &str = "location";
-pub const PORT: &str = "properties.destinationPort";
-pub const FREQUENCY: &str = "properties.testFrequencyInSec";
+use crate::targets::{BACKUP, COUNTRY, LOCATION, NAME, PRIMARY, PROVIDER, REGION, SKU_NAME};
 
 /// What the user (or an API client) asks for. `country` is only known to the app; the API has
 /// no country field, so the server passes `None` and any catalog location is accepted.
@@ -31,6 +24,8 @@ pub struct ConnectionDraft {
     pub backup: Option<String>,
     /// The ARM region; empty means the location's Azure region.
     pub azure_region: Option<String>,
+    /// `sku.name`, when given.
+    pub sku: Option<String>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -44,7 +39,30 @@ pub struct ValidConnection {
     pub provider: String,
     pub primary: String,
     pub backup: Option<String>,
+    pub sku: Option<String>,
     pub tags: BTreeMap<String, String>,
+}
+
+/// The longest `sku.name` accepted.
+pub const MAX_SKU_NAME: usize = 64;
+
+/// Checks `sku.name`: up to [`MAX_SKU_NAME`] letters, digits and `_` (as ARM's SKU names,
+/// such as `Standard_Free`, are).
+pub fn check_sku(name: &str) -> Option<Finding> {
+    let n = name.chars().count();
+    let bad = if n == 0 {
+        "The SKU name must not be empty; leave sku out for the default.".to_owned()
+    } else if n > MAX_SKU_NAME {
+        format!("The SKU name is {n} characters long; the most allowed is {MAX_SKU_NAME}.")
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        format!("The SKU name contains {c:?}; use only letters, digits and '_' (such as Standard_Free).")
+    } else {
+        return None;
+    };
+    Some(Finding::error(SKU_NAME, Code::InvalidSku, bad))
 }
 
 fn list(items: &[String]) -> String {
@@ -247,20 +265,18 @@ pub fn validate_connection(
         }
     }
 
-    // Azure region: given, or the location's.
-    let azure_region = match d.azure_region.as_deref().map(str::trim) {
-        Some(r) if !r.is_empty() => Some(r.to_owned()),
-        Some(_) if d.azure_region.as_deref() != Some("") => {
-            f.push(Finding::error(
-                REGION,
-                Code::InvalidRegion,
-                "The Azure region must not be blank.",
-            ));
-            None
-        }
-        _ => location.map(|(_, l)| l.azure_region.clone()),
+    // Azure region: given (one of Azure's, stored as its display name), or the location's.
+    let azure_region = match d.azure_region.as_deref() {
+        None | Some("") => location.map(|(_, l)| l.azure_region.clone()),
+        Some(r) => crate::region::parse(r)
+            .map(str::to_owned)
+            .map_err(|e| f.push(e))
+            .ok(),
     };
 
+    if let Some(e) = d.sku.as_deref().and_then(check_sku) {
+        f.push(e);
+    }
     f.extend(check_tags(&d.tags).0);
 
     if f.has_errors() || !backup_ok {
@@ -276,6 +292,7 @@ pub fn validate_connection(
                 provider: p.name.clone(),
                 primary: primary.to_owned(),
                 backup: backup.map(str::to_owned),
+                sku: d.sku.clone(),
                 tags: d.tags.clone(),
             }),
             f,
@@ -286,7 +303,7 @@ pub fn validate_connection(
 
 /// The fields a connection keeps from its creation: its Azure region (top-level `location`,
 /// x-ms-mutability read+create) and its primary and backup peering locations, which customers
-/// cannot change (domain.md §1.2). A stored connection gives them as stored.
+/// cannot change (docs/domain.md, "Connections"). A stored connection gives them as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateOnly<'a> {
     pub azure_region: &'a str,
@@ -304,18 +321,6 @@ impl ValidConnection {
             backup: self.backup.as_deref(),
         }
     }
-}
-
-/// Whether two Azure regions are the same: ARM compares them without case and spaces, so
-/// "West US 2" and "westus2" are one region.
-pub fn same_region(a: &str, b: &str) -> bool {
-    let key = |s: &str| {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    key(a) == key(b)
 }
 
 /// Whether two peering-location spellings name the same place (case-insensitive, and any
@@ -339,7 +344,7 @@ pub fn check_replace(
     new: &ValidConnection,
 ) -> Findings {
     let mut f = Findings::default();
-    if !same_region(existing.azure_region, &new.azure_region) {
+    if !crate::region::same(existing.azure_region, &new.azure_region) {
         f.push(Finding::error(
             REGION,
             Code::InvalidResourceLocation,
@@ -388,93 +393,6 @@ pub fn check_replace(
     f
 }
 
-/// What a connection monitor test asks for.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MonitorTestDraft {
-    pub source_agent: String,
-    pub destination: String,
-    /// `None`: not given (a [`Code::Required`] finding).
-    pub destination_port: Option<i64>,
-    /// `None`: not given (a [`Code::Required`] finding).
-    pub test_frequency_in_sec: Option<i64>,
-}
-
-pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
-    let mut f = Findings::default();
-    if d.source_agent.trim().is_empty() {
-        f.push(Finding::error(
-            "properties.sourceAgent",
-            Code::InvalidSourceAgent,
-            "The source agent is required; pick one of the connection's connected agents.",
-        ));
-    }
-    if d.destination.trim().is_empty() {
-        f.push(Finding::error(
-            "properties.destination",
-            Code::Required,
-            "The destination is required: an IP address or a host name (such as 1.1.1.1 or www.example.com).",
-        ));
-    } else if !is_ip_or_host(&d.destination) {
-        f.push(Finding::error(
-            "properties.destination",
-            Code::InvalidDestination,
-            format!(
-            "'{}' is neither an IP address nor a host name (such as 1.1.1.1 or www.example.com).",
-            d.destination.chars().take(64).collect::<String>()
-        ),
-        ));
-    }
-    match d.destination_port {
-        None => f.push(Finding::error(
-            PORT,
-            Code::Required,
-            "The destination port is required (1–65535).",
-        )),
-        Some(port) if !(1..=65535).contains(&port) => f.push(Finding::error(
-            PORT,
-            Code::InvalidPort,
-            format!("Destination port {port} is out of range; use 1–65535."),
-        )),
-        Some(_) => {}
-    }
-    match d.test_frequency_in_sec {
-        None => f.push(Finding::error(
-            FREQUENCY,
-            Code::Required,
-            "The test frequency is required (30–86400 seconds).",
-        )),
-        Some(s) if !(30..=86400).contains(&s) => f.push(Finding::error(
-            FREQUENCY,
-            Code::InvalidFrequency,
-            format!("Test frequency {s} s is out of range; use 30–86400 seconds."),
-        )),
-        Some(_) => {}
-    }
-    f
-}
-
-/// An IPv4/IPv6 address or an RFC 1123 host name.
-pub fn is_ip_or_host(s: &str) -> bool {
-    if s.parse::<std::net::IpAddr>().is_ok() {
-        return true;
-    }
-    let host = s.strip_suffix('.').unwrap_or(s);
-    !host.is_empty()
-        && host.len() <= 253
-        && !host
-            .split('.')
-            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,6 +406,7 @@ mod tests {
             primary: "Seattle".into(),
             backup: Some("san jose".into()),
             azure_region: None,
+            sku: None,
             tags: BTreeMap::new(),
         }
     }
@@ -638,58 +557,5 @@ mod tests {
         });
         let targets: Vec<&str> = f.iter().map(|f| f.target.as_str()).collect();
         assert_eq!(targets, [REGION, PRIMARY, BACKUP]);
-    }
-
-    #[test]
-    fn monitor_tests() {
-        let ok = MonitorTestDraft {
-            source_agent: "agent".into(),
-            destination: "1.1.1.1".into(),
-            destination_port: Some(443),
-            test_frequency_in_sec: Some(30),
-        };
-        assert!(validate_monitor_test(&ok).is_empty());
-        let bad = MonitorTestDraft {
-            source_agent: " ".into(),
-            destination: "bad host!".into(),
-            destination_port: Some(0),
-            test_frequency_in_sec: Some(10),
-        };
-        let codes: Vec<Code> = validate_monitor_test(&bad).iter().map(|f| f.code).collect();
-        assert_eq!(
-            codes,
-            [
-                Code::InvalidSourceAgent,
-                Code::InvalidDestination,
-                Code::InvalidPort,
-                Code::InvalidFrequency
-            ]
-        );
-        // Not given is "required", not "port 0 is out of range".
-        let missing = MonitorTestDraft {
-            destination_port: None,
-            test_frequency_in_sec: None,
-            ..ok.clone()
-        };
-        let f = validate_monitor_test(&missing);
-        assert_eq!(f.0.len(), 2, "{f:?}");
-        assert_eq!(
-            (f.0[0].target.as_str(), f.0[0].code, f.0[0].message.as_str()),
-            (
-                PORT,
-                Code::Required,
-                "The destination port is required (1–65535)."
-            )
-        );
-        assert_eq!(
-            (f.0[1].target.as_str(), f.0[1].code, f.0[1].message.as_str()),
-            (
-                FREQUENCY,
-                Code::Required,
-                "The test frequency is required (30–86400 seconds)."
-            )
-        );
-        assert!(is_ip_or_host("www.example.com"));
-        assert!(!is_ip_or_host("1.2.3.256"));
     }
 }

@@ -10,141 +10,72 @@ pub enum Severity {
     Warning,
 }
 
-/// Every finding code the model can produce. The string form (the variant name) is what the
-/// server sends as the ARM error `code` and what the fixture files name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Code {
-    /// A required value is missing or empty.
-    Required,
-    /// A resource name (connection, prefix, monitor test) breaks the naming rule.
-    InvalidName,
-    /// A resource group name breaks the naming rule.
-    InvalidResourceGroupName,
-    /// A subscription id is not a GUID.
-    InvalidSubscriptionId,
-    /// The country is not in the catalog.
-    UnknownCountry,
-    /// The customer location is not in the catalog (or not in the chosen country).
-    UnknownLocation,
-    /// The provider is not in the catalog.
-    UnknownProvider,
-    /// The primary peering location is not one of the provider's.
-    InvalidPrimaryLocation,
-    /// The backup peering location is not one of the provider's.
-    InvalidBackupLocation,
-    /// The backup location equals the primary.
-    BackupEqualsPrimary,
-    /// No peering location of the provider lies within 1000 miles of the customer location.
-    ProviderNotAvailable,
-    /// The Azure region is empty.
-    InvalidRegion,
-    /// Not an IPv4 prefix in CIDR notation (IPv6 included).
-    InvalidPrefix,
-    /// The prefix has host bits set.
-    PrefixNotCanonical,
-    /// The prefix lies in (or covers) a special-purpose block that is not globally reachable.
-    PrefixNotPublic,
-    /// The prefix equals, contains or lies inside another prefix of the subscription.
-    PrefixOverlaps,
-    /// The prefix is longer than /24; latency is approximated at /24.
-    PrefixLongerThan24,
-    /// The prefix key is not a GUID.
-    InvalidPrefixKey,
-    /// A PUT tried to change the value of an existing prefix.
-    PrefixImmutable,
-    /// A PUT replacing an existing connection tried to change its Azure region (top-level
-    /// `location`, x-ms-mutability read+create). ARM's own code for a resource re-created in
-    /// another location.
-    InvalidResourceLocation,
-    /// A PUT replacing an existing connection tried to change its primary or backup peering
-    /// location; customers cannot change them (domain.md §1.2).
-    PeeringLocationImmutable,
-    /// Connection monitor test: source agent empty.
-    InvalidSourceAgent,
-    /// Connection monitor test: destination is neither an IP address nor a host name.
-    InvalidDestination,
-    /// Connection monitor test: port outside 1–65535.
-    InvalidPort,
-    /// Connection monitor test: frequency outside 30–86400 seconds.
-    InvalidFrequency,
-    /// More than 50 tags.
-    TooManyTags,
-    /// A tag name is empty, too long or has a forbidden character.
-    InvalidTagName,
-    /// A tag value is longer than 256 characters.
-    InvalidTagValue,
-}
-
-impl Code {
-    /// Every code, in declaration order.
-    pub const ALL: [Code; 28] = [
-        Code::Required,
-        Code::InvalidName,
-        Code::InvalidResourceGroupName,
-        Code::InvalidSubscriptionId,
-        Code::UnknownCountry,
-        Code::UnknownLocation,
-        Code::UnknownProvider,
-        Code::InvalidPrimaryLocation,
-        Code::InvalidBackupLocation,
-        Code::BackupEqualsPrimary,
-        Code::ProviderNotAvailable,
-        Code::InvalidRegion,
-        Code::InvalidPrefix,
-        Code::PrefixNotCanonical,
-        Code::PrefixNotPublic,
-        Code::PrefixOverlaps,
-        Code::PrefixLongerThan24,
-        Code::InvalidPrefixKey,
-        Code::PrefixImmutable,
-        Code::InvalidResourceLocation,
-        Code::PeeringLocationImmutable,
-        Code::InvalidSourceAgent,
-        Code::InvalidDestination,
-        Code::InvalidPort,
-        Code::InvalidFrequency,
-        Code::TooManyTags,
-        Code::InvalidTagName,
-        Code::InvalidTagValue,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Required => "Required",
-            Code::InvalidName => "InvalidName",
-            Code::InvalidResourceGroupName => "InvalidResourceGroupName",
-            Code::InvalidSubscriptionId => "InvalidSubscriptionId",
-            Code::UnknownCountry => "UnknownCountry",
-            Code::UnknownLocation => "UnknownLocation",
-            Code::UnknownProvider => "UnknownProvider",
-            Code::InvalidPrimaryLocation => "InvalidPrimaryLocation",
-            Code::InvalidBackupLocation => "InvalidBackupLocation",
-            Code::BackupEqualsPrimary => "BackupEqualsPrimary",
-            Code::ProviderNotAvailable => "ProviderNotAvailable",
-            Code::InvalidRegion => "InvalidRegion",
-            Code::InvalidPrefix => "InvalidPrefix",
-            Code::PrefixNotCanonical => "PrefixNotCanonical",
-            Code::PrefixNotPublic => "PrefixNotPublic",
-            Code::PrefixOverlaps => "PrefixOverlaps",
-            Code::PrefixLongerThan24 => "PrefixLongerThan24",
-            Code::InvalidPrefixKey => "InvalidPrefixKey",
-            Code::PrefixImmutable => "PrefixImmutable",
-            Code::InvalidResourceLocation => "InvalidResourceLocation",
-            Code::PeeringLocationImmutable => "PeeringLocationImmutable",
-            Code::InvalidSourceAgent => "InvalidSourceAgent",
-            Code::InvalidDestination => "InvalidDestination",
-            Code::InvalidPort => "InvalidPort",
-            Code::InvalidFrequency => "InvalidFrequency",
-            Code::TooManyTags => "TooManyTags",
-            Code::InvalidTagName => "InvalidTagName",
-            Code::InvalidTagValue => "InvalidTagValue",
-        }
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// Every finding code the model can produce. The wire spelling (the variant name) is what
+    /// the server sends as the ARM error `code` and what the fixture files name.
+    pub enum Code {
+        /// A required value is missing or empty.
+        Required = "Required",
+        /// A resource name (connection, prefix, monitor test) breaks the naming rule.
+        InvalidName = "InvalidName",
+        /// A resource group name breaks the naming rule.
+        InvalidResourceGroupName = "InvalidResourceGroupName",
+        /// A subscription id is not a GUID.
+        InvalidSubscriptionId = "InvalidSubscriptionId",
+        /// The country is not in the catalog.
+        UnknownCountry = "UnknownCountry",
+        /// The customer location is not in the catalog (or not in the chosen country).
+        UnknownLocation = "UnknownLocation",
+        /// The provider is not in the catalog.
+        UnknownProvider = "UnknownProvider",
+        /// The primary peering location is not one of the provider's.
+        InvalidPrimaryLocation = "InvalidPrimaryLocation",
+        /// The backup peering location is not one of the provider's.
+        InvalidBackupLocation = "InvalidBackupLocation",
+        /// The backup location equals the primary.
+        BackupEqualsPrimary = "BackupEqualsPrimary",
+        /// No peering location of the provider lies within 1000 miles of the customer location.
+        ProviderNotAvailable = "ProviderNotAvailable",
+        /// The Azure region is blank or not an Azure region.
+        InvalidRegion = "InvalidRegion",
+            /// `sku.name` is longer than 64 characters or holds something other than letters,
+            /// digits and `_`.
+            InvalidSku = "InvalidSku",
+        /// Not an IPv4 prefix in CIDR notation (IPv6 included).
+        InvalidPrefix = "InvalidPrefix",
+        /// The prefix has host bits set.
+        PrefixNotCanonical = "PrefixNotCanonical",
+        /// The prefix lies in (or covers) a special-purpose block that is not globally reachable.
+        PrefixNotPublic = "PrefixNotPublic",
+        /// The prefix equals, contains or lies inside another prefix of the subscription.
+        PrefixOverlaps = "PrefixOverlaps",
+        /// The prefix is longer than /24; latency is approximated at /24.
+        PrefixLongerThan24 = "PrefixLongerThan24",
+        /// The prefix key is not a GUID.
+        InvalidPrefixKey = "InvalidPrefixKey",
+        /// A PUT tried to change the value of an existing prefix.
+        PrefixImmutable = "PrefixImmutable",
+        /// A PUT replacing an existing connection tried to change its Azure region (top-level
+        /// `location`, x-ms-mutability read+create). ARM's own code for a resource re-created in
+        /// another location.
+        InvalidResourceLocation = "InvalidResourceLocation",
+        /// A PUT replacing an existing connection tried to change its primary or backup peering
+        /// location; customers cannot change them (domain.md §1.2).
+        PeeringLocationImmutable = "PeeringLocationImmutable",
+        /// Connection monitor test: source agent empty.
+        InvalidSourceAgent = "InvalidSourceAgent",
+        /// Connection monitor test: destination is neither an IP address nor a host name.
+        InvalidDestination = "InvalidDestination",
+        /// Connection monitor test: port outside 1–65535.
+        InvalidPort = "InvalidPort",
+        /// Connection monitor test: frequency outside 30–86400 seconds.
+        InvalidFrequency = "InvalidFrequency",
+        /// More than 50 tags.
+        TooManyTags = "TooManyTags",
+        /// A tag name is empty, too long or has a forbidden character.
+        InvalidTagName = "InvalidTagName",
+        /// A tag value is longer than 256 characters.
+        InvalidTagValue = "InvalidTagValue",
     }
 }
 
@@ -240,19 +171,28 @@ impl Extend<Finding> for Findings {
 mod tests {
     use super::*;
 
+    /// `Code::ALL` is generated from the enum itself; this checks it against the source text,
+    /// so a variant added by hand outside the macro could not hide either.
     #[test]
-    fn as_str_is_the_serialised_name_of_every_code() {
+    fn every_code_is_listed_parsed_and_serialised_by_its_name() {
+        let source = include_str!("finding.rs");
+        let enum_body = &source[source.find("pub enum Code {").unwrap()..];
+        let enum_body = &enum_body[..enum_body.find("\n    }\n").unwrap()];
+        let declared = enum_body
+            .lines()
+            .filter(|l| l.trim_end().ends_with("\","))
+            .count();
+        assert_eq!(Code::ALL.len(), declared);
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
             assert!(seen.insert(c), "{c} listed twice in Code::ALL");
-            assert_eq!(
-                serde_json::to_string(&c).unwrap(),
-                format!("\"{}\"", c.as_str())
-            );
+            assert_eq!(c.as_str().parse::<Code>(), Ok(*c));
+            assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{c}\""));
             assert_eq!(
                 serde_json::from_str::<Code>(&format!("\"{c}\"")).unwrap(),
-                c
+                *c
             );
         }
+        assert!("required".parse::<Code>().is_err(), "parsing is exact");
     }
 }

@@ -61,10 +61,7 @@ pub fn is_available(catalog: &Catalog, location: &Location, provider: &Provider)
     reach(catalog, location, provider).is_some_and(|r| r.available())
 }
 
-/// The target of the customer location in `checkServiceProviderAvailability`'s input.
-pub const AVAILABILITY_LOCATION: &str = "peeringServiceLocation";
-/// The target of the provider in `checkServiceProviderAvailability`'s input.
-pub const AVAILABILITY_PROVIDER: &str = "peeringServiceProvider";
+use crate::targets::{AVAILABILITY_LOCATION, AVAILABILITY_PROVIDER};
 
 /// `checkServiceProviderAvailability`: whether `provider` has a peering location within 1000
 /// miles of the customer `location` (both matched as the catalog matches them). An empty or
@@ -156,8 +153,9 @@ mod tests {
 
     #[test]
     fn availability_check_speaks_the_words_of_validate_connection() {
-        use crate::connection::{validate_connection, ConnectionDraft, LOCATION, PROVIDER};
+        use crate::connection::{validate_connection, ConnectionDraft};
         use crate::finding::Code;
+        use crate::targets::{LOCATION, PROVIDER};
         let c = Catalog::embedded();
         assert_eq!(check_availability(c, "osaka", "iij"), Ok(true));
         assert_eq!(check_availability(c, "Texas", "IIJ"), Ok(false));

@@ -15,8 +15,9 @@ use crate::finding::{Code, Finding, Findings};
 use crate::names::{NameKind, ResourceName};
 use crate::prefix::{
     check_prefix_key, check_prefix_value, immutable_finding, overlap_finding, same_resource_group,
-    ExistingPrefix, Ipv4Prefix, Relation, PREFIX_TARGET,
+    ExistingPrefix, Ipv4Prefix, Relation,
 };
+use crate::targets::PREFIX as PREFIX_TARGET;
 use prefix_trie::PrefixMap;
 use std::collections::HashMap;
 
@@ -421,12 +422,12 @@ fn validate_rows(
 
     for (i, row) in rows.iter().enumerate() {
         let mut findings = Findings::default();
-        match ResourceName::parse(NameKind::Prefix, "name", &row.name) {
+        match ResourceName::parse(NameKind::Prefix, crate::targets::NAME, &row.name) {
             Err(f) => findings.push(f),
             Ok(name) => {
                 if let Some(&first) = names.get(&name.key()) {
                     findings.push(Finding::error(
-                        "name",
+                        crate::targets::NAME,
                         Code::InvalidName,
                         format!(
                             "The prefix name '{}' is already used by row {} of this import; give every prefix its own name.",

@@ -12,6 +12,15 @@ pub enum NameKind {
 }
 
 impl NameKind {
+    /// What it is: "connection", "prefix", "monitor test".
+    pub fn noun_only(self) -> &'static str {
+        match self {
+            NameKind::Connection => "connection",
+            NameKind::Prefix => "prefix",
+            NameKind::MonitorTest => "monitor test",
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             NameKind::Connection => "connection name",
@@ -102,7 +111,7 @@ pub struct ResourceGroupName(String);
 
 impl ResourceGroupName {
     pub fn parse(s: &str) -> Result<Self, Finding> {
-        const T: &str = "resourceGroupName";
+        const T: &str = crate::targets::RESOURCE_GROUP;
         if s.is_empty() {
             return Err(Finding::error(
                 T,
@@ -176,7 +185,7 @@ impl SubscriptionId {
             Ok(SubscriptionId(s.to_ascii_lowercase()))
         } else {
             Err(Finding::error(
-                "subscriptionId",
+                crate::targets::SUBSCRIPTION,
                 Code::InvalidSubscriptionId,
                 format!("The subscription id '{s}' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)."),
             ))

@@ -5,8 +5,7 @@ use crate::names::is_guid;
 use std::fmt;
 use std::str::FromStr;
 
-pub const PREFIX_TARGET: &str = "properties.prefix";
-pub const PREFIX_KEY_TARGET: &str = "properties.peeringServicePrefixKey";
+use crate::targets::{PREFIX as PREFIX_TARGET, PREFIX_KEY as PREFIX_KEY_TARGET};
 
 /// The documented portal message for a prefix that is not IPv4 CIDR.
 pub const DOC_INVALID_PREFIX: &str =

@@ -12,7 +12,7 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Findings {
     let mut findings = Findings::default();
     if tags.len() > MAX_TAGS {
         findings.push(Finding::error(
-            "tags",
+            crate::targets::TAGS,
             Code::TooManyTags,
             format!(
                 "There are {} tags; the most allowed is {MAX_TAGS}.",
@@ -21,11 +21,11 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Findings {
         ));
     }
     for (k, v) in tags {
-        let target = format!("tags.{k}");
+        let target = crate::targets::tag(k);
         let n = k.chars().count();
         if n == 0 {
             findings.push(Finding::error(
-                "tags",
+                crate::targets::TAGS,
                 Code::InvalidTagName,
                 "A tag name is empty; give every tag a name.",
             ));

@@ -4,6 +4,104 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+wire_enum! {
+    /// `provisioningState` of every resource (2025-05-01 adds `Canceled`).
+    pub enum ProvisioningState {
+        Succeeded = "Succeeded",
+        Updating = "Updating",
+        Deleting = "Deleting",
+        Failed = "Failed",
+        Canceled = "Canceled",
+    }
+}
+
+wire_enum! {
+    /// `prefixValidationState` of a prefix.
+    pub enum PrefixValidationState {
+        None = "None",
+        Invalid = "Invalid",
+        Verified = "Verified",
+        Failed = "Failed",
+        Pending = "Pending",
+        Warning = "Warning",
+        Unknown = "Unknown",
+    }
+}
+
+wire_enum! {
+    /// `learnedType`: how Microsoft learned a prefix.
+    pub enum LearnedType {
+        None = "None",
+        ViaServiceProvider = "ViaServiceProvider",
+        ViaSession = "ViaSession",
+    }
+}
+
+wire_enum! {
+    /// `eventLevel` of a prefix event.
+    pub enum EventLevel {
+        Information = "Information",
+        Warning = "Warning",
+        Error = "Error",
+        Critical = "Critical",
+    }
+}
+
+wire_enum! {
+    /// `eventType` of a prefix event: the eight the telemetry documentation lists.
+    pub enum PrefixEventType {
+        PrefixAnnouncementEvent = "PrefixAnnouncementEvent",
+        PrefixWithdrawalEvent = "PrefixWithdrawalEvent",
+        PrefixBackupRouteAnnouncementEvent = "PrefixBackupRouteAnnouncementEvent",
+        PrefixBackupRouteWithdrawalEvent = "PrefixBackupRouteWithdrawalEvent",
+        PrefixActivePath = "PrefixActivePath",
+        PrefixBackupPath = "PrefixBackupPath",
+        PrefixOriginAsChangeEvent = "PrefixOriginAsChangeEvent",
+        PrefixBackupRouteOriginAsChangeEvent = "PrefixBackupRouteOriginAsChangeEvent",
+    }
+}
+
+impl PrefixEventType {
+    /// The level the documentation gives each type.
+    pub fn level(self) -> EventLevel {
+        use PrefixEventType::*;
+        match self {
+            PrefixAnnouncementEvent
+            | PrefixBackupRouteAnnouncementEvent
+            | PrefixActivePath
+            | PrefixBackupPath => EventLevel::Information,
+            PrefixWithdrawalEvent | PrefixBackupRouteWithdrawalEvent => EventLevel::Warning,
+            PrefixBackupRouteOriginAsChangeEvent => EventLevel::Error,
+            PrefixOriginAsChangeEvent => EventLevel::Critical,
+        }
+    }
+
+    /// The documented description of the type.
+    pub fn description(self) -> &'static str {
+        use PrefixEventType::*;
+        match self {
+            PrefixAnnouncementEvent => "Prefix announcement was received.",
+            PrefixWithdrawalEvent => "Prefix withdrawal was received.",
+            PrefixBackupRouteAnnouncementEvent => "Prefix backup route announcement was received.",
+            PrefixBackupRouteWithdrawalEvent => "Prefix backup route withdrawal was received.",
+            PrefixActivePath => "Current prefix active route.",
+            PrefixBackupPath => "Current prefix backup route.",
+            PrefixOriginAsChangeEvent => "Exact prefix received with different origin autonomous system number (for active route).",
+            PrefixBackupRouteOriginAsChangeEvent => "Prefix received with different origin autonomous system number (for backup route).",
+        }
+    }
+}
+
+wire_enum! {
+    /// `systemData.createdByType`.
+    pub enum CreatedByType {
+        User = "User",
+        Application = "Application",
+        ManagedIdentity = "ManagedIdentity",
+        Key = "Key",
+    }
+}
+
 pub const PEERING_SERVICE_TYPE: &str = "Microsoft.Peering/peeringServices";
 pub const PREFIX_TYPE: &str = "Microsoft.Peering/peeringServices/prefixes";
 pub const MONITOR_TEST_TYPE: &str = "Microsoft.Peering/peeringServices/connectionMonitorTests";
@@ -47,7 +145,7 @@ pub struct PeeringServiceProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_backup_peering_location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_state: Option<String>,
+    pub provisioning_state: Option<ProvisioningState>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -56,13 +154,13 @@ pub struct SystemData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by_type: Option<String>,
+    pub created_by_type: Option<CreatedByType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_modified_by_type: Option<String>,
+    pub last_modified_by_type: Option<CreatedByType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified_at: Option<String>,
 }
@@ -118,9 +216,9 @@ pub struct PrefixProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix_validation_state: Option<String>,
+    pub prefix_validation_state: Option<PrefixValidationState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub learned_type: Option<String>,
+    pub learned_type: Option<LearnedType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,21 +226,18 @@ pub struct PrefixProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<PrefixEvent>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_state: Option<String>,
+    pub provisioning_state: Option<ProvisioningState>,
 }
 
 /// A BGP route event of a prefix (`$expand=events`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrefixEvent {
-    #[serde(default)]
     pub event_timestamp: String,
-    #[serde(default)]
-    pub event_type: String,
+    pub event_type: PrefixEventType,
     #[serde(default)]
     pub event_summary: String,
-    #[serde(default)]
-    pub event_level: String,
+    pub event_level: EventLevel,
     #[serde(default)]
     pub event_description: String,
 }
@@ -167,5 +262,5 @@ pub struct ConnectionMonitorTestProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_state: Option<String>,
+    pub provisioning_state: Option<ProvisioningState>,
 }

@@ -19,7 +19,8 @@ fn every_fixture_case_produces_exactly_its_findings_in_the_browser() {
     let json = include_str!("fixtures/findings.json");
     match runner::run_all(json) {
         Ok(n) => {
-            assert!(n >= 40, "only {n} cases");
+            assert_eq!(n, runner::case_count(json), "cases skipped");
+            assert!(n >= runner::MIN_CASES, "only {n} cases");
             console_log!("findings.json: {n} cases passed in the browser");
         }
         Err(failures) => panic!("{} failing cases:\n{}", failures.len(), failures.join("\n")),

@@ -4,20 +4,21 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use peering_model::catalog::match_key;
-use peering_model::connection::{
-    is_ip_or_host, validate_connection, validate_monitor_test, ConnectionDraft, MonitorTestDraft,
-};
+use peering_model::connection::{validate_connection, ConnectionDraft};
 use peering_model::index::{validate_batch, validate_batch_into, PrefixIndex, PrefixRow};
+use peering_model::monitor_test::{is_ip_or_host, validate_monitor_test, MonitorTestDraft};
 use peering_model::names::{NameKind, ResourceGroupName, ResourceName, SubscriptionId};
 use peering_model::prefix::{
     check_prefix_key, check_prefix_value, overlap_finding, relation, ExistingPrefix, Ipv4Prefix,
-    Relation, PREFIX_TARGET,
+    Relation,
 };
 use peering_model::tags::check_tags;
+use peering_model::targets::PREFIX as PREFIX_TARGET;
 use peering_model::wire::{
-    ConnectionMonitorTest, ConnectionMonitorTestProperties, ErrorDetail, ErrorResponse, ListResult,
-    PeeringService, PeeringServicePrefix, PeeringServiceProperties, PrefixEvent, PrefixProperties,
-    ProxyResource, Sku, SystemData,
+    ConnectionMonitorTest, ConnectionMonitorTestProperties, CreatedByType, ErrorDetail,
+    ErrorResponse, EventLevel, LearnedType, ListResult, PeeringService, PeeringServicePrefix,
+    PeeringServiceProperties, PrefixEvent, PrefixEventType, PrefixProperties,
+    PrefixValidationState, ProvisioningState, ProxyResource, Sku, SystemData,
 };
 use peering_model::{Catalog, Code, Finding, Findings, Severity};
 use proptest::prelude::*;
@@ -93,13 +94,20 @@ fn sku() -> impl Strategy<Value = Sku> {
     opt_string().prop_map(|name| Sku { name })
 }
 
+/// Any variant of a wire enum, or none.
+fn opt_of<T: Copy + std::fmt::Debug + 'static>(
+    all: &'static [T],
+) -> impl Strategy<Value = Option<T>> {
+    proptest::option::of(select(all))
+}
+
 fn system_data() -> impl Strategy<Value = SystemData> {
     (
         opt_string(),
+        opt_of(CreatedByType::ALL),
         opt_string(),
         opt_string(),
-        opt_string(),
-        opt_string(),
+        opt_of(CreatedByType::ALL),
         opt_string(),
     )
         .prop_map(|(a, b, c, d, e, f)| SystemData {
@@ -118,7 +126,7 @@ fn properties() -> impl Strategy<Value = PeeringServiceProperties> {
         opt_string(),
         opt_string(),
         opt_string(),
-        opt_string(),
+        opt_of(ProvisioningState::ALL),
     )
         .prop_map(|(a, b, c, d, e)| PeeringServiceProperties {
             peering_service_location: a,
@@ -161,9 +169,9 @@ fn peering_service() -> impl Strategy<Value = PeeringService> {
 fn prefix_event() -> impl Strategy<Value = PrefixEvent> {
     (
         any::<String>(),
+        select(PrefixEventType::ALL),
         any::<String>(),
-        any::<String>(),
-        any::<String>(),
+        select(EventLevel::ALL),
         any::<String>(),
     )
         .prop_map(|(a, b, c, d, e)| PrefixEvent {
@@ -178,12 +186,12 @@ fn prefix_event() -> impl Strategy<Value = PrefixEvent> {
 fn prefix_properties() -> impl Strategy<Value = PrefixProperties> {
     (
         opt_string(),
-        opt_string(),
-        opt_string(),
+        opt_of(PrefixValidationState::ALL),
+        opt_of(LearnedType::ALL),
         opt_string(),
         opt_string(),
         proptest::option::of(proptest::collection::vec(prefix_event(), 0..3)),
-        opt_string(),
+        opt_of(ProvisioningState::ALL),
     )
         .prop_map(|(a, b, c, d, e, events, f)| PrefixProperties {
             prefix: a,
@@ -224,7 +232,7 @@ fn monitor_test_properties() -> impl Strategy<Value = ConnectionMonitorTestPrope
         proptest::option::of(any::<i32>()),
         proptest::option::of(any::<bool>()),
         proptest::option::of(proptest::collection::vec(any::<String>(), 0..4)),
-        opt_string(),
+        opt_of(ProvisioningState::ALL),
     )
         .prop_map(
             |(a, b, port, frequency, ok, path, state)| ConnectionMonitorTestProperties {
@@ -268,7 +276,7 @@ fn error_detail() -> impl Strategy<Value = ErrorDetail> {
 fn finding() -> impl Strategy<Value = Finding> {
     (
         any::<String>(),
-        select(Code::ALL.to_vec()),
+        select(Code::ALL),
         any::<String>(),
         any::<bool>(),
     )
@@ -686,10 +694,15 @@ proptest! {
         provider in catalogish(),
         primary in catalogish(),
         backup in proptest::option::of(catalogish()),
-        azure_region in opt_string(),
+        azure_region in proptest::option::of(prop_oneof![
+            any::<String>(),
+            select(peering_model::region::REGIONS).prop_map(|(d, _)| d.to_owned()),
+            select(peering_model::region::REGIONS).prop_map(|(_, n)| n.to_uppercase()),
+        ]),
+        sku in proptest::option::of(prop_oneof![any::<String>(), "[A-Za-z0-9_]{1,70}"]),
         tags in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..4),
     ) {
-        let d = ConnectionDraft { name, country, location, provider, primary, backup, azure_region, tags };
+        let d = ConnectionDraft { name, country, location, provider, primary, backup, azure_region, sku, tags };
         let (valid, findings) = validate_connection(Catalog::embedded(), &d);
         // A connection comes back exactly when nothing blocks it.
         prop_assert_eq!(valid.is_some(), !findings.has_errors());
@@ -703,6 +716,7 @@ proptest! {
                 primary: v.primary.clone(),
                 backup: v.backup.clone(),
                 azure_region: Some(v.azure_region.clone()),
+                sku: v.sku.clone(),
                 tags: v.tags.clone(),
             };
             let (v2, f2) = validate_connection(Catalog::embedded(), &again);
@@ -797,4 +811,25 @@ fn tags_at_the_limits() {
         .map(|i| (format!("k{i}"), "v".repeat(256)))
         .collect();
     assert!(check_tags(&ok).is_empty());
+}
+
+proptest! {
+    /// Any resource id built by the model parses back to itself, whatever its names hold
+    /// (slashes, `%`, spaces, non-ASCII), so a name never leaks into another segment.
+    #[test]
+    fn resource_ids_round_trip(
+        sub in "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        rg in any::<String>(),
+        name in any::<String>().prop_filter("a name is not empty", |s| !s.is_empty()),
+        child in proptest::option::of((
+            select(peering_model::ChildKind::ALL.to_vec()),
+            any::<String>().prop_filter("a name is not empty", |s| !s.is_empty()),
+        )),
+    ) {
+        let service = peering_model::ServiceId::new(&sub, &rg, &name);
+        let id = peering_model::ResourceId { service, child };
+        let text = id.to_string();
+        prop_assert!(text.is_ascii(), "{}", text);
+        prop_assert_eq!(peering_model::ResourceId::parse(&text), Ok(id));
+    }
 }

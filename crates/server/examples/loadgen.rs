@@ -1,9 +1,13 @@
 //! Load benchmark of the API (not a test; it prints figures and asserts nothing).
 //!
-//! Starts the server in this process on loopback with a fresh database, stores 10,000
-//! connections through the API, then, at a concurrency of 32, measures for a few seconds each:
-//! GET one connection, list 100 connections, PUT (replace) a connection. Prints requests per
-//! second and the 50th/99th percentile latency of each.
+//! First the ceiling of this machine: a bare axum handler answering a GET with a fixed body as
+//! large as a connection, served and loaded the same way. Then the server in this process on
+//! loopback with a fresh database (commits with `synchronous=FULL`, as it runs): it stores
+//! 10,000 connections through the API, then, at a concurrency of 32, measures for a few seconds
+//! each: GET one connection, list 100 connections, PUT (replace) a connection. Last, the same
+//! creates and replacements on a database committing with `synchronous=NORMAL`, so the cost of
+//! durability is known. Prints requests per second and the 50th/99th percentile latency of
+//! each, and GET one as a share of the ceiling.
 //!
 //!     cargo run -p peering-server --profile server --example loadgen [-- --seconds 5 --connections 10000 --concurrency 32 --only get|list|put]
 //!
@@ -15,7 +19,6 @@ use axum::http::{header, Method, Request};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use peering_server::auth::Tokens;
-use peering_server::db::Db;
 use peering_server::{app, AppState, Settings};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -107,6 +110,8 @@ enum Kind {
     Get,
     List,
     Put,
+    /// The bare handler of the ceiling.
+    Bare,
 }
 
 impl Target {
@@ -174,11 +179,15 @@ impl Target {
         match kind {
             Kind::Get => self.send(sender, Method::GET, resource, None).await?,
             Kind::List => {
-                let token = peering_server::paging::encode_token(&(rg, conn));
+                let token = peering_server::encode_token(&(rg, conn));
                 let list = format!("/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}&$skipToken={token}");
                 self.send(sender, Method::GET, list, None).await?
             }
             Kind::Put => self.send(sender, Method::PUT, resource, Some(body)).await?,
+            Kind::Bare => {
+                self.send(sender, Method::GET, "/bare".to_owned(), None)
+                    .await?
+            }
         };
         Ok(())
     }
@@ -197,6 +206,10 @@ impl Figures {
         }
         let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
         f64::from(self.latencies_us[i]) / 1000.0
+    }
+
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
     }
 
     fn print(&self, label: &str) {
@@ -275,27 +288,63 @@ async fn fill(target: Arc<Target>, cfg: &Config) -> Result<Duration, String> {
     Ok(started.elapsed())
 }
 
-#[tokio::main]
-async fn main() {
-    let cfg = config();
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = Db::open(&dir.path().join("bench.db"), 4).expect("the database opens");
-    let (tokens, token) = Tokens::generate();
-    let state = Arc::new(AppState {
-        db,
-        tokens,
-        settings: Settings::default(),
-    });
+/// A server on loopback; its address.
+async fn start(router: axum::Router) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.expect("serve") });
-    let target = Arc::new(Target {
-        addr,
-        authorization: format!("Bearer {token}"),
+    tokio::spawn(async move {
+        let settings = Settings::default();
+        peering_server::serve::serve(listener, router, &settings, std::future::pending())
+            .await
+            .expect("serve")
     });
+    addr
+}
 
+/// The API on a fresh database committing with `synchronous`.
+async fn start_api(dir: &std::path::Path, synchronous: &'static str) -> Arc<Target> {
+    let store = peering_server::open_sqlite_with(
+        &dir.join(format!("bench-{synchronous}.db")),
+        4,
+        1024,
+        synchronous,
+    )
+    .expect("the database opens");
+    let (tokens, token) = Tokens::generate();
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        tokens,
+        settings: Settings::default(),
+    });
+    Arc::new(Target {
+        addr: start(app(state)).await,
+        authorization: format!("Bearer {token}"),
+    })
+}
+
+fn exit_on<T>(what: &str, r: Result<T, String>) -> T {
+    r.unwrap_or_else(|e| {
+        eprintln!("loadgen: {what}: {e}");
+        std::process::exit(1);
+    })
+}
+
+fn print_fill(label: &str, cfg: &Config, took: Duration) -> f64 {
+    let rate = cfg.connections as f64 / took.as_secs_f64();
+    println!(
+        "{label:<28} {rate:>9.0} req/s   ({} connections in {:.1} s)",
+        cfg.connections,
+        took.as_secs_f64()
+    );
+    rate
+}
+
+#[tokio::main]
+async fn main() {
+    let cfg = config();
+    let dir = tempfile::tempdir().expect("a temporary directory");
     println!(
         "peering-server load benchmark: {} connections, concurrency {}, {} s per measurement, {} cores",
         cfg.connections,
@@ -303,34 +352,66 @@ async fn main() {
         cfg.seconds,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    let took = match fill(target.clone(), &cfg).await {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("loadgen: {e}");
-            std::process::exit(1);
-        }
-    };
-    println!(
-        "{:<28} {:>9.0} req/s   ({} connections in {:.1} s)",
-        "PUT (create)",
-        cfg.connections as f64 / took.as_secs_f64(),
-        cfg.connections,
-        took.as_secs_f64()
+
+    // The ceiling: what this machine serves when the handler does nothing.
+    let bare_body = body().repeat(2);
+    let bare = axum::Router::new().route(
+        "/bare",
+        axum::routing::get(move || {
+            let b = bare_body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], b) }
+        }),
     );
+    let ceiling = Arc::new(Target {
+        addr: start(bare).await,
+        authorization: String::new(),
+    });
+    let ceiling = exit_on("bare handler", measure(ceiling, Kind::Bare, &cfg).await);
+    ceiling.print("bare axum GET (ceiling)");
+
+    let target = start_api(dir.path(), "FULL").await;
+    let full_fill = print_fill(
+        "PUT (create), FULL",
+        &cfg,
+        exit_on("fill", fill(target.clone(), &cfg).await),
+    );
+    let mut full_put = None;
     for (kind, key, label) in [
         (Kind::Get, "get", "GET one connection"),
         (Kind::List, "list", "GET list of 100"),
-        (Kind::Put, "put", "PUT (replace) a connection"),
+        (Kind::Put, "put", "PUT (replace), FULL"),
     ] {
         if cfg.only.as_deref().is_some_and(|o| o != key) {
             continue;
         }
-        match measure(target.clone(), kind, &cfg).await {
-            Ok(f) => f.print(label),
-            Err(e) => {
-                eprintln!("loadgen: {label}: {e}");
-                std::process::exit(1);
-            }
+        let f = exit_on(label, measure(target.clone(), kind, &cfg).await);
+        f.print(label);
+        match kind {
+            Kind::Get => println!(
+                "{:<28} {:>9.1} % of the ceiling",
+                "GET one / bare GET",
+                100.0 * f.rate() / ceiling.rate()
+            ),
+            Kind::Put => full_put = Some(f.rate()),
+            _ => {}
         }
+    }
+
+    // The cost of durability: the same writes on a database that syncs less.
+    if cfg.only.as_deref().is_none_or(|o| o == "put") {
+        let normal = start_api(dir.path(), "NORMAL").await;
+        let normal_fill = print_fill(
+            "PUT (create), NORMAL",
+            &cfg,
+            exit_on("fill", fill(normal.clone(), &cfg).await),
+        );
+        let f = exit_on("put", measure(normal, Kind::Put, &cfg).await);
+        f.print("PUT (replace), NORMAL");
+        println!(
+            "{:<28} {:>9.2} x (create)   {:.2} x (replace)",
+            "FULL / NORMAL rate",
+            full_fill / normal_fill,
+            full_put.unwrap_or(f64::NAN) / f.rate()
+        );
     }
 }

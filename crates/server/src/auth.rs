@@ -135,6 +135,27 @@ impl Tokens {
     }
 }
 
+/// Who is calling: a short fingerprint of the token (never the token) and its role. The
+/// fingerprint is what `systemData` and the logs name.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: String,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn of(grant: &Grant) -> Caller {
+        let hex: String = digest(&grant.token)[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Caller {
+            id: format!("token-{hex}"),
+            role: grant.role,
+        }
+    }
+}
+
 /// 403 for a subscription the token does not grant; the same answer whether or not anything
 /// exists there.
 pub fn forbidden_subscription(sub: &str) -> ApiError {

@@ -1,4 +1,9 @@
 //! One error type for the whole API, rendered in the ARM error shape with `x-ms-error-code`.
+//!
+//! Nothing is logged here: an internal error keeps its cause, which travels with the response
+//! (as an [`ErrorCause`] extension) to the request-logging middleware, and the client sees
+//! only that nothing was written. This module depends on nothing of the server but the model,
+//! so every layer may use it.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +20,13 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
     /// The `Allow` header of a 405.
     pub allow: Option<Box<str>>,
+    /// What went wrong inside the server (never sent to the client; logged).
+    pub cause: Option<String>,
 }
+
+/// The cause of a 5xx, for the logs; attached to the response by [`ApiError::into_response`].
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -27,6 +38,7 @@ impl ApiError {
             details: Vec::new(),
             retry_after: None,
             allow: None,
+            cause: None,
         }
     }
 
@@ -53,12 +65,25 @@ impl ApiError {
     }
 
     pub fn internal(what: impl std::fmt::Display) -> Self {
-        eprintln!("internal error: {what}");
-        Self::new(
+        let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerError",
             "The server could not complete the request; nothing was written. Try again.",
-        )
+        );
+        e.cause = Some(what.to_string());
+        e
+    }
+
+    /// A storage queue is full: 503, retry in a second. Nothing was written.
+    pub fn busy(queue: &str) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServerBusy",
+            "The server has too many requests waiting for its database; nothing was written. Retry after the time in Retry-After.",
+        );
+        e.retry_after = Some(1);
+        e.cause = Some(format!("the {queue} queue is full"));
+        e
     }
 
     /// A single finding (an error) as a 400.
@@ -136,13 +161,10 @@ impl IntoResponse for ApiError {
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
+        if let Some(cause) = self.cause {
+            res.extensions_mut().insert(ErrorCause(cause));
+        }
         res
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(e)
     }
 }
 

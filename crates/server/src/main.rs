@@ -1,10 +1,19 @@
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use peering_server::auth::Tokens;
-use peering_server::db::Db;
+use peering_server::serve::{serve, Drained};
 use peering_server::{app, AppState, Settings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
 
 /// Peering Console server: the Microsoft.Peering ARM API over SQLite, and the built app.
 #[derive(Parser, Debug)]
@@ -33,23 +42,79 @@ struct Cli {
     /// Default: none, and CORS stays off.
     #[arg(long = "cors-origin")]
     cors_origins: Vec<String>,
-    /// Requests per second allowed per token (bursts up to the same number); more get 429 with
-    /// Retry-After. Default: no limit.
+    /// Requests per second allowed per token (bursts up to the same number), and failed
+    /// authentications per second per client address; more get 429 with Retry-After.
+    /// Default: no limit.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
     /// The public base URL of the API, http(s)://host[:port][/path], used for every nextLink
-    /// (for a server behind a reverse proxy that rewrites Host). Default: the request's Host
-    /// header, with X-Forwarded-Proto when it says http or https.
+    /// (for a server behind a reverse proxy); https also turns on HSTS. Default: the address
+    /// the client connected to. The request's Host header is never used.
     #[arg(long, value_parser = peering_server::parse_public_url)]
     public_url: Option<String>,
+    /// Seconds a request may take from its first byte to its answer (408 after).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Seconds a client may take to send a request's headers before it is cut off.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_connections: u64,
+    /// Seconds SIGTERM or Ctrl-C waits for requests in flight before the server exits.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    drain_timeout: u64,
+    /// How the log is written (to stderr); the level comes from RUST_LOG (default info).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     if let Err(e) = run(cli).await {
+        tracing::error!("{e}");
         eprintln!("peering-server: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = term => tracing::info!("SIGTERM received"),
     }
 }
 
@@ -64,7 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             "--frame-ancestor '{bad}' is not a CSP source such as https://portal.example.com"
         ));
     }
-    let db = Db::open(&cli.db, 4)?;
+    let store = peering_server::open_sqlite(&cli.db, 4)?;
     let (tokens, generated) = match &cli.tokens {
         Some(path) => (Tokens::load(path)?, None),
         None => {
@@ -77,18 +142,23 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let settings = Settings {
+        static_dir: cli.static_dir.clone(),
+        frame_ancestors: cli.frame_ancestors.clone(),
+        body_limit: cli.body_limit,
+        cors_origins: cli.cors_origins.clone(),
+        rate_limit: cli.rate_limit,
+        public_url: cli.public_url.clone(),
+        request_timeout: Duration::from_secs(cli.request_timeout),
+        header_timeout: Duration::from_secs(cli.header_timeout),
+        max_connections: cli.max_connections as usize,
+        drain_timeout: Duration::from_secs(cli.drain_timeout),
+        ..Settings::default()
+    };
     let state = Arc::new(AppState {
-        db,
+        store: Arc::new(store),
         tokens,
-        settings: Settings {
-            static_dir: cli.static_dir.clone(),
-            frame_ancestors: cli.frame_ancestors.clone(),
-            body_limit: cli.body_limit,
-            cors_origins: cli.cors_origins.clone(),
-            rate_limit: cli.rate_limit,
-            public_url: cli.public_url.clone(),
-            ..Settings::default()
-        },
+        settings: settings.clone(),
     });
     println!(
         "peering-server: database {}, catalog of {} countries and {} providers",
@@ -107,10 +177,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .unwrap_or_default()
         ),
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let drained = serve(listener, app(state), &settings, shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    match drained {
+        Drained::All => tracing::info!("every request in flight finished; stopped"),
+        Drained::TimedOut => tracing::warn!(
+            "stopped after {} s with requests still in flight",
+            cli.drain_timeout
+        ),
+    }
+    Ok(())
 }

@@ -2,6 +2,35 @@
 //! and `/openapi.json` is generated from it, so the two cannot drift apart; a test sends every
 //! method to every path of the generated document and checks it against the router.
 
+use peering_model::resource_id::{PathError, SubscriptionOp};
+use peering_model::{targets, ArmPath, ChildKind};
+
+/// Parses an API path (see [`ArmPath::parse`]).
+pub fn parse_route(path: &str) -> Result<ArmPath, PathError> {
+    ArmPath::parse(path)
+}
+
+/// The kind of route a parsed path is.
+pub fn kind_of(p: &ArmPath) -> RouteKind {
+    match p {
+        ArmPath::Operations => RouteKind::Operations,
+        ArmPath::Subscription { op, .. } => match op {
+            SubscriptionOp::PeeringServices => RouteKind::ServicesBySubscription,
+            SubscriptionOp::Countries => RouteKind::Countries,
+            SubscriptionOp::Locations => RouteKind::Locations,
+            SubscriptionOp::Providers => RouteKind::Providers,
+            SubscriptionOp::CheckAvailability => RouteKind::CheckAvailability,
+            SubscriptionOp::InitializeConnectionMonitor => RouteKind::InitializeConnectionMonitor,
+        },
+        ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
+        ArmPath::Service(_) => RouteKind::Service,
+        ArmPath::Children(_, ChildKind::Prefix) => RouteKind::Prefixes,
+        ArmPath::Child(_, ChildKind::Prefix, _) => RouteKind::Prefix,
+        ArmPath::Children(_, ChildKind::MonitorTest) => RouteKind::MonitorTests,
+        ArmPath::Child(_, ChildKind::MonitorTest, _) => RouteKind::MonitorTest,
+    }
+}
+
 /// What a path names, without its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -117,12 +146,12 @@ impl RouteSpec {
 
 const PAGING: [QueryParam; 2] = [
     QueryParam {
-        name: "$top",
+        name: targets::TOP,
         description: "Page size, 1-1000 (default 100).",
         kind: "integer",
     },
     QueryParam {
-        name: "$skipToken",
+        name: targets::SKIP_TOKEN,
         description: "Continuation token from a nextLink.",
         kind: "string",
     },
@@ -132,13 +161,13 @@ const PAGED_EXPAND: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],
     QueryParam {
-        name: "$expand",
+        name: targets::EXPAND,
         description: "`events` adds each prefix's events.",
         kind: "string",
     },
 ];
 const EXPAND: &[QueryParam] = &[QueryParam {
-    name: "$expand",
+    name: targets::EXPAND,
     description: "`events` adds the prefix's events.",
     kind: "string",
 }];

@@ -27,12 +27,10 @@
 
 #![allow(dead_code)]
 
-use peering_model::connection::{
-    check_replace, validate_connection, validate_monitor_test, ConnectionDraft, CreateOnly,
-    MonitorTestDraft,
-};
+use peering_model::connection::{check_replace, validate_connection, ConnectionDraft, CreateOnly};
 use peering_model::geo::check_availability;
 use peering_model::index::{validate_batch, validate_batch_into, PrefixIndex, PrefixRow};
+use peering_model::monitor_test::{validate_monitor_test, MonitorTestDraft};
 use peering_model::names::{NameKind, ResourceGroupName, ResourceName, SubscriptionId};
 use peering_model::prefix::{
     check_prefix_key, check_prefix_value, immutable_finding, ExistingPrefix, Ipv4Prefix,
@@ -44,6 +42,17 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub const FINDINGS_JSON: &str = include_str!("../fixtures/findings.json");
+
+/// The number of cases the fixture held when its last case was added: it only grows.
+pub const MIN_CASES: usize = 112;
+
+/// How many cases the file holds, counted from its JSON alone.
+pub fn case_count(json: &str) -> usize {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v.get("cases")?.as_array().map(Vec::len))
+        .unwrap_or(0)
+}
 
 #[derive(Debug, Deserialize)]
 pub struct FixtureFile {
@@ -96,6 +105,8 @@ struct Draft {
     #[serde(default)]
     azure_region: Option<String>,
     #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
     tags: BTreeMap<String, String>,
 }
 
@@ -144,6 +155,7 @@ impl Draft {
             primary: self.primary,
             backup: self.backup,
             azure_region: self.azure_region,
+            sku: self.sku,
             tags: self.tags,
         }
     }

@@ -1,5 +1,4 @@
 use peering_server::auth::{Grant, Role, Tokens};
-use peering_server::db::Db;
 use peering_server::{app, AppState, Settings};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
@@ -32,7 +31,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
 /// The state of a server on the database `test.db` of `dir` (created if it is not there),
 /// with the tokens of [`spawn_app`].
 pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
-    let db = Db::open(&dir.join("test.db"), 2).expect("database opens");
+    let store = peering_server::open_sqlite(&dir.join("test.db"), 2).expect("database opens");
     let tokens = Tokens::from_grants(vec![
         Grant {
             token: CONTRIBUTOR.into(),
@@ -51,7 +50,7 @@ pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
         },
     ]);
     Arc::new(AppState {
-        db,
+        store: Arc::new(store),
         tokens,
         settings,
     })
@@ -64,7 +63,12 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
         .await
         .expect("bind");
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let settings = state.settings.clone();
+    let server = tokio::spawn(async move {
+        peering_server::serve::serve(listener, app(state), &settings, std::future::pending())
+            .await
+            .unwrap();
+    });
     TestApp {
         base: format!("http://{addr}"),
         client: Client::new(),

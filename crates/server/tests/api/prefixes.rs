@@ -343,7 +343,7 @@ async fn deleting_a_connection_deletes_its_prefixes_events_and_tests() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
     app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
-    app.insert_prefix_event("rg1", "c", "p", 1, "PrefixLearned");
+    app.insert_prefix_event("rg1", "c", "p", 1, "PrefixAnnouncementEvent");
     app.create_monitor_test("rg1", "c", "t").await;
     expect_status(app.delete(&app.service_url("rg1", "c")).await, 200);
     app.create_connection("rg1", "c").await;
@@ -372,18 +372,22 @@ async fn events_come_from_stored_telemetry() {
     app.create_prefix("rg1", "Conn", "P", "8.8.8.0/24").await;
     let url = app.prefix_url("rg1", "Conn", "P");
     let before = app.get(&url).await.headers()["etag"].clone();
-    app.insert_prefix_event("RG1", "conn", "p", 2, "PrefixAnnounced");
-    app.insert_prefix_event("rg1", "Conn", "P", 1, "PrefixLearned");
+    app.insert_prefix_event("RG1", "conn", "p", 2, "PrefixActivePath");
+    app.insert_prefix_event("rg1", "Conn", "P", 1, "PrefixAnnouncementEvent");
     let got = app.get_json(&format!("{url}&$expand=events")).await;
     let events = got["properties"]["events"].as_array().expect("events");
     let types: Vec<&str> = events
         .iter()
         .map(|e| e["eventType"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["PrefixLearned", "PrefixAnnounced"], "in order");
+    assert_eq!(
+        types,
+        ["PrefixAnnouncementEvent", "PrefixActivePath"],
+        "in order"
+    );
     assert_eq!(
         events[0],
-        json!({"eventTimestamp": "2025-03-04T05:06:07Z", "eventType": "PrefixLearned", "eventSummary": "Route seen",
+        json!({"eventTimestamp": "2025-03-04T05:06:07Z", "eventType": "PrefixAnnouncementEvent", "eventSummary": "Route seen",
                "eventLevel": "Information", "eventDescription": "Learned from the provider's BGP session."})
     );
     assert!(app.get_json(&url).await["properties"]

@@ -1,5 +1,4 @@
 use crate::helpers::*;
-use peering_server::db::Db;
 use peering_server::Settings;
 use serde_json::{json, Value};
 
@@ -8,7 +7,7 @@ async fn everything_survives_a_restart() {
     let app = spawn_app().await;
     app.create_connection("rg", "c").await;
     app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
-    app.insert_prefix_event("rg", "c", "p", 1, "PrefixLearned");
+    app.insert_prefix_event("rg", "c", "p", 1, "PrefixAnnouncementEvent");
     app.create_monitor_test("rg", "c", "t").await;
     let before = read_all(&app).await;
     let dir = app.stop().await;
@@ -20,7 +19,7 @@ async fn everything_survives_a_restart() {
     assert_eq!(after[1]["properties"]["prefix"], "8.8.8.0/24");
     assert_eq!(
         after[1]["properties"]["events"][0]["eventType"],
-        "PrefixLearned"
+        "PrefixAnnouncementEvent"
     );
     assert_eq!(after[2]["properties"]["destinationPort"], 443);
 }
@@ -91,7 +90,7 @@ async fn stored_representations_are_written_for_older_databases() {
         app = restarted;
     }
     assert_eq!(
-        peering_server::db::inspect(&app.db_path())
+        peering_server::store::sqlite::inspect(&app.db_path())
             .unwrap()
             .user_version,
         3
@@ -102,17 +101,17 @@ async fn stored_representations_are_written_for_older_databases() {
 fn the_database_is_wal_and_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.db");
-    drop(Db::open(&path, 1).unwrap());
+    drop(peering_server::open_sqlite(&path, 1).unwrap());
     let conn = rusqlite_open(&path);
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, 3);
     // Opening again runs nothing twice.
-    drop(Db::open(&path, 1).unwrap());
+    drop(peering_server::open_sqlite(&path, 1).unwrap());
     assert_eq!(rusqlite_open(&path).1, 3);
 }
 
 fn rusqlite_open(path: &std::path::Path) -> (String, i64) {
-    let c = peering_server::db::inspect(path).unwrap();
+    let c = peering_server::store::sqlite::inspect(path).unwrap();
     (c.journal_mode, c.user_version)
 }

@@ -3,13 +3,16 @@
 //!
 //! The limiter reads no clock itself: [`RateLimiter::check_at`] takes the time of the request,
 //! so tests drive it with made-up instants, and the server passes its settings' clock
-//! ([`crate::Settings::clock`]).
+//! ([`crate::settings::Settings::clock`]).
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// Buckets kept before refilled ones are dropped.
+const MAX_BUCKETS: usize = 10_000;
 
 pub struct RateLimiter {
     rate: f64,
@@ -34,9 +37,18 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one request from the caller's bucket at the current time.
-    pub fn check(&self, caller: &str) -> Result<(), u32> {
-        self.check_at(caller, Instant::now())
+    /// Whether the caller's bucket is empty at time `now` (then how many whole seconds to
+    /// wait), without taking from it.
+    pub fn limited_at(&self, caller: &str, now: Instant) -> Option<u32> {
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let b = buckets.get(caller)?;
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        let tokens = (b.tokens + elapsed * self.rate).min(self.burst);
+        (tokens < 1.0).then(|| self.wait(tokens))
+    }
+
+    fn wait(&self, tokens: f64) -> u32 {
+        ((1.0 - tokens) / self.rate).ceil().clamp(1.0, 3600.0) as u32
     }
 
     /// Takes one request from the caller's bucket at time `now`, or says how many whole seconds
@@ -44,8 +56,15 @@ impl RateLimiter {
     /// passed.
     pub fn check_at(&self, caller: &str, now: Instant) -> Result<(), u32> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        // The map has one entry per token that ever called; tokens come from a file, so it
-        // stays small.
+        // Callers are tokens (from a file: few) and client addresses that failed to
+        // authenticate (any number). Past MAX_BUCKETS, the buckets that have refilled are
+        // dropped: a full bucket is what a new one would be, so nothing is forgotten.
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(caller) {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate < burst
+            });
+        }
         let b = buckets.entry(caller.to_owned()).or_insert(Bucket {
             tokens: self.burst,
             at: now,
@@ -58,8 +77,8 @@ impl RateLimiter {
             b.tokens -= 1.0;
             Ok(())
         } else {
-            let wait = (1.0 - b.tokens) / self.rate;
-            Err(wait.ceil().clamp(1.0, 3600.0) as u32)
+            let tokens = b.tokens;
+            Err(self.wait(tokens))
         }
     }
 }
@@ -96,6 +115,36 @@ mod tests {
             "a third of a second refills one"
         );
         assert!(l.check_at("a", t + Duration::from_millis(400)).is_err());
+    }
+
+    #[test]
+    fn limited_at_looks_without_taking() {
+        let l = RateLimiter::new(1);
+        let t = Instant::now();
+        assert_eq!(
+            l.limited_at("a", t),
+            None,
+            "an unknown caller is not limited"
+        );
+        assert!(l.check_at("a", t).is_ok());
+        assert_eq!(l.limited_at("a", t), Some(1));
+        assert_eq!(l.limited_at("a", t), Some(1), "looking took nothing");
+        assert_eq!(l.limited_at("a", t + Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn refilled_buckets_are_dropped_when_there_are_too_many() {
+        let l = RateLimiter::new(1);
+        let t = Instant::now();
+        for i in 0..MAX_BUCKETS {
+            assert!(l.check_at(&format!("address {i}"), t).is_ok());
+        }
+        // A minute later every bucket has refilled: the next caller clears them all.
+        let later = t + Duration::from_secs(60);
+        assert!(l.check_at("new", later).is_ok());
+        assert_eq!(l.buckets.lock().unwrap().len(), 1);
+        // Buckets still empty are kept (their callers stay limited).
+        assert!(l.check_at("new", later).is_err());
     }
 
     #[test]

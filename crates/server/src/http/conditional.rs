@@ -4,7 +4,7 @@
 //! matches, so a client holding only a weak validator cannot overwrite), `If-None-Match` the
 //! weak one (`W/"x"` matches `"x"`). The server's own ETags are strong.
 
-use crate::arm::{json_bytes_response, resource_response};
+use super::response::{json_bytes_response, resource_response};
 use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::routes::{RouteSpec, ROUTES};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use peering_model::targets;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -18,7 +19,7 @@ pub fn serve(method: &Method) -> Response {
     }
     static DOC: OnceLock<Vec<u8>> = OnceLock::new();
     let body = DOC.get_or_init(|| serde_json::to_vec_pretty(&document()).unwrap_or_default());
-    crate::arm::json_bytes_response(StatusCode::OK, body.clone(), None)
+    super::response::json_bytes_response(StatusCode::OK, body.clone(), None)
 }
 
 fn path_parameters(path: &str) -> Vec<Value> {
@@ -26,8 +27,8 @@ fn path_parameters(path: &str) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
             let description = match name {
-                "subscriptionId" => "The subscription (a GUID).",
-                "resourceGroupName" => "The resource group: 1-90 of letters, digits, '_', '-', '.', '(', ')', not ending in '.'; case-insensitive.",
+                n if n == targets::SUBSCRIPTION => "The subscription (a GUID).",
+                n if n == targets::RESOURCE_GROUP => "The resource group: 1-90 of letters, digits, '_', '-', '.', '(', ')', not ending in '.'; case-insensitive.",
                 _ => "The resource name: 1-63 of letters, digits, '_', '.', '-', not ending in '.'; case-insensitive, casing preserved.",
             };
             json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
@@ -114,7 +115,7 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from the server's tokens file; it grants subscriptions and a role (reader or contributor)." } },
             "parameters": {
-                "ApiVersion": { "name": "api-version", "in": "query", "required": true, "schema": { "type": "string", "enum": peering_model::API_VERSIONS } }
+                "ApiVersion": { "name": targets::API_VERSION, "in": "query", "required": true, "schema": { "type": "string", "enum": peering_model::ApiVersion::spellings() } }
             },
             "schemas": schemas(),
         }

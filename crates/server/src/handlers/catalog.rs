@@ -1,12 +1,14 @@
 //! Read-only catalog operations and the availability check, answered from the embedded catalog.
 
-use crate::arm::{encode_segment, json_body, json_response, NAMESPACE};
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{Page, PageRequest};
-use crate::Ctx;
+use crate::http::paging::{Page, PageRequest};
+use crate::http::request::{json_body, Ctx};
+use crate::http::response::json_response;
 use axum::http::StatusCode;
 use axum::response::Response;
 use peering_model::catalog::match_key;
+use peering_model::resource_id::{encode_segment, NAMESPACE};
+use peering_model::targets;
 use peering_model::wire::ListResult;
 use peering_model::{geo, Catalog};
 use serde::Deserialize;
@@ -27,7 +29,7 @@ fn paged(ctx: &Ctx, items: Vec<Value>) -> ApiResult<Response> {
                     "InvalidSkipToken",
                     "The $skipToken is not one this server issued; start the list again without it.",
                 )
-                .with_target("$skipToken")
+                .with_target(targets::SKIP_TOKEN)
             })?,
     };
     let rows: Vec<(usize, Value)> = items
@@ -48,7 +50,7 @@ fn paged(ctx: &Ctx, items: Vec<Value>) -> ApiResult<Response> {
     ))
 }
 
-pub fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
+pub(crate) fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
     let items = Catalog::embedded()
         .countries
         .iter()
@@ -63,7 +65,7 @@ pub fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
     paged(ctx, items)
 }
 
-pub fn locations(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
+pub(crate) fn locations(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
     let filter = ctx.query.get("country").map(|c| match_key(c));
     let items = Catalog::embedded()
         .countries
@@ -83,7 +85,7 @@ pub fn locations(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
     paged(ctx, items)
 }
 
-pub fn providers(ctx: &Ctx) -> ApiResult<Response> {
+pub(crate) fn providers(ctx: &Ctx) -> ApiResult<Response> {
     let items = Catalog::embedded()
         .providers
         .iter()
@@ -110,7 +112,7 @@ struct AvailabilityInput {
 /// `"Available"` when one of the provider's peering locations is within 1000 miles. An empty
 /// or unknown location or provider is a 400 with the model's finding (the words of a
 /// connection's validation).
-pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
+pub(crate) fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
     let input: AvailabilityInput = json_body(&ctx.headers, &ctx.body, &[""])?;
     let available = geo::check_availability(
         Catalog::embedded(),
@@ -132,7 +134,7 @@ pub fn check_availability(ctx: &Ctx) -> ApiResult<Response> {
     Ok(json_response(StatusCode::OK, &answer))
 }
 
-pub fn operations(ctx: &Ctx) -> ApiResult<Response> {
+pub(crate) fn operations(ctx: &Ctx) -> ApiResult<Response> {
     let op = |name: &str, resource: &str, operation: &str, description: &str| {
         json!({
             "name": format!("{NAMESPACE}/{name}"),

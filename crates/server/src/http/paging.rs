@@ -3,6 +3,7 @@
 //! created or deleted between pages.
 
 use crate::error::{ApiError, ApiResult};
+use peering_model::targets;
 use std::collections::HashMap;
 
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -36,7 +37,7 @@ pub fn encode_token(key: &(String, String)) -> String {
 
 impl PageRequest {
     pub fn from_query(q: &HashMap<String, String>) -> ApiResult<PageRequest> {
-        let size = match q.get("$top") {
+        let size = match q.get(targets::TOP) {
             None => DEFAULT_PAGE_SIZE,
             Some(t) => match t.parse::<usize>() {
                 Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
@@ -47,16 +48,16 @@ impl PageRequest {
                             "$top must be a whole number from 1 to {MAX_PAGE_SIZE}, not '{t}'."
                         ),
                     )
-                    .with_target("$top"))
+                    .with_target(targets::TOP))
                 }
             },
         };
-        let after = match q.get("$skiptoken") {
+        let after = match q.get(targets::SKIP_TOKEN.to_ascii_lowercase().as_str()) {
             None => None,
             Some(t) => {
                 let bad = || {
                     ApiError::bad_request("InvalidSkipToken", "The $skipToken is not one this server issued; start the list again without it.")
-                        .with_target("$skipToken")
+                        .with_target(targets::SKIP_TOKEN)
                 };
                 let (a, b) = t.split_once('.').ok_or_else(bad)?;
                 Some((unhex(a).ok_or_else(bad)?, unhex(b).ok_or_else(bad)?))

@@ -1,0 +1,220 @@
+//! The dispatcher: every request goes through [`handle`], which sends `/openapi.json`, the API
+//! and the app's files their ways. An API request passes its checks in a fixed order, then
+//! reaches exactly one handler.
+
+use super::observe::CallerId;
+use super::ratelimit::{too_many_requests, RateLimiter};
+use super::request::{api_version, body_read_error, query_map, Ctx};
+use super::security::app_policy;
+use crate::auth::{self, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::handlers::{catalog, children, services};
+use crate::routes::{kind_of, RouteKind};
+use crate::serve::LocalAddr;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use peering_model::resource_id::{PathError, SubscriptionOp as Sop};
+use peering_model::{ApiVersion, ArmPath};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub state: Arc<AppState>,
+    pub limiter: Option<Arc<RateLimiter>>,
+}
+
+pub(crate) async fn handle(State(shared): State<Shared>, req: Request) -> Response {
+    let path = req.uri().path();
+    if path == RouteKind::OpenApi.spec().path {
+        super::openapi::serve(req.method())
+    } else if ArmPath::is_api_path(path) {
+        let timeout = shared.state.settings.request_timeout;
+        match tokio::time::timeout(timeout, api(shared, req)).await {
+            Ok(res) => res,
+            Err(_) => ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                format!("The request took longer than {} s and was stopped; if it was a write, read the resource to see whether it was applied, then retry.", timeout.as_secs()),
+            )
+            .into_response(),
+        }
+    } else {
+        static_files(shared.state, req).await
+    }
+}
+
+async fn static_files(state: Arc<AppState>, req: Request) -> Response {
+    let Some(dir) = state.settings.static_dir.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "This server was started without --static; only the API is served.",
+        )
+            .into_response();
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
+    }
+    let index = dir.join("index.html");
+    let svc = ServeDir::new(&dir).fallback(ServeFile::new(index));
+    let mut res = match svc.oneshot(req).await {
+        Ok(r) => r.map(Body::new),
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&app_policy(&state.settings.frame_ancestors)) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+async fn api(shared: Shared, req: Request) -> Response {
+    let query = query_map(req.uri().query());
+    // Error details (every finding) are part of the 2025-05-01 error shape only.
+    let details = matches!(api_version(&query), Ok(v) if v.has_error_details());
+    let mut caller = None;
+    let mut res = match api_inner(shared, req, query, &mut caller).await {
+        Ok(r) => r,
+        Err(mut e) => {
+            if !details {
+                e.details.clear();
+            }
+            e.into_response()
+        }
+    };
+    if let Some(c) = caller {
+        res.extensions_mut().insert(CallerId(c));
+    }
+    res
+}
+
+fn route_error(e: PathError, path: &str) -> ApiError {
+    match e {
+        PathError::NotUtf8 { .. } => ApiError::bad_request("InvalidPath", e.to_string()),
+        PathError::Unknown | PathError::NotAResource => ApiError::not_found(
+            "InvalidResourceType",
+            format!("The path '{path}' does not name a Microsoft.Peering resource or operation."),
+        ),
+    }
+}
+
+/// The order of checks: who (401; with `--rate-limit`, an address that failed too often gets
+/// 429 before its token is even looked at), how fast (429), where (404), which method (405),
+/// which api-version (400), whose subscription (403, before anything about what exists
+/// there), the role (403 for a reader's write), the body (413 when too large, 400 when
+/// unreadable), then the operation.
+async fn api_inner(
+    shared: Shared,
+    req: Request,
+    query: HashMap<String, String>,
+    caller_id: &mut Option<String>,
+) -> ApiResult<Response> {
+    let state = shared.state;
+    let settings = &state.settings;
+    let (parts, body) = req.into_parts();
+    let now = (settings.clock)();
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| format!("address {}", c.0.ip()));
+    if let (Some(limiter), Some(rate), Some(addr)) =
+        (&shared.limiter, settings.rate_limit, &address)
+    {
+        if let Some(wait) = limiter.limited_at(addr, now) {
+            return Err(too_many_requests(wait, rate));
+        }
+    }
+    let grant = match state.tokens.authenticate(&parts.headers) {
+        Ok(g) => g,
+        Err(e) => {
+            // A failed authentication spends the address's allowance: guessing tokens is
+            // limited to the rate per address, whatever tokens are tried.
+            if let (Some(limiter), Some(addr)) = (&shared.limiter, &address) {
+                let _ = limiter.check_at(addr, now);
+            }
+            return Err(e);
+        }
+    };
+    let caller = auth::Caller::of(grant);
+    *caller_id = Some(caller.id.clone());
+    if let (Some(limiter), Some(rate)) = (&shared.limiter, settings.rate_limit) {
+        limiter
+            .check_at(&caller.id, now)
+            .map_err(|wait| too_many_requests(wait, rate))?;
+    }
+    let path = parts.uri.path();
+    let route = ArmPath::parse(path).map_err(|e| route_error(e, path))?;
+    let spec = kind_of(&route).spec();
+    let method = parts.method.clone();
+    let op = spec
+        .op(method.as_str())
+        .ok_or_else(|| ApiError::method_not_allowed(method.as_str(), spec.allow()))?;
+    let version: ApiVersion = api_version(&query)?;
+    if let Some(sub) = route.subscription() {
+        if !grant.allows(sub) {
+            return Err(auth::forbidden_subscription(sub));
+        }
+        peering_model::names::SubscriptionId::parse(sub).map_err(|f| ApiError::finding(&f))?;
+    }
+    if op.write && grant.role == Role::Reader {
+        return Err(auth::forbidden_write());
+    }
+    let body = axum::body::to_bytes(body, settings.body_limit)
+        .await
+        .map_err(|e| body_read_error(e, settings.body_limit))?;
+    let base = match (&settings.public_url, parts.extensions.get::<LocalAddr>()) {
+        (Some(url), _) => url.clone(),
+        (None, Some(LocalAddr(addr))) => format!("http://{addr}"),
+        // Driven without a socket (tests of `app()`): no address to name but our own.
+        (None, None) => "http://localhost".to_owned(),
+    };
+    let ctx = Ctx {
+        store: state.store.clone(),
+        base,
+        headers: parts.headers,
+        body,
+        raw_query: parts.uri.query().unwrap_or("").to_owned(),
+        query,
+        version,
+        path: parts.uri.path().to_owned(),
+    };
+    match (route, op.method) {
+        (ArmPath::Operations, "GET") => catalog::operations(&ctx),
+        (ArmPath::Subscription { subscription, op }, m) => match (op, m) {
+            (Sop::PeeringServices, "GET") => services::list(ctx, subscription, None).await,
+            (Sop::Countries, "GET") => catalog::countries(&ctx, &subscription),
+            (Sop::Locations, "GET") => catalog::locations(&ctx, &subscription),
+            (Sop::Providers, "GET") => catalog::providers(&ctx),
+            (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
+            (Sop::InitializeConnectionMonitor, "POST") => Ok(StatusCode::OK.into_response()),
+            _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
+        },
+        (
+            ArmPath::ServicesInGroup {
+                subscription,
+                resource_group,
+            },
+            "GET",
+        ) => services::list(ctx, subscription, Some(resource_group)).await,
+        (ArmPath::Service(id), "GET") => services::get(ctx, id).await,
+        (ArmPath::Service(id), "PUT") => services::put(ctx, caller, id).await,
+        (ArmPath::Service(id), "PATCH") => services::patch(ctx, caller, id).await,
+        (ArmPath::Service(id), "DELETE") => services::delete(ctx, id).await,
+        (ArmPath::Children(id, kind), "GET") => children::list(ctx, id, kind).await,
+        (ArmPath::Child(id, kind, name), "GET") => children::get(ctx, id, kind, name).await,
+        (ArmPath::Child(id, kind, name), "PUT") => children::put(ctx, caller, id, kind, name).await,
+        (ArmPath::Child(id, kind, name), "DELETE") => children::delete(ctx, id, kind, name).await,
+        // The route table lists an operation this match does not serve; a test sends every
+        // operation of the table, so this is never reached.
+        _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
+    }
+}

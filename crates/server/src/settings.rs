@@ -1,0 +1,191 @@
+//! The server's settings: what the command line (or a test) decides, checked once.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Settings beyond the store and the tokens.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The built app (`dist/`), served for every path that is not an API path.
+    pub static_dir: Option<PathBuf>,
+    /// Origins allowed to frame the app (CSP `frame-ancestors`); empty means `'none'`.
+    pub frame_ancestors: Vec<String>,
+    /// Request bodies larger than this get 413.
+    pub body_limit: usize,
+    /// Origins allowed to call the API from a browser (CORS); empty means CORS is off.
+    pub cors_origins: Vec<String>,
+    /// Requests per second allowed per token, and failed authentications per second per
+    /// client address; None means no limit.
+    pub rate_limit: Option<u32>,
+    /// The clock of the rate limit. Tests stop it (a function returning one fixed instant), so
+    /// what passes does not depend on how fast the machine runs the requests.
+    pub clock: fn() -> Instant,
+    /// The public base URL of the API (`--public-url`, checked by [`parse_public_url`]), used
+    /// for every `nextLink`. None: the address the client connected to (one of ours), never
+    /// the request's `Host`.
+    pub public_url: Option<String>,
+    /// The longest a request may take, from its first byte to its answer (408 after).
+    pub request_timeout: Duration,
+    /// The longest a client may take to send a request's headers (the connection is closed).
+    pub header_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight.
+    pub drain_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            static_dir: None,
+            frame_ancestors: Vec::new(),
+            body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            rate_limit: None,
+            clock: Instant::now,
+            public_url: None,
+            request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Settings {
+    /// Whether the API is served over https (then responses carry HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Checks a `--public-url`: `http://` or `https://`, a host (a name, an IPv4 address or a
+/// bracketed IPv6 address), an optional port (1–65535) and an optional path; no user info,
+/// query or fragment. Returns it without a trailing `/`, as the base that request paths
+/// (`/subscriptions/...`) are appended to.
+pub fn parse_public_url(s: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!("--public-url '{s}' is not a base URL such as https://peering.example.com or https://example.com:8443/peering: {why}")
+    };
+    let lower = s.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https", &s[8..])
+    } else if lower.starts_with("http://") {
+        ("http", &s[7..])
+    } else {
+        return Err(bad("it must start with http:// or https://"));
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return Err(bad("it must not hold a user name or password"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (addr, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("an IPv6 address needs its closing ']'"))?;
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad("the address in [...] is not an IPv6 address"));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| bad("only ':port' may follow the IPv6 address"))?,
+            ),
+        };
+        (authority, port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = host.starts_with('[')
+        || (!host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    if !host_ok {
+        return Err(bad(
+            "the host must be a name such as peering.example.com or an IP address",
+        ));
+    }
+    if let Some(p) = port {
+        if !(p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u32>(), Ok(1..=65535))) {
+            return Err(bad("the port must be a number from 1 to 65535"));
+        }
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '?' | '#'))
+    {
+        return Err(bad(&format!(
+            "the path must not hold {c:?} (no query, fragment, spaces or non-ASCII characters)"
+        )));
+    }
+    Ok(format!(
+        "{scheme}://{authority}{}",
+        path.trim_end_matches('/')
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_checked_and_lose_their_trailing_slash() {
+        for (given, base) in [
+            ("https://peering.example.com", "https://peering.example.com"),
+            (
+                "https://peering.example.com/",
+                "https://peering.example.com",
+            ),
+            ("HTTP://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            (
+                "https://example.com:8443/peering/api/",
+                "https://example.com:8443/peering/api",
+            ),
+            ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+            ("http://[2001:db8::1]", "http://[2001:db8::1]"),
+            ("https://my-host", "https://my-host"),
+        ] {
+            assert_eq!(parse_public_url(given).as_deref(), Ok(base), "{given}");
+        }
+        for bad in [
+            "",
+            "peering.example.com",
+            "ftp://peering.example.com",
+            "https://",
+            "https:///path",
+            "https://user:pw@peering.example.com",
+            "https://peering.example.com:0",
+            "https://peering.example.com:65536",
+            "https://peering.example.com:",
+            "https://peering.example.com:80x",
+            "https://peering..example.com",
+            "https://peer_ing.example.com",
+            "https://peering.example.com/a?b=c",
+            "https://peering.example.com/a#top",
+            "https://peering.example.com/a b",
+            "https://peering.example.com/ü",
+            "http://[::1",
+            "http://[not-v6]:80",
+            "http://[::1]x",
+        ] {
+            let e = parse_public_url(bad).unwrap_err();
+            assert!(
+                e.starts_with(&format!("--public-url '{bad}' is not a base URL")),
+                "{bad}: {e}"
+            );
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The storage layer: what the handlers need from a database, as one trait, [`Store`].
+//!
+//! Handlers never write SQL; they call these operations. Each operation is one transaction:
+//! a write loads what it must decide on, hands it to the caller's `decide` closure (pure: the
+//! model's rules, preconditions, the new record) and writes what that returns, all before it
+//! commits, so what is checked is what is written and nothing is half-written. A backend
+//! depends on the records below, the model and [`crate::error`], never on a handler: the
+//! closures are how the decision comes in. A second backend implements this trait and plugs in
+//! at [`crate::AppState::store`] without a handler changing.
+//!
+//! Keys: names are unique case-insensitively. `rg_key` is the resource group in lower case
+//! (Unicode), a connection's or child's `*_key` its name in ASCII lower case; the records keep
+//! the casing first used.
+
+pub mod sqlite;
+
+use crate::error::ApiResult;
+use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
+use peering_model::wire::{LearnedType, PrefixEvent, PrefixValidationState};
+use peering_model::{ChildKind, ServiceId};
+use std::future::Future;
+use std::pin::Pin;
+
+/// What every store operation returns: a future that may be sent between threads.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'a>>;
+
+/// A stored connection. `tags` and `sku` hold the JSON text they were stored as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRecord {
+    pub subscription: String,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub tags: Option<String>,
+    pub sku: Option<String>,
+    pub peering_service_location: String,
+    pub provider: String,
+    pub primary: String,
+    pub backup: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+}
+
+/// A connection's representation, stored with it and written in the same transaction, so a
+/// read copies bytes instead of serialising columns. Made by [`crate::repr::service`]; to the
+/// store it is opaque text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRepr {
+    /// The JSON object without its closing brace: the same for every api-version.
+    pub body: String,
+    /// `,"systemData":{...}`, added for 2025-05-01.
+    pub system_data: String,
+    /// The hash of the fullest representation.
+    pub etag: String,
+}
+
+/// What a connection write stores. `changed: false` writes nothing (a PATCH without tags).
+pub struct ServiceWrite {
+    pub record: ServiceRecord,
+    pub repr: StoredRepr,
+    pub changed: bool,
+}
+
+/// Makes the representation of a record; given to the store when it opens, to rewrite stored
+/// representations of an older format.
+pub type Render = fn(&ServiceRecord) -> Result<StoredRepr, String>;
+
+/// Which connections a list wants, after which key, and how much.
+#[derive(Debug, Clone)]
+pub struct ServiceListQuery {
+    pub subscription: String,
+    /// `None`: the whole subscription, in (resource group, name) order.
+    pub resource_group: Option<String>,
+    /// The key (rg_key, name_key) of the last item of the previous page.
+    pub after: Option<(String, String)>,
+    pub limit: usize,
+    /// A page stops early once its items hold this many bytes, so a page of large
+    /// connections (50 tags each) never builds more than a few MB.
+    pub max_bytes: usize,
+}
+
+/// One page of connections: each item's stored `(body, system_data)`, and the key after which
+/// the next page starts, if there is one.
+pub struct ServicePage {
+    pub items: Vec<(String, String)>,
+    pub next: Option<(String, String)>,
+}
+
+/// Where a child lives and who made it, with the casing of its connection and resource group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildMeta {
+    pub subscription: String,
+    pub rg_key: String,
+    pub service_key: String,
+    pub name_key: String,
+    pub resource_group: String,
+    pub connection: String,
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+}
+
+impl ChildMeta {
+    /// The connection it belongs to, as stored.
+    pub fn parent(&self) -> ServiceId {
+        ServiceId::new(&self.subscription, &self.resource_group, &self.connection)
+    }
+}
+
+/// A stored prefix with its events (left empty in a list that does not expand them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrefixRecord {
+    pub meta: ChildMeta,
+    pub prefix: String,
+    pub key: Option<String>,
+    pub validation_state: PrefixValidationState,
+    pub learned_type: LearnedType,
+    pub error_message: Option<String>,
+    pub events: Vec<PrefixEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorTestRecord {
+    pub meta: ChildMeta,
+    pub source_agent: String,
+    pub destination: String,
+    pub destination_port: i32,
+    pub frequency_sec: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChildRecord {
+    Prefix(PrefixRecord),
+    MonitorTest(MonitorTestRecord),
+}
+
+impl ChildRecord {
+    pub fn meta(&self) -> &ChildMeta {
+        match self {
+            ChildRecord::Prefix(p) => &p.meta,
+            ChildRecord::MonitorTest(t) => &t.meta,
+        }
+    }
+}
+
+/// What a write of a child stores: the child's own fields, with who writes and when.
+#[derive(Debug, Clone)]
+pub enum ChildWrite {
+    Prefix {
+        name: String,
+        prefix: Ipv4Prefix,
+        key: Option<String>,
+        /// Set on create, and when a new key means the provider's registration must be
+        /// checked again; `None` keeps the stored state.
+        reset_state: Option<(PrefixValidationState, LearnedType)>,
+    },
+    MonitorTest {
+        name: String,
+        source_agent: String,
+        destination: String,
+        destination_port: i32,
+        frequency_sec: i32,
+    },
+}
+
+/// Who writes, and when (RFC 3339).
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub id: String,
+    pub at: String,
+}
+
+/// A child looked up under a connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup<T> {
+    Found(T),
+    /// The connection exists, the child does not.
+    Missing,
+    /// The connection does not exist.
+    NoParent,
+}
+
+/// Decides a connection write from the stored connection (if any).
+pub type DecideService = Box<dyn FnOnce(Option<ServiceRecord>) -> ApiResult<ServiceWrite> + Send>;
+/// Checks a delete's preconditions against what is stored.
+pub type CheckDelete<T> = Box<dyn FnOnce(Option<&T>) -> ApiResult<()> + Send>;
+/// Decides a child write from the stored child (if any) and, for a prefix, the stored prefixes
+/// of the subscription that overlap it (every one of them, possibly more).
+pub type DecideChild =
+    Box<dyn FnOnce(Option<ChildRecord>, Vec<ExistingPrefix>) -> ApiResult<ChildWrite> + Send>;
+
+/// The storage operations of the API. Every method is one transaction.
+pub trait Store: Send + Sync {
+    /// A connection's stored representation.
+    fn get_service(&self, id: ServiceId) -> StoreFuture<'_, Option<StoredRepr>>;
+
+    /// A page of connections by key.
+    fn list_services(&self, q: ServiceListQuery) -> StoreFuture<'_, ServicePage>;
+
+    /// Creates or replaces a connection: `decide` gets the stored one. Answers whether it was
+    /// created, and what is now stored.
+    fn write_service(
+        &self,
+        id: ServiceId,
+        decide: DecideService,
+    ) -> StoreFuture<'_, (bool, StoredRepr)>;
+
+    /// Deletes a connection with its children; `check` (when given) sees the stored one
+    /// first. Answers whether there was one.
+    fn delete_service(
+        &self,
+        id: ServiceId,
+        check: Option<CheckDelete<ServiceRecord>>,
+    ) -> StoreFuture<'_, bool>;
+
+    /// One child, with what it keeps elsewhere (a prefix's events: its ETag covers them).
+    fn get_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+    ) -> StoreFuture<'_, Lookup<ChildRecord>>;
+
+    /// Up to `limit` children by name key after `after` (with what they keep elsewhere only
+    /// when `expand`); `None` when the connection does not exist.
+    fn list_children(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        after: String,
+        limit: usize,
+        expand: bool,
+    ) -> StoreFuture<'_, Option<Vec<ChildRecord>>>;
+
+    /// Creates or updates a child of kind `kind`: `decide` gets the stored child and, when
+    /// `overlapping` is given, the subscription's stored prefixes that overlap that prefix.
+    /// Both closures see the stored child with what it keeps elsewhere. `None` when the
+    /// connection does not exist; else whether it was created, and the child as now stored.
+    fn write_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+        overlapping: Option<Ipv4Prefix>,
+        author: Author,
+        decide: DecideChild,
+    ) -> StoreFuture<'_, Option<(bool, ChildRecord)>>;
+
+    /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
+    /// connection does not exist; else whether there was such a child.
+    fn delete_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+        check: Option<CheckDelete<ChildRecord>>,
+    ) -> StoreFuture<'_, Option<bool>>;
+}

@@ -1,0 +1,302 @@
+//! The embedded backend: SQLite in WAL mode, embedded migrations, one writer thread and a few
+//! reader threads ([`pool`]).
+//!
+//! Durability: the writer commits with `synchronous=FULL`, so the WAL is synced to disk before
+//! a commit returns, and a write the API acknowledged survives power loss (with `NORMAL`, WAL
+//! mode survives a crash of the process but may lose the last commits on power loss).
+
+mod children;
+mod pool;
+mod services;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{
+    Author, CheckDelete, ChildRecord, DecideChild, DecideService, Lookup, Render, ServiceListQuery,
+    ServicePage, Store, StoreFuture, StoredRepr,
+};
+use peering_model::prefix::Ipv4Prefix;
+use peering_model::{ChildKind, ServiceId};
+pub use pool::Hold;
+use pool::Pool;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+
+/// Migrations run in order, each once; the applied count lives in `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_init.sql"),
+    include_str!("../../../migrations/0002_audit_columns.sql"),
+    include_str!("../../../migrations/0003_service_json.sql"),
+];
+
+/// The schema version this server writes: the number of migrations it knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How to open a database.
+#[derive(Clone, Copy)]
+pub struct Options {
+    /// Reader threads (at least 1).
+    pub readers: usize,
+    /// Jobs that may wait for the writer, and for the readers, before requests get 503.
+    pub queue: usize,
+    /// The representation of a connection, to rewrite stored ones of an older format.
+    pub render: Render,
+    /// The version of [`StoredRepr`]'s format that `render` makes.
+    pub format: i64,
+    /// The writer's `PRAGMA synchronous`: `FULL` (what the server runs: an acknowledged write
+    /// survives power loss) or `NORMAL` (only for measuring what `FULL` costs).
+    pub synchronous: &'static str,
+}
+
+pub struct SqliteStore {
+    writer: Pool,
+    readers: Pool,
+    path: PathBuf,
+    format: i64,
+}
+
+fn configure(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    // Reads map the file instead of copying each page into every connection's own cache.
+    conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating) the database. Refuses a database written by a newer
+    /// server (a schema version above [`SCHEMA_VERSION`]).
+    pub fn open(path: &Path, options: Options) -> Result<SqliteStore, String> {
+        let shown = path.display();
+        let writer = Connection::open(path).map_err(|e| format!("cannot open {shown}: {e}"))?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(|e| format!("cannot enable WAL on {shown}: {e}"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(format!(
+                "{shown} does not support WAL (journal_mode={mode})"
+            ));
+        }
+        if !matches!(options.synchronous, "FULL" | "NORMAL") {
+            return Err(format!(
+                "synchronous={} is not FULL or NORMAL",
+                options.synchronous
+            ));
+        }
+        configure(&writer, options.synchronous).map_err(|e| e.to_string())?;
+        migrate(&writer).map_err(|e| format!("{shown}: {e}"))?;
+        services::sync_stored_json(&writer, options.render, options.format)
+            .map_err(|e| format!("writing the stored connections of {shown}: {e}"))?;
+        let readers = (0..options.readers.max(1))
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(|e| e.to_string())?;
+                // Readers write nothing; their setting only matters for checkpoints.
+                configure(&c, "NORMAL").map_err(|e| e.to_string())?;
+                Ok(c)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(SqliteStore {
+            writer: Pool::spawn("db-writer", vec![writer], options.queue)?,
+            readers: Pool::spawn("db-reader", readers, options.queue)?,
+            path: path.to_owned(),
+            format: options.format,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Keeps the writer busy until the guard is dropped: tests use it to fill the queue.
+    pub fn hold_writer(&self) -> Result<Hold, String> {
+        self.writer.hold()
+    }
+
+    /// Runs `f` in one write transaction (IMMEDIATE, on the one writer); it commits only when
+    /// `f` returns `Ok`.
+    async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Runs `f` on a reader connection, inside one read transaction (a consistent snapshot).
+    async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        self.readers
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+                let out = f(&tx)?;
+                tx.finish()?;
+                Ok(out)
+            })
+            .await
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), String> {
+    let applied: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if applied > SCHEMA_VERSION {
+        return Err(format!(
+            "the database has schema version {applied}, but this peering-server knows versions up to {SCHEMA_VERSION}: it was written by a newer peering-server. Run that version (or newer), or restore a backup made for this one; nothing was changed."
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        let run = || -> rusqlite::Result<()> {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()
+        };
+        run().map_err(|e| format!("migration {} failed: {e}", i + 1))?;
+    }
+    Ok(())
+}
+
+/// What a database file says about itself: its journal mode and how many migrations ran.
+pub struct Inspection {
+    pub journal_mode: String,
+    pub user_version: i64,
+}
+
+pub fn inspect(path: &Path) -> rusqlite::Result<Inspection> {
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(Inspection {
+        journal_mode: c.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
+        user_version: c.pragma_query_value(None, "user_version", |r| r.get(0))?,
+    })
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl Store for SqliteStore {
+    fn get_service(&self, id: ServiceId) -> StoreFuture<'_, Option<StoredRepr>> {
+        Box::pin(self.read(move |tx| Ok(services::get_repr(tx, &id)?)))
+    }
+
+    fn list_services(&self, q: ServiceListQuery) -> StoreFuture<'_, ServicePage> {
+        Box::pin(self.read(move |tx| Ok(services::list(tx, &q)?)))
+    }
+
+    fn write_service(
+        &self,
+        id: ServiceId,
+        decide: DecideService,
+    ) -> StoreFuture<'_, (bool, StoredRepr)> {
+        let format = self.format;
+        Box::pin(self.write(move |tx| services::write(tx, &id, decide, format)))
+    }
+
+    fn delete_service(
+        &self,
+        id: ServiceId,
+        check: Option<CheckDelete<crate::store::ServiceRecord>>,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.write(move |tx| services::delete(tx, &id, check)))
+    }
+
+    fn get_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+    ) -> StoreFuture<'_, Lookup<ChildRecord>> {
+        Box::pin(self.read(move |tx| {
+            Ok(match children::get(tx, &parent, kind, &name)? {
+                Some(c) => Lookup::Found(c),
+                None if services::exists(tx, &parent)? => Lookup::Missing,
+                None => Lookup::NoParent,
+            })
+        }))
+    }
+
+    fn list_children(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        after: String,
+        limit: usize,
+        expand: bool,
+    ) -> StoreFuture<'_, Option<Vec<ChildRecord>>> {
+        Box::pin(self.read(move |tx| {
+            if !services::exists(tx, &parent)? {
+                return Ok(None);
+            }
+            Ok(Some(children::list(
+                tx, &parent, kind, &after, limit, expand,
+            )?))
+        }))
+    }
+
+    fn write_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+        overlapping: Option<Ipv4Prefix>,
+        author: Author,
+        decide: DecideChild,
+    ) -> StoreFuture<'_, Option<(bool, ChildRecord)>> {
+        Box::pin(self.write(move |tx| {
+            if !services::exists(tx, &parent)? {
+                return Ok(None);
+            }
+            let existing = children::get(tx, &parent, kind, &name)?;
+            let candidates = match overlapping {
+                Some(p) => children::overlapping(tx, &parent.subscription, p)?,
+                None => Vec::new(),
+            };
+            let created = existing.is_none();
+            let write = decide(existing, candidates)?;
+            children::store(tx, &parent, &write, &author, created)?;
+            let stored = children::get(tx, &parent, kind, &name)?.ok_or_else(|| {
+                ApiError::internal(format!(
+                    "{} vanished inside its transaction",
+                    kind.segment()
+                ))
+            })?;
+            Ok(Some((created, stored)))
+        }))
+    }
+
+    fn delete_child(
+        &self,
+        parent: ServiceId,
+        kind: ChildKind,
+        name: String,
+        check: Option<CheckDelete<ChildRecord>>,
+    ) -> StoreFuture<'_, Option<bool>> {
+        Box::pin(self.write(move |tx| {
+            if !services::exists(tx, &parent)? {
+                return Ok(None);
+            }
+            if let Some(check) = check {
+                check(children::get(tx, &parent, kind, &name)?.as_ref())?;
+            }
+            Ok(Some(children::delete(tx, &parent, kind, &name)?))
+        }))
+    }
+}

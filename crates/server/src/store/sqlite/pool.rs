@@ -1,0 +1,104 @@
+//! The SQLite threads: one writer (so checks that span rows, such as prefix overlap, are
+//! serialised) and a small fixed pool of readers, each with its own connection, fed through
+//! bounded queues.
+//!
+//! A fixed pool (rather than tokio's blocking pool, which grows a thread per waiting request)
+//! keeps the number of runnable threads near the number of cores, so under load requests are
+//! served in order instead of being time-sliced, which keeps the latency tail short. The queues
+//! are bounded: when one is full the request is refused at once with 503 and `Retry-After`
+//! instead of waiting in memory that grows without limit.
+
+use crate::error::{ApiError, ApiResult};
+use rusqlite::Connection;
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// A queue and the threads that take jobs from it.
+pub(crate) struct Pool {
+    queue: SyncSender<Job>,
+    name: &'static str,
+}
+
+impl Pool {
+    /// Threads named `name-i`, one per connection, taking jobs from one queue of `capacity`
+    /// waiting jobs. Dropping the pool closes the queue; the threads then finish the jobs
+    /// already queued and close their connections.
+    pub(crate) fn spawn(
+        name: &'static str,
+        connections: Vec<Connection>,
+        capacity: usize,
+    ) -> Result<Pool, String> {
+        let (tx, rx) = sync_channel::<Job>(capacity.max(1));
+        let rx: Arc<Mutex<Receiver<Job>>> = Arc::new(Mutex::new(rx));
+        for (i, mut conn) in connections.into_iter().enumerate() {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || loop {
+                    let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    match job {
+                        // A panicking job loses only its own answer (its caller sees an error).
+                        Ok(job) => drop(std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            job(&mut conn)
+                        }))),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|e| format!("cannot start a database thread: {e}"))?;
+        }
+        Ok(Pool { queue: tx, name })
+    }
+
+    /// Runs `f` on one of the pool's connections and awaits its answer; 503 when the queue is
+    /// full.
+    pub(crate) async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        match self.queue.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(ApiError::busy(self.name)),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(ApiError::internal(format!(
+                    "the {} queue is closed",
+                    self.name
+                )))
+            }
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(ApiError::internal(format!(
+                "a {} job panicked or was dropped",
+                self.name
+            )))
+        })
+    }
+
+    /// Occupies one thread of the pool until the guard is dropped (for tests of a full queue).
+    pub(crate) fn hold(&self) -> Result<Hold, String> {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        self.queue
+            .try_send(Box::new(move |_| {
+                let _ = started.send(());
+                let _ = wait.recv();
+            }))
+            .map_err(|_| format!("the {} queue is full", self.name))?;
+        running
+            .recv()
+            .map_err(|_| format!("the {} thread did not start the hold", self.name))?;
+        Ok(Hold { _release: release })
+    }
+}
+
+/// Keeps a pool thread busy while it lives.
+pub struct Hold {
+    _release: std::sync::mpsc::Sender<()>,
+}
