@@ -1,13 +1,15 @@
-//! Router and layout. The session (config, token, subscription) is set up before any page.
+//! Router and layout. The session (config, token, subscription) is set up before any page;
+//! signing out drops the token from this tab and from memory.
 
 use crate::api;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
-use crate::state::{take_credentials, Session};
+use crate::state::{forget_token, take_credentials, Config, Session};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
+use peering_model::messages;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -15,28 +17,49 @@ pub fn App() -> impl IntoView {
     let config = LocalResource::new(api::load_config);
     view! {
         <Suspense fallback=|| view! { <p class="state loading" role="status">"Starting…"</p> }>
-            {move || config.get().map(|config| {
-                let config = match config {
-                    Ok(c) => c,
-                    Err(e) => return view! {
-                        <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
-                    }.into_any(),
-                };
-                match token.clone() {
-                    None => view! { <SignIn/> }.into_any(),
-                    Some(token) => {
-                        let subscription = subscription.clone().unwrap_or_else(|| config.subscription_id.clone());
-                        view! { <Shell session=Session { config, token, subscription }/> }.into_any()
-                    }
-                }
+            {move || config.get().map(|config| match config {
+                Ok(config) => view! {
+                    <Authenticated config=config token=token.clone() subscription=subscription.clone()/>
+                }.into_any(),
+                Err(e) => view! {
+                    <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
+                }.into_any(),
             })}
         </Suspense>
     }
 }
 
+/// The shell while there is a token; after a sign-out (or without one), why there is none.
+#[component]
+pub fn Authenticated(
+    config: Config,
+    token: Option<String>,
+    subscription: Option<String>,
+) -> impl IntoView {
+    let token = RwSignal::new(token);
+    let signed_out = RwSignal::new(false);
+    let subscription = subscription.unwrap_or_else(|| config.subscription_id.clone());
+    let sign_out = Callback::new(move |()| {
+        forget_token();
+        token.set(None);
+        signed_out.set(true);
+    });
+    move || match token.get() {
+        None => view! { <SignIn signed_out=signed_out.get_untracked()/> }.into_any(),
+        Some(token) => {
+            let session = Session {
+                config: config.clone(),
+                token,
+                subscription: subscription.clone(),
+            };
+            view! { <Shell session=session on_sign_out=sign_out/> }.into_any()
+        }
+    }
+}
+
 /// The layout around every page, with the session in context.
 #[component]
-pub fn Shell(session: Session) -> impl IntoView {
+pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
     let subscription = session.subscription.clone();
     provide_context(session);
     view! {
@@ -44,6 +67,7 @@ pub fn Shell(session: Session) -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"Peering Console"</A>
                 <span class="sub" title="Subscription">{subscription}</span>
+                <button type="button" class="button small" id="sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
             </header>
             <main id="main">
                 <Routes fallback=|| view! { <section class="page"><h1>"Not found"</h1><p><A href="/">"Back to connections"</A></p></section> }>
@@ -58,12 +82,17 @@ pub fn Shell(session: Session) -> impl IntoView {
 }
 
 #[component]
-fn SignIn() -> impl IntoView {
+fn SignIn(signed_out: bool) -> impl IntoView {
+    let message = if signed_out {
+        messages::SIGNED_OUT
+    } else {
+        messages::NO_TOKEN
+    };
     view! {
         <section class="page narrow">
             <h1>"Peering Console"</h1>
-            <div class="state error" role="alert">
-                <p>"No access token. Open the address that "<code>"peering-server"</code>" printed when it started: it ends in "<code>"#token=…"</code>"."</p>
+            <div class={if signed_out { "state signed-out" } else { "state error" }} role="alert">
+                <p id="sign-in-state">{message}</p>
             </div>
         </section>
     }

@@ -4,6 +4,7 @@
 //! kept in `sessionStorage` for this tab only (so a reload keeps working); it is never put in
 //! `localStorage`. The fragment is removed from the address bar once read.
 
+use peering_model::ServiceId;
 use serde::Deserialize;
 
 pub const TOKEN_KEY: &str = "peering-console.token";
@@ -38,6 +39,13 @@ pub struct Session {
     pub subscription: String,
 }
 
+impl Session {
+    /// The id of a connection of this session's subscription.
+    pub fn service(&self, resource_group: &str, name: &str) -> ServiceId {
+        ServiceId::new(&self.subscription, resource_group, name)
+    }
+}
+
 /// `key=value` pairs of a URL fragment (without the leading `#`).
 pub fn fragment_params(fragment: &str) -> Vec<(String, String)> {
     fragment
@@ -45,7 +53,7 @@ pub fn fragment_params(fragment: &str) -> Vec<(String, String)> {
         .split('&')
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
-            let v = js_sys::decode_uri_component(v).ok()?.as_string()?;
+            let v = peering_model::resource_id::decode(v)?;
             Some((k.to_owned(), v))
         })
         .collect()
@@ -95,6 +103,13 @@ pub fn take_credentials() -> (Option<String>, Option<String>) {
         token.or_else(|| stored(TOKEN_KEY)),
         sub.or_else(|| stored(SUBSCRIPTION_KEY)),
     )
+}
+
+/// Signs out: the token leaves this tab's `sessionStorage` (the caller drops it from memory).
+pub fn forget_token() {
+    if let Some(s) = session_storage() {
+        let _ = s.remove_item(TOKEN_KEY);
+    }
 }
 
 /// Drafts of unfinished forms live in `localStorage` (never tokens).

@@ -7,12 +7,14 @@ use leptos_router::components::Router;
 use peering_console::pages::connections::{ConnectionsView, Row};
 use peering_console::pages::new_connection::{FormState, NewConnectionForm};
 use peering_model::connection::{validate_connection, ConnectionDraft};
-use peering_model::Catalog;
+use peering_model::{Catalog, Code, ServiceId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
@@ -89,12 +91,19 @@ async fn name_error_appears_as_you_type_with_the_model_message() {
     let (_, findings) = validate_connection(Catalog::embedded(), &draft);
     let expected = findings.for_target("name").unwrap().message.clone();
     assert_eq!(text(&root, "#name-msg"), expected);
+    assert_eq!(name.get_attribute("aria-invalid").as_deref(), Some("true"));
     type_into(&name, "good-name");
     tick().await;
-    assert!(
-        !text(&root, "#name-msg").contains("contains"),
-        "the error clears once fixed"
+    // Once fixed, the field shows its hint again (not an error) and the input is valid.
+    assert_eq!(
+        text(&root, "#name-msg"),
+        "1–63 letters, digits, '_', '.' or '-'; not ending in '.'"
     );
+    assert_eq!(
+        find::<HtmlElement>(&root, "#name-msg").class_name(),
+        "msg hint"
+    );
+    assert_eq!(name.get_attribute("aria-invalid").as_deref(), Some("false"));
 }
 
 #[wasm_bindgen_test]
@@ -221,8 +230,9 @@ async fn geo_filter_counts_per_country() {
 
 #[wasm_bindgen_test]
 async fn pasted_prefixes_are_previewed_with_the_model_findings() {
-    use peering_console::pages::connection_detail::{OtherPrefixes, PrefixImport};
-    use peering_model::index::{validate_batch_into, PrefixIndex, PrefixRow};
+    use peering_console::components::prefix_import::{OtherPrefixes, PrefixImport};
+    use peering_model::import::parse_import;
+    use peering_model::index::{validate_batch_into, PrefixIndex};
     use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 
     let existing = ExistingPrefix {
@@ -236,12 +246,13 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
     let idx = index.clone();
     leptos::mount::mount_to(root.clone(), move || {
         let idx = idx.clone();
-        view! { <Router><PrefixImport rg="rg".to_owned() name="conn".to_owned() index=Signal::derive(move || idx.clone()) scope=Signal::derive(|| OtherPrefixes::Loaded(vec![])) on_done=|| ()/></Router> }
+        view! { <Router><PrefixImport service=ServiceId::new(SUB, "rg", "conn") index=Signal::derive(move || idx.clone()) scope=Signal::derive(|| OtherPrefixes::Loaded(vec![])) on_done=|| ()/></Router> }
     })
     .forget();
     tick().await;
     let area: web_sys::HtmlTextAreaElement = find(&root, "#import");
-    area.set_value("9.9.9.0/24\nmail,8.8.8.128/25\n10.0.0.0/8");
+    let pasted = "9.9.9.0/24\nmail,8.8.8.128/25\n10.0.0.0/8";
+    area.set_value(pasted);
     area.dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
     tick().await;
@@ -249,23 +260,19 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
     assert_eq!(rows.length(), 3);
     let cell = |i: u32| rows.item(i).unwrap().text_content().unwrap();
     assert!(cell(0).ends_with("OK"), "{}", cell(0));
-    let expected = validate_batch_into(
-        &index,
-        "rg",
-        "conn",
-        &[PrefixRow {
-            name: "mail".into(),
-            prefix: "8.8.8.128/25".into(),
-            key: None,
-        }],
-    );
-    let overlap = expected[0].findings.first_error().unwrap().message.clone();
+    // The same rows, checked by the model as the app checks them.
+    let expected = validate_batch_into(&index, "rg", "conn", &parse_import(pasted));
+    let overlap = expected[1].findings.first_error().unwrap();
+    assert_eq!(overlap.code, Code::PrefixOverlaps);
     assert!(
-        cell(1).contains(&overlap),
-        "{} should contain {overlap}",
-        cell(1)
+        cell(1).contains(&overlap.message),
+        "{} should contain {}",
+        cell(1),
+        overlap.message
     );
-    assert!(cell(2).contains("not globally reachable"), "{}", cell(2));
+    let private = expected[2].findings.first_error().unwrap();
+    assert_eq!(private.code, Code::PrefixNotPublic);
+    assert!(cell(2).contains(&private.message), "{}", cell(2));
     assert_eq!(text(&root, "#add-prefixes"), "Add 3 prefixes");
     assert_eq!(
         find::<HtmlElement>(&root, "#add-prefixes")
@@ -334,11 +341,14 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
         }
         sleep_ms(20).await;
     }
+    // Exactly the one matching row is shown.
     assert_eq!(
-        text(&root, "table.grid tbody"),
-        text(&root, "table.grid tbody tr")
+        root.query_selector_all("table.grid tbody tr")
+            .unwrap()
+            .length(),
+        1
     );
-    assert!(text(&root, "table.grid tbody").contains("osaka-dc"));
+    assert_eq!(text(&root, "table.grid tbody td.name"), "osaka-dc");
     type_into(&search, "nowhere");
     for _ in 0..20 {
         tick().await;
@@ -348,6 +358,7 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
         sleep_ms(20).await;
     }
     assert!(text(&root, "table.grid tbody").contains("No connection matches these filters."));
+    // Leave the shared test page's URL clean for the other tests.
     type_into(&search, "");
     for _ in 0..20 {
         tick().await;
@@ -420,7 +431,7 @@ async fn columns_sort_both_ways_from_the_url() {
 async fn monitor_test_form_speaks_the_model_words() {
     use peering_console::components::monitor_tests::{MonitorTestForm, TestForm};
     let root = container();
-    leptos::mount::mount_to(root.clone(), || view! { <Router><MonitorTestForm rg="rg".to_owned() name="conn".to_owned() on_done=|| ()/></Router> }).forget();
+    leptos::mount::mount_to(root.clone(), || view! { <Router><MonitorTestForm service=ServiceId::new(SUB, "rg", "conn") on_done=|| ()/></Router> }).forget();
     tick().await;
     type_into(&find(&root, "#mt-port"), "0");
     type_into(&find(&root, "#mt-destination"), "bad host!");
@@ -453,4 +464,429 @@ async fn monitor_test_form_speaks_the_model_words() {
         "The monitor test name is required."
     );
     assert!(text(&root, "#mt-agent-msg").starts_with("The source agent is required"));
+}
+
+// ---- The app's plumbing: next links, error kinds, aborts -------------------------------------
+
+#[wasm_bindgen_test]
+fn next_links_are_followed_only_to_the_api_origin() {
+    use peering_console::api::{checked_next, ErrorKind};
+    const BASE: &str = "http://127.0.0.1:8080";
+    for link in [
+        "/\\evil.example/x",
+        "/\t/evil.example/x",
+        "//evil.example/x",
+        "https://evil.example/x",
+        "http://127.0.0.1:9/x",
+    ] {
+        let e = checked_next(BASE, link).expect_err(link);
+        assert_eq!(e.kind, ErrorKind::UntrustedLink, "{link:?}");
+    }
+    let path = "/subscriptions/s/providers/Microsoft.Peering/peeringServices?api-version=2022-10-01&$skipToken=abc";
+    assert_eq!(checked_next(BASE, path), Ok(format!("{BASE}{path}")));
+    let own = format!("{BASE}/subscriptions/s/providers/Microsoft.Peering/peeringServices");
+    assert_eq!(checked_next(BASE, &own), Ok(own.clone()));
+}
+
+#[wasm_bindgen_test]
+fn error_kinds_follow_the_status() {
+    use peering_console::api::ErrorKind::{self, *};
+    let cases = [
+        (0, Network),
+        (400, Invalid),
+        (401, Unauthorized),
+        (403, Forbidden),
+        (404, NotFound),
+        (405, Invalid),
+        (409, Conflict),
+        (410, NotFound),
+        (412, PreconditionFailed),
+        (422, Invalid),
+        (429, Throttled),
+        (500, Server),
+        (503, Server),
+        (200, BadResponse),
+        (304, BadResponse),
+    ];
+    for (status, kind) in cases {
+        assert_eq!(ErrorKind::of_status(status), kind, "{status}");
+    }
+}
+
+fn session() -> peering_console::state::Session {
+    peering_console::state::Session {
+        config: peering_console::state::Config::default(),
+        token: "test-token".into(),
+        subscription: SUB.into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_request_is_aborted_when_its_owner_is_cleaned_up() {
+    use leptos::task::spawn_local_scoped;
+    use peering_console::api::{self, ErrorKind};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let out = Rc::new(RefCell::new(None));
+    let owner = Owner::new();
+    let o = out.clone();
+    owner.with(|| {
+        spawn_local_scoped(async move {
+            let res = api::list_connections(&session()).await;
+            *o.borrow_mut() = Some(res);
+        })
+    });
+    tick().await;
+    assert!(out.borrow().is_none(), "the request is in flight");
+    owner.cleanup();
+    for _ in 0..50 {
+        if out.borrow().is_some() {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    let res = out.borrow_mut().take().expect("the request ended");
+    assert_eq!(res.map_err(|e| e.kind), Err(ErrorKind::Aborted));
+}
+
+// ---- Components: the state pill, the delete confirmation, sign-out, Feedback ------------------
+
+#[wasm_bindgen_test]
+async fn state_pill_shows_each_state_with_its_colour() {
+    use peering_console::components::state_pill::{StatePill, TestResult};
+    use peering_model::wire::{PrefixValidationState as V, ProvisioningState as P};
+
+    async fn shown<S: peering_console::components::state_pill::PillState>(
+        state: S,
+    ) -> (String, String) {
+        let root = container();
+        leptos::mount::mount_to(root.clone(), move || view! { <StatePill state=state/> }).forget();
+        tick().await;
+        let pill: HtmlElement = find(&root, "span");
+        (pill.class_name(), pill.text_content().unwrap())
+    }
+    let validation = [
+        (V::None, "pill"),
+        (V::Invalid, "pill failed"),
+        (V::Verified, "pill verified"),
+        (V::Failed, "pill failed"),
+        (V::Pending, "pill pending"),
+        (V::Warning, "pill warning"),
+        (V::Unknown, "pill"),
+    ];
+    assert_eq!(validation.len(), V::ALL.len(), "every state is listed");
+    for (state, class) in validation {
+        assert_eq!(
+            shown(state).await,
+            (class.to_owned(), state.as_str().to_owned())
+        );
+    }
+    let provisioning = [
+        (P::Succeeded, "pill verified"),
+        (P::Updating, "pill pending"),
+        (P::Deleting, "pill pending"),
+        (P::Failed, "pill failed"),
+        (P::Canceled, "pill warning"),
+    ];
+    assert_eq!(provisioning.len(), P::ALL.len(), "every state is listed");
+    for (state, class) in provisioning {
+        assert_eq!(
+            shown(state).await,
+            (class.to_owned(), state.as_str().to_owned())
+        );
+    }
+    let path = ["hop".to_owned()];
+    for (result, class, label) in [
+        (
+            TestResult::of(Some(true), None),
+            "pill verified",
+            "Succeeded",
+        ),
+        (
+            TestResult::of(Some(false), Some(&path)),
+            "pill failed",
+            "Failed",
+        ),
+        (TestResult::of(Some(false), None), "pill", "No result yet"),
+        (TestResult::of(None, None), "pill", "No result yet"),
+    ] {
+        assert_eq!(shown(result).await, (class.to_owned(), label.to_owned()));
+    }
+}
+
+/// A delete that answers after `ms` with `answer`, counting its calls.
+fn counted_delete(
+    calls: std::rc::Rc<std::cell::Cell<u32>>,
+    ms: i32,
+    answer: Result<(), peering_console::api::ApiError>,
+) -> impl Fn() -> peering_console::components::confirm_delete::DeleteFuture + 'static {
+    move || {
+        calls.set(calls.get() + 1);
+        let answer = answer.clone();
+        Box::pin(async move {
+            sleep_ms(ms).await;
+            answer
+        })
+    }
+}
+
+fn changed_answer() -> Result<(), peering_console::api::ApiError> {
+    use peering_console::api::{ApiError, ErrorKind};
+    Err(ApiError {
+        status: 412,
+        ..ApiError::new(
+            ErrorKind::PreconditionFailed,
+            "PreconditionFailed",
+            "The resource was changed by someone else.",
+        )
+    })
+}
+
+#[wasm_bindgen_test]
+async fn inline_confirmation_asks_first_and_sends_once() {
+    use peering_console::components::confirm_delete::{ConfirmDelete, ConfirmMode};
+    use peering_model::{messages, names::NameKind};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let (calls, reloads) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let root = container();
+    let (c, r) = (calls.clone(), reloads.clone());
+    leptos::mount::mount_to(root.clone(), move || {
+        let r = r.clone();
+        view! {
+            <ConfirmDelete kind=NameKind::Prefix name="web".to_owned() mode=ConfirmMode::Inline
+                on_confirm=counted_delete(c.clone(), 100, changed_answer())
+                on_reload=move || r.set(r.get() + 1)/>
+        }
+    })
+    .forget();
+    tick().await;
+    let delete = || find::<HtmlElement>(&root, "button.delete");
+    assert_eq!(
+        delete().get_attribute("aria-label").as_deref(),
+        Some("Delete prefix web")
+    );
+    assert!(root.query_selector(".confirm").unwrap().is_none());
+
+    // Delete asks; Cancel takes it back and nothing is sent.
+    delete().click();
+    tick().await;
+    assert_eq!(text(&root, ".confirm .question"), "Delete prefix web?");
+    let confirm = || find::<HtmlElement>(&root, "button.confirm");
+    let active = || document().active_element().map(|e| e.class_name());
+    assert_eq!(
+        active(),
+        Some(confirm().class_name()),
+        "the focus moves to Confirm"
+    );
+    find::<HtmlElement>(&root, "button.cancel").click();
+    tick().await;
+    assert!(root.query_selector(".confirm").unwrap().is_none());
+    assert_eq!(
+        active(),
+        Some(delete().class_name()),
+        "the focus returns to Delete"
+    );
+    assert_eq!(calls.get(), 0);
+
+    // Confirm sends once; another click while it is pending does nothing.
+    delete().click();
+    tick().await;
+    confirm().click();
+    tick().await;
+    assert_eq!(calls.get(), 1);
+    assert_eq!(confirm().text_content().unwrap(), "Deleting…");
+    assert_eq!(
+        confirm().get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    confirm().click();
+    find::<HtmlElement>(&root, "button.cancel").click();
+    tick().await;
+    assert_eq!(calls.get(), 1, "a second click while pending is ignored");
+    assert!(
+        root.query_selector(".confirm").unwrap().is_some(),
+        "Cancel is ignored while pending"
+    );
+
+    // The server says it changed: the model's words, and a reload.
+    for _ in 0..50 {
+        if root.query_selector("[role=alert]").unwrap().is_some() {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    assert_eq!(
+        text(&root, "[role=alert] p"),
+        messages::changed_elsewhere(NameKind::Prefix, "web")
+    );
+    find::<HtmlElement>(&root, "button.reload").click();
+    tick().await;
+    assert_eq!(reloads.get(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn typed_confirmation_needs_the_exact_name_and_sends_once() {
+    use peering_console::components::confirm_delete::{ConfirmDelete, ConfirmMode};
+    use peering_model::names::NameKind;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let calls = Rc::new(Cell::new(0));
+    let root = container();
+    let c = calls.clone();
+    leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ConfirmDelete kind=NameKind::Connection name="seattle".to_owned() mode=ConfirmMode::TypeName
+                consequence=" with all its prefixes and monitor tests"
+                on_confirm=counted_delete(c.clone(), 100, Ok(())) on_reload=|| ()/>
+        }
+    })
+    .forget();
+    tick().await;
+    assert_eq!(
+        text(&root, "label[for=confirm-delete]"),
+        "Type the connection name to delete it with all its prefixes and monitor tests"
+    );
+    let button = || find::<HtmlElement>(&root, "#confirm-delete-submit");
+    let input: HtmlInputElement = find(&root, "#confirm-delete");
+    assert_eq!(
+        button().get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    button().click();
+    type_into(&input, "Seattle");
+    tick().await;
+    button().click();
+    tick().await;
+    assert_eq!(
+        calls.get(),
+        0,
+        "nothing is sent until the exact name is typed"
+    );
+
+    type_into(&input, "seattle");
+    tick().await;
+    assert_eq!(
+        button().get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+    button().click();
+    tick().await;
+    assert_eq!(calls.get(), 1);
+    assert_eq!(button().text_content().unwrap(), "Deleting…");
+    assert_eq!(
+        button().get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    button().click();
+    tick().await;
+    assert_eq!(calls.get(), 1, "a second submit while pending is ignored");
+    for _ in 0..50 {
+        if button().text_content().unwrap() == "Deleted" {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    assert_eq!(button().text_content().unwrap(), "Deleted");
+    button().click();
+    tick().await;
+    assert_eq!(calls.get(), 1, "nothing is sent after the delete succeeded");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_removes_the_token_from_the_tab() {
+    use peering_console::app::Authenticated;
+    use peering_console::state::{Config, TOKEN_KEY};
+    use peering_model::messages;
+
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    storage.set_item(TOKEN_KEY, "test-token").unwrap();
+    let root = container();
+    leptos::mount::mount_to(root.clone(), || {
+        view! { <Authenticated config=Config::default() token=Some("test-token".to_owned()) subscription=Some(SUB.to_owned())/> }
+    })
+    .forget();
+    tick().await;
+    assert_eq!(text(&root, ".topbar .sub"), SUB);
+    find::<HtmlElement>(&root, "#sign-out").click();
+    tick().await;
+    assert_eq!(storage.get_item(TOKEN_KEY).unwrap(), None);
+    assert_eq!(text(&root, "#sign-in-state"), messages::SIGNED_OUT);
+    assert!(
+        root.query_selector(".topbar").unwrap().is_none(),
+        "the shell is gone"
+    );
+    let nav = web_sys::window().unwrap().history().unwrap();
+    nav.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+fn feedback_shows_server_codes_parsed_with_from_str() {
+    use peering_console::api::{ApiError, ErrorKind};
+    use peering_console::components::feedback::Feedback;
+    use peering_model::names::NameKind;
+    use peering_model::targets::{NAME, PORT};
+    use peering_model::{messages, Findings};
+
+    let owner = Owner::new();
+    owner.with(|| {
+        let feedback = Feedback::new(Memo::new(|_| Findings::default()));
+        let refusal = |code: &str| ApiError {
+            status: 400,
+            target: Some(PORT.to_owned()),
+            ..ApiError::new(
+                ErrorKind::Invalid,
+                code,
+                "Destination port 0 is out of range; use 1–65535.",
+            )
+        };
+        // Every model code lands at its field, as that code.
+        for code in Code::ALL {
+            feedback.server_error.set(Some(refusal(code.as_str())));
+            let f = feedback
+                .finding_for(PORT)
+                .get_untracked()
+                .expect("shown at the port");
+            assert_eq!((f.code, f.is_error()), (*code, true));
+            assert_eq!(
+                f.message,
+                "Destination port 0 is out of range; use 1–65535."
+            );
+            assert!(feedback.untargeted(&[PORT]).is_none());
+        }
+        // A code the model does not know is not passed off as one: the form-wide box says it.
+        feedback.server_error.set(Some(refusal("invalidport")));
+        assert!(feedback.finding_for(PORT).get_untracked().is_none());
+        assert_eq!(
+            feedback.untargeted(&[PORT]).map(|e| e.code),
+            Some("invalidport".to_owned())
+        );
+        // A 412 on create is the taken name, at the name.
+        let taken = messages::name_taken(NameKind::MonitorTest, "probe", "conn");
+        feedback.refused(
+            ApiError {
+                status: 412,
+                ..ApiError::new(
+                    ErrorKind::PreconditionFailed,
+                    "PreconditionFailed",
+                    "exists",
+                )
+            },
+            NAME,
+            taken.clone(),
+        );
+        let f = feedback
+            .finding_for(NAME)
+            .get_untracked()
+            .expect("shown at the name");
+        assert_eq!((f.code, f.message), (Code::InvalidName, taken));
+    });
 }

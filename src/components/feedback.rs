@@ -1,7 +1,9 @@
 //! What a form shows next to its fields: a field's finding once the user has edited it or tried
-//! to submit, and the server's answer at the field it targets.
+//! to submit, and the server's answer at the field it targets. Both forms (new connection,
+//! monitor test) use these helpers for their inputs: [`Feedback::edit`],
+//! [`Feedback::finding_for`], [`Feedback::invalid`].
 
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorKind};
 use leptos::prelude::*;
 use peering_model::{Code, Finding, Findings};
 
@@ -13,6 +15,14 @@ pub struct Feedback {
     attempted: RwSignal<bool>,
     /// The server's last refusal, shown at its `target`.
     pub server_error: RwSignal<Option<ApiError>>,
+}
+
+/// The server's refusal as a finding at its field: only when it has a target and its code is
+/// one the model knows (parsed with `Code::from_str`); anything else goes to the form-wide box.
+fn server_finding(e: &ApiError) -> Option<Finding> {
+    let target = e.target.as_deref()?;
+    let code = e.code.parse::<Code>().ok()?;
+    Some(Finding::error(target, code, e.message.clone()))
 }
 
 impl Feedback {
@@ -28,14 +38,13 @@ impl Feedback {
     /// What to show at `target` now.
     pub fn finding_for(self, target: &'static str) -> Signal<Option<Finding>> {
         Signal::derive(move || {
-            if let Some(e) = self
-                .server_error
-                .get()
-                .filter(|e| e.target.as_deref() == Some(target))
-            {
-                let code = serde_json::from_value(serde_json::Value::String(e.code.clone()))
-                    .unwrap_or(Code::Required);
-                return Some(Finding::error(target, code, e.message));
+            let server = self.server_error.with(|e| {
+                e.as_ref()
+                    .and_then(server_finding)
+                    .filter(|f| f.target == target)
+            });
+            if server.is_some() {
+                return server;
             }
             if !(self.attempted.get() || self.touched.with(|t| t.contains(&target))) {
                 return None;
@@ -50,6 +59,21 @@ impl Feedback {
             .get()
             .is_some_and(|f| f.is_error())
             .to_string()
+    }
+
+    /// An `input`/`change` handler for the control at `target`: applies its value to the form
+    /// and marks the field touched.
+    pub fn edit<F: Send + Sync + 'static>(
+        self,
+        form: RwSignal<F>,
+        target: &'static str,
+        apply: impl Fn(&mut F, String) + 'static,
+    ) -> impl Fn(leptos::ev::Event) + 'static {
+        move |ev| {
+            let v = event_target_value(&ev);
+            form.update(|f| apply(f, v));
+            self.touch(target);
+        }
     }
 
     /// The user changed `target`: its finding shows from now on, and the server's answer is stale.
@@ -76,25 +100,26 @@ impl Feedback {
     }
 
     /// Records a failed create: a 412 (the name is taken) is shown at `name_target` with
-    /// `taken`; anything else as the server said it.
+    /// `taken` (from `peering_model::messages::name_taken`); an abort is not an answer and
+    /// shows nothing; anything else as the server said it.
     pub fn refused(self, e: ApiError, name_target: &str, taken: String) {
-        let e = if e.status == 412 {
-            ApiError {
+        let e = match e.kind {
+            ErrorKind::Aborted => return,
+            ErrorKind::PreconditionFailed => ApiError {
                 target: Some(name_target.to_owned()),
                 code: Code::InvalidName.as_str().to_owned(),
                 message: taken,
                 ..e
-            }
-        } else {
-            e
+            },
+            _ => e,
         };
-        self.server_error.set(Some(e));
+        self.server_error.try_set(Some(e));
     }
 
-    /// A server error whose target is none of `fields`, for the form-wide error box.
+    /// A server error not shown at any of `fields`, for the form-wide error box.
     pub fn untargeted(self, fields: &[&str]) -> Option<ApiError> {
         self.server_error
             .get()
-            .filter(|e| !e.target.as_deref().is_some_and(|t| fields.contains(&t)))
+            .filter(|e| !server_finding(e).is_some_and(|f| fields.contains(&f.target.as_str())))
     }
 }

@@ -1,6 +1,12 @@
 //! Reusable view pieces.
 
+pub mod confirm_delete;
+pub mod delete_connection;
 pub mod feedback;
 pub mod field;
 pub mod monitor_tests;
+pub mod overview;
+pub mod prefix_import;
+pub mod prefix_table;
+pub mod state_pill;
 pub use field::Field;

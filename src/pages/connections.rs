@@ -1,13 +1,14 @@
 //! The connections list: geo filter (country → state/province, with counts) first, held in the
 //! URL so a filtered view can be bookmarked.
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, ErrorKind};
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use peering_model::resource_id::encode_segment;
 use peering_model::wire::PeeringService;
-use peering_model::Catalog;
+use peering_model::{Catalog, ResourceId};
 use std::collections::BTreeMap;
 
 /// One row of the table, flattened from the ARM shape.
@@ -21,20 +22,6 @@ pub struct Row {
     pub primary: String,
     pub backup: String,
     pub region: String,
-}
-
-fn resource_group_of(id: &str) -> String {
-    let mut it = id.split('/');
-    while let Some(s) = it.next() {
-        if s.eq_ignore_ascii_case("resourceGroups") {
-            let rg = it.next().unwrap_or_default();
-            return js_sys::decode_uri_component(rg)
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_else(|| rg.to_owned());
-        }
-    }
-    String::new()
 }
 
 impl Row {
@@ -78,7 +65,12 @@ impl Row {
             .unwrap_or_default();
         Row {
             name: s.name.clone().unwrap_or_default(),
-            resource_group: resource_group_of(s.id.as_deref().unwrap_or_default()),
+            resource_group: s
+                .id
+                .as_deref()
+                .and_then(|id| ResourceId::parse(id).ok())
+                .map(|id| id.service.resource_group)
+                .unwrap_or_default(),
             country,
             state: state.trim().to_owned(),
             provider: p.peering_service_provider.unwrap_or_default(),
@@ -108,21 +100,10 @@ const PAGE: usize = 500;
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let session = expect_context::<Session>();
-    let controller = StoredValue::new_local(None::<web_sys::AbortController>);
+    // Re-running (Retry) or leaving the page aborts the list's requests (see `api`).
     let list = LocalResource::new(move || {
         let s = session.clone();
-        if let Some(c) = controller.get_value() {
-            c.abort();
-        }
-        let c = web_sys::AbortController::new().ok();
-        let signal = c.as_ref().map(|c| c.signal());
-        controller.set_value(c);
-        async move { api::list_connections(&s, signal.as_ref()).await }
-    });
-    on_cleanup(move || {
-        if let Some(c) = controller.get_value() {
-            c.abort();
-        }
+        async move { api::list_connections(&s).await }
     });
     view! {
         <section class="page">
@@ -145,15 +126,12 @@ pub fn ConnectionsPage() -> impl IntoView {
 
 #[component]
 fn LoadError(error: ApiError, on_retry: impl Fn() + 'static + Send + Sync) -> impl IntoView {
-    let message = if error.status == 401 {
-        "The access token was refused. Open the URL that peering-server printed (it ends in #token=…).".to_owned()
-    } else {
-        error.message.clone()
-    };
+    // The token refused: retrying cannot help, the message says what will.
+    let retry = error.kind != ErrorKind::Unauthorized;
     view! {
         <div class="state error" role="alert">
-            <p><strong>"Connections could not be loaded. "</strong>{message}</p>
-            <button class="button" on:click=move |_| on_retry()>"Retry"</button>
+            <p><strong>"Connections could not be loaded. "</strong>{error.message}</p>
+            {retry.then(|| view! { <button class="button" on:click=move |_| on_retry()>"Retry"</button> })}
         </div>
     }
 }
@@ -195,7 +173,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         params.sort_by_key(|(k, _)| QUERY_KEYS.iter().position(|q| q == k));
         let q: Vec<String> = params
             .iter()
-            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+            .map(|(k, v)| format!("{k}={}", encode_segment(v)))
             .collect();
         let url = if q.is_empty() {
             "/".to_owned()
@@ -316,7 +294,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                 <tbody>
                     <For each=move || visible.with(|v| v.iter().take(shown.get()).cloned().collect::<Vec<_>>()) key=|r| (r.resource_group.to_lowercase(), r.name.to_lowercase()) let:r>
                         <tr>
-                            <td class="name"><A href=format!("/c/{}/{}", js_sys::encode_uri_component(&r.resource_group), js_sys::encode_uri_component(&r.name))>{r.name}</A></td>
+                            <td class="name"><A href=format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name))>{r.name}</A></td>
                             <td>{r.resource_group}</td>
                             <td>{r.country}</td>
                             <td>{r.state}</td>

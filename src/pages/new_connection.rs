@@ -7,23 +7,22 @@ use crate::components::feedback::Feedback;
 use crate::components::Field;
 use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use peering_model::connection::{validate_connection, ConnectionDraft};
-use peering_model::targets as rules;
 use peering_model::geo;
+use peering_model::messages;
+use peering_model::names::NameKind;
 use peering_model::names::ResourceGroupName;
-use peering_model::wire::{PeeringService, PeeringServiceProperties};
+use peering_model::targets as rules;
+use peering_model::wire::PeeringService;
 use peering_model::{Catalog, Findings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const DRAFT_KEY: &str = "peering-console.draft.new-connection";
 use peering_model::targets::RESOURCE_GROUP;
-
-/// How an input event changes the form.
-type Apply = Box<dyn Fn(&mut FormState, String)>;
 
 /// What the form holds; saved as a draft so nothing typed is lost on a reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,15 +120,6 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
 
     let findings = Memo::new(move |_| form.with(FormState::findings));
     let feedback = Feedback::new(findings);
-    let finding_for = move |target: &'static str| feedback.finding_for(target);
-    let invalid = move |target: &'static str| feedback.invalid(target);
-    let edit = move |target: &'static str, apply: Apply| {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
-            form.update(|f| apply(f, v));
-            feedback.touch(target);
-        }
-    };
 
     let catalog = Catalog::embedded();
     let country =
@@ -212,34 +202,25 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
         let f = form.get_untracked();
         let (valid, _) = validate_connection(catalog, &f.draft());
         let Some(valid) = valid else { return };
-        let body = PeeringService {
-            location: Some(valid.azure_region.clone()),
-            properties: Some(PeeringServiceProperties {
-                peering_service_location: Some(valid.location.clone()),
-                peering_service_provider: Some(valid.provider.clone()),
-                provider_primary_peering_location: Some(valid.primary.clone()),
-                provider_backup_peering_location: valid.backup.clone(),
-                provisioning_state: None,
-            }),
-            ..Default::default()
-        };
+        let body = PeeringService::from(&valid);
+        let id = session.service(&f.resource_group, &f.name).into();
         saving.set(true);
         feedback.server_error.set(None);
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let res =
-                api::create_connection(&session, &f.resource_group, &f.name, &body, None).await;
-            saving.set(false);
+        spawn_local_scoped(async move {
+            let res = api::create(&session, &id, &body).await;
+            saving.try_set(false);
             match res {
                 Ok(_) => {
                     clear_draft(DRAFT_KEY);
                     navigate("/", Default::default());
                 }
                 // The name is taken (any casing): say so at the name, nothing was replaced.
-                Err(e) => feedback.refused(e, rules::NAME, format!(
-                    "A connection named '{}' already exists in resource group '{}'; choose another name (names are not case-sensitive).",
-                    f.name, f.resource_group
-                )),
+                Err(e) => feedback.refused(
+                    e,
+                    rules::NAME,
+                    messages::name_taken(NameKind::Connection, &f.name, &f.resource_group),
+                ),
             }
         });
     };
@@ -269,36 +250,36 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             <form class="form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>"Basics"</legend>
-                    <Field label="Resource group" id="rg" finding=finding_for(RESOURCE_GROUP)>
-                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg" aria-invalid=move || invalid(RESOURCE_GROUP)
+                    <Field label="Resource group" id="rg" finding=feedback.finding_for(RESOURCE_GROUP)>
+                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg" aria-invalid=move || feedback.invalid(RESOURCE_GROUP)
                             prop:value=move || form.with(|f| f.resource_group.clone())
-                            on:input=edit(RESOURCE_GROUP, Box::new(|f, v| f.resource_group = v))/>
+                            on:input=feedback.edit(form, RESOURCE_GROUP, |f, v| f.resource_group = v)/>
                     </Field>
-                    <Field label="Name" id="name" finding=finding_for(rules::NAME)
+                    <Field label="Name" id="name" finding=feedback.finding_for(rules::NAME)
                         hint="1–63 letters, digits, '_', '.' or '-'; not ending in '.'">
-                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg" aria-invalid=move || invalid(rules::NAME)
+                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg" aria-invalid=move || feedback.invalid(rules::NAME)
                             prop:value=move || form.with(|f| f.name.clone())
-                            on:input=edit(rules::NAME, Box::new(|f, v| f.name = v))/>
+                            on:input=feedback.edit(form, rules::NAME, |f, v| f.name = v)/>
                     </Field>
                 </fieldset>
                 <fieldset>
                     <legend>"Customer location"</legend>
-                    <Field label="Country" id="country" finding=finding_for(rules::COUNTRY)>
-                        <select id="country" name="country" aria-describedby="country-msg" aria-invalid=move || invalid(rules::COUNTRY)
-                            on:change=edit(rules::COUNTRY, Box::new(|f, v| {
+                    <Field label="Country" id="country" finding=feedback.finding_for(rules::COUNTRY)>
+                        <select id="country" name="country" aria-describedby="country-msg" aria-invalid=move || feedback.invalid(rules::COUNTRY)
+                            on:change=feedback.edit(form, rules::COUNTRY, |f, v| {
                                 let keep = Catalog::embedded().country(&v)
                                     .is_some_and(|c| Catalog::embedded().location_in(c, &f.location).is_some());
                                 if !keep { f.location.clear(); }
                                 f.country = v;
-                            }))>
+                            })>
                             <option value="" selected=move || cur_country.get().is_empty()>"Choose a country…"</option>
                             {options(catalog.countries.iter().map(|c| (c.name.clone(), c.name.clone())).collect(), cur_country)}
                         </select>
                     </Field>
-                    <Field label="State/province" id="location" finding=finding_for(rules::LOCATION)>
-                        <select id="location" name="location" aria-describedby="location-msg" aria-invalid=move || invalid(rules::LOCATION)
+                    <Field label="State/province" id="location" finding=feedback.finding_for(rules::LOCATION)>
+                        <select id="location" name="location" aria-describedby="location-msg" aria-invalid=move || feedback.invalid(rules::LOCATION)
                             disabled=move || country.get().is_none()
-                            on:change=edit(rules::LOCATION, Box::new(|f, v| f.location = v))>
+                            on:change=feedback.edit(form, rules::LOCATION, |f, v| f.location = v)>
                             <option value="" selected=move || cur_location.get().is_empty()>
                                 {move || match country.get() {
                                     None => "Choose a country first".to_owned(),
@@ -318,40 +299,40 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Provider"</legend>
-                    <Field label="Provider" id="provider" finding=finding_for(rules::PROVIDER)
+                    <Field label="Provider" id="provider" finding=feedback.finding_for(rules::PROVIDER)
                         hint="Nearest first once a location is chosen; available means a peering location within 1000 miles.">
-                        <select id="provider" name="provider" aria-describedby="provider-msg" aria-invalid=move || invalid(rules::PROVIDER)
-                            on:change=edit(rules::PROVIDER, Box::new(|f, v| {
+                        <select id="provider" name="provider" aria-describedby="provider-msg" aria-invalid=move || feedback.invalid(rules::PROVIDER)
+                            on:change=feedback.edit(form, rules::PROVIDER, |f, v| {
                                 if let Some(p) = Catalog::embedded().provider(&v) {
                                     let c = Catalog::embedded();
                                     if c.provider_location(p, &f.primary).is_none() { f.primary.clear(); }
                                     if c.provider_location(p, &f.backup).is_none() { f.backup.clear(); }
                                 }
                                 f.provider = v;
-                            }))>
+                            })>
                             <option value="" selected=move || cur_provider.get().is_empty()>"Choose a provider…"</option>
                             {move || options(provider_options.get(), cur_provider)}
                         </select>
                     </Field>
-                    <Field label="Primary peering location" id="primary" finding=finding_for(rules::PRIMARY)>
-                        <select id="primary" name="primary" aria-describedby="primary-msg" aria-invalid=move || invalid(rules::PRIMARY)
+                    <Field label="Primary peering location" id="primary" finding=feedback.finding_for(rules::PRIMARY)>
+                        <select id="primary" name="primary" aria-describedby="primary-msg" aria-invalid=move || feedback.invalid(rules::PRIMARY)
                             disabled=move || provider.get().is_none()
-                            on:change=edit(rules::PRIMARY, Box::new(|f, v| {
+                            on:change=feedback.edit(form, rules::PRIMARY, |f, v| {
                                 // The backup list never offers the primary; do not keep it hidden there.
                                 if crate::pages::new_connection::same_location(&f.backup, &v) { f.backup.clear(); }
                                 f.primary = v;
-                            }))>
+                            })>
                             <option value="" selected=move || cur_primary.get().is_empty()>
                                 {move || if provider.get().is_none() { "Choose a provider first" } else { "Choose the primary location…" }}
                             </option>
                             {move || options(location_options.get(), cur_primary)}
                         </select>
                     </Field>
-                    <Field label="Backup peering location" id="backup" finding=finding_for(rules::BACKUP)
+                    <Field label="Backup peering location" id="backup" finding=feedback.finding_for(rules::BACKUP)
                         hint="None: traffic fails over to the internet, without geo-redundancy.">
-                        <select id="backup" name="backup" aria-describedby="backup-msg" aria-invalid=move || invalid(rules::BACKUP)
+                        <select id="backup" name="backup" aria-describedby="backup-msg" aria-invalid=move || feedback.invalid(rules::BACKUP)
                             disabled=move || provider.get().is_none()
-                            on:change=edit(rules::BACKUP, Box::new(|f, v| f.backup = v))>
+                            on:change=feedback.edit(form, rules::BACKUP, |f, v| f.backup = v)>
                             <option value="" selected=move || cur_backup.get().is_empty()>"None"</option>
                             {move || {
                                 let primary = cur_primary.get();

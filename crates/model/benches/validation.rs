@@ -98,6 +98,7 @@ mod native {
             primary: "Seattle".into(),
             backup: Some("san jose".into()),
             azure_region: None,
+            sku: None,
             tags: [("env".to_owned(), "prod".to_owned())]
                 .into_iter()
                 .collect(),

@@ -303,7 +303,7 @@ pub fn validate_connection(
 
 /// The fields a connection keeps from its creation: its Azure region (top-level `location`,
 /// x-ms-mutability read+create) and its primary and backup peering locations, which customers
-/// cannot change (docs/domain.md, "Connections"). A stored connection gives them as stored.
+/// cannot change (docs/domain.md, "Create-only and immutable fields"). A stored connection gives them as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateOnly<'a> {
     pub azure_region: &'a str,

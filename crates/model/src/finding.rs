@@ -60,7 +60,7 @@ wire_enum! {
         /// another location.
         InvalidResourceLocation = "InvalidResourceLocation",
         /// A PUT replacing an existing connection tried to change its primary or backup peering
-        /// location; customers cannot change them (domain.md §1.2).
+        /// location; customers cannot change them (docs/domain.md, "Create-only and immutable fields").
         PeeringLocationImmutable = "PeeringLocationImmutable",
         /// Connection monitor test: source agent empty.
         InvalidSourceAgent = "InvalidSourceAgent",

@@ -89,6 +89,7 @@ macro_rules! wire_enum {
 }
 
 pub mod api_version;
+pub mod batch;
 pub mod catalog;
 pub mod connection;
 pub mod convert;
@@ -99,6 +100,7 @@ pub mod index;
 pub mod messages;
 pub mod monitor_test;
 pub mod names;
+pub mod percent;
 pub mod prefix;
 pub mod region;
 pub mod resource_id;

@@ -3,6 +3,9 @@
 use crate::finding::{Code, Finding, Findings};
 use crate::targets::{DESTINATION, FREQUENCY, PORT, SOURCE_AGENT};
 
+/// The longest source agent name accepted.
+pub const MAX_SOURCE_AGENT: usize = 256;
+
 /// What a connection monitor test asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MonitorTestDraft {
@@ -16,11 +19,18 @@ pub struct MonitorTestDraft {
 
 pub fn validate_monitor_test(d: &MonitorTestDraft) -> Findings {
     let mut f = Findings::default();
+    let agent_len = d.source_agent.chars().count();
     if d.source_agent.trim().is_empty() {
         f.push(Finding::error(
             SOURCE_AGENT,
             Code::InvalidSourceAgent,
             "The source agent is required; pick one of the connection's connected agents.",
+        ));
+    } else if agent_len > MAX_SOURCE_AGENT {
+        f.push(Finding::error(
+            SOURCE_AGENT,
+            Code::InvalidSourceAgent,
+            format!("The source agent is {agent_len} characters long; the most allowed is {MAX_SOURCE_AGENT}."),
         ));
     }
     if d.destination.trim().is_empty() {

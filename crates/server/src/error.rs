@@ -18,10 +18,16 @@ pub struct ApiError {
     pub target: Option<String>,
     pub details: Vec<ErrorDetail>,
     pub retry_after: Option<u32>,
+    /// What few errors carry besides, boxed so that every `Result` stays small.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Extra {
     /// The `Allow` header of a 405.
-    pub allow: Option<Box<str>>,
+    allow: Option<String>,
     /// What went wrong inside the server (never sent to the client; logged).
-    pub cause: Option<String>,
+    cause: Option<String>,
 }
 
 /// The cause of a 5xx, for the logs; attached to the response by [`ApiError::into_response`].
@@ -37,9 +43,17 @@ impl ApiError {
             target: None,
             details: Vec::new(),
             retry_after: None,
-            allow: None,
-            cause: None,
+            extra: None,
         }
+    }
+
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// What went wrong inside the server, if this is a 5xx of its own.
+    pub fn cause(&self) -> Option<&str> {
+        self.extra.as_ref()?.cause.as_deref()
     }
 
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
@@ -70,7 +84,7 @@ impl ApiError {
             "InternalServerError",
             "The server could not complete the request; nothing was written. Try again.",
         );
-        e.cause = Some(what.to_string());
+        e.extra().cause = Some(what.to_string());
         e
     }
 
@@ -82,7 +96,7 @@ impl ApiError {
             "The server has too many requests waiting for its database; nothing was written. Retry after the time in Retry-After.",
         );
         e.retry_after = Some(1);
-        e.cause = Some(format!("the {queue} queue is full"));
+        e.extra().cause = Some(format!("the {queue} queue is full"));
         e
     }
 
@@ -123,7 +137,7 @@ impl ApiError {
             "MethodNotAllowed",
             format!("{method} is not supported on this path; it allows {allow}."),
         );
-        e.allow = Some(allow.into_boxed_str());
+        e.extra().allow = Some(allow);
         e
     }
 
@@ -151,17 +165,14 @@ impl IntoResponse for ApiError {
         if let Ok(v) = HeaderValue::from_str(self.code) {
             h.insert("x-ms-error-code", v);
         }
-        if let Some(v) = self
-            .allow
-            .as_deref()
-            .and_then(|a| HeaderValue::from_str(a).ok())
-        {
-            h.insert(header::ALLOW, v);
-        }
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
-        if let Some(cause) = self.cause {
+        let extra = self.extra.map(|b| *b).unwrap_or_default();
+        if let Some(v) = extra.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        if let Some(cause) = extra.cause {
             res.extensions_mut().insert(ErrorCause(cause));
         }
         res

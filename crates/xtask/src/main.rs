@@ -2,12 +2,14 @@
 //!
 //! * `setup` — installs the tools (idempotent; seconds when all are present)
 //! * `run`   — setup, `trunk build --release`, then the server on 127.0.0.1:8080 with peering.db
-//! * `test`  — setup, then every test: cargo, browser (wasm-bindgen-test), Python SDK, end to end
+//! * `lint`  — `cargo fmt --check`, clippy with `-D warnings` (native and wasm32), the tidy rules
+//! * `test`  — setup, lint, then every test: cargo, browser (wasm-bindgen-test), Python SDK, end to end
 //! * `e2e`   — only the end-to-end test (expects `dist/` and the server to be buildable)
 //! * `bench` — `bench api` (load generator), `bench model` (criterion), `bench browser`
 
 mod e2e;
 mod setup;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -51,11 +53,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup().map(|_| ()),
         Some("run") => run_app(),
+        Some("lint") => setup::setup().and_then(|_| lint()),
         Some("test") => test_all(),
         Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | bench [api|model|browser]>");
+            eprintln!(
+                "usage: cargo xtask <setup | run | lint | test | e2e | bench [api|model|browser]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -143,8 +148,43 @@ fn browser_env(c: &mut Command) -> &mut Command {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
 }
 
+/// The lint gate: formatting, clippy with every warning an error for the native and the
+/// wasm32 targets, and the tidy rules.
+fn lint() -> Result<(), String> {
+    run(cmd("cargo").args(["fmt", "--all", "--check"]))?;
+    run(cmd("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cmd("cargo").args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "peering-console",
+        "-p",
+        "peering-model",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    let problems = tidy::check(&root());
+    if problems.is_empty() {
+        eprintln!("xtask: tidy: every rule holds");
+        Ok(())
+    } else {
+        Err(format!("tidy:\n{}", problems.join("\n")))
+    }
+}
+
 fn test_all() -> Result<(), String> {
     setup::setup()?;
+    lint()?;
     run(cmd("cargo").args(["test", "--workspace"]))?;
     run(browser_env(&mut cmd("cargo")).args([
         "test",

@@ -171,8 +171,8 @@ fn schemas() -> Value {
             json!({
                 "type": "object",
                 "properties": {
-                    "peeringServiceLocation": { "type": "string", "description": "Customer location (state/province) from peeringServiceLocations." },
-                    "peeringServiceProvider": { "type": "string", "description": "A provider from peeringServiceProviders." },
+                    (targets::AVAILABILITY_LOCATION): { "type": "string", "description": "Customer location (state/province) from peeringServiceLocations." },
+                    (targets::AVAILABILITY_PROVIDER): { "type": "string", "description": "A provider from peeringServiceProviders." },
                     "providerPrimaryPeeringLocation": { "type": "string", "description": "One of the provider's peering locations." },
                     "providerBackupPeeringLocation": { "type": "string", "description": "Another of the provider's peering locations; absent or 'None' for no backup." },
                     "provisioningState": provisioning
@@ -244,7 +244,7 @@ fn schemas() -> Value {
         "PeeringServiceProviderListResult": list_of("PeeringServiceProvider"),
         "CheckServiceProviderAvailabilityInput": {
             "type": "object",
-            "properties": { "peeringServiceLocation": string, "peeringServiceProvider": string }
+            "properties": { (targets::AVAILABILITY_LOCATION): string, (targets::AVAILABILITY_PROVIDER): string }
         },
         "ServiceProviderAvailability": { "type": "string", "enum": ["Available", "Unavailable"], "description": "A bare JSON string." },
         "Operation": {

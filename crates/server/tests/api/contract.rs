@@ -656,7 +656,7 @@ async fn the_server_keeps_azures_contract_for_peering_service_operations() {
         let mut big = conn.clone();
         big["tags"] = json!({"x": "y".repeat(2 * 1024 * 1024)});
         let prefix_body = Some(prefix("20.30.0.0/16"));
-        let errors: [ErrorCall; 6] = [
+        let errors: [ErrorCall<'_>; 6] = [
             (401, "PeeringServices_Get", &n, None, &[], Some("")),
             (403, "PeeringServices_Get", &foreign, None, &[], None),
             (

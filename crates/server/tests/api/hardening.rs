@@ -550,3 +550,86 @@ async fn no_input_gets_a_5xx() {
         }
     }
 }
+
+/// Every API answer (errors included) is `no-store` with the JSON policy, every answer has
+/// `Referrer-Policy: no-referrer`, each carries a fresh `x-ms-request-id`, a client's
+/// `x-ms-client-request-id` comes back, and HSTS is sent only when the public URL is https.
+#[tokio::test]
+async fn security_headers_on_api_and_app_answers() {
+    let (settings, _dist) = static_settings(Vec::new());
+    let app = spawn_app_with(settings).await;
+    app.create_connection("rg", "c").await;
+    let api = [
+        app.get(&app.service_url("rg", "c")).await,
+        app.get(&app.service_url("rg", "missing")).await,
+        app.send_as("", Method::GET, &app.service_url("rg", "c"), &[], None)
+            .await,
+        app.send_as(
+            "not-a-valid-token-at-all",
+            Method::GET,
+            &app.sub_url("peeringServices"),
+            &[],
+            None,
+        )
+        .await,
+    ];
+    let mut ids = std::collections::HashSet::new();
+    for res in &api {
+        assert_eq!(
+            header(res, "cache-control").as_deref(),
+            Some("no-store"),
+            "{}",
+            res.url()
+        );
+        assert_eq!(
+            header(res, "referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            header(res, "content-security-policy").as_deref(),
+            Some("default-src 'none'; frame-ancestors 'none'"),
+            "{} {}",
+            res.url(),
+            res.status()
+        );
+        assert!(header(res, "strict-transport-security").is_none());
+        let id = header(res, "x-ms-request-id").expect("a request id");
+        assert!(peering_model::names::is_guid(&id), "{id}");
+        assert!(ids.insert(id), "request ids are fresh");
+    }
+    let page = app.get_public("/").await;
+    assert_eq!(
+        header(&page, "referrer-policy").as_deref(),
+        Some("no-referrer")
+    );
+    assert!(
+        header(&page, "cache-control").is_none(),
+        "the app's files may be cached"
+    );
+    assert!(header(&page, "content-security-policy")
+        .unwrap()
+        .starts_with("default-src 'self'"));
+    let res = app
+        .send(
+            Method::GET,
+            &app.service_url("rg", "c"),
+            &[("x-ms-client-request-id", "my-id-42")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        header(&res, "x-ms-client-request-id").as_deref(),
+        Some("my-id-42")
+    );
+
+    let app = spawn_app_with(Settings {
+        public_url: Some(peering_server::parse_public_url("https://peering.example.com").unwrap()),
+        ..Settings::default()
+    })
+    .await;
+    let res = app.get(&app.sub_url("peeringServiceCountries")).await;
+    assert_eq!(
+        header(&res, "strict-transport-security").as_deref(),
+        Some("max-age=31536000")
+    );
+}

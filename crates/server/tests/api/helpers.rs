@@ -32,7 +32,16 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
 /// with the tokens of [`spawn_app`].
 pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
     let store = peering_server::open_sqlite(&dir.join("test.db"), 2).expect("database opens");
-    let tokens = Tokens::from_grants(vec![
+    Arc::new(AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings,
+    })
+}
+
+/// The tokens of [`spawn_app`].
+pub fn tokens() -> Tokens {
+    Tokens::from_grants(vec![
         Grant {
             token: CONTRIBUTOR.into(),
             subscriptions: vec![SUB.into()],
@@ -48,17 +57,17 @@ pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
             subscriptions: vec!["*".into()],
             role: Role::Contributor,
         },
-    ]);
-    Arc::new(AppState {
-        store: Arc::new(store),
-        tokens,
-        settings,
-    })
+    ])
 }
 
 /// Starts the server on the database `test.db` of `dir`, creating it if it is not there.
 pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
     let state = app_state(dir.path(), settings);
+    spawn_state(dir, state).await
+}
+
+/// Starts the server with `state` (its store is the caller's), keeping `dir` alive.
+pub async fn spawn_state(dir: tempfile::TempDir, state: Arc<AppState>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

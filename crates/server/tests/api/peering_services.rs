@@ -319,7 +319,7 @@ async fn patch_without_tags_leaves_the_tags() {
 }
 
 /// The Azure region (`location`, x-ms-mutability read+create) and the primary and backup
-/// peering locations (domain.md §1.2) cannot change in a PUT that replaces a connection; the
+/// peering locations (docs/domain.md, "Create-only and immutable fields") cannot change in a PUT that replaces a connection; the
 /// refusal comes from the model's `check_replace`, and nothing is written.
 #[tokio::test]
 async fn a_replacement_keeps_the_region_and_the_peering_locations() {

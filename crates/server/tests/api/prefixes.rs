@@ -51,7 +51,7 @@ async fn create_read_update_list_delete() {
 
     // $expand=events in any case, in any order of the query. There is no route telemetry for
     // the prefix, so there are no events: an empty list, nothing made up.
-    let expand_url = format!("{}&$expand=Events", url);
+    let expand_url = format!("{url}&$expand=Events");
     let got = app.get_json(&expand_url).await;
     assert_eq!(got["properties"]["events"], json!([]));
     let without = app.get_json(&url).await;

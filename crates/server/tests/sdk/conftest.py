@@ -4,7 +4,7 @@ The binary comes from the environment variable PEERING_SERVER_BIN (cargo xtask t
 and sets it). Each test gets its own server process on a free loopback port with a fresh
 database in a temporary directory, and a tokens file with a contributor and a reader token.
 
-The client is configured as ../../../../../shared/reference/sdk-python.md describes: a token
+The client is configured as docs/domain.md ("SDKs") describes: a token
 credential, base_url pointing at the server, a per-call policy that allows plain http (the
 stock bearer policy refuses http otherwise), and no retries.
 """

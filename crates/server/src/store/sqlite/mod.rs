@@ -112,9 +112,10 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Keeps the writer busy until the guard is dropped: tests use it to fill the queue.
-    pub fn hold_writer(&self) -> Result<Hold, String> {
-        self.writer.hold()
+    /// Keeps the writer busy and its queue full until the guard is dropped, so every write
+    /// meanwhile is refused with 503 (for tests).
+    pub fn saturate_writer(&self) -> Result<Hold, String> {
+        self.writer.saturate(1)
     }
 
     /// Runs `f` in one write transaction (IMMEDIATE, on the one writer); it commits only when

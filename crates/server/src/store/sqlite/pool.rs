@@ -81,19 +81,26 @@ impl Pool {
         })
     }
 
-    /// Occupies one thread of the pool until the guard is dropped (for tests of a full queue).
-    pub(crate) fn hold(&self) -> Result<Hold, String> {
+    /// Occupies the pool's threads and fills its queue until the guard is dropped, so the
+    /// next job is refused (for tests of a full queue).
+    pub(crate) fn saturate(&self, threads: usize) -> Result<Hold, String> {
         let (release, wait) = std::sync::mpsc::channel::<()>();
+        let wait = Arc::new(Mutex::new(wait));
         let (started, running) = std::sync::mpsc::channel::<()>();
-        self.queue
-            .try_send(Box::new(move |_| {
-                let _ = started.send(());
-                let _ = wait.recv();
-            }))
-            .map_err(|_| format!("the {} queue is full", self.name))?;
-        running
-            .recv()
-            .map_err(|_| format!("the {} thread did not start the hold", self.name))?;
+        for _ in 0..threads {
+            let (wait, started) = (wait.clone(), started.clone());
+            self.queue
+                .try_send(Box::new(move |_| {
+                    let _ = started.send(());
+                    // Every holder waits until the guard drops (then all `recv`s fail).
+                    let _ = wait.lock().map(|w| w.recv());
+                }))
+                .map_err(|_| format!("the {} queue is full", self.name))?;
+            running
+                .recv()
+                .map_err(|_| format!("a {} thread did not start its hold", self.name))?;
+        }
+        while self.queue.try_send(Box::new(|_| {})).is_ok() {}
         Ok(Hold { _release: release })
     }
 }

@@ -1,0 +1,286 @@
+//! The server as a process, as operators run it: durability under `kill -9`, a database from a
+//! newer server refused, SIGTERM and Ctrl-C draining requests in flight, and the log.
+
+use crate::helpers::{connection_body, API, CONTRIBUTOR, SUB};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_peering-server");
+
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+fn tokens_file(dir: &Path) -> PathBuf {
+    let path = dir.join("tokens.json");
+    std::fs::write(
+        &path,
+        format!(r#"[{{"token": "{CONTRIBUTOR}", "subscriptions": ["*"], "role": "contributor"}}]"#),
+    )
+    .unwrap();
+    path
+}
+
+impl Server {
+    /// Starts `peering-server` on a free port with the database `db.sqlite` of `dir`; its log
+    /// goes to `dir/log-N.txt`.
+    fn start(dir: &Path, extra: &[&str]) -> Server {
+        let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+        let log = dir.join(format!("log-{n}.txt"));
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.join("db.sqlite"))
+            .arg("--tokens")
+            .arg(tokens_file(dir))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("peering-server starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| {
+                    panic!(
+                        "the server exited: {}",
+                        std::fs::read_to_string(&log).unwrap_or_default()
+                    )
+                })
+                .unwrap();
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                break addr.to_owned();
+            }
+        };
+        // Keep reading stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base, log }
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("{}/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/{name}?{API}", self.base)
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig}");
+    }
+
+    /// Waits for the process to end (at most 30 s) and returns its exit code.
+    fn wait(mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kill -9` while several clients write: every write the server acknowledged (201) is there
+/// after a restart. (With `synchronous=FULL` it would survive power loss too; a test cannot cut
+/// the power, so the note argues that part.)
+#[tokio::test]
+async fn a_kill_9_under_concurrent_writes_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let client = reqwest::Client::new();
+    let stop_at = Instant::now() + Duration::from_millis(1500);
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, base) = (client.clone(), server.base.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0.. {
+                if Instant::now() > stop_at {
+                    break;
+                }
+                let name = format!("w{w}-{i:05}");
+                let url = format!("{base}/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/{name}?{API}");
+                match client.put(&url).bearer_auth(CONTRIBUTOR).json(&connection_body()).send().await {
+                    Ok(r) if r.status().as_u16() == 201 => acknowledged.push(name),
+                    // Killed mid-request: not acknowledged, may or may not be stored.
+                    _ => break,
+                }
+            }
+            acknowledged
+        }));
+    }
+    // Kill while the writers are still writing.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    server.signal("-KILL");
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    drop(server);
+    assert!(
+        acknowledged.len() >= 20,
+        "only {} writes before the kill",
+        acknowledged.len()
+    );
+
+    let server = Server::start(dir.path(), &[]);
+    for name in &acknowledged {
+        let res = client
+            .get(server.url(name))
+            .bearer_auth(CONTRIBUTOR)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            200,
+            "{name} was acknowledged, then lost"
+        );
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_server_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    drop(peering_server::open_sqlite(&path, 1).unwrap());
+    let newer = peering_server::store::sqlite::SCHEMA_VERSION + 7;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--db"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the database has schema version {newer}, but this peering-server knows versions up to {}: it was written by a newer peering-server",
+            newer - 7
+        )),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+    let still = peering_server::store::sqlite::inspect(&path).unwrap();
+    assert_eq!(still.user_version, newer, "nothing was changed");
+}
+
+/// SIGTERM (and Ctrl-C, SIGINT) stops accepting, lets the request in flight finish, and
+/// exits 0.
+#[tokio::test]
+async fn sigterm_and_ctrl_c_drain_requests_in_flight_and_exit_0() {
+    for signal in ["-TERM", "-INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(dir.path(), &[]);
+        let addr = server.base.trim_start_matches("http://").to_owned();
+        let body = connection_body().to_string();
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "PUT /subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/inflight?{API} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {CONTRIBUTOR}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(&body.as_bytes()[..10]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        server.signal(signal);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The listener is closed: no new connection is accepted.
+        assert!(
+            tokio::net::TcpStream::connect(&addr).await.is_err(),
+            "{signal}: still accepting"
+        );
+        s.write_all(&body.as_bytes()[10..]).await.unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 201"), "{signal}: {answer}");
+        let log = server.log();
+        assert_eq!(server.wait(), Some(0), "{signal}: {log}");
+    }
+}
+
+/// `--log-format json`: one JSON object per line; a span per request with its id, method,
+/// route template, status and latency; security events (a failed authentication, a write with
+/// the caller's fingerprint); never a token.
+#[tokio::test]
+async fn the_json_log_has_a_span_per_request_and_security_events_without_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--log-format", "json"]);
+    let client = reqwest::Client::new();
+    let bad = "wrong-token-value-0123456789";
+    let res = client
+        .get(server.url("c"))
+        .bearer_auth(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let res = client
+        .put(server.url("c"))
+        .bearer_auth(CONTRIBUTOR)
+        .json(&connection_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let id = res.headers()["x-ms-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    server.signal("-TERM");
+    let log = server.log();
+    assert_eq!(server.wait(), Some(0));
+    assert!(
+        !log.contains(bad) && !log.contains(CONTRIBUTOR),
+        "a token in the log:\n{log}"
+    );
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let failed = lines
+        .iter()
+        .find(|l| l["security"] == "authentication-failed")
+        .unwrap_or_else(|| panic!("no failed authentication in:\n{log}"));
+    assert_eq!(failed["span"]["status"], 401, "{failed}");
+    let write = lines
+        .iter()
+        .find(|l| l["security"] == "write")
+        .unwrap_or_else(|| panic!("no write in:\n{log}"));
+    let span = &write["span"];
+    assert_eq!(span["request_id"], id.as_str());
+    assert_eq!(span["method"], "PUT");
+    assert_eq!(span["status"], 201);
+    assert!(span["latency_ms"].as_f64().is_some(), "{span}");
+    assert_eq!(
+        span["route"],
+        "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}"
+    );
+    assert!(
+        write["caller"].as_str().unwrap().starts_with("token-"),
+        "{write}"
+    );
+}

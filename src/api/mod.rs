@@ -1,0 +1,361 @@
+//! Typed client for the server's ARM API.
+//!
+//! * Paths come from `peering_model::resource_id` ([`ServiceId`], [`ResourceId`], [`ArmPath`]),
+//!   query keys from `peering_model::targets`, so the app and the server spell them alike.
+//! * Every request gets its own `AbortController`, aborted when the reactive owner that
+//!   started it is cleaned up (the component unmounts, or the resource re-runs), as leptos'
+//!   `examples/hackernews` does. An abort is told from the signal, never from error text.
+//! * Every failure has an [`ErrorKind`], decided from the status or the situation; callers
+//!   match on it.
+//! * Reads of one resource return its `ETag` ([`Tagged`]); writes send it back (`If-Match`),
+//!   creates send `If-None-Match: *`.
+//! * Lists follow `nextLink` in one helper ([`list`]), and only to the API's own origin
+//!   ([`checked_next`]), so the token never goes anywhere else.
+
+use crate::state::{Config, Session};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use leptos::prelude::{on_cleanup, StoredValue, WithValue};
+use peering_model::messages;
+use peering_model::names::NameKind;
+use peering_model::resource_id::{encode_segment, SubscriptionOp};
+use peering_model::targets::{API_VERSION, TOP};
+use peering_model::wire::{ErrorResponse, ListResult, PeeringService};
+use peering_model::{ApiVersion, ArmPath, ChildKind, ResourceId, ServiceId};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use web_sys::{AbortController, AbortSignal};
+
+mod error;
+pub use error::{ApiError, ErrorKind};
+
+/// A resource as read, with the `ETag` of that version (`None` when the server sent none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged<T> {
+    pub value: T,
+    pub etag: Option<String>,
+}
+
+/// The base `nextLink`s are resolved against and whose origin they must keep: the configured
+/// API base, or this page's origin when the API is on the same origin.
+pub fn api_origin_base(config: &Config) -> String {
+    if config.api_base.is_empty() {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    } else {
+        config.api_base.clone()
+    }
+}
+
+/// A `nextLink` resolved as a URL against the API base, accepted only when it keeps the API's
+/// origin (scheme, host and port); returns the absolute URL to fetch. Resolving (rather than
+/// comparing strings) is what the browser will do with it, so `/\host`, a tab inside `//`,
+/// `//host` and other ports are refused as what they are: another origin.
+pub fn checked_next(api_origin_base: &str, link: &str) -> Result<String, ApiError> {
+    let refused = || {
+        ApiError::new(
+            ErrorKind::UntrustedLink,
+            "UntrustedNextLink",
+            format!(
+                "The server's next page link ({}) does not lead to {api_origin_base}; the list was not followed there.",
+                link.escape_debug()
+            ),
+        )
+    };
+    let base = web_sys::Url::new(api_origin_base).map_err(|_| refused())?;
+    let next = web_sys::Url::new_with_base(link, api_origin_base).map_err(|_| refused())?;
+    let origin = base.origin();
+    if origin != "null" && next.origin() == origin {
+        Ok(next.href())
+    } else {
+        Err(refused())
+    }
+}
+
+/// The URL of an API path, with the api-version and `query` (values percent-encoded).
+fn url(config: &Config, path: &str, query: &[(&str, &str)]) -> String {
+    let mut u = format!(
+        "{}{path}?{API_VERSION}={}",
+        config.api_base.trim_end_matches('/'),
+        ApiVersion::DEFAULT
+    );
+    for (k, v) in query {
+        u.push_str(&format!("&{k}={}", encode_segment(v)));
+    }
+    u
+}
+
+/// A new `AbortSignal` whose controller is aborted when the current reactive owner is cleaned
+/// up. Called when a request starts: a resource's fetcher runs under the resource's owner
+/// (cleaned up when it re-runs or its component unmounts), a task spawned with
+/// `spawn_local_scoped` under its component's.
+pub fn abort_on_cleanup() -> Option<AbortSignal> {
+    let controller = AbortController::new().ok()?;
+    let signal = controller.signal();
+    // The owner runs its cleanups before it drops what it stores, so the controller is there.
+    let held = StoredValue::new_local(controller);
+    on_cleanup(move || {
+        held.try_with_value(AbortController::abort);
+    });
+    Some(signal)
+}
+
+fn aborted(signal: &Option<AbortSignal>) -> bool {
+    signal.as_ref().is_some_and(AbortSignal::aborted)
+}
+
+/// What a write requires of the stored version.
+enum Precondition<'a> {
+    None,
+    /// `If-Match`: exactly the version shown.
+    Matches(&'a str),
+    /// `If-None-Match: *`: nothing there yet.
+    Absent,
+}
+
+/// An answer, with the signal of its request (reading the body can be aborted too).
+struct Sent {
+    res: Response,
+    signal: Option<AbortSignal>,
+}
+
+async fn send<B: Serialize + ?Sized>(
+    s: &Session,
+    method: Method,
+    url: &str,
+    precondition: Precondition<'_>,
+    body: Option<&B>,
+) -> Result<Sent, ApiError> {
+    let signal = abort_on_cleanup();
+    let mut b = RequestBuilder::new(url)
+        .method(method)
+        .header("Authorization", &format!("Bearer {}", s.token))
+        .header("Accept", "application/json")
+        .abort_signal(signal.as_ref());
+    b = match precondition {
+        Precondition::None => b,
+        Precondition::Matches(etag) => b.header("If-Match", etag),
+        Precondition::Absent => b.header("If-None-Match", "*"),
+    };
+    let req: Result<Request, _> = match body {
+        Some(body) => b.json(body),
+        None => b.build(),
+    };
+    let req = req.map_err(|e| {
+        ApiError::new(
+            ErrorKind::Invalid,
+            "InvalidRequest",
+            format!("The request could not be built: {e}"),
+        )
+    })?;
+    match req.send().await {
+        Ok(res) => Ok(Sent { res, signal }),
+        Err(_) if aborted(&signal) => Err(ApiError::aborted()),
+        Err(e) => Err(ApiError::network(e)),
+    }
+}
+
+impl Sent {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.res.status())
+    }
+
+    /// A 2xx answer's JSON body and ETag, or the error it is.
+    async fn json<T: DeserializeOwned>(self) -> Result<Tagged<T>, ApiError> {
+        if !self.ok() {
+            return Err(self.error().await);
+        }
+        let etag = self.res.headers().get("ETag");
+        match self.res.json::<T>().await {
+            Ok(value) => Ok(Tagged { value, etag }),
+            Err(_) if aborted(&self.signal) => Err(ApiError::aborted()),
+            Err(e) => Err(ApiError {
+                status: self.res.status(),
+                ..ApiError::new(
+                    ErrorKind::BadResponse,
+                    "InvalidResponse",
+                    format!("The server's answer could not be read: {e}"),
+                )
+            }),
+        }
+    }
+
+    /// A 2xx answer whose body does not matter, or the error it is.
+    async fn empty(self) -> Result<(), ApiError> {
+        if self.ok() {
+            Ok(())
+        } else {
+            Err(self.error().await)
+        }
+    }
+
+    async fn error(self) -> ApiError {
+        let status = self.res.status();
+        let kind = ErrorKind::of_status(status);
+        let mut e = match self.res.json::<ErrorResponse>().await {
+            Ok(e) => ApiError {
+                kind,
+                status,
+                code: e.error.code,
+                message: e.error.message,
+                target: e.error.target,
+            },
+            Err(_) if aborted(&self.signal) => return ApiError::aborted(),
+            Err(_) => ApiError {
+                kind,
+                status,
+                code: format!("Http{status}"),
+                message: format!("The server answered {status} {}.", self.res.status_text()),
+                target: None,
+            },
+        };
+        if kind == ErrorKind::Unauthorized {
+            e.message = messages::TOKEN_REFUSED.to_owned();
+        }
+        e
+    }
+}
+
+/// Every item of a list: the first page at `first`, then each `nextLink` (checked by
+/// [`checked_next`]) until there is none. The one paging helper of the app.
+pub async fn list<T: DeserializeOwned>(s: &Session, first: String) -> Result<Vec<T>, ApiError> {
+    let base = api_origin_base(&s.config);
+    let mut all = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut next = Some(first);
+    while let Some(u) = next.take() {
+        if !seen.insert(u.clone()) {
+            return Err(ApiError::new(
+                ErrorKind::BadResponse,
+                "NextLinkLoop",
+                "The server's next page link leads back to a page already read; the list stops there.",
+            ));
+        }
+        let page = send::<()>(s, Method::GET, &u, Precondition::None, None)
+            .await?
+            .json::<ListResult<T>>()
+            .await?
+            .value;
+        all.extend(page.value);
+        next = page
+            .next_link
+            .map(|link| checked_next(&base, &link))
+            .transpose()?;
+    }
+    Ok(all)
+}
+
+/// Every connection of the session's subscription.
+pub async fn list_connections(s: &Session) -> Result<Vec<PeeringService>, ApiError> {
+    let path = ArmPath::Subscription {
+        subscription: s.subscription.clone(),
+        op: SubscriptionOp::PeeringServices,
+    };
+    // Large pages: one request per 1,000 connections instead of per 100.
+    list(s, url(&s.config, &path.to_string(), &[(TOP, "1000")])).await
+}
+
+/// Every child of one kind (prefixes, monitor tests) of a connection.
+pub async fn list_children<T: DeserializeOwned>(
+    s: &Session,
+    service: &ServiceId,
+    kind: ChildKind,
+) -> Result<Vec<T>, ApiError> {
+    list(s, url(&s.config, &service.children_path(kind), &[])).await
+}
+
+/// One resource (a connection or a child), with its ETag.
+pub async fn get<T: DeserializeOwned>(s: &Session, id: &ResourceId) -> Result<Tagged<T>, ApiError> {
+    let u = url(&s.config, &id.to_string(), &[]);
+    send::<()>(s, Method::GET, &u, Precondition::None, None)
+        .await?
+        .json()
+        .await
+}
+
+/// Creates a resource; never replaces one (`If-None-Match: *`): an existing name (in any
+/// casing) answers 412, [`ErrorKind::PreconditionFailed`].
+pub async fn create<T: Serialize + DeserializeOwned>(
+    s: &Session,
+    id: &ResourceId,
+    body: &T,
+) -> Result<Tagged<T>, ApiError> {
+    let u = url(&s.config, &id.to_string(), &[]);
+    send(s, Method::PUT, &u, Precondition::Absent, Some(body))
+        .await?
+        .json()
+        .await
+}
+
+/// Deletes the version whose ETag is `etag` (`If-Match`): if someone changed or deleted it
+/// since, the server answers 412 and nothing is deleted.
+pub async fn delete(s: &Session, id: &ResourceId, etag: &str) -> Result<(), ApiError> {
+    let u = url(&s.config, &id.to_string(), &[]);
+    send::<()>(s, Method::DELETE, &u, Precondition::Matches(etag), None)
+        .await?
+        .empty()
+        .await
+}
+
+/// Deletes a list item if it is still the version shown. List items carry no ETag, so the one
+/// item is read (for its ETag) when the user confirms; if it is gone or no longer equal to
+/// what the list showed, nothing is sent and the answer is "changed elsewhere"; otherwise it is
+/// deleted with `If-Match: <that ETag>`, so a change in between is refused by the server too.
+pub async fn delete_if_unchanged<T: DeserializeOwned + PartialEq>(
+    s: &Session,
+    id: &ResourceId,
+    kind: NameKind,
+    name: &str,
+    shown: &T,
+) -> Result<(), ApiError> {
+    let current = match get::<T>(s, id).await {
+        Ok(c) => c,
+        Err(e) if e.kind == ErrorKind::NotFound => return Err(ApiError::changed(kind, name)),
+        Err(e) => return Err(e),
+    };
+    match current.etag {
+        Some(etag) if current.value == *shown => delete(s, id, &etag).await,
+        Some(_) => Err(ApiError::changed(kind, name)),
+        None => Err(no_etag(kind, name)),
+    }
+}
+
+/// The server sent no ETag, so a write cannot say which version it replaces.
+pub fn no_etag(kind: NameKind, name: &str) -> ApiError {
+    ApiError::new(
+        ErrorKind::BadResponse,
+        "MissingETag",
+        format!(
+            "The server did not say which version of the {} '{name}' this is (no ETag), so it was not changed; reload and try again.",
+            kind.noun_only()
+        ),
+    )
+}
+
+/// Fetches `/config.json` (absolute, so deep links find it too). No file means the defaults;
+/// a file that is not valid JSON is an error, never silently ignored.
+pub async fn load_config() -> Result<Config, String> {
+    let signal = abort_on_cleanup();
+    let res = match Request::get("/config.json")
+        .abort_signal(signal.as_ref())
+        .send()
+        .await
+    {
+        Ok(res) => res,
+        Err(e) => return Err(format!("config.json could not be loaded: {e}")),
+    };
+    if res.status() == 404 {
+        return Ok(Config::default());
+    }
+    if !res.ok() {
+        return Err(format!(
+            "config.json could not be loaded: the server answered {}.",
+            res.status()
+        ));
+    }
+    let text = res
+        .text()
+        .await
+        .map_err(|e| format!("config.json could not be read: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("config.json is not valid: {e}"))
+}

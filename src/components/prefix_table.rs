@@ -1,0 +1,95 @@
+//! A connection's prefixes with their validation state; each can be deleted (confirmed
+//! inline, and only if it is still the version shown).
+
+use crate::api;
+use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
+use crate::components::state_pill::StatePill;
+use crate::state::Session;
+use leptos::prelude::*;
+use peering_model::names::NameKind;
+use peering_model::wire::{PeeringServicePrefix, PrefixValidationState};
+use peering_model::{ChildKind, ServiceId};
+
+/// One row of the table, flattened from the ARM shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrefixView {
+    pub name: String,
+    pub prefix: String,
+    pub key: String,
+    pub state: PrefixValidationState,
+    pub error: String,
+}
+
+impl PrefixView {
+    pub fn from_wire(p: &PeeringServicePrefix) -> PrefixView {
+        let props = p.properties.clone().unwrap_or_default();
+        PrefixView {
+            name: p.name.clone().unwrap_or_default(),
+            prefix: props.prefix.unwrap_or_default(),
+            key: props.peering_service_prefix_key.unwrap_or_default(),
+            state: props
+                .prefix_validation_state
+                .unwrap_or(PrefixValidationState::Unknown),
+            error: props.error_message.unwrap_or_default(),
+        }
+    }
+}
+
+#[component]
+pub fn PrefixTable(
+    service: ServiceId,
+    /// The prefixes as listed (a delete checks the prefix is still this version).
+    rows: Vec<PeeringServicePrefix>,
+    /// After a delete, or to reload after a change made elsewhere.
+    on_change: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    if rows.is_empty() {
+        return view! {
+            <h2>"Prefixes"</h2>
+            <div class="state empty small"><p>"No prefixes yet. Add the public IPv4 prefixes this site announces through the provider."</p></div>
+        }
+        .into_any();
+    }
+    let body = rows
+        .into_iter()
+        .map(|shown| {
+            let r = PrefixView::from_wire(&shown);
+            let id = service.child(ChildKind::Prefix, &r.name);
+            let on_reload = on_change.clone();
+            let (s, pname, on_change) = (session.clone(), r.name.clone(), on_change.clone());
+            let on_confirm = move || -> DeleteFuture {
+                let (s, id, pname, shown, on_change) =
+                    (s.clone(), id.clone(), pname.clone(), shown.clone(), on_change.clone());
+                Box::pin(async move {
+                    api::delete_if_unchanged(&s, &id, NameKind::Prefix, &pname, &shown).await?;
+                    on_change();
+                    Ok(())
+                })
+            };
+            view! {
+                <tr>
+                    <td class="name">{r.name.clone()}</td>
+                    <td class="mono">{r.prefix}</td>
+                    <td><StatePill state=r.state/></td>
+                    <td class="wrap">{r.error}</td>
+                    <td class="mono">{r.key}</td>
+                    <td><ConfirmDelete kind=NameKind::Prefix name=r.name mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Prefixes"</h2>
+        <div class="table-wrap">
+            <table class="grid" id="prefixes">
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Validation"</th>
+                    <th scope="col">"Message"</th><th scope="col">"Prefix key"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
