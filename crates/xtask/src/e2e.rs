@@ -29,6 +29,8 @@ fn start_server(bin: &Path, db: &Path, dist: &Path, listen: &str) -> Result<Serv
         .arg("--static")
         .arg(dist)
         .stdout(Stdio::piped())
+        // Only warnings and errors: a line per request would bury the test's own output.
+        .env("RUST_LOG", "warn")
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 
 import pytest
@@ -79,10 +80,13 @@ def server(tmp_path):
             ]
         )
     )
+    # The log (stderr) goes to a file and stdout is drained after the URL line: a pipe nobody
+    # reads fills up and then blocks the server at its next log line.
+    log = open(tmp_path / "server.log", "w")
     process = subprocess.Popen(
         [binary, "--listen", "127.0.0.1:0", "--db", str(tmp_path / "peering.db"), "--tokens", str(tokens)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=log,
         text=True,
     )
     url = None
@@ -99,13 +103,20 @@ def server(tmp_path):
             break
     if url is None:
         process.kill()
-        pytest.fail("peering-server did not start:\n" + "".join(seen))
+        log.close()
+        pytest.fail(
+            "peering-server did not start:\n" + "".join(seen) + (tmp_path / "server.log").read_text()
+        )
+    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
     yield Server(url, process, tmp_path)
     process.terminate()
     try:
-        process.wait(timeout=10)
+        # SIGTERM drains requests in flight and exits 0.
+        assert process.wait(timeout=10) == 0, (tmp_path / "server.log").read_text()
     except subprocess.TimeoutExpired:
         process.kill()
+    finally:
+        log.close()
 
 
 def make_client(server, api_version=None, token=CONTRIBUTOR, subscription=SUBSCRIPTION):
