@@ -14,12 +14,15 @@ use peering_model::messages;
 #[component]
 pub fn App() -> impl IntoView {
     let (token, subscription) = take_credentials();
+    // The one place the token lives in memory: a sign-out empties it, and nothing else keeps
+    // a copy (the session handed to pages is dropped with the shell).
+    let token = RwSignal::new(token);
     let config = LocalResource::new(api::load_config);
     view! {
         <Suspense fallback=|| view! { <p class="state loading" role="status">"Starting…"</p> }>
             {move || config.get().map(|config| match config {
                 Ok(config) => view! {
-                    <Authenticated config=config token=token.clone() subscription=subscription.clone()/>
+                    <Authenticated config=config token=token subscription=subscription.clone()/>
                 }.into_any(),
                 Err(e) => view! {
                     <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
@@ -33,10 +36,9 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Authenticated(
     config: Config,
-    token: Option<String>,
+    token: RwSignal<Option<String>>,
     subscription: Option<String>,
 ) -> impl IntoView {
-    let token = RwSignal::new(token);
     let signed_out = RwSignal::new(false);
     let subscription = subscription.unwrap_or_else(|| config.subscription_id.clone());
     let sign_out = Callback::new(move |()| {

@@ -809,8 +809,9 @@ async fn sign_out_removes_the_token_from_the_tab() {
         .unwrap();
     storage.set_item(TOKEN_KEY, "test-token").unwrap();
     let root = container();
-    leptos::mount::mount_to(root.clone(), || {
-        view! { <Authenticated config=Config::default() token=Some("test-token".to_owned()) subscription=Some(SUB.to_owned())/> }
+    let token = RwSignal::new(Some("test-token".to_owned()));
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <Authenticated config=Config::default() token=token subscription=Some(SUB.to_owned())/> }
     })
     .forget();
     tick().await;
@@ -818,6 +819,11 @@ async fn sign_out_removes_the_token_from_the_tab() {
     find::<HtmlElement>(&root, "#sign-out").click();
     tick().await;
     assert_eq!(storage.get_item(TOKEN_KEY).unwrap(), None);
+    assert_eq!(
+        token.get_untracked(),
+        None,
+        "the token is gone from memory too"
+    );
     assert_eq!(text(&root, "#sign-in-state"), messages::SIGNED_OUT);
     assert!(
         root.query_selector(".topbar").unwrap().is_none(),

@@ -57,7 +57,7 @@ pub fn checked_next(api_origin_base: &str, link: &str) -> Result<String, ApiErro
             ErrorKind::UntrustedLink,
             "UntrustedNextLink",
             format!(
-                "The server's next page link ({}) does not lead to {api_origin_base}; the list was not followed there.",
+                "The server's next page link ({}) does not lead to {api_origin_base}; the list was not followed there. If the server is reached under another name or behind a proxy, start it with --public-url set to the address this page uses.",
                 link.escape_debug()
             ),
         )

@@ -12,8 +12,9 @@ use peering_model::{ResourceId, ServiceId};
 #[component]
 pub fn DeleteConnection(
     service: ServiceId,
-    /// The ETag of the version shown.
-    etag: Option<String>,
+    /// The ETag of the version shown (it follows the page's reloads).
+    #[prop(into)]
+    etag: Signal<Option<String>>,
     /// Reloads the page's connection (offered when it changed elsewhere).
     on_reload: impl Fn() + 'static,
 ) -> impl IntoView {
@@ -22,7 +23,12 @@ pub fn DeleteConnection(
     let name = service.name.clone();
     let id = ResourceId::from(service);
     let on_confirm = move || -> DeleteFuture {
-        let (s, id, etag, navigate) = (session.clone(), id.clone(), etag.clone(), navigate.clone());
+        let (s, id, etag, navigate) = (
+            session.clone(),
+            id.clone(),
+            etag.get_untracked(),
+            navigate.clone(),
+        );
         Box::pin(async move {
             let name = &id.service.name;
             let etag = etag.ok_or_else(|| api::no_etag(NameKind::Connection, name))?;

@@ -148,7 +148,8 @@ pub fn PrefixImport(
             <div class="field">
                 <label for="import">"One prefix per line, or CSV: name,prefix[,prefix key]"</label>
                 <textarea id="import" rows="5" spellcheck="false" placeholder="8.8.4.0/24\nweb,8.8.8.0/24,6a7f0d42-e49c-4eea-a930-280610671c3f"
-                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
+                    prop:readOnly=move || sending.get() aria-busy=move || sending.get().to_string()></textarea>
             </div>
             <Show when=move || !rows.with(Vec::is_empty)>
                 <p class="msg hint" id="import-scope">{move || match scope.get() {

@@ -48,6 +48,25 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         data.refetch();
         others.refetch();
     };
+    // What the forms below need from the loaded data. The forms are outside the Transition, so
+    // a reload (after a delete, an import, or a change elsewhere) never rebuilds them and
+    // nothing the user is typing, nor the import's list of refused rows, is lost.
+    let loaded = Memo::new(move |_| matches!(data.get(), Some(Ok(_))));
+    let etag = Signal::derive(move || match data.get() {
+        Some(Ok((c, _))) => c.etag,
+        _ => None,
+    });
+    let own = Memo::new(move |_| match data.get() {
+        Some(Ok((_, prefixes))) => existing(&service.get(), &prefixes),
+        _ => Vec::new(),
+    });
+    let index = Signal::derive(move || {
+        let mut idx: PrefixIndex = own.get().into_iter().collect();
+        if let OtherPrefixes::Loaded(o) = others_now.get() {
+            idx.extend(o)
+        }
+        idx
+    });
     view! {
         <section class="page">
             <p class="crumbs"><A href="/">"Connections"</A>" / "{move || name.get()}</p>
@@ -62,32 +81,41 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                             <A href="/" attr:class="button">"Back to connections"</A>
                         </div>
                     }.into_any(),
-                    Ok((c, prefixes)) => {
-                        let service = service.get_untracked();
-                        let own: Vec<ExistingPrefix> = prefixes.iter().filter_map(|p| {
-                            let props = p.properties.as_ref()?;
-                            Some(ExistingPrefix {
-                                prefix: Ipv4Prefix::parse(props.prefix.as_deref()?).ok()?,
-                                resource_group: service.resource_group.clone(),
-                                connection: service.name.clone(),
-                                name: p.name.clone().unwrap_or_default(),
-                            })
-                        }).collect();
-                        let index = Signal::derive(move || {
-                            let mut idx: PrefixIndex = own.iter().cloned().collect();
-                            if let OtherPrefixes::Loaded(o) = others_now.get() { idx.extend(o) }
-                            idx
-                        });
-                        view! {
-                            <Overview connection=c.value/>
-                            <PrefixTable service=service.clone() rows=prefixes on_change=refresh/>
-                            <PrefixImport service=service.clone() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
-                            <MonitorTests service=service.clone()/>
-                            <DeleteConnection service=service etag=c.etag on_reload=refresh/>
-                        }.into_any()
-                    }
+                    Ok((c, prefixes)) => view! {
+                        <Overview connection=c.value/>
+                        <PrefixTable service=service.get_untracked() rows=prefixes on_change=refresh/>
+                    }.into_any(),
                 })}
             </Transition>
+            <Show when=move || loaded.get()>
+                {move || {
+                    let service = service.get();
+                    view! {
+                        <PrefixImport service=service.clone() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
+                        <MonitorTests service=service.clone()/>
+                        <DeleteConnection service=service etag=etag on_reload=refresh/>
+                    }
+                }}
+            </Show>
         </section>
     }
+}
+
+/// This connection's prefixes as the index holds them.
+fn existing(
+    service: &peering_model::ServiceId,
+    prefixes: &[PeeringServicePrefix],
+) -> Vec<ExistingPrefix> {
+    prefixes
+        .iter()
+        .filter_map(|p| {
+            let props = p.properties.as_ref()?;
+            Some(ExistingPrefix {
+                prefix: Ipv4Prefix::parse(props.prefix.as_deref()?).ok()?,
+                resource_group: service.resource_group.clone(),
+                connection: service.name.clone(),
+                name: p.name.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
 }

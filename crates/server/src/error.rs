@@ -51,11 +51,6 @@ impl ApiError {
         self.extra.get_or_insert_with(Box::default)
     }
 
-    /// What went wrong inside the server, if this is a 5xx of its own.
-    pub fn cause(&self) -> Option<&str> {
-        self.extra.as_ref()?.cause.as_deref()
-    }
-
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
@@ -72,10 +67,6 @@ impl ApiError {
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn internal(what: impl std::fmt::Display) -> Self {

@@ -166,6 +166,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         catalog.countries.len(),
         catalog.providers.len()
     );
+    if addr.ip().is_unspecified() && cli.public_url.is_none() {
+        tracing::warn!(
+            "listening on every interface without --public-url: nextLinks will name the address each client connected to; set --public-url to the address clients use"
+        );
+    }
     println!("listening on http://{addr}");
     match generated {
         Some(token) => println!("open http://{addr}/#token={token}"),

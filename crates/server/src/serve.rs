@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// The address a request came in on: one of the server's own.
+/// The address a request came in on (the socket's local address): one of the server's own.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalAddr(pub SocketAddr);
 
@@ -37,7 +37,6 @@ pub async fn serve(
     settings: &Settings,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Drained> {
-    let local = listener.local_addr()?;
     let slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -60,6 +59,12 @@ pub async fn serve(
                 }
             },
             () = &mut shutdown => break,
+        };
+        // The address this client reached: with a listener on 0.0.0.0 it is the interface's
+        // address, not 0.0.0.0.
+        let local = match stream.local_addr() {
+            Ok(a) => a,
+            Err(_) => continue,
         };
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {

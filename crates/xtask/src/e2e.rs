@@ -297,5 +297,24 @@ async fn scenario(
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
     nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
     wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
+
+    // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
+    // version shown), then sign out: the token is gone from the tab.
+    for css in ["#prefixes button.delete", "#prefixes button.confirm"] {
+        wait_for(c, css)
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("clicking {css}: {e}"))?;
+    }
+    wait_for_text(c, ".state.empty.small", "No prefixes yet").await?;
+    wait_for(c, "#sign-out")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#sign-in-state", "You are signed out").await?;
+    nav(format!("{}/", server.url)).await?;
+    wait_for_text(c, "#sign-in-state", "No access token").await?;
     Ok(())
 }

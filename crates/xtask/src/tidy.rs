@@ -1,10 +1,12 @@
 //! Style rules as checks (as rust-analyzer's `xtask/src/tidy.rs`): `cargo xtask lint` runs
 //! them, and so does `cargo test` (the test below), so a rule cannot be broken unnoticed.
 //!
-//! * A field target (`peering_model::targets::ALL`, the distinctive ones: `properties.prefix`,
-//!   `resourceGroupName`, `$skipToken`, ...) is never written as a string literal outside
-//!   `crates/model`: both sides must use the constants. Tests may spell the wire (they check
-//!   it independently of the constants), so test files and `#[cfg(test)]` modules are exempt.
+//! * A field target (`peering_model::targets::ALL`) is never written as a string literal outside
+//!   `crates/model`: both sides must use the constants. The rule covers the distinctive targets
+//!   (with a `.`, `$`, `-` or a capital: `properties.prefix`, `resourceGroupName`,
+//!   `$skipToken`, …); `name`, `country`, `location` and `tags` are also ordinary words (HTML
+//!   ids, URL query keys), so they are left to review. Tests may spell the wire (they check it
+//!   independently of the constants), so test files and `#[cfg(test)] mod`s are exempt.
 //! * No source file outside tests is longer than [`MAX_LINES`] lines before its tests, unless
 //!   it says why in a `// tidy: long file:` comment.
 //! * No `#[ignore]`d test.
@@ -41,49 +43,81 @@ fn is_test_file(rel: &str) -> bool {
         || rel.contains("/examples/")
 }
 
-/// The part of a file before its `#[cfg(test)]` module (inline tests come last).
+/// The part of a file before its `#[cfg(test)] mod` (inline tests come last). Only a test
+/// module ends the checked part; a `#[cfg(test)]` on any other item does not.
 fn before_tests(text: &str) -> &str {
-    match text.find("\n#[cfg(test)]") {
-        Some(i) => &text[..i],
-        None => text,
+    let mut from = 0;
+    while let Some(i) = text[from..].find("\n#[cfg(test)]") {
+        let at = from + i;
+        let rest = text[at + "\n#[cfg(test)]".len()..].trim_start();
+        if rest.starts_with("mod ") {
+            return &text[..at];
+        }
+        from = at + 1;
     }
+    text
 }
 
-/// The string literals of Rust source, roughly: `"..."` with escapes, skipping `//` comments,
-/// char literals and raw strings' contents are read as plain text (good enough for targets,
-/// which hold no quotes).
+/// The string literals of Rust source with the line each starts on: `"…"` (escapes,
+/// several lines), raw strings `r#"…"#` and byte strings; comments (`//`, `/* */`), char
+/// literals and lifetimes are skipped.
 fn string_literals(src: &str) -> Vec<(usize, String)> {
+    let b = src.as_bytes();
     let mut out = Vec::new();
-    for (n, line) in src.lines().enumerate() {
-        let code = match line.find("//") {
-            // A `//` inside a string (a URL) is not a comment; only a line that starts with
-            // one is skipped entirely, which covers doc and ordinary comments.
-            Some(i) if line[..i].trim().is_empty() => continue,
-            _ => line,
-        };
-        let b = code.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'\'' if i + 2 < b.len() && (b[i + 2] == b'\'' || b[i + 1] == b'\\') => {
-                    // A char literal such as '"' or '\"': skip it.
-                    let end = code[i + 1..].find('\'').map_or(b.len(), |j| i + 2 + j);
-                    i = end;
+    let (mut i, mut line) = (0, 1);
+    let advance = |i: &mut usize, line: &mut usize, to: usize| {
+        *line += b[*i..to.min(b.len())]
+            .iter()
+            .filter(|c| **c == b'\n')
+            .count();
+        *i = to;
+    };
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = src[i..].find('\n').map_or(b.len(), |j| i + j);
+                advance(&mut i, &mut line, end);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = src[i + 2..].find("*/").map_or(b.len(), |j| i + 2 + j + 2);
+                advance(&mut i, &mut line, end);
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
                 }
-                b'"' => {
-                    let mut j = i + 1;
-                    let mut lit = String::new();
-                    while j < b.len() && b[j] != b'"' {
-                        if b[j] == b'\\' && j + 1 < b.len() {
-                            j += 1;
-                        }
-                        lit.push(b[j] as char);
+                let start = i + 2 + hashes;
+                let close = format!("\"{}", "#".repeat(hashes));
+                let end = src[start..].find(&close).map_or(b.len(), |j| start + j);
+                out.push((line, src[start..end].to_owned()));
+                advance(&mut i, &mut line, end + close.len());
+            }
+            b'"' => {
+                let start_line = line;
+                let mut j = i + 1;
+                let mut lit = String::new();
+                while j < b.len() && b[j] != b'"' {
+                    if b[j] == b'\\' && j + 1 < b.len() {
                         j += 1;
                     }
-                    out.push((n + 1, lit));
-                    i = j + 1;
+                    lit.push(b[j] as char);
+                    j += 1;
                 }
-                _ => i += 1,
+                out.push((start_line, lit));
+                advance(&mut i, &mut line, j + 1);
+            }
+            // A char literal ('"', '\'', '\n'), not a lifetime ('a).
+            b'\'' if b.get(i + 2) == Some(&b'\'') || b.get(i + 1) == Some(&b'\\') => {
+                let end = src[i + 2..].find('\'').map_or(b.len(), |j| i + 3 + j);
+                advance(&mut i, &mut line, end);
+            }
+            c => {
+                line += usize::from(c == b'\n');
+                i += 1;
             }
         }
     }
@@ -173,7 +207,7 @@ mod tests {
         std::fs::write(
             dir.join("src/bad.rs"),
             format!(
-                "// a comment naming \"properties.prefix\" is fine\nlet t = \"properties.prefix\";\nlet ok = \"name\";\nlet c = '\"';\n#[ignore]\nfn f() {{}}\n// see ../shared/reference\n{}",
+                "// a comment naming \"properties.prefix\" is fine\nlet t = \"properties.prefix\";\nlet ok = \"name\";\nlet c = '\"';\n#[ignore]\nfn f() {{}}\n// see ../shared/reference\nlet raw = r#\"a\nb\"#; let s = \"x\n\"; let hidden = r#\"$skipToken\"#;\n#[cfg(test)]\nfn helper() {{}}\n{}",
                 "let x = 1;\n".repeat(MAX_LINES)
             ),
         )
@@ -185,10 +219,17 @@ mod tests {
         .unwrap();
         let problems = check(&dir);
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert_eq!(problems.len(), 5, "{problems:#?}");
         assert!(problems[0].starts_with("src/bad.rs:2: the field target \"properties.prefix\""));
-        assert!(problems[1].contains("lines before its tests"));
-        assert!(problems[2].contains(":5: an #[ignore]d test"));
-        assert!(problems[3].contains(":7: points outside the repository"));
+        // On line 10 (after strings over several lines), and past a `#[cfg(test)]` that is not
+        // a test module.
+        assert!(
+            problems[1].starts_with("src/bad.rs:10: the field target \"$skipToken\""),
+            "{}",
+            problems[1]
+        );
+        assert!(problems[2].contains("lines before its tests"));
+        assert!(problems[3].contains(":5: an #[ignore]d test"));
+        assert!(problems[4].contains(":7: points outside the repository"));
     }
 }

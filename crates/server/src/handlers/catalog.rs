@@ -7,9 +7,10 @@ use crate::http::response::json_response;
 use axum::http::StatusCode;
 use axum::response::Response;
 use peering_model::catalog::match_key;
-use peering_model::resource_id::{encode_segment, NAMESPACE};
+use peering_model::resource_id::{encode_segment, SubscriptionOp, NAMESPACE};
 use peering_model::targets;
 use peering_model::wire::ListResult;
+use peering_model::ArmPath;
 use peering_model::{geo, Catalog};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -56,7 +57,7 @@ pub(crate) fn countries(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
         .iter()
         .map(|c| {
             json!({
-                "id": format!("/subscriptions/{sub}/providers/{NAMESPACE}/peeringServiceCountries/{}", encode_segment(&c.name)),
+                "id": format!("{}/{}", ArmPath::Subscription { subscription: sub.to_owned(), op: SubscriptionOp::Countries }, encode_segment(&c.name)),
                 "name": c.name,
                 "type": "Microsoft.Peering/peeringServiceCountries",
             })
@@ -74,7 +75,7 @@ pub(crate) fn locations(ctx: &Ctx, sub: &str) -> ApiResult<Response> {
         .flat_map(|c| {
             c.locations.iter().map(move |l| {
                 json!({
-                    "id": format!("/subscriptions/{sub}/providers/{NAMESPACE}/peeringServiceLocations/{}", encode_segment(&l.state)),
+                    "id": format!("{}/{}", ArmPath::Subscription { subscription: sub.to_owned(), op: SubscriptionOp::Locations }, encode_segment(&l.state)),
                     "name": l.state,
                     "type": "Microsoft.Peering/peeringServiceLocations",
                     "properties": { "country": c.name, "state": l.state, "azureRegion": l.azure_region },

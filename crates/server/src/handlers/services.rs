@@ -7,7 +7,7 @@ use crate::http::paging::PageRequest;
 use crate::http::request::{json_body, Ctx};
 use crate::http::response::{delete_response, json_bytes_response, put_status, ListBody};
 use crate::repr::service as repr;
-use crate::store::{ServiceListQuery, ServiceRecord, ServiceWrite};
+use crate::store::{ServiceListQuery, ServiceRecord, ServiceWrite, StoredService};
 use axum::http::StatusCode;
 use axum::response::Response;
 use peering_model::connection::{check_replace, validate_connection, ConnectionDraft, CreateOnly};
@@ -46,12 +46,17 @@ pub(crate) fn check_path(id: &ServiceId) -> ApiResult<()> {
     Ok(())
 }
 
+/// The ETag a client's precondition is checked against: the stored one, the one GET sends.
+fn stored_etag(s: &StoredService) -> String {
+    s.etag.clone()
+}
+
 /// Stored JSON text of a field given in the body.
 fn to_json<T: serde::Serialize>(v: Option<&T>) -> Option<String> {
     v.map(|t| serde_json::to_string(t).unwrap_or_default())
 }
 
-fn stored(r: ServiceRecord) -> ApiResult<ServiceWrite> {
+fn to_write(r: ServiceRecord) -> ApiResult<ServiceWrite> {
     let repr = repr::stored(&r).map_err(ApiError::internal)?;
     Ok(ServiceWrite {
         record: r,
@@ -86,8 +91,9 @@ pub(crate) async fn put(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<Re
         .store
         .write_service(
             id.clone(),
-            Box::new(move |existing| {
-                check_write_with(&headers, existing.as_ref(), repr::etag)?;
+            Box::new(move |stored| {
+                check_write_with(&headers, stored.as_ref(), stored_etag)?;
+                let existing = stored.map(|s| s.record);
                 if let Some(e) = &existing {
                     if !region_given {
                         valid.azure_region = e.location.clone();
@@ -97,7 +103,7 @@ pub(crate) async fn put(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<Re
                 let keep = |f: fn(&ServiceRecord) -> &String, new: &String| {
                     existing.as_ref().map_or(new.clone(), |e| f(e).clone())
                 };
-                stored(ServiceRecord {
+                to_write(ServiceRecord {
                     subscription: id.subscription.clone(),
                     resource_group: keep(|e| &e.resource_group, &id.resource_group),
                     name: keep(|e| &e.name, &id.name),
@@ -184,19 +190,20 @@ pub(crate) async fn patch(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<
         .store
         .write_service(
             id,
-            Box::new(move |existing| {
-                let mut row = existing.ok_or(missing)?;
-                check_write_with(&headers, Some(&row), repr::etag)?;
+            Box::new(move |stored| {
+                let stored = stored.ok_or(missing)?;
+                check_write_with(&headers, Some(&stored), stored_etag)?;
+                let mut row = stored.record;
                 let Some(tags) = body.tags else {
                     // Nothing to change: the connection as it is, not even its modification time.
-                    let mut w = stored(row)?;
+                    let mut w = to_write(row)?;
                     w.changed = false;
                     return Ok(w);
                 };
                 row.tags = Some(serde_json::to_string(&tags).map_err(ApiError::internal)?);
                 row.modified_at = now;
                 row.modified_by = caller.id.clone();
-                stored(row)
+                to_write(row)
             }),
         )
         .await?;
@@ -209,8 +216,8 @@ pub(crate) async fn patch(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<
 
 pub(crate) async fn delete(ctx: Ctx, id: ServiceId) -> ApiResult<Response> {
     let headers = ctx.headers;
-    let check = has_preconditions(&headers).then(|| -> crate::store::CheckDelete<ServiceRecord> {
-        Box::new(move |existing| check_write_with(&headers, existing, repr::etag))
+    let check = has_preconditions(&headers).then(|| -> crate::store::CheckDelete<StoredService> {
+        Box::new(move |existing| check_write_with(&headers, existing, stored_etag))
     });
     let existed = ctx.store.delete_service(id, check).await?;
     Ok(delete_response(existed))

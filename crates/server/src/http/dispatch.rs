@@ -3,7 +3,7 @@
 //! reaches exactly one handler.
 
 use super::observe::CallerId;
-use super::ratelimit::{too_many_requests, RateLimiter};
+use super::ratelimit::{too_many_failures, too_many_requests, RateLimiter};
 use super::request::{api_version, body_read_error, query_map, Ctx};
 use super::security::app_policy;
 use crate::auth::{self, Role};
@@ -36,16 +36,7 @@ pub(crate) async fn handle(State(shared): State<Shared>, req: Request) -> Respon
     if path == RouteKind::OpenApi.spec().path {
         super::openapi::serve(req.method())
     } else if ArmPath::is_api_path(path) {
-        let timeout = shared.state.settings.request_timeout;
-        match tokio::time::timeout(timeout, api(shared, req)).await {
-            Ok(res) => res,
-            Err(_) => ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "RequestTimeout",
-                format!("The request took longer than {} s and was stopped; if it was a write, read the resource to see whether it was applied, then retry.", timeout.as_secs()),
-            )
-            .into_response(),
-        }
+        api(shared, req).await
     } else {
         static_files(shared.state, req).await
     }
@@ -82,7 +73,19 @@ async fn api(shared: Shared, req: Request) -> Response {
     // Error details (every finding) are part of the 2025-05-01 error shape only.
     let details = matches!(api_version(&query), Ok(v) if v.has_error_details());
     let mut caller = None;
-    let mut res = match api_inner(shared, req, query, &mut caller).await {
+    let timeout = shared.state.settings.request_timeout;
+    // The caller is known as soon as the token is, so a request that times out is still
+    // logged with who sent it.
+    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                format!("The request took longer than {} s and was stopped; if it was a write, read the resource to see whether it was applied, then retry.", timeout.as_secs_f64().ceil()),
+            ))
+        });
+    let mut res = match answer {
         Ok(r) => r,
         Err(mut e) => {
             if !details {
@@ -95,6 +98,30 @@ async fn api(shared: Shared, req: Request) -> Response {
         res.extensions_mut().insert(CallerId(c));
     }
     res
+}
+
+/// Where `nextLink`s point without `--public-url`: the address the client connected to, one of
+/// ours. The `Host` the client sent is kept only when it names that same address, or
+/// `localhost` on a loopback address (so a page opened as `http://localhost:8080` follows links
+/// on its own origin); any other `Host` (a foreign name, or one a proxy passed on) is never
+/// echoed.
+fn own_base(headers: &axum::http::HeaderMap, local: Option<&LocalAddr>) -> String {
+    let Some(LocalAddr(addr)) = local else {
+        // Driven without a socket (tests of `app()`): no address to name but our own.
+        return "http://localhost".to_owned();
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let ours = addr.to_string();
+    match host {
+        Some(h) if h == ours => format!("http://{h}"),
+        Some(h) if addr.ip().is_loopback() && h == format!("localhost:{}", addr.port()) => {
+            format!("http://{h}")
+        }
+        _ => format!("http://{ours}"),
+    }
 }
 
 fn route_error(e: PathError, path: &str) -> ApiError {
@@ -130,7 +157,7 @@ async fn api_inner(
         (&shared.limiter, settings.rate_limit, &address)
     {
         if let Some(wait) = limiter.limited_at(addr, now) {
-            return Err(too_many_requests(wait, rate));
+            return Err(too_many_failures(wait, rate));
         }
     }
     let grant = match state.tokens.authenticate(&parts.headers) {
@@ -171,11 +198,9 @@ async fn api_inner(
     let body = axum::body::to_bytes(body, settings.body_limit)
         .await
         .map_err(|e| body_read_error(e, settings.body_limit))?;
-    let base = match (&settings.public_url, parts.extensions.get::<LocalAddr>()) {
-        (Some(url), _) => url.clone(),
-        (None, Some(LocalAddr(addr))) => format!("http://{addr}"),
-        // Driven without a socket (tests of `app()`): no address to name but our own.
-        (None, None) => "http://localhost".to_owned(),
+    let base = match &settings.public_url {
+        Some(url) => url.clone(),
+        None => own_base(&parts.headers, parts.extensions.get::<LocalAddr>()),
     };
     let ctx = Ctx {
         store: state.store.clone(),
@@ -216,5 +241,53 @@ async fn api_inner(
         // The route table lists an operation this match does not serve; a test sends every
         // operation of the table, so this is never reached.
         _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn host(h: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(header::HOST, HeaderValue::from_str(h).unwrap());
+        m
+    }
+
+    #[test]
+    fn next_links_name_our_address_never_a_foreign_host() {
+        let lo = LocalAddr("127.0.0.1:8080".parse().unwrap());
+        let lan = LocalAddr("10.0.0.5:8080".parse().unwrap());
+        assert_eq!(
+            own_base(&host("127.0.0.1:8080"), Some(&lo)),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            own_base(&host("LOCALHOST:8080"), Some(&lo)),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            own_base(&host("localhost:9999"), Some(&lo)),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            own_base(&host("evil.example"), Some(&lo)),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            own_base(&host("localhost:8080"), Some(&lan)),
+            "http://10.0.0.5:8080"
+        );
+        assert_eq!(
+            own_base(&HeaderMap::new(), Some(&lan)),
+            "http://10.0.0.5:8080"
+        );
+        let v6 = LocalAddr("[::1]:8080".parse().unwrap());
+        assert_eq!(
+            own_base(&host("[::1]:8080"), Some(&v6)),
+            "http://[::1]:8080"
+        );
+        assert_eq!(own_base(&host("x"), None), "http://localhost");
     }
 }

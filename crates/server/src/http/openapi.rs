@@ -108,7 +108,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Peering Console API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "An ARM-compatible subset of Microsoft.Peering (Peering Service connections, prefixes, connection monitor tests and the catalog). api-versions 2021-06-01, 2022-10-01 and 2025-05-01; the last adds systemData and error details. Every write honours If-Match and If-None-Match; every resource response carries an ETag, and a GET with a matching If-None-Match answers 304.",
+            "description": format!("An ARM-compatible subset of Microsoft.Peering (Peering Service connections, prefixes, connection monitor tests and the catalog). api-versions {}; {} adds systemData and error details. Every write honours If-Match and If-None-Match; every resource response carries an ETag, and a GET with a matching If-None-Match answers 304.", peering_model::ApiVersion::spellings().join(", "), peering_model::ApiVersion::V2025_05_01),
         },
         "security": [{ "bearer": [] }],
         "paths": paths,

@@ -96,6 +96,22 @@ pub fn too_many_requests(retry_after: u32, rate: u32) -> ApiError {
     e
 }
 
+/// The ARM-shaped 429 for a client address that failed to authenticate too often. It applies
+/// to every request from that address, good tokens included: otherwise a guess that happens to
+/// be right would still be told apart, and guessing would go on at full speed. Behind a reverse
+/// proxy every client shares the proxy's address, so they share this allowance too.
+pub fn too_many_failures(retry_after: u32, rate: u32) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        format!(
+            "More than {rate} requests from this address failed to authenticate in a second; retry after {retry_after} s."
+        ),
+    );
+    e.retry_after = Some(retry_after);
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,11 +89,6 @@ pub(crate) fn json(r: &ServiceRecord, v: ApiVersion) -> ServiceJson<'_> {
     }
 }
 
-/// The ETag: a hash of the fullest representation, the same for every api-version.
-pub(crate) fn etag(r: &ServiceRecord) -> String {
-    super::etag_of_value(&json(r, ApiVersion::NEWEST))
-}
-
 /// The representation of every api-version, as it is stored with the connection.
 pub(crate) fn stored(r: &ServiceRecord) -> Result<StoredRepr, String> {
     let full = json(r, ApiVersion::NEWEST);
@@ -131,6 +126,11 @@ pub(crate) fn render(s: &StoredRepr, v: ApiVersion) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ETag: a hash of the fullest representation, the same for every api-version.
+    fn etag(r: &ServiceRecord) -> String {
+        super::super::etag_of_value(&json(r, ApiVersion::NEWEST))
+    }
 
     fn row(tags: Option<&str>, sku: Option<&str>, backup: Option<&str>) -> ServiceRecord {
         ServiceRecord {

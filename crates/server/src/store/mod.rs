@@ -56,6 +56,14 @@ pub struct StoredRepr {
     pub etag: String,
 }
 
+/// A stored connection with the ETag of its stored representation (what a GET sends, so what
+/// a client's `If-Match` names).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredService {
+    pub record: ServiceRecord,
+    pub etag: String,
+}
+
 /// What a connection write stores. `changed: false` writes nothing (a PATCH without tags).
 pub struct ServiceWrite {
     pub record: ServiceRecord,
@@ -185,7 +193,7 @@ pub enum Lookup<T> {
 }
 
 /// Decides a connection write from the stored connection (if any).
-pub type DecideService = Box<dyn FnOnce(Option<ServiceRecord>) -> ApiResult<ServiceWrite> + Send>;
+pub type DecideService = Box<dyn FnOnce(Option<StoredService>) -> ApiResult<ServiceWrite> + Send>;
 /// Checks a delete's preconditions against what is stored.
 pub type CheckDelete<T> = Box<dyn FnOnce(Option<&T>) -> ApiResult<()> + Send>;
 /// Decides a child write from the stored child (if any) and, for a prefix, the stored prefixes
@@ -214,7 +222,7 @@ pub trait Store: Send + Sync {
     fn delete_service(
         &self,
         id: ServiceId,
-        check: Option<CheckDelete<ServiceRecord>>,
+        check: Option<CheckDelete<StoredService>>,
     ) -> StoreFuture<'_, bool>;
 
     /// One child, with what it keeps elsewhere (a prefix's events: its ETag covers them).

@@ -172,7 +172,11 @@ async fn failed_authentications_are_limited_per_client_address() {
         .send_as("guess-4-0123456789abcdef", Method::GET, &url, &[], None)
         .await;
     assert!(res.headers().contains_key("retry-after"));
-    arm_error(res, 429).await;
+    let (_, message, _) = arm_error(res, 429).await;
+    assert_eq!(
+        message,
+        "More than 3 requests from this address failed to authenticate in a second; retry after 1 s."
+    );
     let (code, _, _) = arm_error(app.get(&url).await, 429).await;
     assert_eq!(
         code, "TooManyRequests",

@@ -268,6 +268,19 @@ async fn next_link_is_the_listen_address_whatever_the_host_header_says() {
         assert!(next.starts_with(&ours), "{forged:?}: {next}");
         assert!(!next.contains("evil"), "{next}");
     }
+    // The loopback name of the same address and port is ours too: a page opened as
+    // http://localhost:PORT follows links on its own origin.
+    let port = app.base.rsplit(':').next().unwrap();
+    let localhost = format!("localhost:{port}");
+    let res = app
+        .send(reqwest::Method::GET, &url, &[("Host", &localhost)], None)
+        .await;
+    let page: Value = expect_status(res, 200).json().await.unwrap();
+    let next = page["nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("http://{localhost}{path}")),
+        "{next}"
+    );
 }
 
 /// With `--public-url`, every nextLink starts with it, whatever Host and X-Forwarded-Proto say.

@@ -16,10 +16,11 @@ use crate::store::{
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
+#[cfg(feature = "test-util")]
 pub use pool::Hold;
 use pool::Pool;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Migrations run in order, each once; the applied count lives in `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
@@ -50,7 +51,6 @@ pub struct Options {
 pub struct SqliteStore {
     writer: Pool,
     readers: Pool,
-    path: PathBuf,
     format: i64,
 }
 
@@ -70,6 +70,8 @@ impl SqliteStore {
     pub fn open(path: &Path, options: Options) -> Result<SqliteStore, String> {
         let shown = path.display();
         let writer = Connection::open(path).map_err(|e| format!("cannot open {shown}: {e}"))?;
+        // Refuse a newer schema before anything (even the journal mode) is changed.
+        check_schema(&writer).map_err(|e| format!("{shown}: {e}"))?;
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .map_err(|e| format!("cannot enable WAL on {shown}: {e}"))?;
@@ -103,17 +105,13 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Pool::spawn("db-writer", vec![writer], options.queue)?,
             readers: Pool::spawn("db-reader", readers, options.queue)?,
-            path: path.to_owned(),
             format: options.format,
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Keeps the writer busy and its queue full until the guard is dropped, so every write
-    /// meanwhile is refused with 503 (for tests).
+    /// meanwhile is refused with 503 (for tests; feature `test-util`).
+    #[cfg(feature = "test-util")]
     pub fn saturate_writer(&self) -> Result<Hold, String> {
         self.writer.saturate(1)
     }
@@ -152,7 +150,8 @@ impl SqliteStore {
     }
 }
 
-fn migrate(conn: &Connection) -> Result<(), String> {
+/// The schema version of the file, refused when it is newer than this server's.
+fn check_schema(conn: &Connection) -> Result<i64, String> {
     let applied: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(|e| e.to_string())?;
@@ -161,6 +160,11 @@ fn migrate(conn: &Connection) -> Result<(), String> {
             "the database has schema version {applied}, but this peering-server knows versions up to {SCHEMA_VERSION}: it was written by a newer peering-server. Run that version (or newer), or restore a backup made for this one; nothing was changed."
         ));
     }
+    Ok(applied)
+}
+
+fn migrate(conn: &Connection) -> Result<(), String> {
+    let applied = check_schema(conn)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
         let run = || -> rusqlite::Result<()> {
             let tx = conn.unchecked_transaction()?;
@@ -214,7 +218,7 @@ impl Store for SqliteStore {
     fn delete_service(
         &self,
         id: ServiceId,
-        check: Option<CheckDelete<crate::store::ServiceRecord>>,
+        check: Option<CheckDelete<crate::store::StoredService>>,
     ) -> StoreFuture<'_, bool> {
         Box::pin(self.write(move |tx| services::delete(tx, &id, check)))
     }
@@ -299,5 +303,54 @@ impl Store for SqliteStore {
             }
             Ok(Some(children::delete(tx, &parent, kind, &name)?))
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(synchronous: &'static str) -> Options {
+        Options {
+            readers: 1,
+            queue: 4,
+            render: |_| Err("no connections here".into()),
+            format: 1,
+            synchronous,
+        }
+    }
+
+    /// The writer commits with `synchronous=FULL` (2): a crash test cannot tell it from
+    /// `NORMAL` (the OS keeps the page cache), so the setting itself is checked.
+    #[tokio::test]
+    async fn the_writer_syncs_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("x.db"), options("FULL")).unwrap();
+        let sync: i64 = store
+            .writer
+            .run(|c| Ok(c.pragma_query_value(None, "synchronous", |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(sync, 2);
+        assert!(SqliteStore::open(&dir.path().join("y.db"), options("OFF")).is_err());
+    }
+
+    /// A newer schema is refused before the file is touched: a database in rollback-journal
+    /// mode stays so.
+    #[test]
+    fn a_newer_schema_is_refused_before_anything_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(c);
+        let e = SqliteStore::open(&path, options("FULL")).err().unwrap();
+        assert!(e.contains("written by a newer peering-server"), "{e}");
+        let i = inspect(&path).unwrap();
+        assert_eq!(
+            (i.journal_mode.as_str(), i.user_version),
+            ("delete", SCHEMA_VERSION + 1)
+        );
     }
 }

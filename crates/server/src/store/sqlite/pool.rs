@@ -81,6 +81,7 @@ impl Pool {
         })
     }
 
+    #[cfg(feature = "test-util")]
     /// Occupies the pool's threads and fills its queue until the guard is dropped, so the
     /// next job is refused (for tests of a full queue).
     pub(crate) fn saturate(&self, threads: usize) -> Result<Hold, String> {
@@ -106,6 +107,7 @@ impl Pool {
 }
 
 /// Keeps a pool thread busy while it lives.
+#[cfg(feature = "test-util")]
 pub struct Hold {
     _release: std::sync::mpsc::Sender<()>,
 }

@@ -4,6 +4,7 @@
 use crate::error::ApiResult;
 use crate::store::{
     CheckDelete, DecideService, Render, ServiceListQuery, ServicePage, ServiceRecord, StoredRepr,
+    StoredService,
 };
 use peering_model::ServiceId;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -39,6 +40,17 @@ pub(super) fn get(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Opti
     ))?;
     let (sub, rg, name) = key(id);
     st.query_row(params![sub, rg, name], from_row).optional()
+}
+
+/// The connection with the ETag of its stored representation. A connection always has one
+/// (written in the same transaction, and at open for older files); were it missing, the ETag
+/// is empty, which no `If-Match` names, so a conditional write is refused rather than allowed.
+fn get_stored(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Option<StoredService>> {
+    let Some(record) = get(tx, id)? else {
+        return Ok(None);
+    };
+    let etag = get_repr(tx, id)?.map(|r| r.etag).unwrap_or_default();
+    Ok(Some(StoredService { record, etag }))
 }
 
 /// Whether the connection exists (the parent of prefixes and monitor tests).
@@ -95,7 +107,7 @@ pub(super) fn write(
     decide: DecideService,
     format: i64,
 ) -> ApiResult<(bool, StoredRepr)> {
-    let existing = get(tx, id)?;
+    let existing = get_stored(tx, id)?;
     let created = existing.is_none();
     let w = decide(existing)?;
     if !w.changed {
@@ -124,10 +136,10 @@ pub(super) fn write(
 pub(super) fn delete(
     tx: &Transaction<'_>,
     id: &ServiceId,
-    check: Option<CheckDelete<ServiceRecord>>,
+    check: Option<CheckDelete<StoredService>>,
 ) -> ApiResult<bool> {
     if let Some(check) = check {
-        check(get(tx, id)?.as_ref())?;
+        check(get_stored(tx, id)?.as_ref())?;
     }
     let (sub, rg, name) = key(id);
     let n = tx
