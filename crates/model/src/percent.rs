@@ -42,6 +42,14 @@ pub fn encode_segment(s: &str) -> String {
 /// Percent-decodes one segment; `None` when the bytes are not UTF-8. A `%` not followed by two
 /// hex digits stays as it is (as browsers and `percent-encoding` do).
 pub fn decode(s: &str) -> Option<String> {
+    decode_cow(s).map(std::borrow::Cow::into_owned)
+}
+
+/// [`decode`] without a copy when there is nothing to decode.
+pub fn decode_cow(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !s.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -62,7 +70,7 @@ pub fn decode(s: &str) -> Option<String> {
             }
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
 }
 
 #[cfg(test)]

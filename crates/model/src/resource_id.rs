@@ -251,15 +251,15 @@ impl ArmPath {
             .trim_start_matches('/')
             .split('/')
             .map(|s| {
-                decode(s).ok_or_else(|| PathError::NotUtf8 {
+                crate::percent::decode_cow(s).ok_or_else(|| PathError::NotUtf8 {
                     segment: s.to_owned(),
                 })
             })
-            .collect::<Result<Vec<String>, PathError>>()?;
-        if segs.len() > 1 && segs.last().is_some_and(String::is_empty) {
+            .collect::<Result<Vec<std::borrow::Cow<'_, str>>, PathError>>()?;
+        if segs.len() > 1 && segs.last().is_some_and(|s| s.is_empty()) {
             segs.pop();
         }
-        let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+        let s: Vec<&str> = segs.iter().map(|s| s.as_ref()).collect();
         match s.as_slice() {
             [p, ns, ops] if eq(p, "providers") && eq(ns, NAMESPACE) && eq(ops, "operations") => {
                 Ok(ArmPath::Operations)

@@ -242,9 +242,8 @@ pub(crate) async fn list(ctx: Ctx, sub: String, rg: Option<String>) -> ApiResult
             max_bytes: MAX_PAGE_BYTES,
         })
         .await?;
-    let bytes: usize = found.items.iter().map(|(b, s)| b.len() + s.len() + 2).sum();
-    let mut body = ListBody::with_capacity(bytes);
-    for (b, s) in &found.items {
+    let mut body = ListBody::with_capacity(found.text.len() + 2 * found.items.len());
+    for (b, s) in found.items() {
         repr::write_json(body.next_item(), b, s, version);
     }
     let next = found.next.map(|k| ctx.next_link(&k));

@@ -73,10 +73,11 @@ async fn api(shared: Shared, req: Request) -> Response {
     // Error details (every finding) are part of the 2025-05-01 error shape only.
     let details = matches!(api_version(&query), Ok(v) if v.has_error_details());
     let mut caller = None;
+    let mut kind = None;
     let timeout = shared.state.settings.request_timeout;
     // The caller is known as soon as the token is, so a request that times out is still
     // logged with who sent it.
-    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller))
+    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller, &mut kind))
         .await
         .unwrap_or_else(|_| {
             Err(ApiError::new(
@@ -96,6 +97,9 @@ async fn api(shared: Shared, req: Request) -> Response {
     };
     if let Some(c) = caller {
         res.extensions_mut().insert(CallerId(c));
+    }
+    if let Some(k) = kind {
+        res.extensions_mut().insert(k);
     }
     res
 }
@@ -144,6 +148,7 @@ async fn api_inner(
     req: Request,
     query: HashMap<String, String>,
     caller_id: &mut Option<String>,
+    route_kind: &mut Option<RouteKind>,
 ) -> ApiResult<Response> {
     let state = shared.state;
     let settings = &state.settings;
@@ -180,7 +185,9 @@ async fn api_inner(
     }
     let path = parts.uri.path();
     let route = ArmPath::parse(path).map_err(|e| route_error(e, path))?;
-    let spec = kind_of(&route).spec();
+    let kind = kind_of(&route);
+    *route_kind = Some(kind);
+    let spec = kind.spec();
     let method = parts.method.clone();
     let op = spec
         .op(method.as_str())

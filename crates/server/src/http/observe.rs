@@ -4,7 +4,7 @@
 //! fingerprint (never a token).
 
 use crate::error::ErrorCause;
-use crate::routes::{kind_of, RouteKind};
+use crate::routes::RouteKind;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -22,13 +22,23 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-reque
 #[derive(Debug, Clone)]
 pub(crate) struct CallerId(pub String);
 
-/// A fresh request id: 16 random bytes as a GUID-shaped string, as ARM's are.
+/// A fresh request id, GUID-shaped as ARM's are: 8 random bytes drawn once per process, then
+/// a counter, so ids are unique within a process and across restarts without a system call
+/// per request.
 fn new_request_id() -> String {
-    let mut b = [0u8; 16];
-    // The OS random source does not fail on the platforms we run on; an all-zero id would still
-    // be a valid (if unhelpful) id.
-    let _ = getrandom::fill(&mut b);
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        let mut b = [0u8; 8];
+        // The OS random source does not fail on the platforms we run on; were it to, the ids
+        // would still be unique within the process.
+        let _ = getrandom::fill(&mut b);
+        u64::from_be_bytes(b)
+    });
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let h = format!("{prefix:016x}{n:016x}");
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],
@@ -39,17 +49,14 @@ fn new_request_id() -> String {
     )
 }
 
-/// The route template a path matched, for the log (never the path itself: names stay out of
-/// the log's route field, and its cardinality stays small).
-fn route_of(path: &str) -> &'static str {
-    if path == RouteKind::OpenApi.spec().path {
-        RouteKind::OpenApi.spec().path
-    } else if ArmPath::is_api_path(path) {
-        ArmPath::parse(path)
-            .map(|p| kind_of(&p).spec().path)
-            .unwrap_or("unknown API path")
-    } else {
-        "static"
+/// The route template a request matched, for the log (never the path itself: names stay out
+/// of the log's route field, and its cardinality stays small). The dispatcher puts the
+/// matched [`RouteKind`] on the response, so the path is parsed once.
+fn route_of(res: &Response, path: &str) -> &'static str {
+    match res.extensions().get::<RouteKind>() {
+        Some(kind) => kind.spec().path,
+        None if ArmPath::is_api_path(path) => "unknown API path",
+        None => "static",
     }
 }
 
@@ -64,7 +71,7 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = new_request_id();
     let method = req.method().clone();
-    let route = route_of(req.uri().path());
+    let path = req.uri().path().to_owned();
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -79,12 +86,14 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         method = %method,
-        route,
+        route = field::Empty,
         client = %client,
         status = field::Empty,
         latency_ms = field::Empty,
     );
     let mut res = next.run(req).instrument(span.clone()).await;
+    let route = route_of(&res, &path);
+    span.record("route", route);
     let status = res.status();
     let latency = started.elapsed().as_secs_f64() * 1000.0;
     span.record("status", status.as_u16());
@@ -140,11 +149,13 @@ mod tests {
 
     #[test]
     fn routes_are_templates() {
+        let mut res = Response::new(axum::body::Body::empty());
+        assert_eq!(route_of(&res, "/c/rg/x"), "static");
+        assert_eq!(route_of(&res, "/subscriptions/x/nope"), "unknown API path");
+        res.extensions_mut().insert(RouteKind::Service);
         assert_eq!(
-            route_of("/subscriptions/s/resourceGroups/secret-rg/providers/Microsoft.Peering/peeringServices/secret"),
+            route_of(&res, "/subscriptions/s/resourceGroups/secret-rg/providers/Microsoft.Peering/peeringServices/secret"),
             "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}"
         );
-        assert_eq!(route_of("/c/rg/x"), "static");
-        assert_eq!(route_of("/subscriptions/x/nope"), "unknown API path");
     }
 }

@@ -19,7 +19,10 @@ pub fn serve(method: &Method) -> Response {
     }
     static DOC: OnceLock<Vec<u8>> = OnceLock::new();
     let body = DOC.get_or_init(|| serde_json::to_vec_pretty(&document()).unwrap_or_default());
-    super::response::json_bytes_response(StatusCode::OK, body.clone(), None)
+    let mut res = super::response::json_bytes_response(StatusCode::OK, body.clone(), None);
+    res.extensions_mut()
+        .insert(crate::routes::RouteKind::OpenApi);
+    res
 }
 
 fn path_parameters(path: &str) -> Vec<Value> {

@@ -108,10 +108,10 @@ pub(crate) fn stored(r: &ServiceRecord) -> Result<StoredRepr, String> {
 }
 
 /// A connection's JSON for api-version `v` from its stored parts.
-pub(crate) fn write_json(out: &mut Vec<u8>, body: &str, system_data: &str, v: ApiVersion) {
-    out.extend_from_slice(body.as_bytes());
+pub(crate) fn write_json(out: &mut Vec<u8>, body: &[u8], system_data: &[u8], v: ApiVersion) {
+    out.extend_from_slice(body);
     if v.has_system_data() {
-        out.extend_from_slice(system_data.as_bytes());
+        out.extend_from_slice(system_data);
     }
     out.push(b'}');
 }
@@ -119,7 +119,7 @@ pub(crate) fn write_json(out: &mut Vec<u8>, body: &str, system_data: &str, v: Ap
 /// The stored representation for api-version `v`.
 pub(crate) fn render(s: &StoredRepr, v: ApiVersion) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.body.len() + s.system_data.len() + 1);
-    write_json(&mut out, &s.body, &s.system_data, v);
+    write_json(&mut out, s.body.as_bytes(), s.system_data.as_bytes(), v);
     out
 }
 

@@ -89,11 +89,23 @@ pub struct ServiceListQuery {
     pub max_bytes: usize,
 }
 
-/// One page of connections: each item's stored `(body, system_data)`, and the key after which
-/// the next page starts, if there is one.
+/// One page of connections: the items' stored `body` and `system_data` one after the other in
+/// one buffer (one allocation per page, not two per item), each item as the two ranges of its
+/// parts, and the key after which the next page starts, if there is one.
 pub struct ServicePage {
-    pub items: Vec<(String, String)>,
+    /// As stored (JSON text the server wrote; sent as it is, not re-checked as UTF-8).
+    pub text: Vec<u8>,
+    pub items: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
     pub next: Option<(String, String)>,
+}
+
+impl ServicePage {
+    /// Each item's `(body, system_data)`.
+    pub fn items(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.items
+            .iter()
+            .map(|(b, s)| (&self.text[b.clone()], &self.text[s.clone()]))
+    }
 }
 
 /// Where a child lives and who made it, with the casing of its connection and resource group.

@@ -173,19 +173,38 @@ pub(super) fn list(tx: &Transaction<'_>, q: &ServiceListQuery) -> rusqlite::Resu
         ])?,
     };
     let mut items = Vec::with_capacity(q.limit.min(1000));
-    let mut bytes = 0;
+    let mut text = Vec::with_capacity(q.limit.min(1000) * 768);
     let mut last: Option<(String, String)> = None;
     while let Some(r) = rows.next()? {
-        if items.len() == q.limit || bytes >= q.max_bytes {
+        if items.len() == q.limit || text.len() >= q.max_bytes {
             // There is a next page, after the last item taken.
-            return Ok(ServicePage { items, next: last });
+            return Ok(ServicePage {
+                text,
+                items,
+                next: last,
+            });
         }
-        let (body, system_data): (String, String) = (r.get(0)?, r.get(1)?);
-        bytes += body.len() + system_data.len();
+        let mut part = |i: usize| -> rusqlite::Result<std::ops::Range<usize>> {
+            let start = text.len();
+            text.extend_from_slice(r.get_ref(i)?.as_bytes().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?);
+            Ok(start..text.len())
+        };
+        let body = part(0)?;
+        let system_data = part(1)?;
         items.push((body, system_data));
         last = Some((r.get(2)?, r.get(3)?));
     }
-    Ok(ServicePage { items, next: None })
+    Ok(ServicePage {
+        text,
+        items,
+        next: None,
+    })
 }
 
 /// Writes the stored representation of every connection that has none, or one of another
