@@ -23,8 +23,8 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-reque
 pub(crate) struct CallerId(pub String);
 
 /// A fresh request id, GUID-shaped as ARM's are: 8 random bytes drawn once per process, then
-/// a counter, so ids are unique within a process and across restarts without a system call
-/// per request.
+/// a counter passed through a bijective mix (so ids stay unique, but do not tell how many
+/// requests the server has served), without a system call per request.
 fn new_request_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
@@ -37,7 +37,11 @@ fn new_request_id() -> String {
         let _ = getrandom::fill(&mut b);
         u64::from_be_bytes(b)
     });
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    // splitmix64's finaliser: a bijection of u64, so distinct counters give distinct ids.
+    let mut n = NEXT.fetch_add(1, Ordering::Relaxed) ^ prefix;
+    n = (n ^ (n >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    n = (n ^ (n >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    n ^= n >> 31;
     let h = format!("{prefix:016x}{n:016x}");
     format!(
         "{}-{}-{}-{}-{}",
