@@ -131,7 +131,12 @@ impl ChildMeta {
     }
 }
 
-/// A stored prefix with its events (left empty in a list that does not expand them).
+/// The most events of one prefix a read returns (the newest): a prefix's history grows
+/// without end, an answer must not.
+pub const MAX_EVENTS: usize = 100;
+
+/// A stored prefix with its newest [`MAX_EVENTS`] events (left empty in a list that does not
+/// expand them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrefixRecord {
     pub meta: ChildMeta,

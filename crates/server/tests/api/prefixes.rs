@@ -490,3 +490,30 @@ async fn system_data_with_2025_05_01() {
         .await;
     assert!(got.get("systemData").is_none());
 }
+
+/// A prefix's history grows without end; a read sends its newest 100 events, oldest first.
+#[tokio::test]
+async fn only_the_newest_events_are_sent() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    for seq in 1..=105 {
+        let kind = if seq % 2 == 0 {
+            "PrefixWithdrawalEvent"
+        } else {
+            "PrefixAnnouncementEvent"
+        };
+        app.insert_prefix_event("rg", "c", "p", seq, kind);
+    }
+    let got = app
+        .get_json(&format!(
+            "{}&$expand=events",
+            app.prefix_url("rg", "c", "p")
+        ))
+        .await;
+    let events = got["properties"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 100);
+    // Seq 6 (even: a withdrawal) is the oldest kept, seq 105 (odd) the newest.
+    assert_eq!(events[0]["eventType"], "PrefixWithdrawalEvent");
+    assert_eq!(events[99]["eventType"], "PrefixAnnouncementEvent");
+}

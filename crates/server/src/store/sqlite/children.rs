@@ -3,7 +3,9 @@
 //! are read, deleted and listed the same way: only their own columns differ.
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixRecord};
+use crate::store::{
+    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixRecord, MAX_EVENTS,
+};
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
 use peering_model::{ChildKind, ServiceId};
@@ -91,20 +93,28 @@ fn select(kind: ChildKind, filter: &str) -> String {
 /// A prefix's events, oldest first.
 fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<()> {
     let m = &p.meta;
+    // The newest MAX_EVENTS (a prefix's history grows without end), sent oldest first.
     let mut st = tx.prepare_cached(
-        "SELECT event_timestamp, event_type, event_summary, event_level, event_description FROM prefix_events
-         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY seq",
+        "SELECT * FROM (SELECT seq, event_timestamp, event_type, event_summary, event_level, event_description FROM prefix_events
+         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY seq DESC LIMIT ?5)
+         ORDER BY seq",
     )?;
     p.events = st
         .query_map(
-            params![m.subscription, m.rg_key, m.service_key, m.name_key],
+            params![
+                m.subscription,
+                m.rg_key,
+                m.service_key,
+                m.name_key,
+                MAX_EVENTS as i64
+            ],
             |r| {
                 Ok(PrefixEvent {
-                    event_timestamp: r.get(0)?,
-                    event_type: wire(r, 1)?,
-                    event_summary: r.get(2)?,
-                    event_level: wire(r, 3)?,
-                    event_description: r.get(4)?,
+                    event_timestamp: r.get(1)?,
+                    event_type: wire(r, 2)?,
+                    event_summary: r.get(3)?,
+                    event_level: wire(r, 4)?,
+                    event_description: r.get(5)?,
                 })
             },
         )?
