@@ -221,7 +221,7 @@ async fn geo_filter_counts_per_country() {
         ["All countries (3)", "Japan (1)", "United States (2)"]
     );
     assert_eq!(
-        root.query_selector_all("table.grid tbody tr")
+        root.query_selector_all("table.grid tbody tr:not(.spacer)")
             .unwrap()
             .length(),
         3
@@ -282,10 +282,14 @@ async fn pasted_prefixes_are_previewed_with_the_model_findings() {
     );
 }
 
+/// A long list is rendered as a window: the DOM holds under 100 rows whatever the count, the
+/// table says how many rows there are (`aria-rowcount`) and where each shown one is
+/// (`aria-rowindex`), and scrolling brings the later rows in.
 #[wasm_bindgen_test]
-async fn long_lists_render_in_pages() {
+async fn long_lists_render_only_a_window_of_rows() {
+    use peering_console::pages::connections::ROW_HEIGHT;
     let root = container();
-    let rows: Vec<Row> = (0..620)
+    let rows: Vec<Row> = (0..5000)
         .map(|i| row(&format!("c{i:04}"), "United States", "Texas"))
         .collect();
     leptos::mount::mount_to(
@@ -294,23 +298,47 @@ async fn long_lists_render_in_pages() {
     )
     .forget();
     tick().await;
-    assert_eq!(
-        root.query_selector_all("table.grid tbody tr")
+    let shown = || {
+        root.query_selector_all("table.grid tbody tr:not(.spacer)")
             .unwrap()
-            .length(),
-        500
+            .length()
+    };
+    let n = shown();
+    assert!(n > 10 && n < 100, "{n} rows in the DOM");
+    let table: HtmlElement = find(&root, "table.grid");
+    assert_eq!(
+        table.get_attribute("aria-rowcount").as_deref(),
+        Some("5001")
     );
-    let more: HtmlElement = find(&root, ".more button");
-    assert_eq!(more.text_content().unwrap(), "Show 120 more");
-    more.click();
+    let first: HtmlElement = find(&root, "table.grid tbody tr:not(.spacer)");
+    assert_eq!(first.get_attribute("aria-rowindex").as_deref(), Some("2"));
+    assert_eq!(
+        text(&root, "table.grid tbody tr:not(.spacer) td.name"),
+        "c0000"
+    );
+    // Scroll to row 4000: it is rendered, with its index, and the first rows are gone.
+    let wrap: HtmlElement = find(&root, ".table-wrap");
+    // The stylesheet is not loaded here: give the wrap the height it has in the app.
+    wrap.style().set_property("max-height", "400px").unwrap();
+    wrap.style().set_property("overflow", "auto").unwrap();
+    wrap.set_scroll_top((4000.0 * ROW_HEIGHT) as i32);
+    wrap.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
     tick().await;
-    assert_eq!(
-        root.query_selector_all("table.grid tbody tr")
-            .unwrap()
-            .length(),
-        620
-    );
-    assert!(root.query_selector(".more button").unwrap().is_none());
+    let names: Vec<String> = {
+        let list = root.query_selector_all("table.grid tbody td.name").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert!(names.contains(&"c4000".to_owned()), "{names:?}");
+    assert!(!names.contains(&"c0000".to_owned()));
+    assert!(shown() < 100);
+    let idx = root
+        .query_selector("table.grid tbody tr[aria-rowindex=\"4002\"] td.name")
+        .unwrap()
+        .map(|e| e.text_content().unwrap());
+    assert_eq!(idx.as_deref(), Some("c4000"));
 }
 
 #[wasm_bindgen_test]
@@ -332,7 +360,7 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
     for _ in 0..20 {
         tick().await;
         if root
-            .query_selector_all("table.grid tbody tr")
+            .query_selector_all("table.grid tbody tr:not(.spacer)")
             .unwrap()
             .length()
             == 1
@@ -343,7 +371,7 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
     }
     // Exactly the one matching row is shown.
     assert_eq!(
-        root.query_selector_all("table.grid tbody tr")
+        root.query_selector_all("table.grid tbody tr:not(.spacer)")
             .unwrap()
             .length(),
         1

@@ -9,4 +9,5 @@ pub mod overview;
 pub mod prefix_import;
 pub mod prefix_table;
 pub mod state_pill;
+pub mod virtual_rows;
 pub use field::Field;

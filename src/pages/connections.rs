@@ -11,6 +11,9 @@ use peering_model::wire::PeeringService;
 use peering_model::{Catalog, ResourceId};
 use std::collections::BTreeMap;
 
+pub use crate::components::virtual_rows::ROW_HEIGHT;
+use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT};
+
 /// One row of the table, flattened from the ARM shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -94,8 +97,23 @@ fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
 /// The URL query keys of the list, in the order they are written.
 const QUERY_KEYS: [&str; 5] = ["country", "state", "q", "sort", "dir"];
 
-/// Rows rendered at a time.
-const PAGE: usize = 500;
+/// What a row is searched by: its shown columns in lower case, once.
+fn haystack(r: &Row) -> String {
+    [
+        &r.name,
+        &r.resource_group,
+        &r.country,
+        &r.state,
+        &r.provider,
+        &r.primary,
+        &r.backup,
+        &r.region,
+    ]
+    .iter()
+    .map(|v| v.to_lowercase())
+    .collect::<Vec<_>>()
+    .join("\u{1f}")
+}
 
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
@@ -154,6 +172,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         }
         .into_any();
     }
+    let haystacks = StoredValue::new(rows.iter().map(haystack).collect::<Vec<_>>());
     let rows = StoredValue::new(rows);
     let by_country = rows.with_value(|r| counts(r.iter().map(|r| r.country.as_str())));
     let total = rows.with_value(Vec::len);
@@ -232,26 +251,81 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             )
         })
     });
-    // Rendering is paged so the page stays responsive with 10,000 connections.
-    let shown = RwSignal::new(PAGE);
+    // The rows that pass the filter, as indices in display order: filtering and sorting move
+    // numbers, not rows, so a change costs one pass over the rows and no copies.
     let visible = Memo::new(move |_| {
-        let (c, s, text) = (country.get(), state.get(), search.get().to_lowercase());
-        let mut all = rows.with_value(|r| {
-            r.iter()
-                .filter(|r| (c.is_empty() || r.country == c) && (s.is_empty() || r.state == s))
-                .filter(|r| text.is_empty() || r.matches(&text))
-                .cloned()
-                .collect::<Vec<_>>()
+        let (c, st, text) = (country.get(), state.get(), search.get().to_lowercase());
+        let mut all: Vec<u32> = rows.with_value(|r| {
+            haystacks.with_value(|h| {
+                (0..r.len())
+                    .filter(|&i| {
+                        (c.is_empty() || r[i].country == c)
+                            && (st.is_empty() || r[i].state == st)
+                            && (text.is_empty() || h[i].contains(&text))
+                    })
+                    .map(|i| i as u32)
+                    .collect()
+            })
         });
         let key = sort.get();
         if !key.is_empty() {
-            all.sort_by_cached_key(|r| r.sort_key(&key));
+            rows.with_value(|r| all.sort_by_cached_key(|&i| r[i as usize].sort_key(&key)));
             if desc.get() {
                 all.reverse();
             }
         }
         all
     });
+    // Virtual rendering: only the rows in (and just around) the viewport are in the DOM; two
+    // spacer rows stand in for the others, sized through `style:` (CSSOM, so the strict CSP
+    // allows it).
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = RwSignal::new(DEFAULT_VIEWPORT);
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    let on_scroll = move |_| {
+        if let Some(el) = wrap.get_untracked() {
+            scroll_top.set(f64::from(el.scroll_top()));
+            // Never more than the window: an unconstrained wrap would otherwise render all.
+            let window_h = web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .unwrap_or(DEFAULT_VIEWPORT);
+            let h = f64::from(el.client_height()).min(window_h);
+            if h > 0.0 && (h - viewport.get_untracked()).abs() > 1.0 {
+                viewport.set(h);
+            }
+        }
+    };
+    // A new filter starts at the top.
+    Effect::new(move |_| {
+        visible.track();
+        if let Some(el) = wrap.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
+    let range =
+        Memo::new(move |_| visible.with(|v| window(v.len(), scroll_top.get(), viewport.get())));
+    let slice = move || {
+        let (start, end) = range.get();
+        visible.with(|v| {
+            rows.with_value(|r| {
+                v[start..end]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| (start + k, i, r[i as usize].clone()))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let above = move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT);
+    let below = move || {
+        let (_, end) = range.get();
+        format!(
+            "{}px",
+            visible.with(Vec::len).saturating_sub(end) as f64 * ROW_HEIGHT
+        )
+    };
     view! {
         <div class="filters" role="search">
             <label for="filter-country">"Country"</label>
@@ -277,10 +351,10 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                 on:input=move |ev| set_search(event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {total} shown", visible.with(Vec::len))}</span>
         </div>
-        <div class="table-wrap">
-            <table class="grid">
+        <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" aria-label="Connections; scroll for more">
+            <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
                 <thead>
-                    <tr>
+                    <tr aria-rowindex="1">
                         {header("name", "Name")}
                         {header("rg", "Resource group")}
                         {header("country", "Country")}
@@ -292,31 +366,33 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || visible.with(|v| v.iter().take(shown.get()).cloned().collect::<Vec<_>>()) key=|r| (r.resource_group.to_lowercase(), r.name.to_lowercase()) let:r>
-                        <tr>
-                            <td class="name"><A href=format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name))>{r.name}</A></td>
-                            <td>{r.resource_group}</td>
-                            <td>{r.country}</td>
-                            <td>{r.state}</td>
-                            <td>{r.provider}</td>
-                            <td>{r.primary}</td>
-                            <td>{r.backup}</td>
-                            <td>{r.region}</td>
-                        </tr>
+                    <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=above></td></tr>
+                    <For each=slice key=|(pos, i, _)| (*pos, *i) let:item>
+                        {
+                            let (pos, _, r) = item;
+                            let href = format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name));
+                            let (name, title) = (r.name.clone(), r.name.clone());
+                            view! {
+                                <tr aria-rowindex=pos + 2>
+                                    <td class="name" title=title><A href=href>{name}</A></td>
+                                    <td title=r.resource_group.clone()>{r.resource_group.clone()}</td>
+                                    <td>{r.country.clone()}</td>
+                                    <td title=r.state.clone()>{r.state.clone()}</td>
+                                    <td title=r.provider.clone()>{r.provider.clone()}</td>
+                                    <td>{r.primary.clone()}</td>
+                                    <td>{r.backup.clone()}</td>
+                                    <td>{r.region.clone()}</td>
+                                </tr>
+                            }
+                        }
                     </For>
+                    <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=below></td></tr>
                     <Show when=move || visible.with(Vec::is_empty)>
                         <tr><td colspan="8" class="none">"No connection matches these filters."</td></tr>
                     </Show>
                 </tbody>
             </table>
         </div>
-        <Show when=move || { visible.with(Vec::len) > shown.get() }>
-            <p class="more">
-                <button class="button" on:click=move |_| shown.update(|n| *n += PAGE)>
-                    {move || format!("Show {} more", (visible.with(Vec::len) - shown.get()).min(PAGE))}
-                </button>
-            </p>
-        </Show>
     }
     .into_any()
 }

@@ -238,18 +238,27 @@ fn bench(what: Option<&str>) -> Result<(), String> {
             "loadgen",
         ])),
         Some("model") => run(cmd("cargo").args(["bench", "-p", "peering-model"])),
-        Some("browser") => run(browser_env(&mut cmd("cargo")).args([
-            "test",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "peering-model",
-            "--test",
-            "bench_wasm",
-            "--",
-            "--nocapture",
-        ])),
+        Some("browser") => {
+            // The model's 10,000-row import, then the app's list at 10,000 connections.
+            for (package, test) in [
+                ("peering-model", "bench_wasm"),
+                ("peering-console", "bench_list"),
+            ] {
+                run(browser_env(&mut cmd("cargo")).args([
+                    "test",
+                    "--release",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "-p",
+                    package,
+                    "--test",
+                    test,
+                    "--",
+                    "--nocapture",
+                ]))?;
+            }
+            Ok(())
+        }
         _ => Err("bench what? api | model | browser".into()),
     }
 }
