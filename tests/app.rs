@@ -924,3 +924,52 @@ fn feedback_shows_server_codes_parsed_with_from_str() {
         assert_eq!((f.code, f.message), (Code::InvalidName, taken));
     });
 }
+
+/// The search filters at once as letters are typed, and writes the URL once typing pauses,
+/// replacing the current history entry: a word typed adds no history state.
+#[wasm_bindgen_test]
+async fn search_filters_as_you_type_and_writes_the_url_when_typing_pauses() {
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let root = container();
+    let rows = vec![
+        row("osaka-dc", "Japan", "Osaka"),
+        row("seattle-1", "United States", "Washington"),
+        row("seattle-2", "United States", "Washington"),
+    ];
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let before = history.length().unwrap();
+    let search: HtmlInputElement = find(&root, "#filter-search");
+    for t in ["s", "se", "sea", "seat"] {
+        type_into(&search, t);
+        tick().await;
+    }
+    assert_eq!(
+        text(&root, ".filters .count"),
+        "2 of 3 shown",
+        "filtered while typing"
+    );
+    assert!(
+        !window.location().search().unwrap().contains("q="),
+        "the URL waits for a pause"
+    );
+    sleep_ms(500).await;
+    tick().await;
+    assert_eq!(window.location().search().unwrap(), "?q=seat");
+    assert_eq!(
+        history.length().unwrap(),
+        before,
+        "no history entry per letter"
+    );
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}

@@ -217,10 +217,21 @@ impl Sent {
 }
 
 /// Every item of a list: the first page at `first`, then each `nextLink` (checked by
-/// [`checked_next`]) until there is none. The one paging helper of the app.
+/// [`checked_next`]) until there is none.
 pub async fn list<T: DeserializeOwned>(s: &Session, first: String) -> Result<Vec<T>, ApiError> {
-    let base = api_origin_base(&s.config);
     let mut all = Vec::new();
+    list_pages(s, first, |page| all.extend(page)).await?;
+    Ok(all)
+}
+
+/// The one paging helper of the app: `on_page` gets each page as it arrives (so a long list
+/// shows its first rows while the rest loads).
+pub async fn list_pages<T: DeserializeOwned>(
+    s: &Session,
+    first: String,
+    mut on_page: impl FnMut(Vec<T>),
+) -> Result<(), ApiError> {
+    let base = api_origin_base(&s.config);
     let mut seen = std::collections::HashSet::new();
     let mut next = Some(first);
     while let Some(u) = next.take() {
@@ -236,23 +247,36 @@ pub async fn list<T: DeserializeOwned>(s: &Session, first: String) -> Result<Vec
             .json::<ListResult<T>>()
             .await?
             .value;
-        all.extend(page.value);
+        on_page(page.value);
         next = page
             .next_link
             .map(|link| checked_next(&base, &link))
             .transpose()?;
     }
-    Ok(all)
+    Ok(())
 }
 
-/// Every connection of the session's subscription.
-pub async fn list_connections(s: &Session) -> Result<Vec<PeeringService>, ApiError> {
+/// The first page of the session's connections.
+fn connections_url(s: &Session) -> String {
     let path = ArmPath::Subscription {
         subscription: s.subscription.clone(),
         op: SubscriptionOp::PeeringServices,
     };
     // Large pages: one request per 1,000 connections instead of per 100.
-    list(s, url(&s.config, &path.to_string(), &[(TOP, "1000")])).await
+    url(&s.config, &path.to_string(), &[(TOP, "1000")])
+}
+
+/// Every connection of the session's subscription.
+pub async fn list_connections(s: &Session) -> Result<Vec<PeeringService>, ApiError> {
+    list(s, connections_url(s)).await
+}
+
+/// Every connection of the session's subscription, a page at a time.
+pub async fn list_connection_pages(
+    s: &Session,
+    on_page: impl FnMut(Vec<PeeringService>),
+) -> Result<(), ApiError> {
+    list_pages(s, connections_url(s), on_page).await
 }
 
 /// Every child of one kind (prefixes, monitor tests) of a connection.

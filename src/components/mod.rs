@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 pub mod confirm_delete;
+pub mod connection_row;
 pub mod delete_connection;
 pub mod feedback;
 pub mod field;

@@ -2,142 +2,82 @@
 //! URL so a filtered view can be bookmarked.
 
 use crate::api::{self, ApiError, ErrorKind};
+pub use crate::components::connection_row::Row;
+use crate::components::connection_row::{counts, haystack};
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use peering_model::resource_id::encode_segment;
-use peering_model::wire::PeeringService;
-use peering_model::{Catalog, ResourceId};
-use std::collections::BTreeMap;
 
 pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT};
 
-/// One row of the table, flattened from the ARM shape.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub name: String,
-    pub resource_group: String,
-    pub country: String,
-    pub state: String,
-    pub provider: String,
-    pub primary: String,
-    pub backup: String,
-    pub region: String,
-}
-
-impl Row {
-    /// What a column sorts by (case-insensitive), then the name as a tie-breaker.
-    pub fn sort_key(&self, column: &str) -> (String, String) {
-        let v = match column {
-            "rg" => &self.resource_group,
-            "country" => &self.country,
-            "state" => &self.state,
-            "provider" => &self.provider,
-            "primary" => &self.primary,
-            "backup" => &self.backup,
-            "region" => &self.region,
-            _ => &self.name,
-        };
-        (v.to_lowercase(), self.name.to_lowercase())
-    }
-
-    /// Whether any shown column contains `needle` (already lower-case).
-    pub fn matches(&self, needle: &str) -> bool {
-        [
-            &self.name,
-            &self.resource_group,
-            &self.country,
-            &self.state,
-            &self.provider,
-            &self.primary,
-            &self.backup,
-            &self.region,
-        ]
-        .iter()
-        .any(|v| v.to_lowercase().contains(needle))
-    }
-
-    pub fn from_wire(s: &PeeringService) -> Row {
-        let p = s.properties.clone().unwrap_or_default();
-        let state = p.peering_service_location.unwrap_or_default();
-        let country = Catalog::embedded()
-            .location(&state)
-            .map(|(c, _)| c.name.clone())
-            .unwrap_or_default();
-        Row {
-            name: s.name.clone().unwrap_or_default(),
-            resource_group: s
-                .id
-                .as_deref()
-                .and_then(|id| ResourceId::parse(id).ok())
-                .map(|id| id.service.resource_group)
-                .unwrap_or_default(),
-            country,
-            state: state.trim().to_owned(),
-            provider: p.peering_service_provider.unwrap_or_default(),
-            primary: p.provider_primary_peering_location.unwrap_or_default(),
-            backup: p
-                .provider_backup_peering_location
-                .unwrap_or_else(|| "None".into()),
-            region: s.location.clone().unwrap_or_default(),
-        }
-    }
-}
-
-fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for k in keys {
-        *m.entry(k.to_owned()).or_insert(0) += 1;
-    }
-    m
-}
+/// How long the search waits after the last keystroke before it writes the URL.
+const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 /// The URL query keys of the list, in the order they are written.
 const QUERY_KEYS: [&str; 5] = ["country", "state", "q", "sort", "dir"];
 
-/// What a row is searched by: its shown columns in lower case, once.
-fn haystack(r: &Row) -> String {
-    [
-        &r.name,
-        &r.resource_group,
-        &r.country,
-        &r.state,
-        &r.provider,
-        &r.primary,
-        &r.backup,
-        &r.region,
-    ]
-    .iter()
-    .map(|v| v.to_lowercase())
-    .collect::<Vec<_>>()
-    .join("\u{1f}")
+/// Where loading the list stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Load {
+    Loading,
+    Done,
+    Failed(ApiError),
 }
 
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let session = expect_context::<Session>();
-    // Re-running (Retry) or leaving the page aborts the list's requests (see `api`).
-    let list = LocalResource::new(move || {
+    let rows = RwSignal::new(Vec::<Row>::new());
+    let load = RwSignal::new(Load::Loading);
+    let attempt = RwSignal::new(0u32);
+    // Each page is shown as it arrives: the first 1,000 connections appear while the rest
+    // load. Retrying, or leaving the page, aborts the requests in flight (see `api`): the task
+    // belongs to this effect's run.
+    Effect::new(move |_| {
+        attempt.track();
         let s = session.clone();
-        async move { api::list_connections(&s).await }
+        rows.set(Vec::new());
+        load.set(Load::Loading);
+        leptos::task::spawn_local_scoped(async move {
+            let result = api::list_connection_pages(&s, |page| {
+                rows.update(|r| r.extend(page.iter().map(Row::from_wire)));
+            })
+            .await;
+            match result {
+                Ok(()) => load.try_set(Load::Done),
+                Err(e) if e.kind == ErrorKind::Aborted => None,
+                Err(e) => load.try_set(Load::Failed(e)),
+            };
+        });
     });
+    let retry = move || attempt.update(|n| *n += 1);
+    let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
     view! {
         <section class="page">
             <header class="page-head">
                 <h1>"Connections"</h1>
                 <A href="/new" attr:class="button primary">"New connection"</A>
             </header>
-            <Transition fallback=|| view! { <p class="state loading" role="status">"Loading connections…"</p> }>
-                {move || list.get().map(|res| match res {
-                    Ok(items) => {
-                        let rows: Vec<Row> = items.iter().map(Row::from_wire).collect();
-                        view! { <ConnectionsView rows=rows/> }.into_any()
-                    }
-                    Err(e) => view! { <LoadError error=e on_retry=move || list.refetch()/> }.into_any(),
-                })}
-            </Transition>
+            {move || match (load.get(), has_rows.get()) {
+                (Load::Loading, false) => view! { <p class="state loading" role="status">"Loading connections…"</p> }.into_any(),
+                (Load::Failed(e), false) => view! { <LoadError error=e on_retry=retry/> }.into_any(),
+                (Load::Loading, true) => view! {
+                    <p class="msg hint loading-more" role="status">{move || format!("{} connections loaded; loading the rest…", rows.with(Vec::len))}</p>
+                }.into_any(),
+                (Load::Failed(e), true) => view! {
+                    <div class="state error small" role="alert">
+                        <p><strong>{format!("Loading stopped after {} connections. ", rows.with_untracked(Vec::len))}</strong>{e.message}</p>
+                        <button class="button" on:click=move |_| retry()>"Load again"</button>
+                    </div>
+                }.into_any(),
+                (Load::Done, _) => ().into_any(),
+            }}
+            <Show when=move || has_rows.get() || load.get() == Load::Done>
+                <ConnectionsView rows=Signal::from(rows)/>
+            </Show>
         </section>
     }
 }
@@ -156,13 +96,17 @@ fn LoadError(error: ApiError, on_retry: impl Fn() + 'static + Send + Sync) -> im
 
 /// The filter and the table for a set of rows; the filter lives in the URL query.
 #[component]
-pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
+pub fn ConnectionsView(
+    /// The rows so far (more may arrive while the list loads).
+    #[prop(into)]
+    rows: Signal<Vec<Row>>,
+) -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
     let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
     let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
-    if rows.is_empty() {
+    if rows.with_untracked(Vec::is_empty) {
         return view! {
             <div class="state empty">
                 <h2>"No connections yet"</h2>
@@ -172,10 +116,10 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         }
         .into_any();
     }
-    let haystacks = StoredValue::new(rows.iter().map(haystack).collect::<Vec<_>>());
-    let rows = StoredValue::new(rows);
-    let by_country = rows.with_value(|r| counts(r.iter().map(|r| r.country.as_str())));
-    let total = rows.with_value(Vec::len);
+    let haystacks = Memo::new(move |_| rows.with(|r| r.iter().map(haystack).collect::<Vec<_>>()));
+    let by_country =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.country.as_str()))));
+    let total = Memo::new(move |_| rows.with(Vec::len));
     // Every list setting lives in the URL query, so a view can be bookmarked and shared.
     let update_query = move |changes: Vec<(&'static str, String)>| {
         let mut params: Vec<(&'static str, String)> = QUERY_KEYS
@@ -213,6 +157,34 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let set_state = move |s: String| u2(vec![("state", s)]);
     let u3 = update_query.clone();
     let set_search = move |t: String| u3(vec![("q", t)]);
+    // The search filters as you type (`typed`); the URL follows once typing pauses, replacing
+    // its entry, so a word typed is one history state, not one per letter. Back/forward (a URL
+    // this view did not write) brings its search into the box.
+    let typed = RwSignal::new(search.get_untracked());
+    let written = StoredValue::new(search.get_untracked());
+    Effect::new(move |_| {
+        let q = search.get();
+        if q != written.get_value() {
+            written.set_value(q.clone());
+            typed.set(q);
+        }
+    });
+    let pending = StoredValue::new(0u32);
+    let on_search = move |v: String| {
+        typed.set(v.clone());
+        pending.update_value(|n| *n += 1);
+        let mine = pending.get_value();
+        let set_search = set_search.clone();
+        set_timeout(
+            move || {
+                if pending.try_get_value() == Some(mine) {
+                    written.set_value(v.clone());
+                    set_search(v);
+                }
+            },
+            std::time::Duration::from_millis(SEARCH_DEBOUNCE_MS),
+        );
+    };
     let sort = Memo::new(move |_| query.with(|q| q.get("sort").unwrap_or_default()));
     let desc = Memo::new(move |_| query.with(|q| q.get("dir").as_deref() == Some("desc")));
     let header = move |key: &'static str, label: &'static str| {
@@ -243,7 +215,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     };
     let states = Memo::new(move |_| {
         let c = country.get();
-        rows.with_value(|r| {
+        rows.with(|r| {
             counts(
                 r.iter()
                     .filter(|r| r.country == c)
@@ -254,9 +226,9 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     // The rows that pass the filter, as indices in display order: filtering and sorting move
     // numbers, not rows, so a change costs one pass over the rows and no copies.
     let visible = Memo::new(move |_| {
-        let (c, st, text) = (country.get(), state.get(), search.get().to_lowercase());
-        let mut all: Vec<u32> = rows.with_value(|r| {
-            haystacks.with_value(|h| {
+        let (c, st, text) = (country.get(), state.get(), typed.get().to_lowercase());
+        let mut all: Vec<u32> = rows.with(|r| {
+            haystacks.with(|h| {
                 (0..r.len())
                     .filter(|&i| {
                         (c.is_empty() || r[i].country == c)
@@ -269,7 +241,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         });
         let key = sort.get();
         if !key.is_empty() {
-            rows.with_value(|r| all.sort_by_cached_key(|&i| r[i as usize].sort_key(&key)));
+            rows.with(|r| all.sort_by_cached_key(|&i| r[i as usize].sort_key(&key)));
             if desc.get() {
                 all.reverse();
             }
@@ -296,9 +268,14 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             }
         }
     };
-    // A new filter starts at the top.
+    // A new filter or order starts at the top (pages arriving while the list loads do not
+    // move the view).
     Effect::new(move |_| {
-        visible.track();
+        country.track();
+        state.track();
+        typed.track();
+        sort.track();
+        desc.track();
         if let Some(el) = wrap.get_untracked() {
             el.set_scroll_top(0);
         }
@@ -309,7 +286,7 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
     let slice = move || {
         let (start, end) = range.get();
         visible.with(|v| {
-            rows.with_value(|r| {
+            rows.with(|r| {
                 v[start..end]
                     .iter()
                     .enumerate()
@@ -330,8 +307,8 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
         <div class="filters" role="search">
             <label for="filter-country">"Country"</label>
             <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev))>
-                <option value="" selected=move || country.get().is_empty()>{format!("All countries ({total})")}</option>
-                {by_country.into_iter().map(|(c, n)| {
+                <option value="" selected=move || country.get().is_empty()>{move || format!("All countries ({})", total.get())}</option>
+                {move || by_country.get().into_iter().map(|(c, n)| {
                     let v = c.clone();
                     view! { <option value=c.clone() selected=move || country.get() == v>{format!("{c} ({n})")}</option> }
                 }).collect_view()}
@@ -347,9 +324,9 @@ pub fn ConnectionsView(rows: Vec<Row>) -> impl IntoView {
             </select>
             <label for="filter-search">"Search"</label>
             <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
-                prop:value=move || search.get()
-                on:input=move |ev| set_search(event_target_value(&ev))/>
-            <span class="count" aria-live="polite">{move || format!("{} of {total} shown", visible.with(Vec::len))}</span>
+                prop:value=move || typed.get()
+                on:input=move |ev| on_search(event_target_value(&ev))/>
+            <span class="count" aria-live="polite">{move || format!("{} of {} shown", visible.with(Vec::len), total.get())}</span>
         </div>
         <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" aria-label="Connections; scroll for more">
             <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
