@@ -177,6 +177,7 @@ fn row(name: &str, country: &str, state: &str) -> Row {
         primary: "x".into(),
         backup: "None".into(),
         region: "r".into(),
+        provisioning: "Succeeded".into(),
     }
 }
 
@@ -969,6 +970,66 @@ async fn search_filters_as_you_type_and_writes_the_url_when_typing_pauses() {
         before,
         "no history entry per letter"
     );
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}
+
+/// The provider and provisioning filters list every value with its count, narrow the rows and
+/// live in the URL.
+#[wasm_bindgen_test]
+async fn provider_and_provisioning_filters_narrow_the_list() {
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let root = container();
+    let mut rows = vec![
+        row("a", "Japan", "Osaka"),
+        row("b", "Japan", "Tokyo"),
+        row("c", "Japan", "Tokyo"),
+    ];
+    rows[0].provider = "IIJ".into();
+    rows[2].provisioning = "Failed".into();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let providers: HtmlSelectElement = find(&root, "#filter-provider");
+    assert_eq!(option_values(&providers), ["", "IIJ", "p"]);
+    assert_eq!(
+        providers.options().item(1).unwrap().text_content().unwrap(),
+        "IIJ (1)"
+    );
+    choose(&providers, "p");
+    for _ in 0..20 {
+        tick().await;
+        if text(&root, ".filters .count") == "2 of 3 shown" {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(text(&root, ".filters .count"), "2 of 3 shown");
+    assert!(web_sys::window()
+        .unwrap()
+        .location()
+        .search()
+        .unwrap()
+        .contains("provider=p"));
+    choose(
+        &find::<HtmlSelectElement>(&root, "#filter-provisioning"),
+        "Failed",
+    );
+    for _ in 0..20 {
+        tick().await;
+        if text(&root, ".filters .count") == "1 of 3 shown" {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "c");
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();

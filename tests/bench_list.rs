@@ -60,6 +60,7 @@ fn rows() -> Vec<Row> {
                 primary: p.peering_locations[0].clone(),
                 backup: "None".to_owned(),
                 region: "West US 2".to_owned(),
+                provisioning: "Succeeded".to_owned(),
             }
         })
         .collect()

@@ -16,6 +16,8 @@ pub struct Row {
     pub primary: String,
     pub backup: String,
     pub region: String,
+    /// `properties.provisioningState` as sent.
+    pub provisioning: String,
 }
 
 impl Row {
@@ -73,6 +75,10 @@ impl Row {
                 .provider_backup_peering_location
                 .unwrap_or_else(|| "None".into()),
             region: s.location.clone().unwrap_or_default(),
+            provisioning: p
+                .provisioning_state
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
         }
     }
 }

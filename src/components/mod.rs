@@ -3,8 +3,10 @@
 pub mod confirm_delete;
 pub mod connection_row;
 pub mod delete_connection;
+pub mod facet;
 pub mod feedback;
 pub mod field;
+pub mod load_error;
 pub mod monitor_tests;
 pub mod overview;
 pub mod prefix_import;

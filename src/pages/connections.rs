@@ -4,6 +4,8 @@
 use crate::api::{self, ApiError, ErrorKind};
 pub use crate::components::connection_row::Row;
 use crate::components::connection_row::{counts, haystack};
+use crate::components::facet::facet;
+use crate::components::load_error::LoadError;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,7 +19,15 @@ use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT};
 const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 /// The URL query keys of the list, in the order they are written.
-const QUERY_KEYS: [&str; 5] = ["country", "state", "q", "sort", "dir"];
+const QUERY_KEYS: [&str; 7] = [
+    "country",
+    "state",
+    "provider",
+    "provisioning",
+    "q",
+    "sort",
+    "dir",
+];
 
 /// Where loading the list stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,18 +92,6 @@ pub fn ConnectionsPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn LoadError(error: ApiError, on_retry: impl Fn() + 'static + Send + Sync) -> impl IntoView {
-    // The token refused: retrying cannot help, the message says what will.
-    let retry = error.kind != ErrorKind::Unauthorized;
-    view! {
-        <div class="state error" role="alert">
-            <p><strong>"Connections could not be loaded. "</strong>{error.message}</p>
-            {retry.then(|| view! { <button class="button" on:click=move |_| on_retry()>"Retry"</button> })}
-        </div>
-    }
-}
-
 /// The filter and the table for a set of rows; the filter lives in the URL query.
 #[component]
 pub fn ConnectionsView(
@@ -105,6 +103,9 @@ pub fn ConnectionsView(
     let navigate = use_navigate();
     let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
     let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
+    let provider = Memo::new(move |_| query.with(|q| q.get("provider").unwrap_or_default()));
+    let provisioning =
+        Memo::new(move |_| query.with(|q| q.get("provisioning").unwrap_or_default()));
     let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     if rows.with_untracked(Vec::is_empty) {
         return view! {
@@ -155,6 +156,14 @@ pub fn ConnectionsView(
     let set_country = move |c: String| u1(vec![("country", c), ("state", String::new())]);
     let u2 = update_query.clone();
     let set_state = move |s: String| u2(vec![("state", s)]);
+    let u4 = update_query.clone();
+    let set_provider = move |p: String| u4(vec![("provider", p)]);
+    let u5 = update_query.clone();
+    let set_provisioning = move |p: String| u5(vec![("provisioning", p)]);
+    let by_provider =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.provider.as_str()))));
+    let by_provisioning =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.provisioning.as_str()))));
     let u3 = update_query.clone();
     let set_search = move |t: String| u3(vec![("q", t)]);
     // The search filters as you type (`typed`); the URL follows once typing pauses, replacing
@@ -227,12 +236,15 @@ pub fn ConnectionsView(
     // numbers, not rows, so a change costs one pass over the rows and no copies.
     let visible = Memo::new(move |_| {
         let (c, st, text) = (country.get(), state.get(), typed.get().to_lowercase());
+        let (pv, ps) = (provider.get(), provisioning.get());
         let mut all: Vec<u32> = rows.with(|r| {
             haystacks.with(|h| {
                 (0..r.len())
                     .filter(|&i| {
                         (c.is_empty() || r[i].country == c)
                             && (st.is_empty() || r[i].state == st)
+                            && (pv.is_empty() || r[i].provider == pv)
+                            && (ps.is_empty() || r[i].provisioning == ps)
                             && (text.is_empty() || h[i].contains(&text))
                     })
                     .map(|i| i as u32)
@@ -273,6 +285,8 @@ pub fn ConnectionsView(
     Effect::new(move |_| {
         country.track();
         state.track();
+        provider.track();
+        provisioning.track();
         typed.track();
         sort.track();
         desc.track();
@@ -322,6 +336,8 @@ pub fn ConnectionsView(
                     view! { <option value=s.clone() selected=move || state.get() == v>{format!("{s} ({n})")}</option> }
                 }).collect_view()}
             </select>
+            {facet("filter-provider", "Provider", provider, by_provider, set_provider)}
+            {facet("filter-provisioning", "Provisioning", provisioning, by_provisioning, set_provisioning)}
             <label for="filter-search">"Search"</label>
             <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
                 prop:value=move || typed.get()

@@ -1,0 +1,24 @@
+//! A filter select over one column of a list.
+
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// A filter select over one column: "All" and every value with its count, held in the URL.
+pub fn facet(
+    id: &'static str,
+    label: &'static str,
+    current: Memo<String>,
+    options: Memo<BTreeMap<String, usize>>,
+    set: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <select id=id on:change=move |ev| set(event_target_value(&ev))>
+            <option value="" selected=move || current.get().is_empty()>"All"</option>
+            {move || options.get().into_iter().map(|(v, n)| {
+                let value = v.clone();
+                view! { <option value=v.clone() selected=move || current.get() == value>{format!("{v} ({n})")}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
