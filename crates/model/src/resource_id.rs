@@ -55,16 +55,20 @@ pub enum SubscriptionOp {
     Providers,
     CheckAvailability,
     InitializeConnectionMonitor,
+    /// An extension (not in ARM): per connection of the subscription, how many prefixes it has
+    /// in each validation state, so a list shows a roll-up without a request per connection.
+    PrefixSummaries,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 6] = [
+    pub const ALL: [SubscriptionOp; 7] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
         SubscriptionOp::Providers,
         SubscriptionOp::CheckAvailability,
         SubscriptionOp::InitializeConnectionMonitor,
+        SubscriptionOp::PrefixSummaries,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -75,6 +79,7 @@ impl SubscriptionOp {
             SubscriptionOp::Providers => "peeringServiceProviders",
             SubscriptionOp::CheckAvailability => "checkServiceProviderAvailability",
             SubscriptionOp::InitializeConnectionMonitor => "initializeConnectionMonitor",
+            SubscriptionOp::PrefixSummaries => "peeringServicePrefixSummaries",
         }
     }
 

@@ -165,6 +165,16 @@ pub struct SystemData {
     pub last_modified_at: Option<String>,
 }
 
+/// One connection's prefixes by validation state (the `peeringServicePrefixSummaries`
+/// extension): `id` is the connection's resource id; states without prefixes are left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrefixSummary {
+    pub id: String,
+    pub prefix_count: u32,
+    pub validation_states: BTreeMap<PrefixValidationState, u32>,
+}
+
 /// `{ value, nextLink }`; `nextLink` is absent on the last page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -21,6 +21,7 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::Providers => RouteKind::Providers,
             SubscriptionOp::CheckAvailability => RouteKind::CheckAvailability,
             SubscriptionOp::InitializeConnectionMonitor => RouteKind::InitializeConnectionMonitor,
+            SubscriptionOp::PrefixSummaries => RouteKind::PrefixSummaries,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -48,12 +49,13 @@ pub enum RouteKind {
     Prefix,
     MonitorTests,
     MonitorTest,
+    PrefixSummaries,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 14] = [
+    pub const ALL: [RouteKind; 15] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -68,6 +70,7 @@ impl RouteKind {
         RouteKind::Prefix,
         RouteKind::MonitorTests,
         RouteKind::MonitorTest,
+        RouteKind::PrefixSummaries,
     ];
 
     pub const fn index(self) -> usize {
@@ -86,6 +89,7 @@ impl RouteKind {
             RouteKind::Prefix => 11,
             RouteKind::MonitorTests => 12,
             RouteKind::MonitorTest => 13,
+            RouteKind::PrefixSummaries => 14,
         }
     }
 
@@ -245,7 +249,7 @@ const fn delete(operation_id: &'static str, summary: &'static str) -> Op {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 14] = [
+pub static ROUTES: [RouteSpec; 15] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -381,6 +385,17 @@ pub static ROUTES: [RouteSpec; 14] = [
             ),
             delete("ConnectionMonitorTests_Delete", "Delete a connection monitor test (200), or 204 when absent."),
         ],
+    },
+    RouteSpec {
+        kind: RouteKind::PrefixSummaries,
+        path: sub_path!("peeringServicePrefixSummaries"),
+        arm: true,
+        ops: &[get(
+            "PeeringServicePrefixSummaries_List",
+            "Extension (not in ARM): for each connection of the subscription that has prefixes, how many it has in each validation state; by resource group and name, paged. A list shows a roll-up from it without a request per connection.",
+            PAGED,
+            &[(200, Some("PrefixSummaryListResult"))],
+        )],
     },
 ];
 

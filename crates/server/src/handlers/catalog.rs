@@ -1,4 +1,5 @@
-//! Read-only catalog operations and the availability check, answered from the embedded catalog.
+//! Read-only catalog operations and the availability check, answered from the embedded
+//! catalog; and the read-only prefix-summaries extension.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::paging::{Page, PageRequest};
@@ -224,4 +225,30 @@ pub(crate) fn operations(ctx: &Ctx) -> ApiResult<Response> {
         ),
     ];
     paged(ctx, items)
+}
+
+/// `peeringServicePrefixSummaries` (an extension): each connection's prefixes by validation
+/// state, paged by connection key like the list of connections.
+pub(crate) async fn prefix_summaries(ctx: Ctx, sub: String) -> ApiResult<Response> {
+    let page = PageRequest::from_query(&ctx.query)?;
+    let (counts, next) = ctx
+        .store
+        .prefix_counts(sub.clone(), page.after, page.size)
+        .await?;
+    let value: Vec<peering_model::wire::PrefixSummary> = counts
+        .into_iter()
+        .map(|c| peering_model::wire::PrefixSummary {
+            id: peering_model::ServiceId::new(&sub, &c.resource_group, &c.connection).to_string(),
+            prefix_count: c.by_state.iter().map(|(_, n)| n).sum(),
+            validation_states: c.by_state.into_iter().collect(),
+        })
+        .collect();
+    let next = next.map(|k| ctx.next_link(&k));
+    Ok(json_response(
+        StatusCode::OK,
+        &ListResult {
+            value,
+            next_link: next,
+        },
+    ))
 }

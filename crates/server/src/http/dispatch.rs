@@ -228,6 +228,7 @@ async fn api_inner(
             (Sop::Providers, "GET") => catalog::providers(&ctx),
             (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
             (Sop::InitializeConnectionMonitor, "POST") => Ok(StatusCode::OK.into_response()),
+            (Sop::PrefixSummaries, "GET") => catalog::prefix_summaries(ctx, subscription).await,
             _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
         },
         (

@@ -131,7 +131,7 @@ fn list_of(item: &str) -> Value {
         "required": ["value"],
         "properties": {
             "value": { "type": "array", "items": schema_ref(item) },
-            "nextLink": { "type": "string", "description": "Absolute URL of the next page, based on the server's --public-url when it has one (else the request's Host and X-Forwarded-Proto); absent on the last page." }
+            "nextLink": { "type": "string", "description": "Absolute URL of the next page, based on the server's --public-url when it has one (else the address the client connected to); absent on the last page." }
         }
     })
 }
@@ -188,6 +188,20 @@ fn schemas() -> Value {
             }),
         ),
         "PeeringServiceListResult": list_of("PeeringService"),
+        "PrefixSummaryListResult": list_of("PrefixSummary"),
+        "PrefixSummary": {
+            "type": "object",
+            "required": ["id", "prefixCount", "validationStates"],
+            "properties": {
+                "id": { "type": "string", "description": "The connection's resource id." },
+                "prefixCount": { "type": "integer" },
+                "validationStates": {
+                    "type": "object",
+                    "description": "Prefixes per prefixValidationState; states with none are left out.",
+                    "additionalProperties": { "type": "integer" }
+                }
+            }
+        },
         "ResourceTags": { "type": "object", "properties": { "tags": { "type": "object", "additionalProperties": { "type": "string" } } } },
         "PeeringServicePrefixEvent": {
             "type": "object",

@@ -108,6 +108,17 @@ impl ServicePage {
     }
 }
 
+/// One connection's prefixes counted by validation state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrefixCounts {
+    pub resource_group: String,
+    pub connection: String,
+    pub by_state: Vec<(PrefixValidationState, u32)>,
+}
+
+/// A page of [`PrefixCounts`] and the key (rg_key, name_key) to continue after, if any.
+pub type PrefixCountsPage = (Vec<PrefixCounts>, Option<(String, String)>);
+
 /// Where a child lives and who made it, with the casing of its connection and resource group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChildMeta {
@@ -274,6 +285,16 @@ pub trait Store: Send + Sync {
         author: Author,
         decide: DecideChild,
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>>;
+
+    /// For up to `limit` connections of the subscription that have prefixes, after the key
+    /// (rg_key, name_key) `after`, in key order: their prefixes counted by validation state;
+    /// and the key to continue after, when there are more.
+    fn prefix_counts(
+        &self,
+        subscription: String,
+        after: Option<(String, String)>,
+        limit: usize,
+    ) -> StoreFuture<'_, PrefixCountsPage>;
 
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.

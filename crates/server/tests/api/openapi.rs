@@ -53,7 +53,8 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
         | "Prefixes_Delete"
         | "ConnectionMonitorTests_ListByPeeringService"
         | "ConnectionMonitorTests_Get"
-        | "ConnectionMonitorTests_Delete" => (None, ""),
+        | "ConnectionMonitorTests_Delete"
+        | "PeeringServicePrefixSummaries_List" => (None, ""),
         other => panic!("no sample request for {other}: add one when adding a route"),
     }
 }

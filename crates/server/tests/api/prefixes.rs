@@ -517,3 +517,52 @@ async fn only_the_newest_events_are_sent() {
     assert_eq!(events[0]["eventType"], "PrefixWithdrawalEvent");
     assert_eq!(events[99]["eventType"], "PrefixAnnouncementEvent");
 }
+
+/// The `peeringServicePrefixSummaries` extension: each connection that has prefixes, with
+/// their count per validation state, in (resource group, name) order, paged by connection.
+#[tokio::test]
+async fn prefix_summaries_count_each_connections_prefixes_by_state() {
+    let app = spawn_app().await;
+    for (rg, c) in [("rg1", "A"), ("rg1", "b"), ("rg2", "c"), ("rg2", "empty")] {
+        app.create_connection(rg, c).await;
+    }
+    app.create_prefix("rg1", "A", "p1", "8.8.8.0/24").await;
+    app.create_prefix("rg1", "A", "p2", "8.8.9.0/24").await;
+    app.create_prefix("rg1", "b", "p3", "8.8.10.0/24").await;
+    app.create_prefix("rg2", "c", "p4", "8.8.11.0/24").await;
+    // Telemetry would move states; here the table is set as it would.
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    db.execute(
+        "UPDATE prefixes SET validation_state = 'Failed' WHERE name_key = 'p2'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let url = app.sub_url("peeringServicePrefixSummaries");
+    let (all, pages) = app.list_all(&url).await;
+    assert_eq!(pages, 1);
+    let id = |rg: &str, c: &str| {
+        format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Peering/peeringServices/{c}")
+    };
+    assert_eq!(
+        all,
+        vec![
+            json!({"id": id("rg1", "A"), "prefixCount": 2, "validationStates": {"Failed": 1, "Pending": 1}}),
+            json!({"id": id("rg1", "b"), "prefixCount": 1, "validationStates": {"Pending": 1}}),
+            json!({"id": id("rg2", "c"), "prefixCount": 1, "validationStates": {"Pending": 1}}),
+        ]
+    );
+    let (paged, pages) = app.list_all(&format!("{url}&$top=1")).await;
+    assert_eq!((paged, pages), (all, 3));
+    // Another subscription's token sees nothing of this one.
+    let res = app
+        .send_as(
+            READER,
+            reqwest::Method::GET,
+            &url.replace(SUB, OTHER_SUB),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+}

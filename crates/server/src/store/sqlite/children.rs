@@ -4,7 +4,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixRecord, MAX_EVENTS,
+    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixCounts, PrefixCountsPage,
+    PrefixRecord, MAX_EVENTS,
 };
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
@@ -337,4 +338,47 @@ pub(super) fn overlapping(
         }
     }
     Ok(found)
+}
+
+/// Prefixes counted per connection and validation state, for `limit` connections after
+/// `after`, in key order; one grouped scan of the subscription's prefixes in their key order.
+pub(super) fn prefix_counts(
+    tx: &Transaction<'_>,
+    sub: &str,
+    after: Option<(String, String)>,
+    limit: usize,
+) -> rusqlite::Result<PrefixCountsPage> {
+    let (after_rg, after_name) = after.unwrap_or_default();
+    let mut st = tx.prepare_cached(
+        "SELECT p.rg_key, p.service_key, s.resource_group, s.name, p.validation_state, count(*)
+         FROM prefixes p JOIN peering_services s
+           ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
+         WHERE p.subscription = ?1 AND (p.rg_key, p.service_key) > (?2, ?3)
+         GROUP BY p.rg_key, p.service_key, p.validation_state
+         ORDER BY p.rg_key, p.service_key",
+    )?;
+    let mut rows = st.query(params![sub, after_rg, after_name])?;
+    let mut out: Vec<PrefixCounts> = Vec::new();
+    let mut last: Option<(String, String)> = None;
+    while let Some(r) = rows.next()? {
+        let key: (String, String) = (r.get(0)?, r.get(1)?);
+        if last.as_ref() != Some(&key) {
+            if out.len() == limit {
+                // One more connection than the page: there is a next page, after the last.
+                return Ok((out, last));
+            }
+            out.push(PrefixCounts {
+                resource_group: r.get(2)?,
+                connection: r.get(3)?,
+                by_state: Vec::new(),
+            });
+            last = Some(key);
+        }
+        let n: i64 = r.get(5)?;
+        if let Some(c) = out.last_mut() {
+            c.by_state
+                .push((wire(r, 4)?, u32::try_from(n).unwrap_or(u32::MAX)));
+        }
+    }
+    Ok((out, None))
 }

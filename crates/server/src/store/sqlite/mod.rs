@@ -11,8 +11,8 @@ mod services;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, CheckDelete, ChildRecord, DecideChild, DecideService, Lookup, Render, ServiceListQuery,
-    ServicePage, Store, StoreFuture, StoredRepr,
+    Author, CheckDelete, ChildRecord, DecideChild, DecideService, Lookup, PrefixCountsPage, Render,
+    ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
@@ -285,6 +285,15 @@ impl Store for SqliteStore {
             })?;
             Ok(Some((created, stored)))
         }))
+    }
+
+    fn prefix_counts(
+        &self,
+        subscription: String,
+        after: Option<(String, String)>,
+        limit: usize,
+    ) -> StoreFuture<'_, PrefixCountsPage> {
+        Box::pin(self.read(move |tx| Ok(children::prefix_counts(tx, &subscription, after, limit)?)))
     }
 
     fn delete_child(
