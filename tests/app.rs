@@ -178,6 +178,7 @@ fn row(name: &str, country: &str, state: &str) -> Row {
         backup: "None".into(),
         region: "r".into(),
         provisioning: "Succeeded".into(),
+        prefixes: None,
     }
 }
 
@@ -1030,6 +1031,59 @@ async fn provider_and_provisioning_filters_narrow_the_list() {
         sleep_ms(20).await;
     }
     assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "c");
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}
+
+/// Each connection's prefixes are rolled up in their column ("3 · 1 Failed"), and the
+/// validation filter narrows to a roll-up; rows whose prefixes are unknown show a dash.
+#[wasm_bindgen_test]
+async fn prefixes_are_rolled_up_and_filtered_by_validation() {
+    use peering_console::components::connection_row::Prefixes;
+    use peering_model::wire::PrefixValidationState as S;
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let root = container();
+    let mut rows = vec![
+        row("a", "Japan", "Osaka"),
+        row("b", "Japan", "Tokyo"),
+        row("c", "Japan", "Tokyo"),
+    ];
+    rows[0].prefixes = Some(Prefixes {
+        total: 3,
+        states: [(S::Verified, 2), (S::Failed, 1)].into(),
+    });
+    rows[1].prefixes = Some(Prefixes {
+        total: 2,
+        states: [(S::Verified, 2)].into(),
+    });
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let cells = root
+        .query_selector_all("table.grid tbody td.prefixes")
+        .unwrap();
+    let labels: Vec<String> = (0..cells.length())
+        .map(|i| cells.item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(labels, ["3 · 1 Failed", "2 · all Verified", "—"]);
+    let filter: HtmlSelectElement = find(&root, "#filter-validation");
+    assert_eq!(option_values(&filter), ["", "Failed", "Verified"]);
+    choose(&filter, "Failed");
+    for _ in 0..20 {
+        tick().await;
+        if text(&root, ".filters .count") == "1 of 3 shown" {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "a");
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();

@@ -61,6 +61,7 @@ fn rows() -> Vec<Row> {
                 backup: "None".to_owned(),
                 region: "West US 2".to_owned(),
                 provisioning: "Succeeded".to_owned(),
+                prefixes: None,
             }
         })
         .collect()

@@ -1,7 +1,7 @@
 //! A row of the connections list, flattened from the ARM shape, and what the list computes
 //! from rows (search text, counts for the filters).
 
-use peering_model::wire::PeeringService;
+use peering_model::wire::{PeeringService, PrefixSummary, PrefixValidationState};
 use peering_model::{Catalog, ResourceId};
 use std::collections::BTreeMap;
 
@@ -18,6 +18,74 @@ pub struct Row {
     pub region: String,
     /// `properties.provisioningState` as sent.
     pub provisioning: String,
+    /// Its prefixes by validation state; `None` until known (or when the server lacks the
+    /// summaries extension).
+    pub prefixes: Option<Prefixes>,
+}
+
+/// A connection's prefixes counted by validation state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prefixes {
+    pub total: u32,
+    pub states: BTreeMap<PrefixValidationState, u32>,
+}
+
+impl From<&PrefixSummary> for Prefixes {
+    fn from(s: &PrefixSummary) -> Prefixes {
+        Prefixes {
+            total: s.prefix_count,
+            states: s.validation_states.clone(),
+        }
+    }
+}
+
+/// The roll-up values of the validation filter, worst first.
+pub const ROLLUPS: [&str; 5] = ["Failed", "Warning", "Pending", "Verified", "No prefixes"];
+
+impl Prefixes {
+    /// The worst state among the prefixes: Failed (or Invalid) before Warning before Pending
+    /// (or not yet known) before Verified; "No prefixes" when there are none.
+    pub fn rollup(&self) -> &'static str {
+        use PrefixValidationState as S;
+        let has = |s: &[S]| s.iter().any(|s| self.states.get(s).is_some_and(|n| *n > 0));
+        if self.total == 0 {
+            "No prefixes"
+        } else if has(&[S::Failed, S::Invalid]) {
+            "Failed"
+        } else if has(&[S::Warning]) {
+            "Warning"
+        } else if has(&[S::Pending, S::Unknown, S::None]) {
+            "Pending"
+        } else {
+            "Verified"
+        }
+    }
+
+    /// "3 · 1 Failed · 2 Pending": the count, then each state but Verified with its count
+    /// ("2 · all Verified" when every one is).
+    pub fn label(&self) -> String {
+        if self.total == 0 {
+            return "0".to_owned();
+        }
+        // Worst first, as the roll-up ranks them.
+        let rank = |s: &PrefixValidationState| match s {
+            PrefixValidationState::Failed | PrefixValidationState::Invalid => 0,
+            PrefixValidationState::Warning => 1,
+            _ => 2,
+        };
+        let mut others: Vec<(&PrefixValidationState, &u32)> = self
+            .states
+            .iter()
+            .filter(|(s, n)| **s != PrefixValidationState::Verified && **n > 0)
+            .collect();
+        others.sort_by_key(|(s, _)| rank(s));
+        let others: Vec<String> = others.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        if others.is_empty() {
+            format!("{} · all Verified", self.total)
+        } else {
+            format!("{} · {}", self.total, others.join(" · "))
+        }
+    }
 }
 
 impl Row {
@@ -31,6 +99,10 @@ impl Row {
             "primary" => &self.primary,
             "backup" => &self.backup,
             "region" => &self.region,
+            "prefixes" => {
+                let n = self.prefixes.as_ref().map_or(0, |p| p.total);
+                return (format!("{n:010}"), self.name.to_lowercase());
+            }
             _ => &self.name,
         };
         (v.to_lowercase(), self.name.to_lowercase())
@@ -79,6 +151,7 @@ impl Row {
                 .provisioning_state
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
+            prefixes: None,
         }
     }
 }
@@ -107,4 +180,40 @@ pub fn haystack(r: &Row) -> String {
     .map(|v| v.to_lowercase())
     .collect::<Vec<_>>()
     .join("\u{1f}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PrefixValidationState as S;
+
+    fn p(states: &[(S, u32)]) -> Prefixes {
+        Prefixes {
+            total: states.iter().map(|(_, n)| n).sum(),
+            states: states.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn the_rollup_is_the_worst_state_and_the_label_counts_the_rest() {
+        assert_eq!(
+            (p(&[]).rollup(), p(&[]).label().as_str()),
+            ("No prefixes", "0")
+        );
+        let v = p(&[(S::Verified, 2)]);
+        assert_eq!(
+            (v.rollup(), v.label().as_str()),
+            ("Verified", "2 · all Verified")
+        );
+        let f = p(&[(S::Verified, 2), (S::Failed, 1)]);
+        assert_eq!((f.rollup(), f.label().as_str()), ("Failed", "3 · 1 Failed"));
+        let m = p(&[(S::Pending, 2), (S::Warning, 1)]);
+        assert_eq!(
+            (m.rollup(), m.label().as_str()),
+            ("Warning", "3 · 1 Warning · 2 Pending")
+        );
+        assert_eq!(p(&[(S::Unknown, 1)]).rollup(), "Pending");
+        assert_eq!(p(&[(S::Invalid, 1), (S::Warning, 1)]).rollup(), "Failed");
+        assert!(ROLLUPS.contains(&m.rollup()));
+    }
 }

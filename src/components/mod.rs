@@ -2,6 +2,7 @@
 
 pub mod confirm_delete;
 pub mod connection_row;
+pub mod connections_view;
 pub mod delete_connection;
 pub mod facet;
 pub mod feedback;

@@ -1,0 +1,345 @@
+//! The connections list's filters and table for a set of rows (which may grow while the list
+//! loads). Every setting lives in the URL query; the table is rendered as a window of rows.
+
+use crate::components::connection_row::{counts, haystack, Prefixes, Row};
+use crate::components::facet::facet;
+use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT, ROW_HEIGHT};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use peering_model::resource_id::encode_segment;
+use std::collections::BTreeMap;
+
+/// How long the search waits after the last keystroke before it writes the URL.
+const SEARCH_DEBOUNCE_MS: u64 = 300;
+
+/// The URL query keys of the list, in the order they are written.
+const QUERY_KEYS: [&str; 8] = [
+    "country",
+    "state",
+    "provider",
+    "provisioning",
+    "validation",
+    "q",
+    "sort",
+    "dir",
+];
+
+/// The filter and the table for a set of rows; the filter lives in the URL query.
+#[component]
+pub fn ConnectionsView(
+    /// The rows so far (more may arrive while the list loads).
+    #[prop(into)]
+    rows: Signal<Vec<Row>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
+    let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
+    let provider = Memo::new(move |_| query.with(|q| q.get("provider").unwrap_or_default()));
+    let provisioning =
+        Memo::new(move |_| query.with(|q| q.get("provisioning").unwrap_or_default()));
+    let validation = Memo::new(move |_| query.with(|q| q.get("validation").unwrap_or_default()));
+    let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    if rows.with_untracked(Vec::is_empty) {
+        return view! {
+            <div class="state empty">
+                <h2>"No connections yet"</h2>
+                <p>"A connection registers where your site is, which provider carries your traffic to Microsoft, and the prefixes it announces."</p>
+                <A href="/new" attr:class="button primary">"New connection"</A>
+            </div>
+        }
+        .into_any();
+    }
+    let haystacks = Memo::new(move |_| rows.with(|r| r.iter().map(haystack).collect::<Vec<_>>()));
+    let by_country =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.country.as_str()))));
+    let total = Memo::new(move |_| rows.with(Vec::len));
+    // Every list setting lives in the URL query, so a view can be bookmarked and shared.
+    let update_query = move |changes: Vec<(&'static str, String)>| {
+        let mut params: Vec<(&'static str, String)> = QUERY_KEYS
+            .iter()
+            .filter_map(|k| query.with_untracked(|q| q.get(k)).map(|v| (*k, v)))
+            .collect();
+        // Typing in the search box must not pile up history entries.
+        let replace = changes.iter().any(|(k, _)| *k == "q");
+        for (k, v) in changes {
+            params.retain(|(pk, _)| *pk != k);
+            params.push((k, v));
+        }
+        params.retain(|(_, v)| !v.is_empty());
+        params.sort_by_key(|(k, _)| QUERY_KEYS.iter().position(|q| q == k));
+        let q: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode_segment(v)))
+            .collect();
+        let url = if q.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?{}", q.join("&"))
+        };
+        navigate(
+            &url,
+            leptos_router::NavigateOptions {
+                replace,
+                ..Default::default()
+            },
+        );
+    };
+    let u1 = update_query.clone();
+    let set_country = move |c: String| u1(vec![("country", c), ("state", String::new())]);
+    let u2 = update_query.clone();
+    let set_state = move |s: String| u2(vec![("state", s)]);
+    let u4 = update_query.clone();
+    let set_provider = move |p: String| u4(vec![("provider", p)]);
+    let u5 = update_query.clone();
+    let set_provisioning = move |p: String| u5(vec![("provisioning", p)]);
+    let by_provider =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.provider.as_str()))));
+    let by_provisioning =
+        Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.provisioning.as_str()))));
+    let u6 = update_query.clone();
+    let set_validation = move |v: String| u6(vec![("validation", v)]);
+    // The validation roll-up of each connection, when the server says it.
+    let by_validation = Memo::new(move |_| {
+        rows.with(|r| {
+            counts(
+                r.iter()
+                    .filter_map(|r| r.prefixes.as_ref().map(Prefixes::rollup)),
+            )
+        })
+    });
+    let u3 = update_query.clone();
+    let set_search = move |t: String| u3(vec![("q", t)]);
+    // The search filters as you type (`typed`); the URL follows once typing pauses, replacing
+    // its entry, so a word typed is one history state, not one per letter. Back/forward (a URL
+    // this view did not write) brings its search into the box.
+    let typed = RwSignal::new(search.get_untracked());
+    let written = StoredValue::new(search.get_untracked());
+    Effect::new(move |_| {
+        let q = search.get();
+        if q != written.get_value() {
+            written.set_value(q.clone());
+            typed.set(q);
+        }
+    });
+    let pending = StoredValue::new(0u32);
+    let on_search = move |v: String| {
+        typed.set(v.clone());
+        pending.update_value(|n| *n += 1);
+        let mine = pending.get_value();
+        let set_search = set_search.clone();
+        set_timeout(
+            move || {
+                if pending.try_get_value() == Some(mine) {
+                    written.set_value(v.clone());
+                    set_search(v);
+                }
+            },
+            std::time::Duration::from_millis(SEARCH_DEBOUNCE_MS),
+        );
+    };
+    let sort = Memo::new(move |_| query.with(|q| q.get("sort").unwrap_or_default()));
+    let desc = Memo::new(move |_| query.with(|q| q.get("dir").as_deref() == Some("desc")));
+    let header = move |key: &'static str, label: &'static str| {
+        let u = update_query.clone();
+        let toggle = move |_| {
+            let dir = if sort.get_untracked() == key && !desc.get_untracked() {
+                "desc"
+            } else {
+                ""
+            };
+            u(vec![("sort", key.to_owned()), ("dir", dir.to_owned())]);
+        };
+        let aria = move || match (sort.get() == key, desc.get()) {
+            (true, false) => "ascending",
+            (true, true) => "descending",
+            _ => "none",
+        };
+        let arrow = move || match (sort.get() == key, desc.get()) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        };
+        view! {
+            <th scope="col" aria-sort=aria>
+                <button type="button" class="sort" on:click=toggle>{label}<span aria-hidden="true">{arrow}</span></button>
+            </th>
+        }
+    };
+    let states = Memo::new(move |_| {
+        let c = country.get();
+        rows.with(|r| {
+            counts(
+                r.iter()
+                    .filter(|r| r.country == c)
+                    .map(|r| r.state.as_str()),
+            )
+        })
+    });
+    // The rows that pass the filter, as indices in display order: filtering and sorting move
+    // numbers, not rows, so a change costs one pass over the rows and no copies.
+    let visible = Memo::new(move |_| {
+        let (c, st, text) = (country.get(), state.get(), typed.get().to_lowercase());
+        let (pv, ps, va) = (provider.get(), provisioning.get(), validation.get());
+        let mut all: Vec<u32> = rows.with(|r| {
+            haystacks.with(|h| {
+                (0..r.len())
+                    .filter(|&i| {
+                        (c.is_empty() || r[i].country == c)
+                            && (st.is_empty() || r[i].state == st)
+                            && (pv.is_empty() || r[i].provider == pv)
+                            && (ps.is_empty() || r[i].provisioning == ps)
+                            && (va.is_empty()
+                                || r[i].prefixes.as_ref().is_some_and(|p| p.rollup() == va))
+                            && (text.is_empty() || h[i].contains(&text))
+                    })
+                    .map(|i| i as u32)
+                    .collect()
+            })
+        });
+        let key = sort.get();
+        if !key.is_empty() {
+            rows.with(|r| all.sort_by_cached_key(|&i| r[i as usize].sort_key(&key)));
+            if desc.get() {
+                all.reverse();
+            }
+        }
+        all
+    });
+    // Virtual rendering: only the rows in (and just around) the viewport are in the DOM; two
+    // spacer rows stand in for the others, sized through `style:` (CSSOM, so the strict CSP
+    // allows it).
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = RwSignal::new(DEFAULT_VIEWPORT);
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    let on_scroll = move |_| {
+        if let Some(el) = wrap.get_untracked() {
+            scroll_top.set(f64::from(el.scroll_top()));
+            // Never more than the window: an unconstrained wrap would otherwise render all.
+            let window_h = web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .unwrap_or(DEFAULT_VIEWPORT);
+            let h = f64::from(el.client_height()).min(window_h);
+            if h > 0.0 && (h - viewport.get_untracked()).abs() > 1.0 {
+                viewport.set(h);
+            }
+        }
+    };
+    // A new filter or order starts at the top (pages arriving while the list loads do not
+    // move the view).
+    Effect::new(move |_| {
+        country.track();
+        state.track();
+        provider.track();
+        provisioning.track();
+        validation.track();
+        typed.track();
+        sort.track();
+        desc.track();
+        if let Some(el) = wrap.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
+    let range =
+        Memo::new(move |_| visible.with(|v| window(v.len(), scroll_top.get(), viewport.get())));
+    let slice = move || {
+        let (start, end) = range.get();
+        visible.with(|v| {
+            rows.with(|r| {
+                v[start..end]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| (start + k, i, r[i as usize].clone()))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let above = move || format!("{}px", range.get().0 as f64 * ROW_HEIGHT);
+    let below = move || {
+        let (_, end) = range.get();
+        format!(
+            "{}px",
+            visible.with(Vec::len).saturating_sub(end) as f64 * ROW_HEIGHT
+        )
+    };
+    view! {
+        <div class="filters" role="search">
+            <label for="filter-country">"Country"</label>
+            <select id="filter-country" on:change=move |ev| set_country(event_target_value(&ev))>
+                <option value="" selected=move || country.get().is_empty()>{move || format!("All countries ({})", total.get())}</option>
+                {move || by_country.get().into_iter().map(|(c, n)| {
+                    let v = c.clone();
+                    view! { <option value=c.clone() selected=move || country.get() == v>{format!("{c} ({n})")}</option> }
+                }).collect_view()}
+            </select>
+            <label for="filter-state">{move || if country.get() == "United States" { "State" } else { "State/province" }}</label>
+            <select id="filter-state" disabled=move || country.get().is_empty()
+                on:change=move |ev| set_state(event_target_value(&ev))>
+                <option value="" selected=move || state.get().is_empty()>"All"</option>
+                {move || states.get().into_iter().map(|(s, n)| {
+                    let v = s.clone();
+                    view! { <option value=s.clone() selected=move || state.get() == v>{format!("{s} ({n})")}</option> }
+                }).collect_view()}
+            </select>
+            {facet("filter-provider", "Provider", provider, by_provider, set_provider)}
+            {facet("filter-provisioning", "Provisioning", provisioning, by_provisioning, set_provisioning)}
+            <Show when=move || !by_validation.with(BTreeMap::is_empty)>
+                {let set = set_validation.clone(); move || facet("filter-validation", "Prefixes", validation, by_validation, set.clone())}
+            </Show>
+            <label for="filter-search">"Search"</label>
+            <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
+                prop:value=move || typed.get()
+                on:input=move |ev| on_search(event_target_value(&ev))/>
+            <span class="count" aria-live="polite">{move || format!("{} of {} shown", visible.with(Vec::len), total.get())}</span>
+        </div>
+        <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" aria-label="Connections; scroll for more">
+            <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
+                <thead>
+                    <tr aria-rowindex="1">
+                        {header("name", "Name")}
+                        {header("rg", "Resource group")}
+                        {header("country", "Country")}
+                        {header("state", "State/province")}
+                        {header("provider", "Provider")}
+                        {header("primary", "Primary")}
+                        {header("backup", "Backup")}
+                        {header("region", "Azure region")}
+                        {header("prefixes", "Prefixes")}
+                    </tr>
+                </thead>
+                <tbody>
+                    <tr class="spacer" aria-hidden="true"><td colspan="9" style:height=above></td></tr>
+                    <For each=slice key=|(pos, i, _)| (*pos, *i) let:item>
+                        {
+                            let (pos, _, r) = item;
+                            let href = format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name));
+                            let (name, title) = (r.name.clone(), r.name.clone());
+                            let label = r.prefixes.as_ref().map_or_else(|| "—".to_owned(), Prefixes::label);
+                            view! {
+                                <tr aria-rowindex=pos + 2>
+                                    <td class="name" title=title><A href=href>{name}</A></td>
+                                    <td title=r.resource_group.clone()>{r.resource_group.clone()}</td>
+                                    <td>{r.country.clone()}</td>
+                                    <td title=r.state.clone()>{r.state.clone()}</td>
+                                    <td title=r.provider.clone()>{r.provider.clone()}</td>
+                                    <td>{r.primary.clone()}</td>
+                                    <td>{r.backup.clone()}</td>
+                                    <td>{r.region.clone()}</td>
+                                    <td class="prefixes" title=label.clone()>{label.clone()}</td>
+                                </tr>
+                            }
+                        }
+                    </For>
+                    <tr class="spacer" aria-hidden="true"><td colspan="9" style:height=below></td></tr>
+                    <Show when=move || visible.with(Vec::is_empty)>
+                        <tr><td colspan="9" class="none">"No connection matches these filters."</td></tr>
+                    </Show>
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
