@@ -1088,3 +1088,30 @@ async fn prefixes_are_rolled_up_and_filtered_by_validation() {
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();
 }
+
+/// Rows that change after they are shown (their prefixes arrive, or more pages of the list) are
+/// shown as they are now.
+#[wasm_bindgen_test]
+async fn rows_that_change_while_shown_are_rendered_anew() {
+    use peering_console::components::connection_row::Prefixes;
+    use peering_model::wire::PrefixValidationState as S;
+    let root = container();
+    let rows = RwSignal::new(vec![row("a", "Japan", "Osaka")]);
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows/></Router> },
+    )
+    .forget();
+    tick().await;
+    assert_eq!(text(&root, "table.grid tbody td.prefixes"), "—");
+    rows.update(|r| {
+        r[0].prefixes = Some(Prefixes {
+            total: 1,
+            states: [(S::Pending, 1)].into(),
+        });
+        r.push(row("b", "Japan", "Tokyo"));
+    });
+    tick().await;
+    assert_eq!(text(&root, "table.grid tbody td.prefixes"), "1 · 1 Pending");
+    assert_eq!(text(&root, ".filters .count"), "2 of 2 shown");
+}

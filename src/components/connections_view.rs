@@ -245,14 +245,22 @@ pub fn ConnectionsView(
     });
     let range =
         Memo::new(move |_| visible.with(|v| window(v.len(), scroll_top.get(), viewport.get())));
+    // Rows are keyed by (version of the rows, position, index): a row whose data changed (its
+    // prefixes arrived, the list was reloaded) or whose position changed is rendered anew;
+    // only the window's few rows are, so that is cheap.
+    let version = Memo::new(move |prev: Option<&u64>| {
+        rows.track();
+        prev.map_or(0, |p| p + 1)
+    });
     let slice = move || {
         let (start, end) = range.get();
+        let v_no = version.get();
         visible.with(|v| {
             rows.with(|r| {
                 v[start..end]
                     .iter()
                     .enumerate()
-                    .map(|(k, &i)| (start + k, i, r[i as usize].clone()))
+                    .map(|(k, &i)| (v_no, start + k, i, r[i as usize].clone()))
                     .collect::<Vec<_>>()
             })
         })
@@ -312,9 +320,9 @@ pub fn ConnectionsView(
                 </thead>
                 <tbody>
                     <tr class="spacer" aria-hidden="true"><td colspan="9" style:height=above></td></tr>
-                    <For each=slice key=|(pos, i, _)| (*pos, *i) let:item>
+                    <For each=slice key=|(v, pos, i, _)| (*v, *pos, *i) let:item>
                         {
-                            let (pos, _, r) = item;
+                            let (_, pos, _, r) = item;
                             let href = format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name));
                             let (name, title) = (r.name.clone(), r.name.clone());
                             let label = r.prefixes.as_ref().map_or_else(|| "—".to_owned(), Prefixes::label);
