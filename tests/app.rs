@@ -179,6 +179,7 @@ fn row(name: &str, country: &str, state: &str) -> Row {
         region: "r".into(),
         provisioning: "Succeeded".into(),
         prefixes: None,
+        tags: Default::default(),
     }
 }
 
@@ -1114,4 +1115,81 @@ async fn rows_that_change_while_shown_are_rendered_anew() {
     tick().await;
     assert_eq!(text(&root, "table.grid tbody td.prefixes"), "1 · 1 Pending");
     assert_eq!(text(&root, ".filters .count"), "2 of 2 shown");
+}
+
+/// Tags have a column and a filter (by `key=value`); the column chooser hides a column and
+/// remembers it in this browser.
+#[wasm_bindgen_test]
+async fn tags_filter_and_the_column_chooser_remembers_its_choice() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("peering-console.list.columns").unwrap();
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let mut rows = vec![row("a", "Japan", "Osaka"), row("b", "Japan", "Tokyo")];
+    rows[0].tags = [
+        ("team".to_owned(), "net".to_owned()),
+        ("env".to_owned(), "prod".to_owned()),
+    ]
+    .into();
+    rows[1].tags = [("team".to_owned(), "ops".to_owned())].into();
+    let mount = |rows: Vec<Row>| {
+        let root = container();
+        leptos::mount::mount_to(
+            root.clone(),
+            move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+        )
+        .forget();
+        root
+    };
+    let root = mount(rows.clone());
+    tick().await;
+    assert_eq!(
+        text(&root, "table.grid tbody td.tags"),
+        "env=prod, team=net"
+    );
+    let filter: HtmlSelectElement = find(&root, "#filter-tag");
+    assert_eq!(
+        option_values(&filter),
+        ["", "env=prod", "team=net", "team=ops"]
+    );
+    choose(&filter, "team=ops");
+    for _ in 0..20 {
+        tick().await;
+        if text(&root, ".filters .count") == "1 of 2 shown" {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "b");
+    let headers = |root: &HtmlElement| -> Vec<String> {
+        let ths = root.query_selector_all("table.grid thead th").unwrap();
+        (0..ths.length())
+            .map(|i| ths.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    assert!(headers(&root).contains(&"Backup".to_owned()));
+    let backup: HtmlInputElement = find(&root, "#column-backup");
+    backup.set_checked(false);
+    backup
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(!headers(&root).contains(&"Backup".to_owned()));
+    assert_eq!(
+        root.query_selector_all("table.grid tbody td.backup")
+            .unwrap()
+            .length(),
+        0
+    );
+    // Remembered: a list mounted later shows the same columns.
+    let again = mount(rows);
+    tick().await;
+    assert!(!headers(&again).contains(&"Backup".to_owned()));
+    assert!(headers(&again).contains(&"Tags".to_owned()));
+    storage.remove_item("peering-console.list.columns").unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
 }

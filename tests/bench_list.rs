@@ -62,6 +62,7 @@ fn rows() -> Vec<Row> {
                 region: "West US 2".to_owned(),
                 provisioning: "Succeeded".to_owned(),
                 prefixes: None,
+                tags: Default::default(),
             }
         })
         .collect()

@@ -21,7 +21,22 @@ pub struct Row {
     /// Its prefixes by validation state; `None` until known (or when the server lacks the
     /// summaries extension).
     pub prefixes: Option<Prefixes>,
+    pub tags: BTreeMap<String, String>,
 }
+
+/// The list's columns: (key in the URL and the column chooser, heading).
+pub const COLUMNS: [(&str, &str); 10] = [
+    ("name", "Name"),
+    ("rg", "Resource group"),
+    ("country", "Country"),
+    ("state", "State/province"),
+    ("provider", "Provider"),
+    ("primary", "Primary"),
+    ("backup", "Backup"),
+    ("region", "Azure region"),
+    ("prefixes", "Prefixes"),
+    ("tags", "Tags"),
+];
 
 /// A connection's prefixes counted by validation state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,6 +104,30 @@ impl Prefixes {
 }
 
 impl Row {
+    /// What a column shows.
+    pub fn cell(&self, column: &str) -> String {
+        match column {
+            "rg" => self.resource_group.clone(),
+            "country" => self.country.clone(),
+            "state" => self.state.clone(),
+            "provider" => self.provider.clone(),
+            "primary" => self.primary.clone(),
+            "backup" => self.backup.clone(),
+            "region" => self.region.clone(),
+            "prefixes" => self
+                .prefixes
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), Prefixes::label),
+            "tags" => self
+                .tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => self.name.clone(),
+        }
+    }
+
     /// What a column sorts by (case-insensitive), then the name as a tie-breaker.
     pub fn sort_key(&self, column: &str) -> (String, String) {
         let v = match column {
@@ -103,25 +142,10 @@ impl Row {
                 let n = self.prefixes.as_ref().map_or(0, |p| p.total);
                 return (format!("{n:010}"), self.name.to_lowercase());
             }
+            "tags" => return (self.cell("tags").to_lowercase(), self.name.to_lowercase()),
             _ => &self.name,
         };
         (v.to_lowercase(), self.name.to_lowercase())
-    }
-
-    /// Whether any shown column contains `needle` (already lower-case).
-    pub fn matches(&self, needle: &str) -> bool {
-        [
-            &self.name,
-            &self.resource_group,
-            &self.country,
-            &self.state,
-            &self.provider,
-            &self.primary,
-            &self.backup,
-            &self.region,
-        ]
-        .iter()
-        .any(|v| v.to_lowercase().contains(needle))
     }
 
     pub fn from_wire(s: &PeeringService) -> Row {
@@ -152,6 +176,7 @@ impl Row {
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
             prefixes: None,
+            tags: s.tags.clone().unwrap_or_default(),
         }
     }
 }
@@ -166,20 +191,12 @@ pub fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize
 
 /// What a row is searched by: its shown columns in lower case, once.
 pub fn haystack(r: &Row) -> String {
-    [
-        &r.name,
-        &r.resource_group,
-        &r.country,
-        &r.state,
-        &r.provider,
-        &r.primary,
-        &r.backup,
-        &r.region,
-    ]
-    .iter()
-    .map(|v| v.to_lowercase())
-    .collect::<Vec<_>>()
-    .join("\u{1f}")
+    COLUMNS
+        .iter()
+        .filter(|(k, _)| *k != "prefixes")
+        .map(|(k, _)| r.cell(k).to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The connections list's filters and table for a set of rows (which may grow while the list
 //! loads). Every setting lives in the URL query; the table is rendered as a window of rows.
 
-use crate::components::connection_row::{counts, haystack, Prefixes, Row};
+use crate::components::column_chooser::{remembered_columns, ColumnChooser};
+use crate::components::connection_row::{counts, haystack, Prefixes, Row, COLUMNS};
 use crate::components::facet::facet;
 use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT, ROW_HEIGHT};
 use leptos::prelude::*;
@@ -14,12 +15,13 @@ use std::collections::BTreeMap;
 const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 /// The URL query keys of the list, in the order they are written.
-const QUERY_KEYS: [&str; 8] = [
+const QUERY_KEYS: [&str; 9] = [
     "country",
     "state",
     "provider",
     "provisioning",
     "validation",
+    "tag",
     "q",
     "sort",
     "dir",
@@ -40,6 +42,7 @@ pub fn ConnectionsView(
     let provisioning =
         Memo::new(move |_| query.with(|q| q.get("provisioning").unwrap_or_default()));
     let validation = Memo::new(move |_| query.with(|q| q.get("validation").unwrap_or_default()));
+    let tag = Memo::new(move |_| query.with(|q| q.get("tag").unwrap_or_default()));
     let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     if rows.with_untracked(Vec::is_empty) {
         return view! {
@@ -107,6 +110,17 @@ pub fn ConnectionsView(
                 r.iter()
                     .filter_map(|r| r.prefixes.as_ref().map(Prefixes::rollup)),
             )
+        })
+    });
+    let u7 = update_query.clone();
+    let set_tag = move |v: String| u7(vec![("tag", v)]);
+    let by_tag = Memo::new(move |_| {
+        rows.with(|r| {
+            let pairs: Vec<String> = r
+                .iter()
+                .flat_map(|r| r.tags.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect();
+            counts(pairs.iter().map(String::as_str))
         })
     });
     let u3 = update_query.clone();
@@ -182,6 +196,8 @@ pub fn ConnectionsView(
     let visible = Memo::new(move |_| {
         let (c, st, text) = (country.get(), state.get(), typed.get().to_lowercase());
         let (pv, ps, va) = (provider.get(), provisioning.get(), validation.get());
+        let tg = tag.get();
+        let tag_kv = tg.split_once('=');
         let mut all: Vec<u32> = rows.with(|r| {
             haystacks.with(|h| {
                 (0..r.len())
@@ -190,6 +206,9 @@ pub fn ConnectionsView(
                             && (st.is_empty() || r[i].state == st)
                             && (pv.is_empty() || r[i].provider == pv)
                             && (ps.is_empty() || r[i].provisioning == ps)
+                            && (tg.is_empty()
+                                || tag_kv
+                                    .is_some_and(|(k, v)| r[i].tags.get(k).is_some_and(|x| x == v)))
                             && (va.is_empty()
                                 || r[i].prefixes.as_ref().is_some_and(|p| p.rollup() == va))
                             && (text.is_empty() || h[i].contains(&text))
@@ -210,6 +229,7 @@ pub fn ConnectionsView(
     // Virtual rendering: only the rows in (and just around) the viewport are in the DOM; two
     // spacer rows stand in for the others, sized through `style:` (CSSOM, so the strict CSP
     // allows it).
+    let shown = RwSignal::new(remembered_columns());
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT);
     let wrap = NodeRef::<leptos::html::Div>::new();
@@ -235,6 +255,7 @@ pub fn ConnectionsView(
         provider.track();
         provisioning.track();
         validation.track();
+        tag.track();
         typed.track();
         sort.track();
         desc.track();
@@ -297,6 +318,10 @@ pub fn ConnectionsView(
             <Show when=move || !by_validation.with(BTreeMap::is_empty)>
                 {let set = set_validation.clone(); move || facet("filter-validation", "Prefixes", validation, by_validation, set.clone())}
             </Show>
+            <Show when=move || !by_tag.with(BTreeMap::is_empty)>
+                {let set = set_tag.clone(); move || facet("filter-tag", "Tag", tag, by_tag, set.clone())}
+            </Show>
+            <ColumnChooser shown=shown/>
             <label for="filter-search">"Search"</label>
             <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
                 prop:value=move || typed.get()
@@ -307,43 +332,35 @@ pub fn ConnectionsView(
             <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
                 <thead>
                     <tr aria-rowindex="1">
-                        {header("name", "Name")}
-                        {header("rg", "Resource group")}
-                        {header("country", "Country")}
-                        {header("state", "State/province")}
-                        {header("provider", "Provider")}
-                        {header("primary", "Primary")}
-                        {header("backup", "Backup")}
-                        {header("region", "Azure region")}
-                        {header("prefixes", "Prefixes")}
+                        {move || shown.get().into_iter().map(|k| {
+                            let label = COLUMNS.iter().find(|(c, _)| *c == k).map_or("", |(_, l)| *l);
+                            header(k, label)
+                        }).collect_view()}
                     </tr>
                 </thead>
                 <tbody>
-                    <tr class="spacer" aria-hidden="true"><td colspan="9" style:height=above></td></tr>
+                    <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len) style:height=above></td></tr>
                     <For each=slice key=|(v, pos, i, _)| (*v, *pos, *i) let:item>
                         {
                             let (_, pos, _, r) = item;
                             let href = format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name));
-                            let (name, title) = (r.name.clone(), r.name.clone());
-                            let label = r.prefixes.as_ref().map_or_else(|| "—".to_owned(), Prefixes::label);
                             view! {
                                 <tr aria-rowindex=pos + 2>
-                                    <td class="name" title=title><A href=href>{name}</A></td>
-                                    <td title=r.resource_group.clone()>{r.resource_group.clone()}</td>
-                                    <td>{r.country.clone()}</td>
-                                    <td title=r.state.clone()>{r.state.clone()}</td>
-                                    <td title=r.provider.clone()>{r.provider.clone()}</td>
-                                    <td>{r.primary.clone()}</td>
-                                    <td>{r.backup.clone()}</td>
-                                    <td>{r.region.clone()}</td>
-                                    <td class="prefixes" title=label.clone()>{label.clone()}</td>
+                                    {move || shown.get().into_iter().map(|k| {
+                                        let (text, title) = (r.cell(k), r.cell(k));
+                                        if k == "name" {
+                                            view! { <td class="name" title=title><A href=href.clone()>{text}</A></td> }.into_any()
+                                        } else {
+                                            view! { <td class=k title=title>{text}</td> }.into_any()
+                                        }
+                                    }).collect_view()}
                                 </tr>
                             }
                         }
                     </For>
-                    <tr class="spacer" aria-hidden="true"><td colspan="9" style:height=below></td></tr>
+                    <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len) style:height=below></td></tr>
                     <Show when=move || visible.with(Vec::is_empty)>
-                        <tr><td colspan="9" class="none">"No connection matches these filters."</td></tr>
+                        <tr><td colspan=move || shown.with(Vec::len) class="none">"No connection matches these filters."</td></tr>
                     </Show>
                 </tbody>
             </table>
