@@ -1193,3 +1193,59 @@ async fn tags_filter_and_the_column_chooser_remembers_its_choice() {
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();
 }
+
+/// The tags editor checks each tag with the model as it is typed (and a name given twice),
+/// and offers to save only a change that passes.
+#[wasm_bindgen_test]
+async fn tags_editor_checks_tags_as_they_are_typed() {
+    use peering_console::components::tags_editor::TagsEditor;
+    use peering_console::state::{Config, Session};
+    use peering_model::ServiceId;
+    let root = container();
+    leptos::mount::mount_to(root.clone(), || {
+        provide_context(Session {
+            config: Config::default(),
+            token: "t".into(),
+            subscription: SUB.into(),
+        });
+        let tags = Signal::stored([("team".to_owned(), "net".to_owned())].into_iter().collect());
+        view! { <TagsEditor service=ServiceId::new(SUB, "rg", "c") tags=tags etag=Signal::stored(Some("\"e\"".to_owned())) on_reload=|| ()/> }
+    })
+    .forget();
+    tick().await;
+    let save: HtmlElement = find(&root, "#save-tags");
+    assert_eq!(
+        save.get_attribute("aria-disabled").as_deref(),
+        Some("true"),
+        "nothing changed yet"
+    );
+    find::<HtmlElement>(&root, "#add-tag").click();
+    tick().await;
+    let keys = root.query_selector_all("input.tag-key").unwrap();
+    assert_eq!(keys.length(), 2);
+    let second: HtmlInputElement = keys.item(1).unwrap().unchecked_into();
+    type_into(&second, "team");
+    tick().await;
+    assert_eq!(
+        text(&root, "form.tags .msg.error"),
+        peering_model::messages::duplicate_tag("team")
+    );
+    assert_eq!(save.get_attribute("aria-disabled").as_deref(), Some("true"));
+    type_into(&second, "bad/name");
+    tick().await;
+    assert!(
+        text(&root, "form.tags .msg.error").contains("must not contain"),
+        "{}",
+        text(&root, "form.tags .msg.error")
+    );
+    type_into(&second, "env");
+    tick().await;
+    assert!(root
+        .query_selector("form.tags .msg.error")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        save.get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+}

@@ -294,6 +294,31 @@ pub async fn create<T: Serialize + DeserializeOwned>(
         .await
 }
 
+/// Replaces a connection's tags (`PATCH` with `If-Match`: only the version shown is changed;
+/// if someone changed it since, the server answers 412 and nothing is written).
+pub async fn update_tags(
+    s: &Session,
+    id: &ResourceId,
+    tags: &std::collections::BTreeMap<String, String>,
+    etag: &str,
+) -> Result<Tagged<PeeringService>, ApiError> {
+    let u = url(&s.config, &id.to_string(), &[]);
+    let body = PeeringService {
+        tags: Some(tags.clone()),
+        ..PeeringService::default()
+    };
+    send(
+        s,
+        Method::PATCH,
+        &u,
+        Precondition::Matches(etag),
+        Some(&body),
+    )
+    .await?
+    .json()
+    .await
+}
+
 /// Deletes the version whose ETag is `etag` (`If-Match`): if someone changed or deleted it
 /// since, the server answers 412 and nothing is deleted.
 pub async fn delete(s: &Session, id: &ResourceId, etag: &str) -> Result<(), ApiError> {

@@ -14,5 +14,6 @@ pub mod overview;
 pub mod prefix_import;
 pub mod prefix_table;
 pub mod state_pill;
+pub mod tags_editor;
 pub mod virtual_rows;
 pub use field::Field;

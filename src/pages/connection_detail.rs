@@ -8,6 +8,7 @@ use crate::components::monitor_tests::MonitorTests;
 use crate::components::overview::Overview;
 use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes, PrefixImport};
 use crate::components::prefix_table::PrefixTable;
+use crate::components::tags_editor::TagsEditor;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -56,6 +57,10 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         Some(Ok((c, _))) => c.etag,
         _ => None,
     });
+    let tags = Signal::derive(move || match data.get() {
+        Some(Ok((c, _))) => c.value.tags.unwrap_or_default(),
+        _ => Default::default(),
+    });
     let own = Memo::new(move |_| match data.get() {
         Some(Ok((_, prefixes))) => existing(&service.get(), &prefixes),
         _ => Vec::new(),
@@ -91,6 +96,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                 {move || {
                     let service = service.get();
                     view! {
+                        <TagsEditor service=service.clone() tags=tags etag=etag on_reload=refresh/>
                         <PrefixImport service=service.clone() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
                         <MonitorTests service=service.clone()/>
                         <DeleteConnection service=service etag=etag on_reload=refresh/>

@@ -29,6 +29,12 @@ pub fn changed_elsewhere(kind: NameKind, name: &str) -> String {
     )
 }
 
+/// Two rows of a tags editor name the same tag (a connection's tags are a map, so one would
+/// be lost).
+pub fn duplicate_tag(name: &str) -> String {
+    format!("Two tags are named '{name}'; give each tag its own name (names are case-sensitive).")
+}
+
 /// No answer from the server at all.
 pub fn unreachable(why: &str) -> String {
     format!("The server could not be reached ({why}). Check that peering-server is running and the network is up, then retry.")

@@ -144,6 +144,19 @@ async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Element
         .map_err(|e| format!("waiting for {css}: {e}"))
 }
 
+/// Clicks `css` after scrolling it to the middle of the window (at the top, the sticky top
+/// bar would take the click).
+async fn click_centered(c: &Client, css: &str) -> Result<(), String> {
+    let el = wait_for(c, css).await?;
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&el).map_err(|e| e.to_string())?],
+    )
+    .await
+    .map_err(|e| format!("scrolling to {css}: {e}"))?;
+    el.click().await.map_err(|e| format!("clicking {css}: {e}"))
+}
+
 async fn wait_for_text(c: &Client, css: &str, text: &str) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -290,6 +303,21 @@ async fn scenario(
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "#monitor-tests tbody", "https-probe").await?;
 
+    // A tag, saved with PATCH and If-Match.
+    click_centered(c, "#add-tag").await?;
+    wait_for(c, "form.tags input.tag-key")
+        .await?
+        .send_keys("team")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(c, "form.tags input.tag-value")
+        .await?
+        .send_keys("network")
+        .await
+        .map_err(|e| e.to_string())?;
+    click_centered(c, "#save-tags").await?;
+    wait_for_text(c, "form.tags", "Tags saved.").await?;
+
     // Restart the server on the same database: the connection is still there.
     drop(server);
     let server = start_server(bin, db, dist, listen)?;
@@ -297,6 +325,14 @@ async fn scenario(
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
     nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
     wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
+    let value = wait_for(c, "form.tags input.tag-value")
+        .await?
+        .prop("value")
+        .await
+        .map_err(|e| e.to_string())?;
+    if value.as_deref() != Some("network") {
+        return Err(format!("the saved tag came back as {value:?}"));
+    }
 
     // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
     // version shown), then sign out: the token is gone from the tab.

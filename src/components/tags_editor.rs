@@ -1,0 +1,146 @@
+//! A connection's tags, edited in place and saved with `PATCH` and `If-Match`: the version
+//! shown is the one changed, or nothing is (someone changed it since: the editor says so and
+//! offers a reload). Each tag is checked by `peering-model` as it is typed.
+
+use crate::api::{self, ApiError, ErrorKind};
+use crate::state::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped;
+use peering_model::names::NameKind;
+use peering_model::tags::check_tags;
+use peering_model::{messages, ResourceId, ServiceId};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Save {
+    Idle,
+    Saving,
+    Saved,
+    Failed(ApiError),
+}
+
+#[component]
+pub fn TagsEditor(
+    service: ServiceId,
+    /// The tags as stored (they follow the page's reloads).
+    #[prop(into)]
+    tags: Signal<BTreeMap<String, String>>,
+    /// The ETag of the version shown.
+    #[prop(into)]
+    etag: Signal<Option<String>>,
+    /// Reloads the page's connection (after a save, or when it changed elsewhere).
+    on_reload: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let rows = RwSignal::new(tags.get_untracked().into_iter().collect::<Vec<_>>());
+    let dirty = RwSignal::new(false);
+    let save = RwSignal::new(Save::Idle);
+    // A reload brings the stored tags in, unless the user is editing.
+    Effect::new(move |_| {
+        let stored = tags.get();
+        if !dirty.get_untracked() {
+            rows.set(stored.into_iter().collect());
+        }
+    });
+    let problems = Memo::new(move |_| {
+        rows.with(|r| {
+            let mut out = Vec::new();
+            let mut map = BTreeMap::new();
+            for (k, v) in r {
+                if map.insert(k.clone(), v.clone()).is_some() {
+                    out.push(messages::duplicate_tag(k));
+                }
+            }
+            out.extend(check_tags(&map).errors().map(|f| f.message.clone()));
+            out
+        })
+    });
+    let edit = move |i: usize, key: bool, value: String| {
+        rows.update(|r| {
+            if let Some(row) = r.get_mut(i) {
+                if key {
+                    row.0 = value;
+                } else {
+                    row.1 = value;
+                }
+            }
+        });
+        dirty.set(true);
+        save.set(Save::Idle);
+    };
+    let name = service.name.clone();
+    let n = service.name.clone();
+    let id = ResourceId::from(service);
+    let on_reload = StoredValue::new_local(on_reload);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !dirty.get_untracked()
+            || save.get_untracked() == Save::Saving
+            || !problems.with_untracked(Vec::is_empty)
+        {
+            return;
+        }
+        let Some(etag) = etag.get_untracked() else {
+            save.set(Save::Failed(api::no_etag(NameKind::Connection, &name)));
+            return;
+        };
+        let map: BTreeMap<String, String> = rows.get_untracked().into_iter().collect();
+        let (s, id) = (session.clone(), id.clone());
+        save.set(Save::Saving);
+        spawn_local_scoped(async move {
+            match api::update_tags(&s, &id, &map, &etag).await {
+                Ok(_) => {
+                    dirty.set(false);
+                    save.set(Save::Saved);
+                    on_reload.with_value(|f| f());
+                }
+                Err(e) if e.kind == ErrorKind::Aborted => {}
+                Err(e) => save.set(Save::Failed(e)),
+            }
+        });
+    };
+    let indices = move || -> Vec<usize> { (0..rows.with(Vec::len)).collect() };
+    view! {
+        <form class="form tags" on:submit=submit novalidate>
+            <h2>"Tags"</h2>
+            <Show when=move || !rows.with(Vec::is_empty) fallback=|| view! { <p class="msg hint">"No tags."</p> }>
+                <div class="tag-rows">
+                    <For each=indices key=|i| *i let:i>
+                        <div class="row tag-row">
+                            <input type="text" class="tag-key" aria-label=format!("Tag {} name", i + 1)
+                                prop:value=move || rows.with(|r| r.get(i).map(|r| r.0.clone()).unwrap_or_default())
+                                on:input=move |ev| edit(i, true, event_target_value(&ev))/>
+                            <input type="text" class="tag-value" aria-label=format!("Tag {} value", i + 1)
+                                prop:value=move || rows.with(|r| r.get(i).map(|r| r.1.clone()).unwrap_or_default())
+                                on:input=move |ev| edit(i, false, event_target_value(&ev))/>
+                            <button type="button" class="button small remove-tag" aria-label=format!("Remove tag {}", i + 1)
+                                on:click=move |_| { rows.update(|r| { if i < r.len() { r.remove(i); } }); dirty.set(true); save.set(Save::Idle); }>"Remove"</button>
+                        </div>
+                    </For>
+                </div>
+            </Show>
+            {move || problems.get().into_iter().map(|p| view! { <p class="msg error" role="alert">{p}</p> }).collect_view()}
+            {move || match save.get() {
+                Save::Saved => Some(view! { <p class="msg ok" role="status">"Tags saved."</p> }.into_any()),
+                Save::Failed(e) if matches!(e.kind, ErrorKind::PreconditionFailed | ErrorKind::NotFound) => {
+                    Some(view! {
+                        <div class="msg error" role="alert">
+                            <p>{messages::changed_elsewhere(NameKind::Connection, &n)}</p>
+                            <button type="button" class="button small" on:click=move |_| { dirty.set(false); save.set(Save::Idle); on_reload.with_value(|f| f()) }>"Reload"</button>
+                        </div>
+                    }.into_any())
+                }
+                Save::Failed(e) => Some(view! { <p class="msg error" role="alert">{e.message}</p> }.into_any()),
+                _ => None,
+            }}
+            <div class="row">
+                <button type="button" class="button small" id="add-tag"
+                    on:click=move |_| { rows.update(|r| r.push((String::new(), String::new()))); dirty.set(true); }>"Add tag"</button>
+                <button type="submit" class="button primary" id="save-tags"
+                    aria-disabled=move || (!dirty.get() || !problems.with(Vec::is_empty) || save.get() == Save::Saving).to_string()>
+                    {move || if save.get() == Save::Saving { "Saving…" } else { "Save tags" }}
+                </button>
+            </div>
+        </form>
+    }
+}
