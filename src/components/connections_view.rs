@@ -3,6 +3,7 @@
 
 use crate::components::column_chooser::{remembered_columns, ColumnChooser};
 use crate::components::connection_row::{counts, haystack, Prefixes, Row, COLUMNS};
+use crate::components::export::ExportButtons;
 use crate::components::facet::facet;
 use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT, ROW_HEIGHT};
 use leptos::prelude::*;
@@ -322,6 +323,7 @@ pub fn ConnectionsView(
                 {let set = set_tag.clone(); move || facet("filter-tag", "Tag", tag, by_tag, set.clone())}
             </Show>
             <ColumnChooser shown=shown/>
+            <ExportButtons rows=rows visible=visible shown=shown/>
             <label for="filter-search">"Search"</label>
             <input id="filter-search" type="search" placeholder="Name, provider, location…" autocomplete="off"
                 prop:value=move || typed.get()

@@ -5,6 +5,7 @@ pub mod confirm_delete;
 pub mod connection_row;
 pub mod connections_view;
 pub mod delete_connection;
+pub mod export;
 pub mod facet;
 pub mod feedback;
 pub mod field;

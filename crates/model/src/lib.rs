@@ -93,6 +93,7 @@ pub mod batch;
 pub mod catalog;
 pub mod connection;
 pub mod convert;
+pub mod csv;
 pub mod finding;
 pub mod geo;
 pub mod import;
