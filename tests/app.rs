@@ -1249,3 +1249,59 @@ async fn tags_editor_checks_tags_as_they_are_typed() {
         Some("false")
     );
 }
+
+/// "Change" says plainly that it deletes and re-creates the prefix, checks the new value with
+/// the model, and offers Replace only for a value that passes.
+#[wasm_bindgen_test]
+async fn changing_a_prefix_says_it_deletes_and_recreates() {
+    use peering_console::components::change_prefix::ChangePrefix;
+    use peering_console::state::{Config, Session};
+    use peering_model::wire::{PeeringServicePrefix, PrefixProperties};
+    use peering_model::ServiceId;
+    let root = container();
+    leptos::mount::mount_to(root.clone(), || {
+        provide_context(Session {
+            config: Config::default(),
+            token: "t".into(),
+            subscription: SUB.into(),
+        });
+        let shown = PeeringServicePrefix {
+            name: Some("web".into()),
+            properties: Some(PrefixProperties {
+                prefix: Some("8.8.8.0/24".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        view! { <ChangePrefix service=ServiceId::new(SUB, "rg", "c") shown=shown on_done=|| ()/> }
+    })
+    .forget();
+    tick().await;
+    find::<HtmlElement>(&root, "button.change").click();
+    tick().await;
+    assert!(text(&root, ".change-prefix .msg.hint").starts_with(
+        "A prefix cannot be edited: this deletes web (8.8.8.0/24) and creates it again"
+    ));
+    let input: HtmlInputElement = find(&root, "input.new-prefix");
+    type_into(&input, "10.0.0.0/8");
+    tick().await;
+    let replace: HtmlElement = find(&root, "button.replace");
+    assert_eq!(
+        replace.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    let (_, findings) = peering_model::prefix::check_prefix_value("10.0.0.0/8");
+    assert_eq!(
+        text(&root, ".change-prefix .msg.error"),
+        findings.first_error().unwrap().message
+    );
+    type_into(&input, "8.8.9.0/24");
+    tick().await;
+    assert_eq!(
+        replace.get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+    find::<HtmlElement>(&root, "button.cancel").click();
+    tick().await;
+    assert!(root.query_selector("input.new-prefix").unwrap().is_none());
+}

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod change_prefix;
 pub mod column_chooser;
 pub mod confirm_delete;
 pub mod connection_row;

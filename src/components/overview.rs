@@ -1,4 +1,5 @@
-//! A connection's overview: where it is, who carries it, and its provisioning state.
+//! A connection's overview: where it is, who carries it, its Azure region, and its read-only
+//! fields (provisioning state, type, resource id).
 
 use crate::components::state_pill::StatePill;
 use leptos::prelude::*;
@@ -25,6 +26,9 @@ pub fn Overview(connection: PeeringService) -> impl IntoView {
             {item("Azure region", connection.location.clone().unwrap_or_default())}
             <dt>"Provisioning"</dt>
             <dd>{p.provisioning_state.map(|s| view! { <StatePill state=s/> })}</dd>
+            {item("Type", connection.kind.clone().unwrap_or_default())}
+            <dt>"Resource id"</dt>
+            <dd class="mono resource-id">{connection.id.clone().unwrap_or_default()}</dd>
         </dl>
     }
 }

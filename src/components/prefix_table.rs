@@ -2,6 +2,7 @@
 //! inline, and only if it is still the version shown).
 
 use crate::api;
+use crate::components::change_prefix::ChangePrefix;
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::state_pill::StatePill;
 use crate::state::Session;
@@ -55,6 +56,7 @@ pub fn PrefixTable(
         .into_iter()
         .map(|shown| {
             let r = PrefixView::from_wire(&shown);
+            let change = view! { <ChangePrefix service=service.clone() shown=shown.clone() on_done=on_change.clone()/> };
             let id = service.child(ChildKind::Prefix, &r.name);
             let on_reload = on_change.clone();
             let (s, pname, on_change) = (session.clone(), r.name.clone(), on_change.clone());
@@ -74,7 +76,7 @@ pub fn PrefixTable(
                     <td><StatePill state=r.state/></td>
                     <td class="wrap">{r.error}</td>
                     <td class="mono">{r.key}</td>
-                    <td><ConfirmDelete kind=NameKind::Prefix name=r.name mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
+                    <td class="actions">{change}<ConfirmDelete kind=NameKind::Prefix name=r.name mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
                 </tr>
             }
         })

@@ -334,6 +334,17 @@ async fn scenario(
         return Err(format!("the saved tag came back as {value:?}"));
     }
 
+    // Change the prefix's value: one action that deletes and re-creates it.
+    click_centered(c, "#prefixes button.change").await?;
+    let input = wait_for(c, "#prefixes input.new-prefix").await?;
+    input.clear().await.map_err(|e| e.to_string())?;
+    input
+        .send_keys("8.8.9.0/24")
+        .await
+        .map_err(|e| e.to_string())?;
+    click_centered(c, "#prefixes button.replace").await?;
+    wait_for_text(c, "#prefixes tbody", "8.8.9.0/24").await?;
+
     // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
     // version shown), then sign out: the token is gone from the tab.
     for css in ["#prefixes button.delete", "#prefixes button.confirm"] {
