@@ -7,7 +7,7 @@
 use crate::api::{self, ApiError, ErrorKind};
 use crate::state::Session;
 use leptos::prelude::*;
-use leptos::task::spawn_local_scoped;
+use leptos::task::spawn_local;
 use peering_model::names::NameKind;
 use peering_model::prefix::check_prefix_value;
 use peering_model::wire::{PeeringServicePrefix, PrefixProperties};
@@ -65,14 +65,18 @@ pub fn ChangePrefix(
     let create = move |v: String| {
         let (s, id, _, key, _, _) = ctx.get_value();
         step.set(Step::Working);
-        spawn_local_scoped(async move {
+        // Not tied to this row: a reload of the table while the change runs must not abort
+        // the create that follows the delete.
+        spawn_local(async move {
             match api::create(&s, &id, &body(&v, key)).await {
                 Ok(_) => {
-                    step.set(Step::Idle);
-                    on_done.with_value(|f| f());
+                    step.try_set(Step::Idle);
+                    on_done.try_with_value(|f| f());
                 }
                 Err(e) if e.kind == ErrorKind::Aborted => {}
-                Err(e) => step.set(Step::Deleted(e)),
+                Err(e) => {
+                    step.try_set(Step::Deleted(e));
+                }
             }
         });
     };
@@ -87,21 +91,25 @@ pub fn ChangePrefix(
             return;
         }
         step.set(Step::Working);
-        spawn_local_scoped(async move {
+        // Not tied to this row: a reload of the table while the change runs must not abort
+        // the create that follows the delete.
+        spawn_local(async move {
             if let Err(e) = api::delete_if_unchanged(&s, &id, NameKind::Prefix, &name, &shown).await
             {
                 if e.kind != ErrorKind::Aborted {
-                    step.set(Step::Failed(e));
+                    step.try_set(Step::Failed(e));
                 }
                 return;
             }
             match api::create(&s, &id, &body(&new, key)).await {
                 Ok(_) => {
-                    step.set(Step::Idle);
-                    on_done.with_value(|f| f());
+                    step.try_set(Step::Idle);
+                    on_done.try_with_value(|f| f());
                 }
                 Err(e) if e.kind == ErrorKind::Aborted => {}
-                Err(e) => step.set(Step::Deleted(e)),
+                Err(e) => {
+                    step.try_set(Step::Deleted(e));
+                }
             }
         });
     };
@@ -119,7 +127,9 @@ pub fn ChangePrefix(
                         <button type="button" class="button small danger replace"
                             aria-disabled=move || (finding.get().is_some() || step.get() == Step::Working).to_string()
                             on:click=move |_| replace()>{move || if step.get() == Step::Working { "Replacing…" } else { "Replace" }}</button>
-                        <button type="button" class="button small cancel" on:click=move |_| step.set(Step::Idle)>"Cancel"</button>
+                        <Show when=move || step.get() != Step::Working>
+                            <button type="button" class="button small cancel" on:click=move |_| step.set(Step::Idle)>"Cancel"</button>
+                        </Show>
                         <span class="msg hint">{format!("A prefix cannot be edited: this deletes {n1} ({o1}) and creates it again with the new value; its validation starts over.")}</span>
                         {move || finding.get().map(|f| view! { <span class="msg error" role="alert">{f}</span> })}
                         {move || match step.get() {

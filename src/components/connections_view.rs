@@ -131,14 +131,17 @@ pub fn ConnectionsView(
     // this view did not write) brings its search into the box.
     let typed = RwSignal::new(search.get_untracked());
     let written = StoredValue::new(search.get_untracked());
+    let pending = StoredValue::new(0u32);
     Effect::new(move |_| {
         let q = search.get();
         if q != written.get_value() {
+            // A URL this view did not write (Back, Forward): a search still waiting to be
+            // written must not overwrite it.
+            pending.update_value(|n| *n += 1);
             written.set_value(q.clone());
             typed.set(q);
         }
     });
-    let pending = StoredValue::new(0u32);
     let on_search = move |v: String| {
         typed.set(v.clone());
         pending.update_value(|n| *n += 1);
@@ -198,7 +201,6 @@ pub fn ConnectionsView(
         let (c, st, text) = (country.get(), state.get(), typed.get().to_lowercase());
         let (pv, ps, va) = (provider.get(), provisioning.get(), validation.get());
         let tg = tag.get();
-        let tag_kv = tg.split_once('=');
         let mut all: Vec<u32> = rows.with(|r| {
             haystacks.with(|h| {
                 (0..r.len())
@@ -208,8 +210,7 @@ pub fn ConnectionsView(
                             && (pv.is_empty() || r[i].provider == pv)
                             && (ps.is_empty() || r[i].provisioning == ps)
                             && (tg.is_empty()
-                                || tag_kv
-                                    .is_some_and(|(k, v)| r[i].tags.get(k).is_some_and(|x| x == v)))
+                                || r[i].tags.iter().any(|(k, v)| format!("{k}={v}") == tg))
                             && (va.is_empty()
                                 || r[i].prefixes.as_ref().is_some_and(|p| p.rollup() == va))
                             && (text.is_empty() || h[i].contains(&text))
@@ -248,6 +249,19 @@ pub fn ConnectionsView(
             }
         }
     };
+    // The viewport as laid out, once the table is in the page (not only after a scroll).
+    Effect::new(move |_| {
+        if let Some(el) = wrap.get() {
+            let window_h = web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .unwrap_or(DEFAULT_VIEWPORT);
+            let h = f64::from(el.client_height()).min(window_h);
+            if h > 0.0 {
+                viewport.set(h);
+            }
+        }
+    });
     // A new filter or order starts at the top (pages arriving while the list loads do not
     // move the view).
     Effect::new(move |_| {
@@ -316,10 +330,10 @@ pub fn ConnectionsView(
             </select>
             {facet("filter-provider", "Provider", provider, by_provider, set_provider)}
             {facet("filter-provisioning", "Provisioning", provisioning, by_provisioning, set_provisioning)}
-            <Show when=move || !by_validation.with(BTreeMap::is_empty)>
+            <Show when=move || !by_validation.with(BTreeMap::is_empty) || !validation.with(String::is_empty)>
                 {let set = set_validation.clone(); move || facet("filter-validation", "Prefixes", validation, by_validation, set.clone())}
             </Show>
-            <Show when=move || !by_tag.with(BTreeMap::is_empty)>
+            <Show when=move || !by_tag.with(BTreeMap::is_empty) || !tag.with(String::is_empty)>
                 {let set = set_tag.clone(); move || facet("filter-tag", "Tag", tag, by_tag, set.clone())}
             </Show>
             <ColumnChooser shown=shown/>
@@ -330,7 +344,7 @@ pub fn ConnectionsView(
                 on:input=move |ev| on_search(event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {} shown", visible.with(Vec::len), total.get())}</span>
         </div>
-        <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" aria-label="Connections; scroll for more">
+        <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" role="region" aria-label="Connections; scroll for more">
             <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
                 <thead>
                     <tr aria-rowindex="1">

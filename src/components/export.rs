@@ -53,7 +53,12 @@ fn download(name: &str, mime: &str, text: &str) -> Option<()> {
     a.set_href(&url);
     a.set_download(name);
     a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // The download reads the URL after this turn of the event loop: free it later.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     Some(())
 }
 
@@ -78,7 +83,12 @@ pub fn ExportButtons(
         let _ = if json {
             download("connections.json", "application/json", &text)
         } else {
-            download("connections.csv", "text/csv;charset=utf-8", &text)
+            // A byte-order mark, so spreadsheets read the file as UTF-8.
+            download(
+                "connections.csv",
+                "text/csv;charset=utf-8",
+                &format!("\u{feff}{text}"),
+            )
         };
     };
     view! {

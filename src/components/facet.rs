@@ -15,7 +15,16 @@ pub fn facet(
         <label for=id>{label}</label>
         <select id=id on:change=move |ev| set(event_target_value(&ev))>
             <option value="" selected=move || current.get().is_empty()>"All"</option>
-            {move || options.get().into_iter().map(|(v, n)| {
+            {move || {
+                // The current value is offered even when no row has it (yet): the select then
+                // shows it, and choosing "All" clears it.
+                let mut all = options.get();
+                let c = current.get();
+                if !c.is_empty() {
+                    all.entry(c).or_insert(0);
+                }
+                all
+            }.into_iter().map(|(v, n)| {
                 let value = v.clone();
                 view! { <option value=v.clone() selected=move || current.get() == value>{format!("{v} ({n})")}</option> }
             }).collect_view()}

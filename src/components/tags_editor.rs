@@ -33,13 +33,19 @@ pub fn TagsEditor(
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let rows = RwSignal::new(tags.get_untracked().into_iter().collect::<Vec<_>>());
+    // The ETag of the version the rows were loaded from: the save names that version, so a
+    // change made elsewhere meanwhile is refused (412), never overwritten, even if the page
+    // reloaded for another reason while the user was editing.
+    let base = RwSignal::new(etag.get_untracked());
     let dirty = RwSignal::new(false);
     let save = RwSignal::new(Save::Idle);
     // A reload brings the stored tags in, unless the user is editing.
     Effect::new(move |_| {
         let stored = tags.get();
+        let version = etag.get();
         if !dirty.get_untracked() {
             rows.set(stored.into_iter().collect());
+            base.set(version);
         }
     });
     let problems = Memo::new(move |_| {
@@ -56,6 +62,9 @@ pub fn TagsEditor(
         })
     });
     let edit = move |i: usize, key: bool, value: String| {
+        if save.get_untracked() == Save::Saving {
+            return;
+        }
         rows.update(|r| {
             if let Some(row) = r.get_mut(i) {
                 if key {
@@ -80,7 +89,7 @@ pub fn TagsEditor(
         {
             return;
         }
-        let Some(etag) = etag.get_untracked() else {
+        let Some(etag) = base.get_untracked() else {
             save.set(Save::Failed(api::no_etag(NameKind::Connection, &name)));
             return;
         };
@@ -108,9 +117,11 @@ pub fn TagsEditor(
                     <For each=indices key=|i| *i let:i>
                         <div class="row tag-row">
                             <input type="text" class="tag-key" aria-label=format!("Tag {} name", i + 1)
+                                prop:readOnly=move || save.get() == Save::Saving
                                 prop:value=move || rows.with(|r| r.get(i).map(|r| r.0.clone()).unwrap_or_default())
                                 on:input=move |ev| edit(i, true, event_target_value(&ev))/>
                             <input type="text" class="tag-value" aria-label=format!("Tag {} value", i + 1)
+                                prop:readOnly=move || save.get() == Save::Saving
                                 prop:value=move || rows.with(|r| r.get(i).map(|r| r.1.clone()).unwrap_or_default())
                                 on:input=move |ev| edit(i, false, event_target_value(&ev))/>
                             <button type="button" class="button small remove-tag" aria-label=format!("Remove tag {}", i + 1)

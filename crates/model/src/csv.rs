@@ -1,12 +1,13 @@
 //! CSV as RFC 4180 writes it: fields separated by commas, records by CRLF, a field quoted
 //! when it holds a comma, a quote, a line break or leading/trailing spaces (quotes doubled).
-//! A field that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed
+//! A field that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage
+//! return first) is prefixed
 //! with `'`, so an exported name never executes when the file is opened.
 
 /// One field, quoted as needed.
 pub fn field(s: &str) -> String {
     let s = match s.chars().next() {
-        Some('=' | '+' | '-' | '@') => format!("'{s}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_owned(),
     };
     let quote = s.contains([',', '"', '\n', '\r']) || s.trim() != s;
@@ -49,6 +50,7 @@ mod tests {
         assert_eq!(field(" padded"), "\" padded\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(field("-1,2"), "\"'-1,2\"");
+        assert_eq!(field("\tx"), "'\tx");
         assert_eq!(
             write(
                 &["name", "tags"],

@@ -343,7 +343,13 @@ async fn scenario(
         .await
         .map_err(|e| e.to_string())?;
     click_centered(c, "#prefixes button.replace").await?;
-    wait_for_text(c, "#prefixes tbody", "8.8.9.0/24").await?;
+    wait_for_text(c, "#prefixes tbody td.mono", "8.8.9.0/24").await?;
+    if c.find(Locator::Css(".change-prefix .msg.error"))
+        .await
+        .is_ok()
+    {
+        return Err("changing the prefix reported an error".into());
+    }
 
     // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
     // version shown), then sign out: the token is gone from the tab.
