@@ -15,6 +15,16 @@ use std::collections::BTreeMap;
 /// How long the search waits after the last keystroke before it writes the URL.
 const SEARCH_DEBOUNCE_MS: u64 = 300;
 
+/// A hash of everything a row shows.
+fn fingerprint(r: &Row) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (k, _) in COLUMNS {
+        r.cell(k).hash(&mut h);
+    }
+    h.finish()
+}
+
 /// The URL query keys of the list, in the order they are written.
 const QUERY_KEYS: [&str; 9] = [
     "country",
@@ -281,22 +291,20 @@ pub fn ConnectionsView(
     });
     let range =
         Memo::new(move |_| visible.with(|v| window(v.len(), scroll_top.get(), viewport.get())));
-    // Rows are keyed by (version of the rows, position, index): a row whose data changed (its
-    // prefixes arrived, the list was reloaded) or whose position changed is rendered anew;
-    // only the window's few rows are, so that is cheap.
-    let version = Memo::new(move |prev: Option<&u64>| {
-        rows.track();
-        prev.map_or(0, |p| p + 1)
-    });
+    // Rows are keyed by (a fingerprint of what they show, position, index): a row whose data
+    // or position changed (its prefixes arrived, it moved) is rendered anew, while one that did
+    // not keeps its DOM node, and the keyboard focus on it, as more pages arrive.
     let slice = move || {
         let (start, end) = range.get();
-        let v_no = version.get();
         visible.with(|v| {
             rows.with(|r| {
                 v[start..end]
                     .iter()
                     .enumerate()
-                    .map(|(k, &i)| (v_no, start + k, i, r[i as usize].clone()))
+                    .map(|(k, &i)| {
+                        let row = &r[i as usize];
+                        (fingerprint(row), start + k, i, row.clone())
+                    })
                     .collect::<Vec<_>>()
             })
         })

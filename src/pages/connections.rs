@@ -31,13 +31,16 @@ pub fn ConnectionsPage() -> impl IntoView {
     // load. Retrying, or leaving the page, aborts the requests in flight (see `api`): the task
     // belongs to this effect's run.
     Effect::new(move |_| {
-        attempt.track();
+        let generation = attempt.get();
         let s = session.clone();
         rows.set(Vec::new());
         load.set(Load::Loading);
         leptos::task::spawn_local_scoped(async move {
             let result = api::list_connection_pages(&s, |page| {
-                rows.update(|r| r.extend(page.iter().map(Row::from_wire)));
+                // A page of an attempt that was retried since is dropped.
+                if attempt.try_get_untracked() == Some(generation) {
+                    rows.update(|r| r.extend(page.iter().map(Row::from_wire)));
+                }
             })
             .await;
             match result {
