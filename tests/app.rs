@@ -360,18 +360,13 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
     let search: HtmlInputElement = find(&root, "#filter-search");
     type_into(&search, "OSAKA");
     // The search lives in the URL; the router applies it on the next turns of the event loop.
-    for _ in 0..20 {
-        tick().await;
-        if root
-            .query_selector_all("table.grid tbody tr:not(.spacer)")
+    settle(|| {
+        root.query_selector_all("table.grid tbody tr:not(.spacer)")
             .unwrap()
             .length()
             == 1
-        {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    })
+    .await;
     // Exactly the one matching row is shown.
     assert_eq!(
         root.query_selector_all("table.grid tbody tr:not(.spacer)")
@@ -381,18 +376,24 @@ async fn search_filters_rows_and_says_when_nothing_matches() {
     );
     assert_eq!(text(&root, "table.grid tbody td.name"), "osaka-dc");
     type_into(&search, "nowhere");
-    for _ in 0..20 {
-        tick().await;
-        if text(&root, "table.grid tbody").contains("No connection matches") {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| text(&root, "table.grid tbody").contains("No connection matches")).await;
     assert!(text(&root, "table.grid tbody").contains("No connection matches these filters."));
     // Leave the shared test page's URL clean for the other tests.
     type_into(&search, "");
     for _ in 0..20 {
         tick().await;
+        sleep_ms(20).await;
+    }
+}
+
+/// Lets the app settle (the router applies a URL change on later turns of the event loop):
+/// up to 20 turns, until `done` holds.
+async fn settle(done: impl Fn() -> bool) {
+    for _ in 0..20 {
+        tick().await;
+        if done() {
+            break;
+        }
         sleep_ms(20).await;
     }
 }
@@ -429,13 +430,7 @@ async fn columns_sort_both_ways_from_the_url() {
     };
     let name_header = || find::<HtmlElement>(&root, "table.grid thead th:first-child button");
     name_header().click();
-    for _ in 0..20 {
-        tick().await;
-        if names(&root) == ["a-conn", "b-conn", "c-conn"] {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| names(&root) == ["a-conn", "b-conn", "c-conn"]).await;
     assert_eq!(names(&root), ["a-conn", "b-conn", "c-conn"]);
     assert_eq!(
         find::<HtmlElement>(&root, "table.grid thead th:first-child")
@@ -444,13 +439,7 @@ async fn columns_sort_both_ways_from_the_url() {
         Some("ascending")
     );
     name_header().click();
-    for _ in 0..20 {
-        tick().await;
-        if names(&root) == ["c-conn", "b-conn", "a-conn"] {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| names(&root) == ["c-conn", "b-conn", "a-conn"]).await;
     assert_eq!(names(&root), ["c-conn", "b-conn", "a-conn"]);
     // Leave the shared test page's URL clean for the other tests.
     let nav = web_sys::window().unwrap().history().unwrap();
@@ -1006,13 +995,7 @@ async fn provider_and_provisioning_filters_narrow_the_list() {
         "IIJ (1)"
     );
     choose(&providers, "p");
-    for _ in 0..20 {
-        tick().await;
-        if text(&root, ".filters .count") == "2 of 3 shown" {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| text(&root, ".filters .count") == "2 of 3 shown").await;
     assert_eq!(text(&root, ".filters .count"), "2 of 3 shown");
     assert!(web_sys::window()
         .unwrap()
@@ -1024,13 +1007,7 @@ async fn provider_and_provisioning_filters_narrow_the_list() {
         &find::<HtmlSelectElement>(&root, "#filter-provisioning"),
         "Failed",
     );
-    for _ in 0..20 {
-        tick().await;
-        if text(&root, ".filters .count") == "1 of 3 shown" {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| text(&root, ".filters .count") == "1 of 3 shown").await;
     assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "c");
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
@@ -1077,13 +1054,7 @@ async fn prefixes_are_rolled_up_and_filtered_by_validation() {
     let filter: HtmlSelectElement = find(&root, "#filter-validation");
     assert_eq!(option_values(&filter), ["", "Failed", "Verified"]);
     choose(&filter, "Failed");
-    for _ in 0..20 {
-        tick().await;
-        if text(&root, ".filters .count") == "1 of 3 shown" {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| text(&root, ".filters .count") == "1 of 3 shown").await;
     assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "a");
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
@@ -1155,13 +1126,7 @@ async fn tags_filter_and_the_column_chooser_remembers_its_choice() {
         ["", "env=prod", "team=net", "team=ops"]
     );
     choose(&filter, "team=ops");
-    for _ in 0..20 {
-        tick().await;
-        if text(&root, ".filters .count") == "1 of 2 shown" {
-            break;
-        }
-        sleep_ms(20).await;
-    }
+    settle(|| text(&root, ".filters .count") == "1 of 2 shown").await;
     assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "b");
     let headers = |root: &HtmlElement| -> Vec<String> {
         let ths = root.query_selector_all("table.grid thead th").unwrap();

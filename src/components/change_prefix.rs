@@ -61,24 +61,25 @@ pub fn ChangePrefix(
     let on_done = StoredValue::new_local(on_done);
     let ctx = StoredValue::new((session, id, shown, key, name.clone(), old.clone()));
 
-    // Creates the prefix as `v` (the second half, or a retry of it).
+    // Creates the prefix as `v`: the second half of a change, a retry of it, or the way back.
+    // The tasks are not tied to this row: a reload of the table while a change runs must not
+    // abort the create that follows the delete.
+    let finish = move |s: Session, id: ResourceId, v: String, key: Option<String>| async move {
+        match api::create(&s, &id, &body(&v, key)).await {
+            Ok(_) => {
+                step.try_set(Step::Idle);
+                on_done.try_with_value(|f| f());
+            }
+            Err(e) if e.kind == ErrorKind::Aborted => {}
+            Err(e) => {
+                step.try_set(Step::Deleted(e));
+            }
+        }
+    };
     let create = move |v: String| {
         let (s, id, _, key, _, _) = ctx.get_value();
         step.set(Step::Working);
-        // Not tied to this row: a reload of the table while the change runs must not abort
-        // the create that follows the delete.
-        spawn_local(async move {
-            match api::create(&s, &id, &body(&v, key)).await {
-                Ok(_) => {
-                    step.try_set(Step::Idle);
-                    on_done.try_with_value(|f| f());
-                }
-                Err(e) if e.kind == ErrorKind::Aborted => {}
-                Err(e) => {
-                    step.try_set(Step::Deleted(e));
-                }
-            }
-        });
+        spawn_local(finish(s, id, v, key));
     };
     let replace = move || {
         if step.get_untracked() == Step::Working || finding.get_untracked().is_some() {
@@ -91,8 +92,6 @@ pub fn ChangePrefix(
             return;
         }
         step.set(Step::Working);
-        // Not tied to this row: a reload of the table while the change runs must not abort
-        // the create that follows the delete.
         spawn_local(async move {
             if let Err(e) = api::delete_if_unchanged(&s, &id, NameKind::Prefix, &name, &shown).await
             {
@@ -101,16 +100,7 @@ pub fn ChangePrefix(
                 }
                 return;
             }
-            match api::create(&s, &id, &body(&new, key)).await {
-                Ok(_) => {
-                    step.try_set(Step::Idle);
-                    on_done.try_with_value(|f| f());
-                }
-                Err(e) if e.kind == ErrorKind::Aborted => {}
-                Err(e) => {
-                    step.try_set(Step::Deleted(e));
-                }
-            }
+            finish(s, id, new, key).await;
         });
     };
     let (n1, n2, o1, o2) = (name.clone(), name.clone(), old.clone(), old.clone());

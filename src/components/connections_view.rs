@@ -15,6 +15,16 @@ use std::collections::BTreeMap;
 /// How long the search waits after the last keystroke before it writes the URL.
 const SEARCH_DEBOUNCE_MS: u64 = 300;
 
+/// The height the table's rows are seen through: the wrap's, never more than the window (an
+/// unconstrained wrap would otherwise render every row).
+fn viewport_height(el: &web_sys::HtmlDivElement) -> f64 {
+    let window_h = web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(DEFAULT_VIEWPORT);
+    f64::from(el.client_height()).min(window_h)
+}
+
 /// A hash of everything a row shows.
 fn fingerprint(r: &Row) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -248,12 +258,7 @@ pub fn ConnectionsView(
     let on_scroll = move |_| {
         if let Some(el) = wrap.get_untracked() {
             scroll_top.set(f64::from(el.scroll_top()));
-            // Never more than the window: an unconstrained wrap would otherwise render all.
-            let window_h = web_sys::window()
-                .and_then(|w| w.inner_height().ok())
-                .and_then(|h| h.as_f64())
-                .unwrap_or(DEFAULT_VIEWPORT);
-            let h = f64::from(el.client_height()).min(window_h);
+            let h = viewport_height(&el);
             if h > 0.0 && (h - viewport.get_untracked()).abs() > 1.0 {
                 viewport.set(h);
             }
@@ -262,11 +267,7 @@ pub fn ConnectionsView(
     // The viewport as laid out, once the table is in the page (not only after a scroll).
     Effect::new(move |_| {
         if let Some(el) = wrap.get() {
-            let window_h = web_sys::window()
-                .and_then(|w| w.inner_height().ok())
-                .and_then(|h| h.as_f64())
-                .unwrap_or(DEFAULT_VIEWPORT);
-            let h = f64::from(el.client_height()).min(window_h);
+            let h = viewport_height(&el);
             if h > 0.0 {
                 viewport.set(h);
             }

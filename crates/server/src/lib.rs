@@ -46,16 +46,7 @@ pub struct AppState {
 
 /// Opens the SQLite store at `path` with `readers` reader threads, as the server runs it.
 pub fn open_sqlite(path: &Path, readers: usize) -> Result<SqliteStore, String> {
-    SqliteStore::open(
-        path,
-        Options {
-            readers,
-            queue: 1024,
-            render: repr::service::stored,
-            format: repr::service::FORMAT,
-            synchronous: "FULL",
-        },
-    )
+    open_sqlite_with(path, readers, 1024, "FULL")
 }
 
 /// [`open_sqlite`] with a chosen queue length and writer `synchronous` setting: tests fill a

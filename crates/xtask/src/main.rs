@@ -148,6 +148,9 @@ fn browser_env(c: &mut Command) -> &mut Command {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
 }
 
+/// The packages built for the browser (the app and the model), linted and tested for wasm32.
+const WASM_PACKAGES: [&str; 4] = ["-p", "peering-console", "-p", "peering-model"];
+
 /// The lint gate: formatting, clippy with every warning an error for the native and the
 /// wasm32 targets, and the tidy rules.
 fn lint() -> Result<(), String> {
@@ -160,19 +163,10 @@ fn lint() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    run(cmd("cargo").args([
-        "clippy",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "peering-console",
-        "-p",
-        "peering-model",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run(cmd("cargo")
+        .args(["clippy", "--target", "wasm32-unknown-unknown"])
+        .args(WASM_PACKAGES)
+        .args(["--all-targets", "--", "-D", "warnings"]))?;
     let problems = tidy::check(&root());
     if problems.is_empty() {
         eprintln!("xtask: tidy: every rule holds");
@@ -186,15 +180,9 @@ fn test_all() -> Result<(), String> {
     setup::setup()?;
     lint()?;
     run(cmd("cargo").args(["test", "--workspace"]))?;
-    run(browser_env(&mut cmd("cargo")).args([
-        "test",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "peering-console",
-        "-p",
-        "peering-model",
-    ]))?;
+    run(browser_env(&mut cmd("cargo"))
+        .args(["test", "--target", "wasm32-unknown-unknown"])
+        .args(WASM_PACKAGES))?;
     let bin = build_server()?;
     sdk_tests(&bin)?;
     build_app()?;

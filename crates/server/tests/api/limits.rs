@@ -196,6 +196,13 @@ async fn failed_authentications_are_limited_per_client_address() {
     assert_eq!(res.status().as_u16(), 200);
 }
 
+/// A raw connection to the server, for requests a client library would not send.
+async fn connect(app: &TestApp) -> TcpStream {
+    TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap()
+}
+
 /// Reads what the server sends until it closes the connection (or `limit` passes).
 async fn read_until_closed(s: &mut TcpStream, limit: Duration) -> Option<String> {
     let mut out = Vec::new();
@@ -211,9 +218,7 @@ async fn a_client_slow_to_send_its_headers_is_cut_off() {
         ..Settings::default()
     })
     .await;
-    let mut s = TcpStream::connect(app.base.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut s = connect(&app).await;
     s.write_all(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
@@ -233,9 +238,7 @@ async fn a_request_that_takes_too_long_is_408() {
         ..Settings::default()
     })
     .await;
-    let mut s = TcpStream::connect(app.base.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let mut s = connect(&app).await;
     let head = format!(
         "PUT /subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/c?{API} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {CONTRIBUTOR}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"location\""
     );
