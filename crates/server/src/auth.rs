@@ -98,12 +98,54 @@ impl Tokens {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).expect("the OS random source works");
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let grant = Grant {
-            token: token.clone(),
+        (Tokens::admin(token.clone()), token)
+    }
+
+    fn admin(token: String) -> Tokens {
+        Tokens::from_grants(vec![Grant {
+            token,
             subscriptions: vec!["*".into()],
             role: Role::Contributor,
+        }])
+    }
+
+    /// The generated contributor token kept in `file` (beside the database), so an open tab or
+    /// a bookmarked `#token=` link keeps working across a restart. A missing file, or `renew`,
+    /// makes a new token; it is written to a temporary file created with mode 0600 and renamed
+    /// over `file`, so the token is never readable by others, not even for a moment, and a crash
+    /// mid-write leaves the old token or the new one, never half of one. A file others can read
+    /// is refused rather than used: the token may already have leaked, and the operator should
+    /// know (and can start with `--new-token`).
+    pub fn kept_in(file: &Path, renew: bool) -> Result<(Tokens, String), String> {
+        let shown = file.display();
+        if !renew {
+            match std::fs::read_to_string(file) {
+                Ok(text) => {
+                    check_private(file)?;
+                    let token = text.trim().to_owned();
+                    if token.len() < 16 {
+                        return Err(format!(
+                            "the token file {shown} holds no token; delete it or start with --new-token"
+                        ));
+                    }
+                    return Ok((Tokens::admin(token.clone()), token));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot read the token file {shown}: {e}")),
+            }
+        }
+        let (tokens, token) = Tokens::generate();
+        let tmp = file.with_extension("token-new");
+        let _ = std::fs::remove_file(&tmp);
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = private_file(&tmp)?;
+            f.write_all(format!("{token}\n").as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, file)
         };
-        (Tokens::from_grants(vec![grant]), token)
+        write().map_err(|e| format!("cannot write the token file {shown}: {e}"))?;
+        Ok((tokens, token))
     }
 
     /// The grant for a request's `Authorization: Bearer` header.
@@ -133,6 +175,46 @@ impl Tokens {
     fn lookup(&self, token: &str) -> Option<&Grant> {
         self.by_hash.get(&digest(token))
     }
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "the token file {} can be read by other users (mode {:o}); run 'chmod 600' on it if it has not leaked, or start with --new-token",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 /// Who is calling: a short fingerprint of the token (never the token) and its role. The

@@ -29,9 +29,13 @@ struct Cli {
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
     /// JSON file of access tokens: [{"token": "...", "subscriptions": ["*"] or [ids], "role": "contributor" | "reader"}].
-    /// Without it, one contributor token for all subscriptions is generated and printed.
+    /// Without it, one contributor token for all subscriptions is generated, printed and kept
+    /// beside the database (`<db>.token`, mode 0600), so it survives a restart.
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// Replace the kept token with a new one (the old one stops working). Not with --tokens.
+    #[arg(long, conflicts_with = "tokens")]
+    new_token: bool,
     /// An origin allowed to embed the app in a frame (CSP frame-ancestors); repeatable. Default: none.
     #[arg(long = "frame-ancestor")]
     frame_ancestors: Vec<String>,
@@ -99,6 +103,13 @@ async fn main() {
     }
 }
 
+/// Where the generated token is kept: `peering.db` → `peering.db.token`.
+fn token_file(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".token");
+    PathBuf::from(name)
+}
+
 /// Resolves on SIGTERM or Ctrl-C (SIGINT).
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -136,7 +147,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let (tokens, generated) = match &cli.tokens {
         Some(path) => (Tokens::load(path)?, None),
         None => {
-            let (t, token) = Tokens::generate();
+            let (t, token) = Tokens::kept_in(&token_file(&cli.db), cli.new_token)?;
             (t, Some(token))
         }
     };

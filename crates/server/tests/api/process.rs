@@ -14,6 +14,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_peering-server");
 struct Server {
     child: Child,
     base: String,
+    /// The token in the printed link (`#token=…`).
+    link_token: String,
     log: PathBuf,
 }
 
@@ -31,22 +33,28 @@ impl Server {
     /// Starts `peering-server` on a free port with the database `db.sqlite` of `dir`; its log
     /// goes to `dir/log-N.txt`.
     fn start(dir: &Path, extra: &[&str]) -> Server {
+        let tokens = tokens_file(dir);
+        let mut args = vec!["--tokens", tokens.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Server::start_with(dir, &args)
+    }
+
+    /// Starts the server with exactly `args` besides the address and the database.
+    fn start_with(dir: &Path, args: &[&str]) -> Server {
         let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
         let log = dir.join(format!("log-{n}.txt"));
         let mut child = Command::new(BIN)
             .args(["--listen", "127.0.0.1:0", "--db"])
             .arg(dir.join("db.sqlite"))
-            .arg("--tokens")
-            .arg(tokens_file(dir))
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("peering-server starts");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
+        let mut next = || {
+            lines
                 .next()
                 .unwrap_or_else(|| {
                     panic!(
@@ -54,14 +62,23 @@ impl Server {
                         std::fs::read_to_string(&log).unwrap_or_default()
                     )
                 })
-                .unwrap();
-            if let Some(addr) = line.strip_prefix("listening on ") {
+                .unwrap()
+        };
+        let base = loop {
+            if let Some(addr) = next().strip_prefix("listening on ") {
                 break addr.to_owned();
             }
         };
+        let link = next();
+        let link_token = link.rsplit_once("#token=").expect(&link).1.to_owned();
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, base, log }
+        Server {
+            child,
+            base,
+            link_token,
+            log,
+        }
     }
 
     fn url(&self, name: &str) -> String {
@@ -283,4 +300,70 @@ async fn the_json_log_has_a_span_per_request_and_security_events_without_tokens(
         write["caller"].as_str().unwrap().starts_with("token-"),
         "{write}"
     );
+}
+
+/// Without `--tokens`, the generated token is kept beside the database with mode 0600 and
+/// reused after a restart, so an open tab keeps working; `--new-token` replaces it, and the old
+/// one is then refused. A token file others can read stops the server instead of being used.
+#[tokio::test]
+async fn the_generated_token_survives_a_restart_until_a_new_one_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("db.sqlite.token");
+    let status = |base: &str, token: &str| {
+        let url =
+            format!("{base}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}");
+        let token = token.to_owned();
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let first = Server::start_with(dir.path(), &[]);
+    let token = first.link_token.clone();
+    assert_eq!(status(&first.base, &token).await, 200);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token file's mode");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+    drop(first);
+
+    let again = Server::start_with(dir.path(), &[]);
+    assert_eq!(
+        again.link_token, token,
+        "the restarted server prints the same token"
+    );
+    assert_eq!(status(&again.base, &token).await, 200);
+    drop(again);
+
+    let renewed = Server::start_with(dir.path(), &["--new-token"]);
+    assert_ne!(renewed.link_token, token);
+    assert_eq!(
+        status(&renewed.base, &token).await,
+        401,
+        "the old token is refused"
+    );
+    assert_eq!(status(&renewed.base, &renewed.link_token).await, 200);
+    drop(renewed);
+
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("db.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("can be read by other users"), "{err}");
+    assert!(!err.contains(&token), "the error shows the token: {err}");
 }
