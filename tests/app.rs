@@ -1270,3 +1270,164 @@ async fn changing_a_prefix_says_it_deletes_and_recreates() {
     tick().await;
     assert!(root.query_selector("input.new-prefix").unwrap().is_none());
 }
+
+fn click(el: &HtmlElement, shift: bool) {
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_shift_key(shift);
+    let ev = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+/// Bulk actions: a click and a shift-click select a range, "select all matching" takes every
+/// row the filter shows, one confirmation names the count, each row gets its result, and the
+/// row that failed stays selected for a retry. A tag is checked by the model before it is sent.
+/// A new filter starts a new selection.
+#[wasm_bindgen_test]
+async fn bulk_delete_and_tag_report_each_row_and_keep_failures_selected() {
+    use peering_console::components::bulk::{BulkActions, BulkOp, Outcome, RowChange};
+    use std::sync::{Arc, Mutex};
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let rows = RwSignal::new(
+        ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|n| {
+                row(
+                    n,
+                    if *n == "f" { "Japan" } else { "United States" },
+                    "Texas",
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let calls = Arc::new(Mutex::new(Vec::<(BulkOp, String)>::new()));
+    let seen = calls.clone();
+    let actions = BulkActions(Arc::new(move |op: BulkOp, row: Row| {
+        seen.lock().unwrap().push((op.clone(), row.name.clone()));
+        Box::pin(async move {
+            match op {
+                BulkOp::Delete if row.name == "c" => Outcome::Failed {
+                    message: "The server answered 500.".into(),
+                    current: None,
+                },
+                BulkOp::Delete => Outcome::Removed,
+                op => {
+                    let mut r = row.clone();
+                    r.tags = op.retag(&r.tags).unwrap_or_default();
+                    Outcome::Updated(r)
+                }
+            }
+        })
+    }));
+    let on_change = Callback::new(move |change: RowChange| {
+        rows.update(|r| match change {
+            RowChange::Removed(k) => r.retain(|x| x.key() != k),
+            RowChange::Replaced(row) => {
+                for x in r.iter_mut().filter(|x| x.key() == row.key()) {
+                    *x = row.clone();
+                }
+            }
+        })
+    });
+    let root = container();
+    let a2 = actions.clone();
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><ConnectionsView rows=rows actions=a2.clone() on_change=on_change/></Router> }
+    })
+    .forget();
+    tick().await;
+    let boxes = |root: &HtmlElement| -> Vec<HtmlInputElement> {
+        let l = root
+            .query_selector_all("table.grid tbody td.select input")
+            .unwrap();
+        (0..l.length())
+            .map(|i| l.item(i).unwrap().dyn_into().unwrap())
+            .collect()
+    };
+    assert_eq!(boxes(&root).len(), 6);
+    assert!(
+        root.query_selector(".bulk").unwrap().is_none(),
+        "no bar before a selection"
+    );
+    click(&boxes(&root)[0], false);
+    click(&boxes(&root)[2], true);
+    settle(|| root.query_selector(".bulk").unwrap().is_some()).await;
+    assert_eq!(
+        text(&root, ".bulk .selected-count"),
+        "3 connections selected"
+    );
+    let checked: Vec<bool> = boxes(&root).iter().map(|b| b.checked()).collect();
+    assert_eq!(checked, [true, true, true, false, false, false]);
+    // A new filter starts a new selection.
+    choose(&find(&root, "#filter-country"), "United States");
+    settle(|| text(&root, ".filters .count") == "5 of 6 shown").await;
+    assert!(root.query_selector(".bulk").unwrap().is_none());
+    // Select all matching: the five shown, not Japan's.
+    click(&boxes(&root)[1], false);
+    settle(|| {
+        root.query_selector("#select-all-matching")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    click(&find(&root, "#select-all-matching"), false);
+    settle(|| text(&root, ".bulk .selected-count") == "5 connections selected").await;
+    let all: HtmlInputElement = find(&root, "#select-all");
+    assert!(all.checked());
+    // One confirmation naming the count; nothing is sent before it.
+    click(&find(&root, "#bulk-delete"), false);
+    tick().await;
+    assert!(text(&root, ".bulk .confirm").contains("Delete 5 connections with all their prefixes"));
+    assert!(calls.lock().unwrap().is_empty());
+    click(&find(&root, "#bulk-delete-confirm"), false);
+    settle(|| text(&root, ".bulk-results").contains("failed")).await;
+    assert_eq!(calls.lock().unwrap().len(), 5, "one write per row");
+    assert!(
+        text(&root, ".bulk-results")
+            .contains("4 done, 1 failed; the failed ones are still selected"),
+        "{}",
+        text(&root, ".bulk-results")
+    );
+    assert!(text(&root, ".bulk-results .failed-rows").contains("c: The server answered 500."));
+    assert_eq!(
+        text(&root, ".bulk .selected-count"),
+        "1 connection selected"
+    );
+    assert_eq!(text(&root, ".filters .count"), "1 of 2 shown");
+    assert_eq!(text(&root, "table.grid tbody tr.selected td.name"), "c");
+    // A tag the model refuses is not offered; a good one is added to the selected row.
+    let key: HtmlInputElement = find(&root, "#bulk-tag-key");
+    type_into(&key, "a/b");
+    tick().await;
+    assert!(find::<HtmlElement>(&root, "#bulk-add-tag").has_attribute("disabled"));
+    assert!(text(&root, ".bulk .msg.error").contains("must not contain"));
+    type_into(&key, "env");
+    type_into(&find(&root, "#bulk-tag-value"), "prod");
+    tick().await;
+    assert!(!find::<HtmlElement>(&root, "#bulk-add-tag").has_attribute("disabled"));
+    calls.lock().unwrap().clear();
+    click(&find(&root, "#bulk-add-tag"), false);
+    settle(|| text(&root, ".bulk-results").contains("all 1 done")).await;
+    assert_eq!(
+        calls.lock().unwrap().as_slice(),
+        [(
+            BulkOp::AddTag {
+                key: "env".into(),
+                value: "prod".into()
+            },
+            "c".to_owned()
+        )]
+    );
+    assert_eq!(text(&root, "table.grid tbody td.tags"), "env=prod");
+    assert_eq!(
+        text(&root, ".bulk .selected-count"),
+        "0 connections selected"
+    );
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}

@@ -103,7 +103,18 @@ impl Prefixes {
     }
 }
 
+/// A connection's identity in the list: its resource group and name as ARM compares them
+/// (case-insensitively), as `ServiceId::rg_key`/`name_key` spell them.
+pub type RowKey = (String, String);
+
 impl Row {
+    pub fn key(&self) -> RowKey {
+        (
+            self.resource_group.to_lowercase(),
+            self.name.to_ascii_lowercase(),
+        )
+    }
+
     /// What a column shows.
     pub fn cell(&self, column: &str) -> String {
         match column {

@@ -1,19 +1,18 @@
 //! The connections list's filters and table for a set of rows (which may grow while the list
 //! loads). Every setting lives in the URL query; the table is rendered as a window of rows.
 
+use crate::components::bulk::{click_select, BulkActions, BulkBar, RowChange};
 use crate::components::column_chooser::{remembered_columns, ColumnChooser};
-use crate::components::connection_row::{counts, haystack, Prefixes, Row, COLUMNS};
+use crate::components::connection_row::{counts, haystack, Prefixes, Row, RowKey, COLUMNS};
 use crate::components::export::ExportButtons;
 use crate::components::facet::facet;
+use crate::components::list_query::{debounced_search, query_writer};
 use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT, ROW_HEIGHT};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use peering_model::resource_id::encode_segment;
-use std::collections::BTreeMap;
-
-/// How long the search waits after the last keystroke before it writes the URL.
-const SEARCH_DEBOUNCE_MS: u64 = 300;
+use std::collections::{BTreeMap, HashSet};
 
 /// The height the table's rows are seen through: the wrap's, never more than the window (an
 /// unconstrained wrap would otherwise render every row).
@@ -35,28 +34,20 @@ fn fingerprint(r: &Row) -> u64 {
     h.finish()
 }
 
-/// The URL query keys of the list, in the order they are written.
-const QUERY_KEYS: [&str; 9] = [
-    "country",
-    "state",
-    "provider",
-    "provisioning",
-    "validation",
-    "tag",
-    "q",
-    "sort",
-    "dir",
-];
-
 /// The filter and the table for a set of rows; the filter lives in the URL query.
 #[component]
 pub fn ConnectionsView(
     /// The rows so far (more may arrive while the list loads).
     #[prop(into)]
     rows: Signal<Vec<Row>>,
+    /// Bulk actions on selected rows; without them the table has no selection column.
+    #[prop(optional)]
+    actions: Option<BulkActions>,
+    /// Applies what a bulk action changed to the rows.
+    #[prop(optional)]
+    on_change: Option<Callback<RowChange>>,
 ) -> impl IntoView {
     let query = use_query_map();
-    let navigate = use_navigate();
     let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
     let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
     let provider = Memo::new(move |_| query.with(|q| q.get("provider").unwrap_or_default()));
@@ -80,36 +71,7 @@ pub fn ConnectionsView(
         Memo::new(move |_| rows.with(|r| counts(r.iter().map(|r| r.country.as_str()))));
     let total = Memo::new(move |_| rows.with(Vec::len));
     // Every list setting lives in the URL query, so a view can be bookmarked and shared.
-    let update_query = move |changes: Vec<(&'static str, String)>| {
-        let mut params: Vec<(&'static str, String)> = QUERY_KEYS
-            .iter()
-            .filter_map(|k| query.with_untracked(|q| q.get(k)).map(|v| (*k, v)))
-            .collect();
-        // Typing in the search box must not pile up history entries.
-        let replace = changes.iter().any(|(k, _)| *k == "q");
-        for (k, v) in changes {
-            params.retain(|(pk, _)| *pk != k);
-            params.push((k, v));
-        }
-        params.retain(|(_, v)| !v.is_empty());
-        params.sort_by_key(|(k, _)| QUERY_KEYS.iter().position(|q| q == k));
-        let q: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode_segment(v)))
-            .collect();
-        let url = if q.is_empty() {
-            "/".to_owned()
-        } else {
-            format!("/?{}", q.join("&"))
-        };
-        navigate(
-            &url,
-            leptos_router::NavigateOptions {
-                replace,
-                ..Default::default()
-            },
-        );
-    };
+    let update_query = query_writer(query);
     let u1 = update_query.clone();
     let set_country = move |c: String| u1(vec![("country", c), ("state", String::new())]);
     let u2 = update_query.clone();
@@ -146,37 +108,8 @@ pub fn ConnectionsView(
     });
     let u3 = update_query.clone();
     let set_search = move |t: String| u3(vec![("q", t)]);
-    // The search filters as you type (`typed`); the URL follows once typing pauses, replacing
-    // its entry, so a word typed is one history state, not one per letter. Back/forward (a URL
-    // this view did not write) brings its search into the box.
-    let typed = RwSignal::new(search.get_untracked());
-    let written = StoredValue::new(search.get_untracked());
-    let pending = StoredValue::new(0u32);
-    Effect::new(move |_| {
-        let q = search.get();
-        if q != written.get_value() {
-            // A URL this view did not write (Back, Forward): a search still waiting to be
-            // written must not overwrite it.
-            pending.update_value(|n| *n += 1);
-            written.set_value(q.clone());
-            typed.set(q);
-        }
-    });
-    let on_search = move |v: String| {
-        typed.set(v.clone());
-        pending.update_value(|n| *n += 1);
-        let mine = pending.get_value();
-        let set_search = set_search.clone();
-        set_timeout(
-            move || {
-                if pending.try_get_value() == Some(mine) {
-                    written.set_value(v.clone());
-                    set_search(v);
-                }
-            },
-            std::time::Duration::from_millis(SEARCH_DEBOUNCE_MS),
-        );
-    };
+    // The search filters as you type; the URL follows once typing pauses.
+    let (typed, on_search) = debounced_search(search, set_search);
     let sort = Memo::new(move |_| query.with(|q| q.get("sort").unwrap_or_default()));
     let desc = Memo::new(move |_| query.with(|q| q.get("dir").as_deref() == Some("desc")));
     let header = move |key: &'static str, label: &'static str| {
@@ -252,6 +185,40 @@ pub fn ConnectionsView(
     // spacer rows stand in for the others, sized through `style:` (CSSOM, so the strict CSP
     // allows it).
     let shown = RwSignal::new(remembered_columns());
+    // Selection, for bulk actions: by key, so it survives sorting and pages arriving.
+    let bulk = actions.is_some();
+    let selected = RwSignal::new(HashSet::<RowKey>::new());
+    let anchor = StoredValue::new(None::<usize>);
+    let visible_keys = move || {
+        visible.with(|v| rows.with(|r| v.iter().map(|&i| r[i as usize].key()).collect::<Vec<_>>()))
+    };
+    let click = move |pos: usize, shift: bool| {
+        let keys = visible_keys();
+        selected.update(|s| click_select(s, &keys, anchor.get_value(), pos, shift));
+        anchor.set_value(Some(pos));
+    };
+    let select_all = move || selected.set(visible_keys().into_iter().collect());
+    let all_selected = Memo::new(move |_| {
+        selected.with(|s| {
+            !s.is_empty()
+                && visible
+                    .with(|v| rows.with(|r| v.iter().all(|&i| s.contains(&r[i as usize].key()))))
+        })
+    });
+    let chosen = move || {
+        selected.with_untracked(|s| {
+            visible.with_untracked(|v| {
+                rows.with_untracked(|r| {
+                    v.iter()
+                        .map(|&i| &r[i as usize])
+                        .filter(|row| s.contains(&row.key()))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+            })
+        })
+    };
+    let span = move || shown.with(Vec::len) + usize::from(bulk);
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT);
     let wrap = NodeRef::<leptos::html::Div>::new();
@@ -289,6 +256,16 @@ pub fn ConnectionsView(
             el.set_scroll_top(0);
         }
         scroll_top.set(0.0);
+        // A selection is of rows the user saw: a new filter starts a new one, so an action
+        // never reaches rows the filter now hides.
+        selected.set(HashSet::new());
+    });
+    // Rows that left the list (deleted, reloaded) leave the selection.
+    Effect::new(move |_| {
+        let present: HashSet<RowKey> = rows.with(|r| r.iter().map(Row::key).collect());
+        if selected.with_untracked(|s| s.iter().any(|k| !present.contains(k))) {
+            selected.update(|s| s.retain(|k| present.contains(k)));
+        }
     });
     let range =
         Memo::new(move |_| visible.with(|v| window(v.len(), scroll_top.get(), viewport.get())));
@@ -353,10 +330,22 @@ pub fn ConnectionsView(
                 on:input=move |ev| on_search(event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {} shown", visible.with(Vec::len), total.get())}</span>
         </div>
+        {actions.map(|actions| view! {
+            <BulkBar selected=selected matching=Signal::derive(move || visible.with(Vec::len)) select_all=Callback::new(move |()| select_all())
+                chosen=chosen actions=actions on_change=on_change.unwrap_or_else(|| Callback::new(|_| {}))/>
+        })}
         <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" role="region" aria-label="Connections; scroll for more">
             <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>
                 <thead>
                     <tr aria-rowindex="1">
+                        {bulk.then(|| view! {
+                            <th scope="col" class="select">
+                                <input type="checkbox" id="select-all" aria-label=move || format!("Select all {} matching", visible.with(Vec::len))
+                                    prop:checked=move || all_selected.get()
+                                    prop:indeterminate=move || !all_selected.get() && selected.with(|s| !s.is_empty())
+                                    on:click=move |_| if all_selected.get_untracked() { selected.set(HashSet::new()) } else { select_all() }/>
+                            </th>
+                        })}
                         {move || shown.get().into_iter().map(|k| {
                             let label = COLUMNS.iter().find(|(c, _)| *c == k).map_or("", |(_, l)| *l);
                             header(k, label)
@@ -364,13 +353,25 @@ pub fn ConnectionsView(
                     </tr>
                 </thead>
                 <tbody>
-                    <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len) style:height=above></td></tr>
+                    <tr class="spacer" aria-hidden="true"><td colspan=span style:height=above></td></tr>
                     <For each=slice key=|(v, pos, i, _)| (*v, *pos, *i) let:item>
                         {
                             let (_, pos, _, r) = item;
                             let href = format!("/c/{}/{}", encode_segment(&r.resource_group), encode_segment(&r.name));
+                            let key = r.key();
+                            let label = format!("Select {}", r.name);
                             view! {
-                                <tr aria-rowindex=pos + 2>
+                                <tr aria-rowindex=pos + 2 class:selected=move || selected.with(|s| s.contains(&key))>
+                                    {bulk.then(|| {
+                                        let key = r.key();
+                                        view! {
+                                            <td class="select">
+                                                <input type="checkbox" aria-label=label.clone()
+                                                    prop:checked=move || selected.with(|s| s.contains(&key))
+                                                    on:click=move |ev| click(pos, ev.shift_key())/>
+                                            </td>
+                                        }
+                                    })}
                                     {move || shown.get().into_iter().map(|k| {
                                         let (text, title) = (r.cell(k), r.cell(k));
                                         if k == "name" {
@@ -383,9 +384,9 @@ pub fn ConnectionsView(
                             }
                         }
                     </For>
-                    <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len) style:height=below></td></tr>
+                    <tr class="spacer" aria-hidden="true"><td colspan=span style:height=below></td></tr>
                     <Show when=move || visible.with(Vec::is_empty)>
-                        <tr><td colspan=move || shown.with(Vec::len) class="none">"No connection matches these filters."</td></tr>
+                        <tr><td colspan=span class="none">"No connection matches these filters."</td></tr>
                     </Show>
                 </tbody>
             </table>

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod bulk;
 pub mod change_prefix;
 pub mod column_chooser;
 pub mod confirm_delete;
@@ -10,6 +11,7 @@ pub mod export;
 pub mod facet;
 pub mod feedback;
 pub mod field;
+pub mod list_query;
 pub mod load_error;
 pub mod monitor_tests;
 pub mod overview;
