@@ -1328,7 +1328,7 @@ async fn bulk_delete_and_tag_report_each_row_and_keep_failures_selected() {
             RowChange::Removed(k) => r.retain(|x| x.key() != k),
             RowChange::Replaced(row) => {
                 for x in r.iter_mut().filter(|x| x.key() == row.key()) {
-                    *x = row.clone();
+                    *x = (*row).clone();
                 }
             }
         })

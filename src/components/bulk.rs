@@ -100,7 +100,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowChange {
     Removed(RowKey),
-    Replaced(Row),
+    Replaced(Box<Row>),
 }
 
 pub type OutcomeFuture = Pin<Box<dyn Future<Output = Outcome>>>;
@@ -273,10 +273,10 @@ pub fn BulkBar(
                     Outcome::Removed | Outcome::Gone(_) => {
                         on_change.run(RowChange::Removed(key.clone()))
                     }
-                    Outcome::Updated(r) => on_change.run(RowChange::Replaced(r)),
+                    Outcome::Updated(r) => on_change.run(RowChange::Replaced(Box::new(r))),
                     Outcome::Failed {
                         current: Some(r), ..
-                    } => on_change.run(RowChange::Replaced(r)),
+                    } => on_change.run(RowChange::Replaced(Box::new(r))),
                     _ => {}
                 }
                 if ok {

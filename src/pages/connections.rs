@@ -96,7 +96,7 @@ pub fn ConnectionsPage() -> impl IntoView {
             RowChange::Replaced(row) => {
                 let key = row.key();
                 if let Some(x) = r.iter_mut().find(|x| x.key() == key) {
-                    *x = row;
+                    *x = *row;
                 }
             }
         })
