@@ -2,6 +2,8 @@
 //! signing out drops the token from this tab and from memory.
 
 use crate::api;
+use crate::components::outbox_panel::OutboxPanel;
+use crate::outbox::Outbox;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
@@ -63,12 +65,14 @@ pub fn Authenticated(
 #[component]
 pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
     let subscription = session.subscription.clone();
+    provide_context(Outbox::new(session.clone()));
     provide_context(session);
     view! {
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Peering Console"</A>
                 <span class="sub" title="Subscription">{subscription}</span>
+                <OutboxPanel/>
                 <button type="button" class="button small" id="sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
             </header>
             <main id="main">

@@ -3,5 +3,6 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod outbox;
 pub mod pages;
 pub mod state;

@@ -1431,3 +1431,92 @@ async fn bulk_delete_and_tag_report_each_row_and_keep_failures_selected() {
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();
 }
+
+/// The outbox keeps a failed write in `localStorage` (without the token), so a reload finds
+/// it; a retry that meets no answer again is counted and put off with a backoff; the top bar
+/// shows the count and the list; "Discard" removes it, from storage too.
+#[wasm_bindgen_test]
+async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
+    use peering_console::api::{ApiError, ErrorKind, Replay};
+    use peering_console::components::outbox_panel::OutboxPanel;
+    use peering_console::outbox::{Outbox, Status, OUTBOX_KEY};
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(OUTBOX_KEY).unwrap();
+    // Nothing listens on port 9 of loopback: every attempt meets no answer.
+    let mut s = session();
+    s.config.api_base = "http://127.0.0.1:9".into();
+    s.token = "secret-token-never-stored".into();
+    let write = Replay::Patch {
+        id: format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/a"
+        ),
+        etag: "\"1\"".into(),
+        body: serde_json::json!({"tags": {"env": "prod"}}),
+    };
+    let owner = Owner::new();
+    let first = owner.with(|| Outbox::new(s.clone()));
+    let offline = ApiError::new(ErrorKind::Network, "NetworkError", "no answer");
+    owner.with(|| {
+        first.push(
+            "Save the tags of connection 'a'".into(),
+            write.clone(),
+            &offline,
+        )
+    });
+    let stored = storage
+        .get_item(OUTBOX_KEY)
+        .unwrap()
+        .expect("kept in localStorage");
+    assert!(
+        stored.contains("Save the tags of connection 'a'"),
+        "{stored}"
+    );
+    assert!(
+        !stored.contains("secret-token"),
+        "the token is never stored: {stored}"
+    );
+    owner.cleanup();
+
+    // A reload: a new outbox finds the write and shows it in the top bar.
+    let root = container();
+    let again = RwSignal::new(None::<Outbox>);
+    let s2 = s.clone();
+    leptos::mount::mount_to(root.clone(), move || {
+        let o = Outbox::new(s2.clone());
+        again.set(Some(o));
+        provide_context(o);
+        view! { <OutboxPanel/> }
+    })
+    .forget();
+    tick().await;
+    let outbox = again.get_untracked().expect("mounted");
+    let pending = outbox.pending();
+    assert_eq!(pending.with_untracked(Vec::len), 1);
+    assert_eq!(pending.with_untracked(|p| p[0].write.clone()), write);
+    assert_eq!(text(&root, "#outbox-count"), "1");
+    // Retry now: it is sent, meets no answer, and waits again with one more attempt.
+    let key = pending.with_untracked(|p| p[0].key);
+    outbox.retry_now(key);
+    for _ in 0..100 {
+        sleep_ms(20).await;
+        if pending.with_untracked(|p| p[0].attempts) == 2 {
+            break;
+        }
+    }
+    let p = pending.with_untracked(|p| p[0].clone());
+    assert_eq!((p.attempts, p.status), (2, Status::Waiting));
+    assert!(
+        p.next_at > js_sys::Date::now(),
+        "put off, not retried at once"
+    );
+    assert!(p.last_error.unwrap().contains("could not be reached"));
+    click(&find(&root, "#outbox-toggle"), false);
+    tick().await;
+    assert!(text(&root, "#outbox li").contains("Save the tags of connection 'a'"));
+    assert!(text(&root, "#outbox li").contains("attempt 3 at"));
+    click(&find(&root, "#outbox li button.discard"), false);
+    tick().await;
+    assert_eq!(pending.with_untracked(Vec::len), 0);
+    assert!(storage.get_item(OUTBOX_KEY).unwrap().is_none());
+    assert!(text(&root, "#outbox").contains("Everything has been sent."));
+}

@@ -60,6 +60,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub target: Option<String>,
+    /// Seconds the server asked to wait before trying again (`Retry-After` of a 429 or 503).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -70,7 +72,17 @@ impl ApiError {
             code: code.to_owned(),
             message: message.into(),
             target: None,
+            retry_after: None,
         }
+    }
+
+    /// A failure that may pass if the same request is sent again later: no answer, a 5xx
+    /// (503 included), or 429. Such a write goes to the outbox instead of being lost.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Network | ErrorKind::Server | ErrorKind::Throttled
+        )
     }
 
     pub(super) fn aborted() -> ApiError {

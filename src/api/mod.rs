@@ -17,18 +17,25 @@ use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use leptos::prelude::{on_cleanup, StoredValue, WithValue};
 use peering_model::messages;
 use peering_model::names::NameKind;
-use peering_model::resource_id::{encode_segment, SubscriptionOp};
-use peering_model::targets::{API_VERSION, TOP};
-use peering_model::wire::{ErrorResponse, ListResult, PeeringService};
-use peering_model::{ApiVersion, ArmPath, ChildKind, ResourceId, ServiceId};
+use peering_model::resource_id::encode_segment;
+use peering_model::targets::API_VERSION;
+use peering_model::wire::{ErrorResponse, PeeringService};
+use peering_model::{ApiVersion, ResourceId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::{AbortController, AbortSignal};
 
 mod error;
 mod links;
+mod lists;
+mod replay;
 pub use error::{ApiError, ErrorKind};
 pub use links::{api_origin_base, checked_next};
+pub use lists::{
+    list, list_children, list_connection_pages, list_connections, list_pages,
+    list_prefix_summary_pages,
+};
+pub use replay::{holds, replay, Replay};
 
 /// A resource as read, with the `ETag` of that version (`None` when the server sent none).
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +164,13 @@ impl Sent {
     async fn error(self) -> ApiError {
         let status = self.res.status();
         let kind = ErrorKind::of_status(status);
+        // Only the delta-seconds form; an HTTP date is rare from an API and falls back to the
+        // outbox's own backoff.
+        let retry_after = self
+            .res
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.trim().parse::<u32>().ok());
         let mut e = match self.res.json::<ErrorResponse>().await {
             Ok(e) => ApiError {
                 kind,
@@ -164,6 +178,7 @@ impl Sent {
                 code: e.error.code,
                 message: e.error.message,
                 target: e.error.target,
+                retry_after,
             },
             Err(_) if aborted(&self.signal) => return ApiError::aborted(),
             Err(_) => ApiError {
@@ -172,6 +187,7 @@ impl Sent {
                 code: format!("Http{status}"),
                 message: format!("The server answered {status} {}.", self.res.status_text()),
                 target: None,
+                retry_after,
             },
         };
         if kind == ErrorKind::Unauthorized {
@@ -179,96 +195,6 @@ impl Sent {
         }
         e
     }
-}
-
-/// Every item of a list: the first page at `first`, then each `nextLink` (checked by
-/// [`checked_next`]) until there is none.
-pub async fn list<T: DeserializeOwned>(s: &Session, first: String) -> Result<Vec<T>, ApiError> {
-    let mut all = Vec::new();
-    list_pages(s, first, |page| all.extend(page)).await?;
-    Ok(all)
-}
-
-/// The one paging helper of the app: `on_page` gets each page as it arrives (so a long list
-/// shows its first rows while the rest loads).
-pub async fn list_pages<T: DeserializeOwned>(
-    s: &Session,
-    first: String,
-    mut on_page: impl FnMut(Vec<T>),
-) -> Result<(), ApiError> {
-    let base = api_origin_base(&s.config);
-    let mut seen = std::collections::HashSet::new();
-    let mut next = Some(first);
-    while let Some(u) = next.take() {
-        if !seen.insert(u.clone()) {
-            return Err(ApiError::new(
-                ErrorKind::BadResponse,
-                "NextLinkLoop",
-                "The server's next page link leads back to a page already read; the list stops there.",
-            ));
-        }
-        let page = send::<()>(s, Method::GET, &u, Precondition::None, None)
-            .await?
-            .json::<ListResult<T>>()
-            .await?
-            .value;
-        on_page(page.value);
-        next = page
-            .next_link
-            .map(|link| checked_next(&base, &link))
-            .transpose()?;
-    }
-    Ok(())
-}
-
-/// The first page of the session's connections.
-fn connections_url(s: &Session) -> String {
-    let path = ArmPath::Subscription {
-        subscription: s.subscription.clone(),
-        op: SubscriptionOp::PeeringServices,
-    };
-    // Large pages: one request per 1,000 connections instead of per 100.
-    url(&s.config, &path.to_string(), &[(TOP, "1000")])
-}
-
-/// Every connection of the session's subscription.
-pub async fn list_connections(s: &Session) -> Result<Vec<PeeringService>, ApiError> {
-    list(s, connections_url(s)).await
-}
-
-/// Every connection of the session's subscription, a page at a time.
-pub async fn list_connection_pages(
-    s: &Session,
-    on_page: impl FnMut(Vec<PeeringService>),
-) -> Result<(), ApiError> {
-    list_pages(s, connections_url(s), on_page).await
-}
-
-/// Each connection's prefixes by validation state (the server's `peeringServicePrefixSummaries`
-/// extension), a page at a time.
-pub async fn list_prefix_summary_pages(
-    s: &Session,
-    on_page: impl FnMut(Vec<peering_model::wire::PrefixSummary>),
-) -> Result<(), ApiError> {
-    let path = ArmPath::Subscription {
-        subscription: s.subscription.clone(),
-        op: SubscriptionOp::PrefixSummaries,
-    };
-    list_pages(
-        s,
-        url(&s.config, &path.to_string(), &[(TOP, "1000")]),
-        on_page,
-    )
-    .await
-}
-
-/// Every child of one kind (prefixes, monitor tests) of a connection.
-pub async fn list_children<T: DeserializeOwned>(
-    s: &Session,
-    service: &ServiceId,
-    kind: ChildKind,
-) -> Result<Vec<T>, ApiError> {
-    list(s, url(&s.config, &service.children_path(kind), &[])).await
 }
 
 /// One resource (a connection or a child), with its ETag.

@@ -1,21 +1,36 @@
 //! A connection's tags, edited in place and saved with `PATCH` and `If-Match`: the version
-//! shown is the one changed, or nothing is (someone changed it since: the editor says so and
-//! offers a reload). Each tag is checked by `peering-model` as it is typed.
+//! shown is the one changed, or nothing is. If someone changed it since (412), the conflict
+//! dialog shows their tags and the user's side by side and writes the user's choice against
+//! their version's ETag. Each tag is checked by `peering-model` as it is typed.
 
-use crate::api::{self, ApiError, ErrorKind};
+use crate::api::{self, ApiError, ErrorKind, Replay, Tagged};
+use crate::components::conflict::{Choice, ConflictDialog};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
 use peering_model::names::NameKind;
-use peering_model::tags::check_tags;
+use peering_model::tags::{check_tags, merge_tags, tag_sides, Tags};
+use peering_model::wire::PeeringService;
 use peering_model::{messages, ResourceId, ServiceId};
 use std::collections::BTreeMap;
+
+/// A save refused because someone else changed the connection: their version, and the tags
+/// the user wanted to write.
+#[derive(Debug, Clone, PartialEq)]
+struct Conflict {
+    theirs: Tags,
+    etag: String,
+    mine: Tags,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Save {
     Idle,
     Saving,
     Saved,
+    /// No answer (or a 5xx, a 429): the save waits in the outbox.
+    Queued(String),
     Failed(ApiError),
 }
 
@@ -37,6 +52,10 @@ pub fn TagsEditor(
     // change made elsewhere meanwhile is refused (412), never overwritten, even if the page
     // reloaded for another reason while the user was editing.
     let base = RwSignal::new(etag.get_untracked());
+    // The tags of that version: "theirs + my change" applies the edits made since.
+    let base_tags = RwSignal::new(tags.get_untracked());
+    let conflict = RwSignal::new(None::<Conflict>);
+    let conflict_error = RwSignal::new(None::<String>);
     let dirty = RwSignal::new(false);
     let save = RwSignal::new(Save::Idle);
     // A reload brings the stored tags in, unless the user is editing.
@@ -44,7 +63,8 @@ pub fn TagsEditor(
         let stored = tags.get();
         let version = etag.get();
         if !dirty.get_untracked() {
-            rows.set(stored.into_iter().collect());
+            rows.set(stored.clone().into_iter().collect());
+            base_tags.set(stored);
             base.set(version);
         }
     });
@@ -79,8 +99,83 @@ pub fn TagsEditor(
     };
     let name = service.name.clone();
     let n = service.name.clone();
+    let subject = format!("connection '{}'", service.name);
+    let label = format!("Save the tags of connection '{}'", service.name);
     let id = ResourceId::from(service);
     let on_reload = StoredValue::new_local(on_reload);
+    // Writes `map` over the version `etag`. A 412 fetches the version stored now and opens the
+    // conflict dialog with it; the choice made there is written here again, against its ETag.
+    let outbox = use_context::<Outbox>();
+    // Delivered from the outbox: show what is stored now.
+    if let Some(o) = outbox {
+        let delivered = o.delivered();
+        Effect::new(move |first: Option<()>| {
+            delivered.track();
+            if first.is_some() && matches!(save.get_untracked(), Save::Queued(_)) {
+                dirty.set(false);
+                save.set(Save::Saved);
+                on_reload.with_value(|f| f());
+            }
+        });
+    }
+    let write = Callback::new(move |(map, etag): (Tags, String)| {
+        let (s, id, label) = (session.clone(), id.clone(), label.clone());
+        save.set(Save::Saving);
+        conflict_error.set(None);
+        spawn_local_scoped(async move {
+            match api::update_tags(&s, &id, &map, &etag).await {
+                Ok(_) => {
+                    conflict.set(None);
+                    dirty.set(false);
+                    save.set(Save::Saved);
+                    on_reload.with_value(|f| f());
+                }
+                Err(e) if e.kind == ErrorKind::Aborted => {}
+                Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+                    match api::get::<PeeringService>(&s, &id).await {
+                        Ok(Tagged {
+                            value,
+                            etag: Some(etag),
+                        }) => {
+                            save.set(Save::Idle);
+                            conflict.set(Some(Conflict {
+                                theirs: value.tags.unwrap_or_default(),
+                                etag,
+                                mine: map,
+                            }));
+                        }
+                        // Deleted meanwhile (or no ETag to write against): say so.
+                        Ok(_) | Err(_) => {
+                            conflict.set(None);
+                            save.set(Save::Failed(e));
+                        }
+                    }
+                }
+                Err(e) if e.is_transient() && outbox.is_some() => {
+                    let body = serde_json::to_value(PeeringService {
+                        tags: Some(map),
+                        ..PeeringService::default()
+                    })
+                    .unwrap_or_default();
+                    let write = Replay::Patch {
+                        id: id.to_string(),
+                        etag,
+                        body,
+                    };
+                    if let Some(o) = outbox {
+                        o.push(label.clone(), write, &e);
+                    }
+                    conflict.set(None);
+                    save.set(Save::Queued(e.message));
+                }
+                Err(e) if conflict.get_untracked().is_some() => {
+                    save.set(Save::Idle);
+                    conflict_error.set(Some(e.message));
+                }
+                Err(e) => save.set(Save::Failed(e)),
+            }
+        });
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !dirty.get_untracked()
@@ -94,20 +189,42 @@ pub fn TagsEditor(
             return;
         };
         let map: BTreeMap<String, String> = rows.get_untracked().into_iter().collect();
-        let (s, id) = (session.clone(), id.clone());
-        save.set(Save::Saving);
-        spawn_local_scoped(async move {
-            match api::update_tags(&s, &id, &map, &etag).await {
-                Ok(_) => {
-                    dirty.set(false);
-                    save.set(Save::Saved);
-                    on_reload.with_value(|f| f());
-                }
-                Err(e) if e.kind == ErrorKind::Aborted => {}
-                Err(e) => save.set(Save::Failed(e)),
-            }
-        });
+        write.run((map, etag));
     };
+    let choose = Callback::new(move |c: Choice| {
+        let Some(Conflict { theirs, etag, mine }) = conflict.get_untracked() else {
+            return;
+        };
+        match c {
+            Choice::Cancel => {
+                conflict.set(None);
+                save.set(Save::Idle);
+            }
+            Choice::KeepTheirs => {
+                // Shown at once, against their ETag; the reload brings the rest of the page.
+                conflict.set(None);
+                rows.set(theirs.clone().into_iter().collect());
+                base_tags.set(theirs);
+                base.set(Some(etag));
+                dirty.set(false);
+                save.set(Save::Idle);
+                on_reload.with_value(|f| f());
+            }
+            Choice::Merge | Choice::Overwrite => {
+                let next = if c == Choice::Merge {
+                    merge_tags(&base_tags.get_untracked(), &mine, &theirs)
+                } else {
+                    mine
+                };
+                if let Some(f) = check_tags(&next).errors().next() {
+                    conflict_error.set(Some(f.message.clone()));
+                    return;
+                }
+                write.run((next, etag));
+            }
+        }
+    });
+
     let indices = move || -> Vec<usize> { (0..rows.with(Vec::len)).collect() };
     view! {
         <form class="form tags" on:submit=submit novalidate>
@@ -133,6 +250,9 @@ pub fn TagsEditor(
             {move || problems.get().into_iter().map(|p| view! { <p class="msg error" role="alert">{p}</p> }).collect_view()}
             {move || match save.get() {
                 Save::Saved => Some(view! { <p class="msg ok" role="status">"Tags saved."</p> }.into_any()),
+                Save::Queued(why) => Some(view! {
+                    <p class="msg warning queued" role="status">{format!("Not saved yet: {why} The change is in the outbox and is sent again until the server takes it.")}</p>
+                }.into_any()),
                 Save::Failed(e) if matches!(e.kind, ErrorKind::PreconditionFailed | ErrorKind::NotFound) => {
                     Some(view! {
                         <div class="msg error" role="alert">
@@ -144,6 +264,15 @@ pub fn TagsEditor(
                 Save::Failed(e) => Some(view! { <p class="msg error" role="alert">{e.message}</p> }.into_any()),
                 _ => None,
             }}
+            {move || conflict.get().map(|c| {
+                let merged = merge_tags(&base_tags.get_untracked(), &c.mine, &c.theirs);
+                view! {
+                    <ConflictDialog subject=subject.clone() field="Tag" sides=tag_sides(&c.theirs, &c.mine)
+                        merged=tag_sides(&c.theirs, &merged)
+                        busy=Signal::derive(move || save.get() == Save::Saving)
+                        error=conflict_error on_choose=choose/>
+                }
+            })}
             <div class="row">
                 <button type="button" class="button small" id="add-tag"
                     on:click=move |_| { rows.update(|r| r.push((String::new(), String::new()))); dirty.set(true); }>"Add tag"</button>

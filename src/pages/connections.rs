@@ -8,6 +8,7 @@ pub use crate::components::connection_row::Row;
 pub use crate::components::connections_view::ConnectionsView;
 use crate::components::load_error::LoadError;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -89,6 +90,16 @@ pub fn ConnectionsPage() -> impl IntoView {
         all
     });
     let retry = move || attempt.update(|n| *n += 1);
+    // A write delivered from the outbox: show the list as it is now.
+    if let Some(o) = use_context::<Outbox>() {
+        let delivered = o.delivered();
+        Effect::new(move |first: Option<()>| {
+            delivered.track();
+            if first.is_some() {
+                retry();
+            }
+        });
+    }
     // What a bulk action changed, applied to the rows in place (no reload of 10,000 rows).
     let on_change = Callback::new(move |change: RowChange| {
         rows.update(|r| match change {

@@ -3,8 +3,10 @@
 //! you type; the server checks again and its answer lands next to the same field.
 
 use crate::api;
+use crate::api::Replay;
 use crate::components::feedback::Feedback;
 use crate::components::Field;
+use crate::outbox::Outbox;
 use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
@@ -191,6 +193,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
         labels
     };
 
+    let outbox = use_context::<Outbox>();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !feedback.attempt() || saving.get_untracked() {
@@ -214,6 +217,23 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
                 Ok(_) => {
                     clear_draft(DRAFT_KEY);
                     navigate("/", Default::default());
+                }
+                // No answer (or a 5xx, a 429): the create waits in the outbox, which holds
+                // everything typed, and is sent again until the server takes it.
+                Err(e) if e.is_transient() && outbox.is_some() => {
+                    if let (Some(o), Ok(body)) = (outbox, serde_json::to_value(&body)) {
+                        let label = format!("Create connection '{}'", f.name);
+                        o.push(
+                            label,
+                            Replay::Create {
+                                id: id.to_string(),
+                                body,
+                            },
+                            &e,
+                        );
+                        clear_draft(DRAFT_KEY);
+                        navigate("/", Default::default());
+                    }
                 }
                 // The name is taken (any casing): say so at the name, nothing was replaced.
                 Err(e) => feedback.refused(

@@ -1,0 +1,136 @@
+//! Sending a write again from the outbox, and telling a replay that meets its own earlier
+//! success (the first attempt reached the server but its answer was lost) from a real conflict.
+
+use super::{get, send, url, ApiError, ErrorKind, Precondition};
+use crate::state::Session;
+use gloo_net::http::Method;
+use peering_model::targets::TAGS;
+use peering_model::ResourceId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A write as the outbox keeps it: what to send, never who sends it (no token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "verb", rename_all = "camelCase")]
+pub enum Replay {
+    /// `PUT` with `If-None-Match: *`.
+    Create { id: String, body: Value },
+    /// `PATCH` with `If-Match`.
+    Patch {
+        id: String,
+        etag: String,
+        body: Value,
+    },
+    /// `DELETE` with `If-Match`.
+    Delete { id: String, etag: String },
+}
+
+impl Replay {
+    pub fn id(&self) -> &str {
+        match self {
+            Replay::Create { id, .. } | Replay::Patch { id, .. } | Replay::Delete { id, .. } => id,
+        }
+    }
+}
+
+/// Whether `have` holds everything `want` says: every member of an object (recursively), and
+/// any other value equal. A resource as stored carries more than the write sent
+/// (`provisioningState`, `systemData`, ids), so equality would be too strict. Tags are the
+/// exception: a write replaces them whole, so they must be equal (none stored = `{}`).
+pub fn holds(have: &Value, want: &Value) -> bool {
+    match (have, want) {
+        (Value::Object(h), Value::Object(w)) => w.iter().all(|(k, v)| {
+            if k == TAGS {
+                let empty = Value::Object(Default::default());
+                let stored = h.get(k).filter(|t| !t.is_null()).unwrap_or(&empty);
+                stored == v
+            } else {
+                h.get(k).is_some_and(|hv| holds(hv, v))
+            }
+        }),
+        _ => have == want,
+    }
+}
+
+/// Sends `write` once. A refusal that its own earlier delivery would explain (412 on a create
+/// or a change, 404 on a delete) is checked against what is stored now: if the resource is as
+/// the write would leave it, the write is done; otherwise the refusal stands (someone else
+/// changed it, and the user must decide).
+pub async fn replay(s: &Session, write: &Replay) -> Result<(), ApiError> {
+    let id = ResourceId::parse(write.id())
+        .map_err(|e| ApiError::new(ErrorKind::Invalid, "InvalidResourceId", e.to_string()))?;
+    let u = url(&s.config, &id.to_string(), &[]);
+    let sent = match write {
+        Replay::Create { body, .. } => {
+            send(s, Method::PUT, &u, Precondition::Absent, Some(body)).await
+        }
+        Replay::Patch { etag, body, .. } => {
+            send(
+                s,
+                Method::PATCH,
+                &u,
+                Precondition::Matches(etag),
+                Some(body),
+            )
+            .await
+        }
+        Replay::Delete { etag, .. } => {
+            send::<()>(s, Method::DELETE, &u, Precondition::Matches(etag), None).await
+        }
+    }?;
+    let refusal = match sent.empty().await {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let own_success_possible = match write {
+        Replay::Delete { .. } => {
+            matches!(
+                refusal.kind,
+                ErrorKind::NotFound | ErrorKind::PreconditionFailed
+            )
+        }
+        _ => refusal.kind == ErrorKind::PreconditionFailed,
+    };
+    if !own_success_possible {
+        return Err(refusal);
+    }
+    match (write, get::<Value>(s, &id).await) {
+        (Replay::Delete { .. }, Err(e)) if e.kind == ErrorKind::NotFound => Ok(()),
+        (Replay::Create { body, .. } | Replay::Patch { body, .. }, Ok(now))
+            if holds(&now.value, body) =>
+        {
+            Ok(())
+        }
+        _ => Err(refusal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_stored_resource_holds_what_was_written_and_more() {
+        let stored = json!({"name": "a", "tags": {"env": "prod"},
+            "properties": {"peeringServiceLocation": "Texas", "provisioningState": "Succeeded"}});
+        assert!(holds(
+            &stored,
+            &json!({"properties": {"peeringServiceLocation": "Texas"}})
+        ));
+        assert!(holds(&stored, &json!({"tags": {"env": "prod"}})));
+        assert!(!holds(&stored, &json!({"tags": {"env": "test"}})));
+        assert!(!holds(&stored, &json!({"location": "West US 2"})));
+        // Tags are replaced whole: a subset is not what was written.
+        assert!(!holds(&stored, &json!({"tags": {}})));
+        assert!(holds(&json!({"name": "a"}), &json!({"tags": {}})));
+        let replay = Replay::Patch {
+            id: "/x".into(),
+            etag: "\"1\"".into(),
+            body: json!({"tags": {}}),
+        };
+        let text = serde_json::to_string(&replay).unwrap();
+        assert!(text.contains(r#""verb":"patch""#), "{text}");
+        assert_eq!(serde_json::from_str::<Replay>(&text).unwrap(), replay);
+    }
+}

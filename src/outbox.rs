@@ -1,0 +1,262 @@
+//! The outbox: writes that met no answer, a 5xx (503 included) or a 429 wait here, visibly,
+//! and are sent again until the server takes them, so nothing the user typed is lost.
+//!
+//! * Kept in `localStorage` (what to send; never the token), so they survive a reload and are
+//!   sent by the next session of this browser.
+//! * Sent strictly in the order they were made, one at a time: a change queued after a create
+//!   must not reach the server before it.
+//! * Retried with exponential backoff and jitter (1 s doubling to at most 60 s, each delay
+//!   drawn from its upper half, so tabs that failed together do not retry together), never
+//!   sooner than a `Retry-After` the server gave; at once when the browser comes back online,
+//!   or on "Retry now".
+//! * A replay that meets its own earlier success is done, not a conflict (see
+//!   [`api::replay`]). A refusal that sending again cannot cure (a conflict, a bad request)
+//!   stops that write and says why; the user discards it (the writes after it go on).
+
+use crate::api::{self, ApiError, Replay};
+use crate::state::Session;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+pub const OUTBOX_KEY: &str = "peering-console.outbox";
+const FIRST_DELAY_MS: f64 = 1_000.0;
+const MAX_DELAY_MS: f64 = 60_000.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Sent again at `next_at`.
+    Waiting,
+    Sending,
+    /// Refused for good; kept until discarded, with the reason.
+    Stopped(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pending {
+    /// Unique within the outbox.
+    pub key: u64,
+    /// What the write does, for people ("Save the tags of connection 'x'").
+    pub label: String,
+    pub write: Replay,
+    pub attempts: u32,
+    /// When it is next sent (ms since the epoch).
+    pub next_at: f64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub status: Status,
+}
+
+/// The delay before attempt `attempts + 1`, with `unit` in [0, 1) for the jitter.
+pub fn backoff_ms(attempts: u32, retry_after: Option<u32>, unit: f64) -> f64 {
+    let full = (FIRST_DELAY_MS * 2f64.powi(attempts.min(16) as i32)).min(MAX_DELAY_MS);
+    let jittered = full * (0.5 + unit.clamp(0.0, 1.0) / 2.0);
+    jittered.max(retry_after.map_or(0.0, |s| f64::from(s) * 1000.0))
+}
+
+/// The app's outbox; one per tab, in context.
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    pending: RwSignal<Vec<Pending>>,
+    /// Counts writes delivered from the outbox, so views can reload after one.
+    delivered: RwSignal<u32>,
+    session: StoredValue<Session>,
+    /// Which timer is current: a newer schedule makes older ones do nothing.
+    timer: StoredValue<u32>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+impl Outbox {
+    /// The outbox of this browser (what an earlier session left is sent too).
+    pub fn new(session: Session) -> Outbox {
+        let mut saved: Vec<Pending> = storage()
+            .and_then(|s| s.get_item(OUTBOX_KEY).ok().flatten())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        // A write that was being sent when the page went away is sent again.
+        for p in &mut saved {
+            if p.status == Status::Sending {
+                p.status = Status::Waiting;
+            }
+        }
+        let outbox = Outbox {
+            pending: RwSignal::new(saved),
+            delivered: RwSignal::new(0),
+            session: StoredValue::new(session),
+            timer: StoredValue::new(0),
+        };
+        // Back online: try everything at once.
+        let online = leptos::prelude::window_event_listener(leptos::ev::online, move |_| {
+            outbox.retry_all_now()
+        });
+        on_cleanup(move || online.remove());
+        outbox.schedule();
+        outbox
+    }
+
+    pub fn pending(&self) -> Signal<Vec<Pending>> {
+        self.pending.into()
+    }
+
+    pub fn delivered(&self) -> Signal<u32> {
+        self.delivered.into()
+    }
+
+    /// Queues a write that failed with `error` (transient), to be sent again after a backoff.
+    pub fn push(&self, label: String, write: Replay, error: &ApiError) {
+        let key = (now_ms() as u64) * 1000 + (js_sys::Math::random() * 1000.0) as u64;
+        self.pending.update(|p| {
+            p.push(Pending {
+                key,
+                label,
+                write,
+                attempts: 1,
+                next_at: now_ms() + backoff_ms(0, error.retry_after, js_sys::Math::random()),
+                last_error: Some(error.message.clone()),
+                status: Status::Waiting,
+            })
+        });
+        self.save();
+        self.schedule();
+    }
+
+    pub fn retry_now(&self, key: u64) {
+        self.pending.update(|p| {
+            for w in p.iter_mut().filter(|w| w.key == key) {
+                if matches!(w.status, Status::Waiting | Status::Stopped(_)) {
+                    w.status = Status::Waiting;
+                    w.next_at = now_ms();
+                }
+            }
+        });
+        self.save();
+        self.schedule();
+    }
+
+    fn retry_all_now(&self) {
+        self.pending.update(|p| {
+            for w in p.iter_mut().filter(|w| w.status == Status::Waiting) {
+                w.next_at = now_ms();
+            }
+        });
+        self.schedule();
+    }
+
+    pub fn discard(&self, key: u64) {
+        self.pending
+            .update(|p| p.retain(|w| w.key != key || w.status == Status::Sending));
+        self.save();
+        self.schedule();
+    }
+
+    fn save(&self) {
+        let Some(s) = storage() else { return };
+        let text = self
+            .pending
+            .with_untracked(|p| serde_json::to_string(p).unwrap_or_default());
+        let _ = if text == "[]" {
+            s.remove_item(OUTBOX_KEY)
+        } else {
+            s.set_item(OUTBOX_KEY, &text)
+        };
+    }
+
+    /// The write to send next: the first one not stopped, if it is due; and when it is due.
+    fn head(&self) -> Option<(u64, f64)> {
+        self.pending.with_untracked(|p| {
+            p.iter()
+                .find(|w| !matches!(w.status, Status::Stopped(_)))
+                .filter(|w| w.status == Status::Waiting)
+                .map(|w| (w.key, w.next_at))
+        })
+    }
+
+    /// Arms one timer for the head of the queue.
+    fn schedule(&self) {
+        let Some((_, at)) = self.head() else { return };
+        let me = *self;
+        self.timer.update_value(|n| *n += 1);
+        let mine = self.timer.get_value();
+        let wait = (at - now_ms()).max(0.0);
+        set_timeout(
+            move || {
+                if me.timer.try_get_value() == Some(mine) {
+                    me.send_head();
+                }
+            },
+            Duration::from_millis(wait as u64),
+        );
+    }
+
+    fn send_head(&self) {
+        let Some((key, at)) = self.head() else { return };
+        if at > now_ms() {
+            self.schedule();
+            return;
+        }
+        let mut write = None;
+        self.pending.update(|p| {
+            if let Some(w) = p.iter_mut().find(|w| w.key == key) {
+                w.status = Status::Sending;
+                write = Some(w.write.clone());
+            }
+        });
+        let Some(write) = write else { return };
+        let me = *self;
+        let session = self.session.get_value();
+        // Not scoped: a write in flight is finished whatever page is shown.
+        leptos::task::spawn_local(async move {
+            let result = api::replay(&session, &write).await;
+            me.pending.try_update(|p| match result {
+                Ok(()) => p.retain(|w| w.key != key),
+                Err(e) => {
+                    if let Some(w) = p.iter_mut().find(|w| w.key == key) {
+                        w.last_error = Some(e.message.clone());
+                        if e.is_transient() {
+                            w.next_at = now_ms()
+                                + backoff_ms(w.attempts, e.retry_after, js_sys::Math::random());
+                            w.attempts += 1;
+                            w.status = Status::Waiting;
+                        } else {
+                            w.status = Status::Stopped(e.message);
+                        }
+                    }
+                }
+            });
+            if me
+                .pending
+                .try_with_untracked(|p| p.iter().all(|w| w.key != key))
+                == Some(true)
+            {
+                me.delivered.try_update(|n| *n += 1);
+            }
+            me.save();
+            me.schedule();
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_a_cap_and_honours_retry_after() {
+        assert_eq!(backoff_ms(0, None, 0.0), 500.0);
+        assert_eq!(backoff_ms(0, None, 1.0), 1000.0);
+        assert_eq!(backoff_ms(3, None, 1.0), 8000.0);
+        assert_eq!(backoff_ms(30, None, 1.0), MAX_DELAY_MS);
+        assert_eq!(backoff_ms(30, None, 0.0), MAX_DELAY_MS / 2.0);
+        assert_eq!(backoff_ms(0, Some(7), 0.5), 7000.0);
+        assert_eq!(backoff_ms(5, Some(1), 1.0), 32000.0);
+    }
+}
