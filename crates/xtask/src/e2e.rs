@@ -2,11 +2,12 @@
 //! headless Chromium through WebDriver (chromedriver + fantoccini): create a connection through
 //! the form, see it in the list, after a reload, and after a server restart.
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::webdriver::{api, click_centered, connect, select, wait_for, wait_for_text};
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 struct Server {
     child: Child,
@@ -105,90 +106,6 @@ pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
     })?;
     eprintln!("e2e: passed");
     Ok(())
-}
-
-async fn connect(port: u16) -> Result<Client, String> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": crate::setup::CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--window-size=1280,900"]
-        }),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match ClientBuilder::rustls()
-            .map_err(|e| e.to_string())?
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => return Ok(c),
-            Err(e) if Instant::now() > deadline => {
-                return Err(format!("cannot reach chromedriver: {e}"))
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
-/// Waits for an element; the app renders asynchronously.
-async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("waiting for {css}: {e}"))
-}
-
-/// Clicks `css` after scrolling it to the middle of the window (at the top, the sticky top
-/// bar would take the click).
-async fn click_centered(c: &Client, css: &str) -> Result<(), String> {
-    let el = wait_for(c, css).await?;
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center'});",
-        vec![serde_json::to_value(&el).map_err(|e| e.to_string())?],
-    )
-    .await
-    .map_err(|e| format!("scrolling to {css}: {e}"))?;
-    el.click().await.map_err(|e| format!("clicking {css}: {e}"))
-}
-
-async fn wait_for_text(c: &Client, css: &str, text: &str) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if found.contains(text) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "'{css}' never showed '{text}' (it shows '{found}')"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn select(c: &Client, css: &str, value: &str) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let el = wait_for(c, css).await?;
-        // Options appear as the cascade resolves; retry until this one is there.
-        match el.select_by_value(value).await {
-            Ok(()) => return Ok(()),
-            Err(e) if Instant::now() > deadline => {
-                return Err(format!("selecting '{value}' in {css}: {e}"))
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
 }
 
 async fn scenario(
@@ -318,6 +235,53 @@ async fn scenario(
     click_centered(c, "#save-tags").await?;
     wait_for_text(c, "form.tags", "Tags saved.").await?;
 
+    // A 412 resolved in the dialog: while a tag is being added here, someone else changes the
+    // tags; the save opens the dialog with both versions, and "theirs + my change" keeps both.
+    click_centered(c, "#add-tag").await?;
+    last(c, "form.tags input.tag-key")
+        .await?
+        .send_keys("cost")
+        .await
+        .map_err(|e| e.to_string())?;
+    last(c, "form.tags input.tag-value")
+        .await?
+        .send_keys("42")
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, _, etag) = api(
+        c,
+        &token,
+        "GET",
+        &connection_path("e2e-seattle"),
+        None,
+        None,
+    )
+    .await?;
+    let theirs = json!({"tags": {"team": "platform", "owner": "ann"}});
+    let (status, _, _) = api(
+        c,
+        &token,
+        "PATCH",
+        &connection_path("e2e-seattle"),
+        Some(theirs),
+        etag.as_deref(),
+    )
+    .await?;
+    if status != 200 {
+        return Err(format!("the other client's PATCH answered {status}"));
+    }
+    click_centered(c, "#save-tags").await?;
+    wait_for_text(c, ".dialog.conflict", "platform").await?;
+    wait_for_text(c, ".dialog.conflict", "42").await?;
+    click_centered(c, "#conflict-merge").await?;
+    wait_for_text(c, "form.tags", "Tags saved.").await?;
+    expect_tags(
+        c,
+        &token,
+        json!({"team": "platform", "owner": "ann", "cost": "42"}),
+    )
+    .await?;
+
     // Restart the server on the same database: the connection is still there.
     drop(server);
     let server = start_server(bin, db, dist, listen)?;
@@ -325,14 +289,45 @@ async fn scenario(
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
     nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
     wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
-    let value = wait_for(c, "form.tags input.tag-value")
-        .await?
-        .prop("value")
+    wait_for(c, "form.tags input.tag-value").await?;
+    let mut values = Vec::new();
+    for el in c
+        .find_all(Locator::Css("form.tags input.tag-value"))
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        values.push(
+            el.prop("value")
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default(),
+        );
+    }
+    if values != ["42", "ann", "platform"] {
+        return Err(format!("the saved tags came back as {values:?}"));
+    }
+
+    // A save while the server is stopped waits in the outbox and is delivered once the server
+    // is back (same database, same kept token), with no click.
+    drop(server);
+    let owner = c
+        .find_all(Locator::Css("form.tags input.tag-value"))
         .await
         .map_err(|e| e.to_string())?;
-    if value.as_deref() != Some("network") {
-        return Err(format!("the saved tag came back as {value:?}"));
-    }
+    owner[1].clear().await.map_err(|e| e.to_string())?;
+    owner[1].send_keys("bob").await.map_err(|e| e.to_string())?;
+    click_centered(c, "#save-tags").await?;
+    wait_for_text(c, "form.tags .queued", "in the outbox").await?;
+    wait_for_text(c, "#outbox-count", "1").await?;
+    let server = start_server(bin, db, dist, listen)?;
+    wait_for_text(c, "form.tags", "Tags saved.").await?;
+    wait_gone(c, "#outbox-count").await?;
+    expect_tags(
+        c,
+        &token,
+        json!({"team": "platform", "owner": "bob", "cost": "42"}),
+    )
+    .await?;
 
     // Change the prefix's value: one action that deletes and re-creates it.
     click_centered(c, "#prefixes button.change").await?;
@@ -361,6 +356,53 @@ async fn scenario(
             .map_err(|e| format!("clicking {css}: {e}"))?;
     }
     wait_for_text(c, ".state.empty.small", "No prefixes yet").await?;
+
+    // Bulk delete of a filtered set: three connections in Texas, filtered, all selected,
+    // deleted with one confirmation; the one in Washington stays.
+    for n in 1..=3 {
+        let body = json!({"location": "South Central US", "properties": {
+            "peeringServiceLocation": "Texas", "peeringServiceProvider": "equinix MAPS",
+            "providerPrimaryPeeringLocation": "dallas"}});
+        let (status, _, _) = api(
+            c,
+            &token,
+            "PUT",
+            &connection_path(&format!("bulk-{n}")),
+            Some(body),
+            None,
+        )
+        .await?;
+        if status != 201 {
+            return Err(format!("creating bulk-{n} answered {status}"));
+        }
+    }
+    nav(format!(
+        "{}/?country=United%20States&state=Texas",
+        server.url
+    ))
+    .await?;
+    wait_for_text(c, ".filters .count", "3 of 4 shown").await?;
+    click_centered(c, "#select-all").await?;
+    wait_for_text(c, ".bulk .selected-count", "3 connections selected").await?;
+    click_centered(c, "#bulk-delete").await?;
+    wait_for_text(c, ".bulk .confirm", "Delete 3 connections").await?;
+    click_centered(c, "#bulk-delete-confirm").await?;
+    wait_for_text(c, ".bulk-results", "all 3 done").await?;
+    wait_for_text(c, ".filters .count", "0 of 1 shown").await?;
+    let list = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let (_, page, _) = api(c, &token, "GET", &list, None, None).await?;
+    let names: Vec<&str> = page["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    if names != ["e2e-seattle"] {
+        return Err(format!("after the bulk delete the server lists {names:?}"));
+    }
     wait_for(c, "#sign-out")
         .await?
         .click()
@@ -369,5 +411,50 @@ async fn scenario(
     wait_for_text(c, "#sign-in-state", "You are signed out").await?;
     nav(format!("{}/", server.url)).await?;
     wait_for_text(c, "#sign-in-state", "No access token").await?;
+    Ok(())
+}
+
+/// The subscription of the app's default `config.json`.
+const SUB: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A connection of resource group `default`, with the api-version.
+fn connection_path(name: &str) -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/{name}?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    )
+}
+
+/// The last element matching `css`.
+async fn last(c: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
+    wait_for(c, css).await?;
+    c.find_all(Locator::Css(css))
+        .await
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or_else(|| format!("no {css}"))
+}
+
+/// The server's tags of e2e-seattle are `want`.
+async fn expect_tags(c: &Client, token: &str, want: Value) -> Result<(), String> {
+    let (_, got, _) = api(c, token, "GET", &connection_path("e2e-seattle"), None, None).await?;
+    if got["tags"] != want {
+        return Err(format!(
+            "the server has tags {} instead of {want}",
+            got["tags"]
+        ));
+    }
+    Ok(())
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_gone(c: &Client, css: &str) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while c.find(Locator::Css(css)).await.is_ok() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("'{css}' is still shown"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@
 mod e2e;
 mod setup;
 mod tidy;
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
