@@ -35,9 +35,11 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Whether a path is test code: a `tests/` folder, benches or examples.
+/// Whether a path is test code: a `tests/` folder, benches, examples, or the end-to-end
+/// scenario (which spells the wire out on its own, as the API tests do).
 fn is_test_file(rel: &str) -> bool {
     rel.starts_with("tests/")
+        || rel.starts_with("crates/xtask/src/e2e/")
         || rel.contains("/tests/")
         || rel.contains("/benches/")
         || rel.contains("/examples/")
