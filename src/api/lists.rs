@@ -9,6 +9,36 @@ use peering_model::wire::{ListResult, PeeringService};
 use peering_model::{ArmPath, ChildKind, ServiceId};
 use serde::de::DeserializeOwned;
 
+/// The validators of a list as it was read: each page's URL and ETag. Sent back with
+/// `If-None-Match` ([`unchanged`]), they tell whether the list changed at the cost of a 304
+/// per page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validators(pub Vec<(String, String)>);
+
+/// Probes every page of a list with its ETag: whether any page changed, and the validators
+/// as they are now (a page that changed brings its new ETag). `None` for a list read without
+/// validators (a server that sends none): it cannot be probed.
+pub async fn probe_list(
+    s: &Session,
+    v: &Validators,
+) -> Result<Option<(bool, Validators)>, ApiError> {
+    if v.0.is_empty() {
+        return Ok(None);
+    }
+    let mut changed = false;
+    let mut now = Vec::with_capacity(v.0.len());
+    for (u, etag) in &v.0 {
+        match super::probe(s, u, etag).await? {
+            None => now.push((u.clone(), etag.clone())),
+            Some(new) => {
+                changed = true;
+                now.push((u.clone(), new));
+            }
+        }
+    }
+    Ok(Some((changed, Validators(now))))
+}
+
 /// Every item of a list: the first page at `first`, then each `nextLink` (checked by
 /// [`checked_next`]) until there is none.
 pub async fn list<T: DeserializeOwned>(s: &Session, first: String) -> Result<Vec<T>, ApiError> {
@@ -23,8 +53,9 @@ pub async fn list_pages<T: DeserializeOwned>(
     s: &Session,
     first: String,
     mut on_page: impl FnMut(Vec<T>),
-) -> Result<(), ApiError> {
+) -> Result<Validators, ApiError> {
     let base = api_origin_base(&s.config);
+    let mut validators = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut next = Some(first);
     while let Some(u) = next.take() {
@@ -35,18 +66,25 @@ pub async fn list_pages<T: DeserializeOwned>(
                 "The server's next page link leads back to a page already read; the list stops there.",
             ));
         }
-        let page = send::<()>(s, Method::GET, &u, Precondition::None, None)
+        let tagged = send::<()>(s, Method::GET, &u, Precondition::None, None)
             .await?
             .json::<ListResult<T>>()
-            .await?
-            .value;
+            .await?;
+        let page = tagged.value;
+        if let Some(etag) = tagged.etag {
+            validators.push((u.clone(), etag));
+        }
         on_page(page.value);
         next = page
             .next_link
             .map(|link| checked_next(&base, &link))
             .transpose()?;
     }
-    Ok(())
+    // A page without an ETag cannot be probed, so neither can the list.
+    if validators.len() < seen.len() {
+        validators.clear();
+    }
+    Ok(Validators(validators))
 }
 
 /// The first page of the session's connections.
@@ -68,7 +106,7 @@ pub async fn list_connections(s: &Session) -> Result<Vec<PeeringService>, ApiErr
 pub async fn list_connection_pages(
     s: &Session,
     on_page: impl FnMut(Vec<PeeringService>),
-) -> Result<(), ApiError> {
+) -> Result<Validators, ApiError> {
     list_pages(s, connections_url(s), on_page).await
 }
 
@@ -77,7 +115,7 @@ pub async fn list_connection_pages(
 pub async fn list_prefix_summary_pages(
     s: &Session,
     on_page: impl FnMut(Vec<peering_model::wire::PrefixSummary>),
-) -> Result<(), ApiError> {
+) -> Result<Validators, ApiError> {
     let path = ArmPath::Subscription {
         subscription: s.subscription.clone(),
         op: SubscriptionOp::PrefixSummaries,
@@ -97,4 +135,16 @@ pub async fn list_children<T: DeserializeOwned>(
     kind: ChildKind,
 ) -> Result<Vec<T>, ApiError> {
     list(s, url(&s.config, &service.children_path(kind), &[])).await
+}
+
+/// [`list_children`] with the list's validators.
+pub async fn list_children_tagged<T: DeserializeOwned>(
+    s: &Session,
+    service: &ServiceId,
+    kind: ChildKind,
+) -> Result<(Vec<T>, Validators), ApiError> {
+    let mut all = Vec::new();
+    let first = url(&s.config, &service.children_path(kind), &[]);
+    let v = list_pages(s, first, |page| all.extend(page)).await?;
+    Ok((all, v))
 }

@@ -32,8 +32,8 @@ mod replay;
 pub use error::{ApiError, ErrorKind};
 pub use links::{api_origin_base, checked_next};
 pub use lists::{
-    list, list_children, list_connection_pages, list_connections, list_pages,
-    list_prefix_summary_pages,
+    list, list_children, list_children_tagged, list_connection_pages, list_connections, list_pages,
+    list_prefix_summary_pages, probe_list, Validators,
 };
 pub use replay::{holds, replay, Replay};
 
@@ -83,6 +83,8 @@ enum Precondition<'a> {
     Matches(&'a str),
     /// `If-None-Match: *`: nothing there yet.
     Absent,
+    /// `If-None-Match: <etag>` on a read: 304 if it is still that version.
+    Changed(&'a str),
 }
 
 /// An answer, with the signal of its request (reading the body can be aborted too).
@@ -108,6 +110,7 @@ async fn send<B: Serialize + ?Sized>(
         Precondition::None => b,
         Precondition::Matches(etag) => b.header("If-Match", etag),
         Precondition::Absent => b.header("If-None-Match", "*"),
+        Precondition::Changed(etag) => b.header("If-None-Match", etag),
     };
     let req: Result<Request, _> = match body {
         Some(body) => b.json(body),
@@ -195,6 +198,26 @@ impl Sent {
         }
         e
     }
+}
+
+/// Whether what `url` answers is no longer the version `etag`: `None` while it is (304, no
+/// body sent), else its new ETag (or "" when it sent none).
+pub async fn probe(s: &Session, url: &str, etag: &str) -> Result<Option<String>, ApiError> {
+    let sent = send::<()>(s, Method::GET, url, Precondition::Changed(etag), None).await?;
+    match sent.res.status() {
+        304 => Ok(None),
+        200..=299 => Ok(Some(sent.res.headers().get("ETag").unwrap_or_default())),
+        _ => Err(sent.error().await),
+    }
+}
+
+/// [`probe`] for one resource.
+pub async fn probe_resource(
+    s: &Session,
+    id: &ResourceId,
+    etag: &str,
+) -> Result<Option<String>, ApiError> {
+    probe(s, &url(&s.config, &id.to_string(), &[]), etag).await
 }
 
 /// One resource (a connection or a child), with its ETag.

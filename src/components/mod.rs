@@ -12,6 +12,7 @@ pub mod export;
 pub mod facet;
 pub mod feedback;
 pub mod field;
+pub mod freshness;
 pub mod list_query;
 pub mod load_error;
 pub mod monitor_tests;

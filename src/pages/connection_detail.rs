@@ -2,8 +2,9 @@
 //! The page loads the connection (with its ETag) and its prefixes, and scans the
 //! subscription's other prefixes for the import preview without waiting for it.
 
-use crate::api::{self, ApiError, ErrorKind, Tagged};
+use crate::api::{self, ApiError, ErrorKind, Tagged, Validators};
 use crate::components::delete_connection::DeleteConnection;
+use crate::components::freshness::on_interval_and_focus;
 use crate::components::monitor_tests::MonitorTests;
 use crate::components::overview::Overview;
 use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes, PrefixImport};
@@ -16,7 +17,7 @@ use leptos_router::hooks::use_params_map;
 use peering_model::index::PrefixIndex;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::{PeeringService, PeeringServicePrefix};
-use peering_model::ChildKind;
+use peering_model::{ChildKind, ResourceId};
 
 #[component]
 pub fn ConnectionDetailPage() -> impl IntoView {
@@ -27,12 +28,14 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     let s1 = session.clone();
     let service = Memo::new(move |_| s1.service(&rg.get(), &name.get()));
     let s2 = session.clone();
+    let list_validators = RwSignal::new(Validators::default());
     let data = LocalResource::new(move || {
         let (s, service) = (s2.clone(), service.get());
         async move {
             let c: Tagged<PeeringService> = api::get(&s, &service.clone().into()).await?;
-            let p: Vec<PeeringServicePrefix> =
-                api::list_children(&s, &service, ChildKind::Prefix).await?;
+            let (p, v): (Vec<PeeringServicePrefix>, Validators) =
+                api::list_children_tagged(&s, &service, ChildKind::Prefix).await?;
+            list_validators.set(v);
             Ok::<_, ApiError>((c, p))
         }
     });
@@ -49,6 +52,38 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         data.refetch();
         others.refetch();
     };
+    // Changed elsewhere? The connection (its ETag) and its prefixes (the list's) are probed on
+    // an interval and on focus: a 304 each while nothing changed. A change reloads the page's
+    // data, which is safe while the user edits (the forms are outside the Transition and keep
+    // what is typed; a save still names the version it was edited from), and says so.
+    let changed_elsewhere = RwSignal::new(false);
+    let probing = StoredValue::new(false);
+    let s5 = session.clone();
+    on_interval_and_focus(move || {
+        let Some(Some(Ok((c, _)))) = data.try_get_untracked() else {
+            return;
+        };
+        let Some(etag) = c.etag else { return };
+        if probing.get_value() {
+            return;
+        }
+        probing.set_value(true);
+        let (s, id) = (s5.clone(), ResourceId::from(service.get_untracked()));
+        leptos::task::spawn_local_scoped(async move {
+            let conn = api::probe_resource(&s, &id, &etag).await;
+            let kids = api::probe_list(&s, &list_validators.get_untracked()).await;
+            let changed = match (conn, kids) {
+                (Err(e), _) => e.kind == ErrorKind::NotFound,
+                (Ok(c), Ok(Some((k, _)))) => c.is_some() || k,
+                (Ok(c), _) => c.is_some(),
+            };
+            probing.try_set_value(false);
+            if changed {
+                changed_elsewhere.try_set(true);
+                refresh();
+            }
+        });
+    });
     // What the forms below need from the loaded data. The forms are outside the Transition, so
     // a reload (after a delete, an import, or a change elsewhere) never rebuilds them and
     // nothing the user is typing, nor the import's list of refused rows, is lost.
@@ -75,6 +110,12 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     view! {
         <section class="page">
             <p class="crumbs"><A href="/">"Connections"</A>" / "{move || name.get()}</p>
+            <Show when=move || changed_elsewhere.get()>
+                <p class="msg warning" role="status" id="changed-elsewhere">
+                    "This connection was changed elsewhere; the page now shows the current version. "
+                    <button type="button" class="button small" on:click=move |_| changed_elsewhere.set(false)>"OK"</button>
+                </p>
+            </Show>
             <Transition fallback=|| view! { <p class="state loading" role="status">"Loading connection…"</p> }>
                 {move || data.get().map(|res| match res {
                     Err(e) => view! {

@@ -1,11 +1,12 @@
 //! The connections list: geo filter (country → state/province, with counts) first, held in the
 //! URL so a filtered view can be bookmarked.
 
-use crate::api::{self, ApiError, ErrorKind};
+use crate::api::{self, ApiError, ErrorKind, Validators};
 use crate::components::bulk::{server_actions, RowChange};
 use crate::components::connection_row::Prefixes;
 pub use crate::components::connection_row::Row;
 pub use crate::components::connections_view::ConnectionsView;
+use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::outbox::Outbox;
@@ -29,6 +30,9 @@ pub fn ConnectionsPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<Row>::new());
     let load = RwSignal::new(Load::Loading);
     let attempt = RwSignal::new(0u32);
+    // How the list was read (each page's ETag), to tell later whether it changed elsewhere.
+    let validators = RwSignal::new(Validators::default());
+    let summary_validators = RwSignal::new(Validators::default());
     // Each page is shown as it arrives: the first 1,000 connections appear while the rest
     // load. Retrying, or leaving the page, aborts the requests in flight (see `api`): the task
     // belongs to this effect's run.
@@ -37,6 +41,7 @@ pub fn ConnectionsPage() -> impl IntoView {
         let s = session.clone();
         rows.set(Vec::new());
         load.set(Load::Loading);
+        validators.set(Validators::default());
         leptos::task::spawn_local_scoped(async move {
             let result = api::list_connection_pages(&s, |page| {
                 // A page of an attempt that was retried since is dropped.
@@ -46,7 +51,10 @@ pub fn ConnectionsPage() -> impl IntoView {
             })
             .await;
             match result {
-                Ok(()) => load.try_set(Load::Done),
+                Ok(v) => {
+                    validators.try_set(v);
+                    load.try_set(Load::Done)
+                }
                 Err(e) if e.kind == ErrorKind::Aborted => None,
                 Err(e) => load.try_set(Load::Failed(e)),
             };
@@ -73,7 +81,8 @@ pub fn ConnectionsPage() -> impl IntoView {
                 }
             })
             .await;
-            if result.is_ok() {
+            if let Ok(v) = result {
+                summary_validators.try_set(v);
                 summaries.try_set(Some(found));
             }
         });
@@ -90,6 +99,43 @@ pub fn ConnectionsPage() -> impl IntoView {
         all
     });
     let retry = move || attempt.update(|n| *n += 1);
+    // Changed elsewhere? Each page is probed with its ETag on an interval and on focus (a 304
+    // each while nothing changed). The list is not reloaded by itself: a reload of 10,000 rows
+    // would move the view and drop the selection, so the user is told and chooses when.
+    // After this tab's own writes (bulk actions) the validators are re-learnt on the next
+    // probe instead of counting as a change made elsewhere.
+    let stale = RwSignal::new(false);
+    let relearn = StoredValue::new(false);
+    let probing = StoredValue::new(false);
+    let s4 = expect_context::<Session>();
+    on_interval_and_focus(move || {
+        if load.get_untracked() != Load::Done || stale.get_untracked() || probing.get_value() {
+            return;
+        }
+        probing.set_value(true);
+        let s = s4.clone();
+        leptos::task::spawn_local_scoped(async move {
+            let mut changed = false;
+            for v in [validators, summary_validators] {
+                let Some(current) = v.try_get_untracked() else {
+                    return;
+                };
+                if let Ok(Some((c, now))) = api::probe_list(&s, &current).await {
+                    changed |= c;
+                    v.try_set(now);
+                }
+            }
+            if changed && !relearn.try_get_value().unwrap_or(true) {
+                stale.try_set(true);
+            }
+            relearn.try_set_value(false);
+            probing.try_set_value(false);
+        });
+    });
+    Effect::new(move |_| {
+        attempt.track();
+        stale.set(false);
+    });
     // A write delivered from the outbox: show the list as it is now.
     if let Some(o) = use_context::<Outbox>() {
         let delivered = o.delivered();
@@ -102,6 +148,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     }
     // What a bulk action changed, applied to the rows in place (no reload of 10,000 rows).
     let on_change = Callback::new(move |change: RowChange| {
+        relearn.set_value(true);
         rows.update(|r| match change {
             RowChange::Removed(key) => r.retain(|x| x.key() != key),
             RowChange::Replaced(row) => {
@@ -134,6 +181,12 @@ pub fn ConnectionsPage() -> impl IntoView {
                 }.into_any(),
                 (Load::Done, _) => ().into_any(),
             }}
+            <Show when=move || stale.get()>
+                <p class="msg warning stale" role="status" id="list-stale">
+                    "Connections were changed elsewhere since this list loaded. "
+                    <button type="button" class="button small" on:click=move |_| retry()>"Show the current list"</button>
+                </p>
+            </Show>
             <Show when=move || has_rows.get() || load.get() == Load::Done>
                 <ConnectionsView rows=Signal::from(merged) actions=server_actions(session2.clone()) on_change=on_change/>
             </Show>

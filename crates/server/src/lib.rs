@@ -93,6 +93,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .fallback(handle)
         .with_state(Shared { state, limiter })
+        .layer(axum::middleware::from_fn(
+            http::conditional::list_validators,
+        ))
         .layer(CatchPanicLayer::custom(panic_response));
     let router = match cors {
         Some(c) => router.layer(c),

@@ -100,6 +100,49 @@ pub fn read_bytes_response(headers: &HeaderMap, json: Vec<u8>, etag: &str) -> Re
         .unwrap_or_else(|| json_bytes_response(StatusCode::OK, json, Some(etag)))
 }
 
+/// Lists have no stored version, so their validator is a digest of the answer itself: a
+/// client polling a list with `If-None-Match` gets a 304 without a body while nothing changed
+/// (the query still runs; the transfer and the client's work are saved). Only successful
+/// JSON answers to GET that carry no ETag of their own get one, so a resource's stored ETag is
+/// never replaced. The digest is of the exact bytes, so it is a strong validator.
+pub async fn list_validators(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() != axum::http::Method::GET {
+        return next.run(req).await;
+    }
+    let headers = req.headers().clone();
+    let res = next.run(req).await;
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if res.status() != StatusCode::OK || !json || res.headers().contains_key(header::ETAG) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // The body is already one buffer (lists are written whole), so this copies nothing big.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes)
+    };
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = format!("\"l-{hex}\"");
+    if let Some(not) = not_modified(&headers, &etag) {
+        return not;
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,3 +221,41 @@ async fn if_match_is_strong_and_if_none_match_weak() {
         .await;
     arm_error(res, 412).await;
 }
+
+/// Lists carry a validator of their own (a digest of the answer): polling with `If-None-Match`
+/// costs a 304 without a body until something in the list changes; a resource keeps its
+/// stored ETag.
+#[tokio::test]
+async fn a_list_polled_with_if_none_match_answers_304_until_it_changes() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "a").await;
+    let poll = |url: String, tag: String| {
+        let req = app.request(Method::GET, &url).header("If-None-Match", tag);
+        async move { req.send().await.unwrap() }
+    };
+    let lists = [
+        app.sub_url("peeringServices"),
+        app.url("rg", "a", "/prefixes"),
+    ];
+    let mut tags = Vec::new();
+    for url in &lists {
+        let tag = etag(&expect_status(app.get(url).await, 200));
+        assert!(tag.starts_with("\"l-"), "{tag}");
+        let again = poll(url.clone(), tag.clone()).await;
+        assert_eq!(again.status(), 304, "{url}");
+        assert_eq!(etag(&again), tag);
+        assert!(again.bytes().await.unwrap().is_empty());
+        tags.push(tag);
+    }
+    // A change in each list: a new validator, and the list again.
+    app.create_connection("rg", "b").await;
+    app.create_prefix("rg", "a", "p", "8.8.8.0/24").await;
+    for (url, tag) in lists.iter().zip(tags) {
+        let changed = poll(url.clone(), tag.clone()).await;
+        assert_eq!(changed.status(), 200, "{url}");
+        assert_ne!(etag(&changed), tag);
+    }
+    // A resource keeps the ETag of its stored version.
+    let one = expect_status(app.get(&app.service_url("rg", "a")).await, 200);
+    assert!(!etag(&one).starts_with("\"l-"));
+}

@@ -229,6 +229,36 @@ pub async fn scenario(
     )
     .await?;
 
+    // Changed elsewhere while open: when the window gets the focus back, the page probes
+    // (If-None-Match), says so, and shows the current version.
+    let (_, _, etag) = api(
+        c,
+        &token,
+        "GET",
+        &connection_path("e2e-seattle"),
+        None,
+        None,
+    )
+    .await?;
+    let carol = json!({"tags": {"team": "platform", "owner": "carol", "cost": "42"}});
+    api(
+        c,
+        &token,
+        "PATCH",
+        &connection_path("e2e-seattle"),
+        Some(carol),
+        etag.as_deref(),
+    )
+    .await?;
+    focus(c).await?;
+    wait_for_text(c, "#changed-elsewhere", "changed elsewhere").await?;
+    wait_for_value(
+        c,
+        "form.tags .tag-row:nth-child(2) input.tag-value",
+        "carol",
+    )
+    .await?;
+
     // Change the prefix's value: one action that deletes and re-creates it.
     click_centered(c, "#prefixes button.change").await?;
     let input = wait_for(c, "#prefixes input.new-prefix").await?;
@@ -289,6 +319,29 @@ pub async fn scenario(
     click_centered(c, "#bulk-delete-confirm").await?;
     wait_for_text(c, ".bulk-results", "all 3 done").await?;
     wait_for_text(c, ".filters .count", "0 of 1 shown").await?;
+    // The list learns its new validators after its own deletes (no banner for those), then
+    // tells of a connection created elsewhere and shows it on request.
+    focus(c).await?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    if c.find(Locator::Css("#list-stale")).await.is_ok() {
+        return Err("the list's own deletes were reported as a change made elsewhere".into());
+    }
+    let body = json!({"location": "South Central US", "properties": {
+        "peeringServiceLocation": "Texas", "peeringServiceProvider": "equinix MAPS",
+        "providerPrimaryPeeringLocation": "dallas"}});
+    api(
+        c,
+        &token,
+        "PUT",
+        &connection_path("bulk-4"),
+        Some(body),
+        None,
+    )
+    .await?;
+    focus(c).await?;
+    wait_for_text(c, "#list-stale", "changed elsewhere").await?;
+    click_centered(c, "#list-stale button").await?;
+    wait_for_text(c, ".filters .count", "1 of 2 shown").await?;
     let list = format!(
         "/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?api-version={}",
         peering_model::ApiVersion::DEFAULT
@@ -300,7 +353,7 @@ pub async fn scenario(
         .flatten()
         .filter_map(|v| v["name"].as_str())
         .collect();
-    if names != ["e2e-seattle"] {
+    if names != ["bulk-4", "e2e-seattle"] {
         return Err(format!("after the bulk delete the server lists {names:?}"));
     }
     wait_for(c, "#sign-out")
@@ -357,4 +410,30 @@ async fn wait_gone(c: &Client, css: &str) -> Result<(), String> {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     Ok(())
+}
+
+/// What the window does when the user comes back to it.
+async fn focus(c: &Client) -> Result<(), String> {
+    c.execute("window.dispatchEvent(new Event('focus'));", vec![])
+        .await
+        .map(drop)
+        .map_err(|e| format!("focus: {e}"))
+}
+
+/// Waits until the input `css` holds `want`.
+async fn wait_for_value(c: &Client, css: &str, want: &str) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.prop("value").await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if got == want {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("'{css}' holds '{got}', not '{want}'"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
