@@ -264,6 +264,19 @@ pub fn validate_connection(
             _ => {}
         }
     }
+    // A far primary while a nearer one exists: traffic would travel further than it must.
+    if let (Some((_, l)), Some(p), Some(chosen)) = (location, provider, primary) {
+        let ranked = geo::locations_by_distance(catalog, l, p);
+        let miles = |name: &str| ranked.iter().find(|(n, _)| *n == name).and_then(|(_, m)| *m);
+        if let (Some((nearest, Some(near))), Some(far)) = (ranked.first(), miles(chosen)) {
+            if far > geo::AVAILABILITY_RADIUS_MILES && *near < far {
+                f.push(Finding::warning(PRIMARY, Code::DistantPrimaryLocation, format!(
+                    "{chosen} is {far:.0} miles from {}; {nearest} is nearer ({near:.0} miles). Choose the nearest peering location as the primary unless you have a reason not to.",
+                    l.state.trim()
+                )));
+            }
+        }
+    }
 
     // Azure region: given (one of Azure's, stored as its display name), or the location's.
     let azure_region = match d.azure_region.as_deref() {

@@ -36,6 +36,9 @@ wire_enum! {
         BackupEqualsPrimary = "BackupEqualsPrimary",
         /// No peering location of the provider lies within 1000 miles of the customer location.
         ProviderNotAvailable = "ProviderNotAvailable",
+        /// The primary peering location is over 1000 miles from the customer location while
+        /// another of the provider's is nearer.
+        DistantPrimaryLocation = "DistantPrimaryLocation",
         /// The Azure region is blank or not an Azure region.
         InvalidRegion = "InvalidRegion",
             /// `sku.name` is longer than 64 characters or holds something other than letters,

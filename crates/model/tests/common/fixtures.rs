@@ -44,7 +44,7 @@ use std::collections::BTreeMap;
 pub const FINDINGS_JSON: &str = include_str!("../fixtures/findings.json");
 
 /// The number of cases the fixture held when its last case was added: it only grows.
-pub const MIN_CASES: usize = 114;
+pub const MIN_CASES: usize = 115;
 
 /// How many cases the file holds, counted from its JSON alone.
 pub fn case_count(json: &str) -> usize {
