@@ -70,6 +70,17 @@ fn option_values(select: &HtmlSelectElement) -> Vec<String> {
 }
 
 fn mount_form(root: &HtmlElement) {
+    mount_form_at(root, "/new");
+}
+
+/// Mounts the wizard at `url` (its step is in the query), with no draft.
+fn mount_form_at(root: &HtmlElement, url: &str) {
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .unwrap();
     let handle = leptos::mount::mount_to(root.clone(), || {
         view! { <Router><NewConnectionForm initial=FormState { resource_group: "rg".into(), ..Default::default() }/></Router> }
     });
@@ -109,7 +120,7 @@ async fn name_error_appears_as_you_type_with_the_model_message() {
 #[wasm_bindgen_test]
 async fn united_states_lists_its_states_and_cascade_narrows_choices() {
     let root = container();
-    mount_form(&root);
+    mount_form_at(&root, "/new?step=location");
     tick().await;
     let location: HtmlSelectElement = find(&root, "#location");
     assert!(location.disabled(), "state waits for a country");
@@ -121,6 +132,8 @@ async fn united_states_lists_its_states_and_cascade_narrows_choices() {
     assert!(!states.contains(&"Bavaria".to_owned()));
     choose(&location, "Washington");
     tick().await;
+    find::<HtmlElement>(&root, "#step-provider").click();
+    settle(|| root.query_selector("#provider").unwrap().is_some()).await;
 
     // Providers are ordered nearest first once the location is known.
     let providers = option_values(&find(&root, "#provider"));
@@ -154,17 +167,130 @@ async fn united_states_lists_its_states_and_cascade_narrows_choices() {
 #[wasm_bindgen_test]
 async fn create_button_says_why_it_is_blocked() {
     let root = container();
-    mount_form(&root);
+    mount_form_at(&root, "/new?step=review");
     tick().await;
     let why = text(&root, "#create-why");
     assert!(why.starts_with("To create, fix: "), "{why}");
     assert!(
-        why.contains("Name") && why.contains("Country") && why.contains("Provider"),
+        why.contains("Name (Basics)")
+            && why.contains("Country (Customer location)")
+            && why.contains("Provider (Provider)"),
         "{why}"
     );
     find::<HtmlElement>(&root, "#create").click();
     tick().await;
+    assert!(
+        root.query_selector("#create-progress").unwrap().is_none(),
+        "nothing sent"
+    );
+    assert!(text(&root, "#review-findings").contains("The connection name is required."));
+    // Each finding offers its step.
+    find::<HtmlElement>(&root, "#review-findings button").click();
+    settle(|| root.query_selector("#name").unwrap().is_some()).await;
     assert_eq!(text(&root, "#name-msg"), "The connection name is required.");
+}
+
+fn search() -> String {
+    web_sys::window().unwrap().location().search().unwrap()
+}
+
+/// The wizard, step by step with an error fixed on the way: "Next" stays on a step with an
+/// error and says so; each step is in the URL; the provider step preselects the nearest
+/// primary and the next nearest backup and warns of a far primary; prefix rows are checked
+/// against each other; the review shows everything that will be written; the draft is kept.
+#[wasm_bindgen_test]
+async fn the_wizard_walks_the_steps_with_an_error_fixed_on_the_way() {
+    use peering_console::pages::new_connection::DRAFT_KEY;
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let root = container();
+    mount_form(&root);
+    tick().await;
+    type_into(&find(&root, "#name"), "bad name");
+    find::<HtmlElement>(&root, "#next").click();
+    tick().await;
+    assert!(text(&root, "#step-error").contains("Fix the fields marked above"));
+    assert!(text(&root, "#name-msg").contains("contains a space"));
+    assert_eq!(search(), "", "still on the first step");
+    type_into(&find(&root, "#name"), "wiz-1");
+    find::<HtmlElement>(&root, "#next").click();
+    settle(|| search() == "?step=location").await;
+    assert_eq!(search(), "?step=location");
+    tick().await;
+    assert!(root.query_selector("#step-error").unwrap().is_none());
+    choose(&find(&root, "#country"), "United States");
+    tick().await;
+    choose(&find(&root, "#location"), "Washington");
+    find::<HtmlElement>(&root, "#next").click();
+    settle(|| root.query_selector("#provider").unwrap().is_some()).await;
+    assert_eq!(search(), "?step=provider");
+    choose(&find(&root, "#provider"), "equinix MAPS");
+    tick().await;
+    let primary: HtmlSelectElement = find(&root, "#primary");
+    assert_eq!(primary.value(), "seattle", "the nearest is preselected");
+    let backup: HtmlSelectElement = find(&root, "#backup");
+    assert!(
+        !backup.value().is_empty() && backup.value() != "seattle",
+        "the next nearest"
+    );
+    choose(&primary, "dallas");
+    tick().await;
+    assert!(text(&root, "#primary-msg").contains("seattle is nearer"));
+    choose(&primary, "seattle");
+    find::<HtmlElement>(&root, "#next").click();
+    settle(|| root.query_selector("#wizard-prefixes").unwrap().is_some()).await;
+    let rows: web_sys::HtmlTextAreaElement = find(&root, "#wizard-prefixes");
+    rows.set_value("8.8.8.0/24\n8.8.8.0/25");
+    rows.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(
+        text(&root, "#import-preview").contains("overlap"),
+        "{}",
+        text(&root, "#import-preview")
+    );
+    find::<HtmlElement>(&root, "#next").click();
+    tick().await;
+    assert!(text(&root, "#step-error").contains("prefix rows with errors"));
+    assert_eq!(search(), "?step=prefixes");
+    rows.set_value("8.8.8.0/24\nweb2,8.8.9.0/24");
+    rows.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    tick().await;
+    find::<HtmlElement>(&root, "#next").click();
+    settle(|| root.query_selector("#review").unwrap().is_some()).await;
+    let review = text(&root, "#review");
+    for want in [
+        "wiz-1",
+        "Washington, United States",
+        "equinix MAPS",
+        "seattle",
+        "8.8.9.0/24 as web2",
+        "West US 2",
+    ] {
+        assert!(review.contains(want), "{want} in {review}");
+    }
+    assert_eq!(text(&root, "#create-why"), "");
+    let draft = storage.get_item(DRAFT_KEY).unwrap().unwrap();
+    assert!(
+        draft.contains("wiz-1") && draft.contains("8.8.9.0/24"),
+        "{draft}"
+    );
+    find::<HtmlElement>(&root, "#back").click();
+    settle(|| {
+        root.query_selector("#wizard-prefixes").unwrap().is_some() && !rows_value(&root).is_empty()
+    })
+    .await;
+    assert_eq!(search(), "?step=prefixes");
+    assert_eq!(
+        rows_value(&root),
+        "8.8.8.0/24\nweb2,8.8.9.0/24",
+        "nothing typed is lost"
+    );
+    storage.remove_item(DRAFT_KEY).unwrap();
+}
+
+fn rows_value(root: &HtmlElement) -> String {
+    find::<web_sys::HtmlTextAreaElement>(root, "#wizard-prefixes").value()
 }
 
 fn row(name: &str, country: &str, state: &str) -> Row {

@@ -13,6 +13,8 @@ pub struct Feedback {
     /// Fields the user has changed; the others speak only after a submit attempt.
     touched: RwSignal<Vec<&'static str>>,
     attempted: RwSignal<bool>,
+    /// The wizard steps "Next" was tried on (by their fields).
+    steps_tried: RwSignal<Vec<&'static [&'static str]>>,
     /// The server's last refusal, shown at its `target`.
     pub server_error: RwSignal<Option<ApiError>>,
 }
@@ -31,6 +33,7 @@ impl Feedback {
             findings,
             touched: RwSignal::new(Vec::new()),
             attempted: RwSignal::new(false),
+            steps_tried: RwSignal::new(Vec::new()),
             server_error: RwSignal::new(None),
         }
     }
@@ -90,6 +93,23 @@ impl Feedback {
     pub fn attempt(self) -> bool {
         self.attempted.set(true);
         !self.findings.with(Findings::has_errors)
+    }
+
+    /// "Next" on a step of a wizard: the fields of `targets` show their findings. True when
+    /// none of them has an error.
+    pub fn attempt_step(self, targets: &'static [&'static str]) -> bool {
+        for t in targets {
+            self.touch(t);
+        }
+        self.steps_tried.update(|s| s.push(targets));
+        !self
+            .findings
+            .with(|f| f.errors().any(|e| targets.contains(&e.target.as_str())))
+    }
+
+    /// Whether "Next" was tried on the step holding `step`'s fields (or a submit on the whole).
+    pub fn attempted_step(self, step: crate::pages::new_connection::Step) -> bool {
+        self.attempted.get() || self.steps_tried.with(|s| s.contains(&step.targets()))
     }
 
     /// Back to a fresh form.

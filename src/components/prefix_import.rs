@@ -6,7 +6,7 @@ use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
 use peering_model::import::parse_import;
-use peering_model::index::{validate_batch_into, PrefixIndex, RowResult};
+use peering_model::index::{validate_batch_into, PrefixIndex, PrefixRow, RowResult};
 use peering_model::messages;
 use peering_model::names::NameKind;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
@@ -67,6 +67,53 @@ async fn scan_subscription(s: &Session) -> Result<OtherPrefixes, ApiError> {
         }
     }
     Ok(OtherPrefixes::Loaded(all))
+}
+
+/// What the checks of pasted prefix rows cover, said under the preview.
+fn scope_message(scope: &OtherPrefixes) -> String {
+    match scope {
+        OtherPrefixes::Loading => "Checked against this connection's prefixes; the subscription's other prefixes are still loading.".to_owned(),
+        OtherPrefixes::Loaded(o) => format!("Checked against this connection's prefixes and {} other prefixes of the subscription.", o.len()),
+        OtherPrefixes::TooMany(n) => format!("Checked against this connection's prefixes only ({n} connections are too many to scan here); the server checks the whole subscription when you add."),
+        OtherPrefixes::Failed(e) => format!("Checked against this connection's prefixes only: the other prefixes could not be loaded ({e}); the server still checks them when you add."),
+    }
+}
+
+/// The rows of a prefix list with each one's findings (or "OK"), and what they were checked
+/// against; nothing while there are no rows.
+#[component]
+pub fn PrefixPreview(
+    #[prop(into)] rows: Signal<Vec<PrefixRow>>,
+    #[prop(into)] results: Signal<Vec<RowResult>>,
+    scope: Signal<OtherPrefixes>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty)>
+            <p class="msg hint" id="import-scope">{move || scope.with(scope_message)}</p>
+            <div class="table-wrap">
+                <table class="grid" id="import-preview">
+                    <thead><tr><th class="num" scope="col">"#"</th><th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Check"</th></tr></thead>
+                    <tbody>
+                        {move || {
+                            let rows = rows.get();
+                            results.get().into_iter().map(|r| {
+                                let row = rows.get(r.row).cloned().unwrap_or_default();
+                                let msgs = if r.findings.is_empty() {
+                                    view! { <span class="msg ok">"OK"</span> }.into_any()
+                                } else {
+                                    r.findings.iter().map(|f| {
+                                        let class = if f.is_error() { "msg error" } else { "msg warning" };
+                                        view! { <p class=class data-code=f.code.as_str()>{f.message.clone()}</p> }
+                                    }).collect_view().into_any()
+                                };
+                                view! { <tr><td class="num">{r.row + 1}</td><td>{row.name}</td><td class="mono">{row.prefix}</td><td class="wrap">{msgs}</td></tr> }
+                            }).collect_view()
+                        }}
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
 }
 
 /// Add prefixes by pasting a list: every row is validated as you type.
@@ -151,36 +198,7 @@ pub fn PrefixImport(
                     prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
                     prop:readOnly=move || sending.get() aria-busy=move || sending.get().to_string()></textarea>
             </div>
-            <Show when=move || !rows.with(Vec::is_empty)>
-                <p class="msg hint" id="import-scope">{move || match scope.get() {
-                    OtherPrefixes::Loading => "Checked against this connection's prefixes; the subscription's other prefixes are still loading.".to_owned(),
-                    OtherPrefixes::Loaded(o) => format!("Checked against this connection's prefixes and {} other prefixes of the subscription.", o.len()),
-                    OtherPrefixes::TooMany(n) => format!("Checked against this connection's prefixes only ({n} connections are too many to scan here); the server checks the whole subscription when you add."),
-                    OtherPrefixes::Failed(e) => format!("Checked against this connection's prefixes only: the other prefixes could not be loaded ({e}); the server still checks them when you add."),
-                }}</p>
-                <div class="table-wrap">
-                    <table class="grid" id="import-preview">
-                        <thead><tr><th class="num" scope="col">"#"</th><th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Check"</th></tr></thead>
-                        <tbody>
-                            {move || {
-                                let rows = rows.get();
-                                results.get().into_iter().map(|r| {
-                                    let row = rows.get(r.row).cloned().unwrap_or_default();
-                                    let msgs = if r.findings.is_empty() {
-                                        view! { <span class="msg ok">"OK"</span> }.into_any()
-                                    } else {
-                                        r.findings.iter().map(|f| {
-                                            let class = if f.is_error() { "msg error" } else { "msg warning" };
-                                            view! { <p class=class data-code=f.code.as_str()>{f.message.clone()}</p> }
-                                        }).collect_view().into_any()
-                                    };
-                                    view! { <tr><td class="num">{r.row + 1}</td><td>{row.name}</td><td class="mono">{row.prefix}</td><td class="wrap">{msgs}</td></tr> }
-                                }).collect_view()
-                            }}
-                        </tbody>
-                    </table>
-                </div>
-            </Show>
+            <PrefixPreview rows=rows results=results scope=scope/>
             {move || (!failures.get().is_empty()).then(|| view! {
                 <div class="state error" role="alert">
                     <p><strong>"The server refused some prefixes (they are still in the box above):"</strong></p>

@@ -1,33 +1,37 @@
-//! Create a connection: resource group, name, country → state/province, provider (nearest
-//! first) → primary → backup ("None" allowed). Every field is checked by `peering-model` as
-//! you type; the server checks again and its answer lands next to the same field.
+//! Create a connection, step by step: basics → customer location (country → state/province)
+//! → provider (nearest first; primary and backup preselected) → prefixes → review → create.
+//! The step is in the URL (`/new?step=provider`), so Back and Forward move between steps and
+//! a reload stays on the step; what is typed is kept as a draft in `localStorage`, so it
+//! survives a reload. Every field is checked by `peering-model` as you type; the server
+//! checks again and its answer lands next to the same field.
 
-use crate::api;
-use crate::api::Replay;
+use crate::components::connection_fields::StepFields;
 use crate::components::feedback::Feedback;
-use crate::components::Field;
-use crate::outbox::Outbox;
-use crate::state::{clear_draft, load_draft, save_draft, Session};
+use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes};
+use crate::components::wizard_create::WizardReview;
+use crate::components::wizard_prefixes::WizardPrefixes;
+use crate::state::{load_draft, save_draft, Session};
 use leptos::prelude::*;
-use leptos::task::spawn_local_scoped;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use peering_model::connection::{validate_connection, ConnectionDraft};
 use peering_model::geo;
+use peering_model::import::parse_import;
+use peering_model::index::{validate_batch_into, PrefixIndex};
 use peering_model::messages;
 use peering_model::names::NameKind;
 use peering_model::names::ResourceGroupName;
 use peering_model::targets as rules;
-use peering_model::wire::PeeringService;
+use peering_model::targets::RESOURCE_GROUP;
 use peering_model::{Catalog, Findings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const DRAFT_KEY: &str = "peering-console.draft.new-connection";
-use peering_model::targets::RESOURCE_GROUP;
 
-/// What the form holds; saved as a draft so nothing typed is lost on a reload.
+/// What the wizard holds; saved as a draft so nothing typed is lost on a reload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FormState {
     pub resource_group: String,
     pub name: String,
@@ -37,6 +41,8 @@ pub struct FormState {
     pub primary: String,
     /// Empty means "None".
     pub backup: String,
+    /// The prefix rows as typed, pasted or read from a file.
+    pub prefixes: String,
 }
 
 impl FormState {
@@ -64,33 +70,127 @@ impl FormState {
     }
 }
 
-/// The fields this form shows messages at; server errors for any other target go to the
-/// form-wide error box.
-const FIELDS: [&str; 7] = [
-    RESOURCE_GROUP,
-    rules::NAME,
-    rules::COUNTRY,
-    rules::LOCATION,
-    rules::PROVIDER,
-    rules::PRIMARY,
-    rules::BACKUP,
-];
+/// The wizard's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Basics,
+    Location,
+    Provider,
+    Prefixes,
+    Review,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Basics,
+        Step::Location,
+        Step::Provider,
+        Step::Prefixes,
+        Step::Review,
+    ];
+
+    /// Its value in the URL (`?step=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Basics => "basics",
+            Step::Location => "location",
+            Step::Provider => "provider",
+            Step::Prefixes => "prefixes",
+            Step::Review => "review",
+        }
+    }
+
+    pub fn parse(key: &str) -> Step {
+        Step::ALL
+            .into_iter()
+            .find(|s| s.key() == key)
+            .unwrap_or(Step::Basics)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Basics => "Basics",
+            Step::Location => "Customer location",
+            Step::Provider => "Provider",
+            Step::Prefixes => "Prefixes",
+            Step::Review => "Review",
+        }
+    }
+
+    /// The fields this step holds.
+    pub fn targets(self) -> &'static [&'static str] {
+        match self {
+            Step::Basics => &[RESOURCE_GROUP, rules::NAME],
+            Step::Location => &[rules::COUNTRY, rules::LOCATION],
+            Step::Provider => &[rules::PROVIDER, rules::PRIMARY, rules::BACKUP],
+            Step::Prefixes | Step::Review => &[],
+        }
+    }
+
+    /// The step that holds `target` (the review for anything else).
+    pub fn of_target(target: &str) -> Step {
+        Step::ALL
+            .into_iter()
+            .find(|s| s.targets().contains(&target))
+            .unwrap_or(Step::Review)
+    }
+
+    /// The label of the field at `target`.
+    pub fn label_of(target: &str) -> &'static str {
+        match target {
+            RESOURCE_GROUP => "Resource group",
+            rules::NAME => "Name",
+            rules::COUNTRY => "Country",
+            rules::LOCATION => "State/province",
+            rules::PROVIDER => "Provider",
+            rules::PRIMARY => "Primary location",
+            rules::BACKUP => "Backup location",
+            _ => "Connection",
+        }
+    }
+
+    fn next(self) -> Option<Step> {
+        let i = Step::ALL.iter().position(|s| *s == self)?;
+        Step::ALL.get(i + 1).copied()
+    }
+
+    fn prev(self) -> Option<Step> {
+        let i = Step::ALL.iter().position(|s| *s == self)?;
+        i.checked_sub(1).map(|i| Step::ALL[i])
+    }
+}
 
 /// Whether two peering-location spellings name the same place.
 pub fn same_location(a: &str, b: &str) -> bool {
     !a.is_empty() && peering_model::catalog::match_key(a) == peering_model::catalog::match_key(b)
 }
 
-fn label_of(target: &str) -> &'static str {
-    match target {
-        RESOURCE_GROUP => "Resource group",
-        rules::NAME => "Name",
-        rules::COUNTRY => "Country",
-        rules::LOCATION => "State/province",
-        rules::PROVIDER => "Provider",
-        rules::PRIMARY => "Primary location",
-        rules::BACKUP => "Backup location",
-        _ => "Tags",
+/// Once the provider is known, an empty primary becomes its peering location nearest the
+/// customer location, and an empty backup the next nearest ("None" if it has only one).
+pub fn preselect(f: &mut FormState) {
+    let c = Catalog::embedded();
+    let Some(p) = c.provider(&f.provider) else {
+        return;
+    };
+    let Some(l) = c
+        .country(&f.country)
+        .and_then(|k| c.location_in(k, &f.location))
+    else {
+        return;
+    };
+    let ranked = geo::locations_by_distance(c, l, p);
+    if f.primary.is_empty() {
+        if let Some((n, _)) = ranked.first() {
+            f.primary = (*n).to_owned();
+        }
+    }
+    if f.backup.is_empty() {
+        f.backup = ranked
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| !same_location(n, &f.primary))
+            .unwrap_or_default()
+            .to_owned();
     }
 }
 
@@ -110,275 +210,136 @@ pub fn NewConnectionPage() -> impl IntoView {
 pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
     let session = use_context::<Session>();
     let navigate = use_navigate();
+    let query = use_query_map();
     let form = RwSignal::new(initial);
-    let saving = RwSignal::new(false);
-
     Effect::new(move |_| {
         let f = form.get();
         if let Ok(json) = serde_json::to_string(&f) {
             save_draft(DRAFT_KEY, &json);
         }
     });
-
     let findings = Memo::new(move |_| form.with(FormState::findings));
     let feedback = Feedback::new(findings);
-
-    let catalog = Catalog::embedded();
-    let country =
-        Memo::new(move |_| form.with(|f| catalog.country(&f.country).map(|c| c.name.clone())));
-    let location = Memo::new(move |_| {
-        form.with(|f| {
-            let c = catalog.country(&f.country)?;
-            catalog.location_in(c, &f.location).cloned()
-        })
+    let step = Memo::new(move |_| query.with(|q| Step::parse(&q.get("step").unwrap_or_default())));
+    let go = Callback::new(move |s: Step| {
+        navigate(&format!("/new?step={}", s.key()), Default::default());
     });
-    let provider = Memo::new(move |_| form.with(|f| catalog.provider(&f.provider).cloned()));
 
-    let provider_options = Memo::new(move |_| -> Vec<(String, String)> {
-        match location.get() {
-            Some(l) => geo::providers_by_distance(catalog, &l)
-                .into_iter()
-                .map(|r| {
-                    let tag = if r.available() {
-                        ""
-                    } else {
-                        ", beyond 1000 mi"
-                    };
-                    (
-                        r.provider.name.clone(),
-                        format!("{} — {:.0} mi{tag}", r.provider.name, r.miles),
-                    )
-                })
-                .collect(),
-            None => {
-                let mut all: Vec<_> = catalog
-                    .providers
-                    .iter()
-                    .map(|p| (p.name.clone(), p.name.clone()))
-                    .collect();
-                all.sort_by_key(|(n, _)| n.to_lowercase());
-                all
+    // The prefixes, checked against the subscription's (when it is small enough to scan)
+    // and each other.
+    let others = LocalResource::new(move || {
+        let s = session.clone();
+        async move {
+            match s {
+                Some(s) => subscription_prefixes(&s).await,
+                None => OtherPrefixes::Loaded(Vec::new()),
             }
         }
     });
-    let location_options = Memo::new(move |_| -> Vec<(String, String)> {
-        let Some(p) = provider.get() else {
-            return Vec::new();
+    let scope = Signal::derive(move || others.get().unwrap_or(OtherPrefixes::Loading));
+    let rows = Memo::new(move |_| form.with(|f| parse_import(&f.prefixes)));
+    let results = Memo::new(move |_| {
+        let index: PrefixIndex = match scope.get() {
+            OtherPrefixes::Loaded(o) => o.into_iter().collect(),
+            _ => PrefixIndex::new(),
         };
-        match location.get() {
-            Some(l) => geo::locations_by_distance(catalog, &l, &p)
-                .into_iter()
-                .map(|(n, miles)| {
-                    (
-                        n.to_owned(),
-                        match miles {
-                            Some(m) => format!("{n} — {m:.0} mi"),
-                            None => n.to_owned(),
-                        },
-                    )
-                })
-                .collect(),
-            None => p
-                .peering_locations
-                .iter()
-                .map(|l| (l.clone(), l.clone()))
-                .collect(),
-        }
+        let (rg, name) = form.with(|f| (f.resource_group.clone(), f.name.clone()));
+        rows.with(|r| validate_batch_into(&index, &rg, &name, r))
     });
-
-    let blocking = move || {
-        let f = findings.get();
-        let mut labels: Vec<&str> = f.errors().map(|e| label_of(&e.target)).collect();
-        labels.dedup();
-        labels
+    let errors_in = move |s: Step| -> usize {
+        match s {
+            Step::Prefixes => {
+                results.with(|r| r.iter().filter(|r| r.findings.has_errors()).count())
+            }
+            Step::Review => 0,
+            s => findings.with(|f| {
+                f.errors()
+                    .filter(|e| s.targets().contains(&e.target.as_str()))
+                    .count()
+            }),
+        }
     };
-
-    let outbox = use_context::<Outbox>();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if !feedback.attempt() || saving.get_untracked() {
+    let step_error = RwSignal::new(None::<String>);
+    let next = move || {
+        let s = step.get_untracked();
+        let ok = feedback.attempt_step(s.targets()) && errors_in(s) == 0;
+        if !ok {
+            step_error.set(Some(match s {
+                Step::Prefixes => "Fix or remove the prefix rows with errors to go on.".to_owned(),
+                _ => "Fix the fields marked above to go on.".to_owned(),
+            }));
             return;
         }
-        let Some(session) = session.clone() else {
-            return;
-        };
+        step_error.set(None);
+        if let Some(n) = s.next() {
+            go.run(n);
+        }
+    };
+    // From the review, every field has been seen: the step opened shows all its findings.
+    let fix = Callback::new(move |s: Step| {
+        feedback.attempt();
+        go.run(s);
+    });
+    let on_name_taken = Callback::new(move |e: crate::api::ApiError| {
         let f = form.get_untracked();
-        let (valid, _) = validate_connection(catalog, &f.draft());
-        let Some(valid) = valid else { return };
-        let body = PeeringService::from(&valid);
-        let id = session.service(&f.resource_group, &f.name).into();
-        saving.set(true);
-        feedback.server_error.set(None);
-        let navigate = navigate.clone();
-        spawn_local_scoped(async move {
-            let res = api::create(&session, &id, &body).await;
-            saving.try_set(false);
-            match res {
-                Ok(_) => {
-                    clear_draft(DRAFT_KEY);
-                    navigate("/", Default::default());
-                }
-                // No answer (or a 5xx, a 429): the create waits in the outbox, which holds
-                // everything typed, and is sent again until the server takes it.
-                Err(e) if e.is_transient() && outbox.is_some() => {
-                    if let (Some(o), Ok(body)) = (outbox, serde_json::to_value(&body)) {
-                        let label = format!("Create connection '{}'", f.name);
-                        o.push(
-                            label,
-                            Replay::Create {
-                                id: id.to_string(),
-                                body,
-                            },
-                            &e,
-                        );
-                        clear_draft(DRAFT_KEY);
-                        navigate("/", Default::default());
-                    }
-                }
-                // The name is taken (any casing): say so at the name, nothing was replaced.
-                Err(e) => feedback.refused(
-                    e,
-                    rules::NAME,
-                    messages::name_taken(NameKind::Connection, &f.name, &f.resource_group),
-                ),
-            }
-        });
-    };
-
-    let options = |items: Vec<(String, String)>, current: Memo<String>| {
-        items
-            .into_iter()
-            .map(|(value, text)| {
-                let v = value.clone();
-                view! { <option value=value selected=move || current.get() == v>{text}</option> }
-            })
-            .collect_view()
-    };
-    let cur = move |get: fn(&FormState) -> String| Memo::new(move |_| form.with(get));
-    let cur_country = cur(|f| f.country.clone());
-    let cur_location = cur(|f| f.location.clone());
-    let cur_provider = cur(|f| f.provider.clone());
-    let cur_primary = cur(|f| f.primary.clone());
-    let cur_backup = cur(|f| f.backup.clone());
-
+        feedback.refused(
+            e,
+            rules::NAME,
+            messages::name_taken(NameKind::Connection, &f.name, &f.resource_group),
+        );
+        go.run(Step::Basics);
+    });
     view! {
         <section class="page narrow">
             <header class="page-head">
                 <h1>"New connection"</h1>
                 <A href="/" attr:class="button">"Cancel"</A>
             </header>
-            <form class="form" on:submit=submit novalidate>
-                <fieldset>
-                    <legend>"Basics"</legend>
-                    <Field label="Resource group" id="rg" finding=feedback.finding_for(RESOURCE_GROUP)>
-                        <input id="rg" name="rg" type="text" autocomplete="off" aria-describedby="rg-msg" aria-invalid=move || feedback.invalid(RESOURCE_GROUP)
-                            prop:value=move || form.with(|f| f.resource_group.clone())
-                            on:input=feedback.edit(form, RESOURCE_GROUP, |f, v| f.resource_group = v)/>
-                    </Field>
-                    <Field label="Name" id="name" finding=feedback.finding_for(rules::NAME)
-                        hint="1–63 letters, digits, '_', '.' or '-'; not ending in '.'">
-                        <input id="name" name="name" type="text" autocomplete="off" aria-describedby="name-msg" aria-invalid=move || feedback.invalid(rules::NAME)
-                            prop:value=move || form.with(|f| f.name.clone())
-                            on:input=feedback.edit(form, rules::NAME, |f, v| f.name = v)/>
-                    </Field>
-                </fieldset>
-                <fieldset>
-                    <legend>"Customer location"</legend>
-                    <Field label="Country" id="country" finding=feedback.finding_for(rules::COUNTRY)>
-                        <select id="country" name="country" aria-describedby="country-msg" aria-invalid=move || feedback.invalid(rules::COUNTRY)
-                            on:change=feedback.edit(form, rules::COUNTRY, |f, v| {
-                                let keep = Catalog::embedded().country(&v)
-                                    .is_some_and(|c| Catalog::embedded().location_in(c, &f.location).is_some());
-                                if !keep { f.location.clear(); }
-                                f.country = v;
-                            })>
-                            <option value="" selected=move || cur_country.get().is_empty()>"Choose a country…"</option>
-                            {options(catalog.countries.iter().map(|c| (c.name.clone(), c.name.clone())).collect(), cur_country)}
-                        </select>
-                    </Field>
-                    <Field label="State/province" id="location" finding=feedback.finding_for(rules::LOCATION)>
-                        <select id="location" name="location" aria-describedby="location-msg" aria-invalid=move || feedback.invalid(rules::LOCATION)
-                            disabled=move || country.get().is_none()
-                            on:change=feedback.edit(form, rules::LOCATION, |f, v| f.location = v)>
-                            <option value="" selected=move || cur_location.get().is_empty()>
-                                {move || match country.get() {
-                                    None => "Choose a country first".to_owned(),
-                                    Some(c) if c == "United States" => "Choose a state…".to_owned(),
-                                    Some(_) => "Choose a state or province…".to_owned(),
-                                }}
-                            </option>
-                            {move || {
-                                let items = country.get()
-                                    .and_then(|c| catalog.country(&c))
-                                    .map(|c| c.locations.iter().map(|l| (l.state.clone(), l.state.trim().to_owned())).collect())
-                                    .unwrap_or_default();
-                                options(items, cur_location)
-                            }}
-                        </select>
-                    </Field>
-                </fieldset>
-                <fieldset>
-                    <legend>"Provider"</legend>
-                    <Field label="Provider" id="provider" finding=feedback.finding_for(rules::PROVIDER)
-                        hint="Nearest first once a location is chosen; available means a peering location within 1000 miles.">
-                        <select id="provider" name="provider" aria-describedby="provider-msg" aria-invalid=move || feedback.invalid(rules::PROVIDER)
-                            on:change=feedback.edit(form, rules::PROVIDER, |f, v| {
-                                if let Some(p) = Catalog::embedded().provider(&v) {
-                                    let c = Catalog::embedded();
-                                    if c.provider_location(p, &f.primary).is_none() { f.primary.clear(); }
-                                    if c.provider_location(p, &f.backup).is_none() { f.backup.clear(); }
-                                }
-                                f.provider = v;
-                            })>
-                            <option value="" selected=move || cur_provider.get().is_empty()>"Choose a provider…"</option>
-                            {move || options(provider_options.get(), cur_provider)}
-                        </select>
-                    </Field>
-                    <Field label="Primary peering location" id="primary" finding=feedback.finding_for(rules::PRIMARY)>
-                        <select id="primary" name="primary" aria-describedby="primary-msg" aria-invalid=move || feedback.invalid(rules::PRIMARY)
-                            disabled=move || provider.get().is_none()
-                            on:change=feedback.edit(form, rules::PRIMARY, |f, v| {
-                                // The backup list never offers the primary; do not keep it hidden there.
-                                if crate::pages::new_connection::same_location(&f.backup, &v) { f.backup.clear(); }
-                                f.primary = v;
-                            })>
-                            <option value="" selected=move || cur_primary.get().is_empty()>
-                                {move || if provider.get().is_none() { "Choose a provider first" } else { "Choose the primary location…" }}
-                            </option>
-                            {move || options(location_options.get(), cur_primary)}
-                        </select>
-                    </Field>
-                    <Field label="Backup peering location" id="backup" finding=feedback.finding_for(rules::BACKUP)
-                        hint="None: traffic fails over to the internet, without geo-redundancy.">
-                        <select id="backup" name="backup" aria-describedby="backup-msg" aria-invalid=move || feedback.invalid(rules::BACKUP)
-                            disabled=move || provider.get().is_none()
-                            on:change=feedback.edit(form, rules::BACKUP, |f, v| f.backup = v)>
-                            <option value="" selected=move || cur_backup.get().is_empty()>"None"</option>
-                            {move || {
-                                let primary = cur_primary.get();
-                                let items = location_options.get().into_iter().filter(|(v, _)| *v != primary).collect();
-                                options(items, cur_backup)
-                            }}
-                        </select>
-                    </Field>
-                </fieldset>
+            <nav aria-label="Steps">
+                <ol class="steps">
+                    {Step::ALL.into_iter().enumerate().map(|(i, s)| view! {
+                        <li class:current=move || step.get() == s class:has-error=move || { feedback.attempted_step(s) && errors_in(s) > 0 }>
+                            <button type="button" class="step" id=format!("step-{}", s.key())
+                                aria-current=move || (step.get() == s).then_some("step")
+                                on:click=move |_| go.run(s)>{format!("{}. {}", i + 1, s.title())}</button>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </nav>
+            <form class="form wizard" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); next(); }>
+                {move || match step.get() {
+                    Step::Prefixes => view! { <WizardPrefixes form=form rows=rows results=results scope=scope/> }.into_any(),
+                    Step::Review => view! { <WizardReview form=form findings=findings rows=rows results=results on_name_taken=on_name_taken go=fix/> }.into_any(),
+                    s => view! { <StepFields step=s form=form feedback=feedback/> }.into_any(),
+                }}
                 {move || feedback.untargeted(&FIELDS).map(|e| view! {
                     <div class="state error" role="alert"><p>{e.message}</p></div>
                 })}
+                {move || step_error.get().map(|e| view! { <p class="msg error" role="alert" id="step-error">{e}</p> })}
                 <div class="actions">
-                    <button type="submit" class="button primary" id="create"
-                        aria-disabled=move || (!blocking().is_empty() || saving.get()).to_string()
-                        aria-describedby="create-why">
-                        {move || if saving.get() { "Creating…" } else { "Create connection" }}
-                    </button>
-                    <p id="create-why" class="msg hint" aria-live="polite">
-                        {move || {
-                            let b = blocking();
-                            if b.is_empty() { String::new() } else { format!("To create, fix: {}.", b.join(", ")) }
-                        }}
-                    </p>
+                    <Show when=move || step.get().prev().is_some()>
+                        <button type="button" class="button" id="back"
+                            on:click=move |_| { if let Some(p) = step.get_untracked().prev() { go.run(p) } }>"Back"</button>
+                    </Show>
+                    <Show when=move || step.get() != Step::Review>
+                        <button type="submit" class="button primary" id="next">
+                            {move || format!("Next: {}", step.get().next().map_or("", Step::title))}
+                        </button>
+                    </Show>
                 </div>
             </form>
         </section>
     }
 }
+
+/// The fields this wizard shows messages at; server errors for any other target go to the
+/// form-wide error box.
+const FIELDS: [&str; 7] = [
+    RESOURCE_GROUP,
+    rules::NAME,
+    rules::COUNTRY,
+    rules::LOCATION,
+    rules::PROVIDER,
+    rules::PRIMARY,
+    rules::BACKUP,
+];

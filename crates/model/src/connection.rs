@@ -266,16 +266,7 @@ pub fn validate_connection(
     }
     // A far primary while a nearer one exists: traffic would travel further than it must.
     if let (Some((_, l)), Some(p), Some(chosen)) = (location, provider, primary) {
-        let ranked = geo::locations_by_distance(catalog, l, p);
-        let miles = |name: &str| ranked.iter().find(|(n, _)| *n == name).and_then(|(_, m)| *m);
-        if let (Some((nearest, Some(near))), Some(far)) = (ranked.first(), miles(chosen)) {
-            if far > geo::AVAILABILITY_RADIUS_MILES && *near < far {
-                f.push(Finding::warning(PRIMARY, Code::DistantPrimaryLocation, format!(
-                    "{chosen} is {far:.0} miles from {}; {nearest} is nearer ({near:.0} miles). Choose the nearest peering location as the primary unless you have a reason not to.",
-                    l.state.trim()
-                )));
-            }
-        }
+        f.extend(geo::check_primary_distance(catalog, l, p, chosen));
     }
 
     // Azure region: given (one of Azure's, stored as its display name), or the location's.

@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, Location, Provider};
 use crate::connection::{location_required, provider_required, unknown_location, unknown_provider};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
 pub const KM_PER_MILE: f64 = 1.609344;
@@ -124,6 +124,33 @@ pub fn locations_by_distance<'a>(
             .total_cmp(&b.1.unwrap_or(f64::INFINITY))
     });
     all
+}
+
+/// A warning ([`Code::DistantPrimaryLocation`], at the primary) when the chosen primary
+/// peering location is over [`AVAILABILITY_RADIUS_MILES`] from the customer location while
+/// another of the provider's is nearer.
+pub fn check_primary_distance(
+    catalog: &Catalog,
+    location: &Location,
+    provider: &Provider,
+    chosen: &str,
+) -> Option<Finding> {
+    let ranked = locations_by_distance(catalog, location, provider);
+    let far = ranked
+        .iter()
+        .find(|(n, _)| *n == chosen)
+        .and_then(|(_, m)| *m)?;
+    let (nearest, near) = ranked.first().and_then(|(n, m)| Some((*n, (*m)?)))?;
+    (far > AVAILABILITY_RADIUS_MILES && near < far).then(|| {
+        Finding::warning(
+            crate::targets::PRIMARY,
+            Code::DistantPrimaryLocation,
+            format!(
+                "{chosen} is {far:.0} miles from {}; {nearest} is nearer ({near:.0} miles). Choose the nearest peering location as the primary unless you have a reason not to.",
+                location.state.trim()
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -29,36 +29,41 @@ pub async fn scenario(
         .map_err(|e| e.to_string())?;
     wait_for(c, "form.form").await?;
 
-    // Bad input first: the model's message appears next to the field as you type.
+    // The wizard. Bad input first: the model's message appears next to the field as you type,
+    // and "Next" stays on the step.
     let name = wait_for(c, "#name").await?;
     name.send_keys("bad name")
         .await
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "#name-msg", "contains a space").await?;
+    click_centered(c, "#next").await?;
+    wait_for_text(c, "#step-error", "Fix the fields marked above").await?;
     name.clear().await.map_err(|e| e.to_string())?;
     name.send_keys("e2e-seattle")
         .await
         .map_err(|e| e.to_string())?;
-
+    click_centered(c, "#next").await?;
     select(c, "#country", "United States").await?;
     select(c, "#location", "Washington").await?;
+    click_centered(c, "#next").await?;
     select(c, "#provider", "equinix MAPS").await?;
     select(c, "#primary", "seattle").await?;
     select(c, "#backup", "san Jose").await?;
-    wait_for(c, "#create")
-        .await?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
-
+    click_centered(c, "#next").await?;
+    wait_for(c, "#wizard-prefixes").await?;
+    click_centered(c, "#next").await?;
+    wait_for_text(c, "#review", "e2e-seattle").await?;
+    click_centered(c, "#create").await?;
+    wait_for_text(c, "#created", "Created connection e2e-seattle").await?;
+    nav(format!("{}/", server.url)).await?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
     wait_for_text(c, "table.grid tbody", "Washington").await?;
 
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
 
-    // The same name in another casing is refused by the server (412 on If-None-Match) and the
-    // message appears at the name field; nothing is replaced.
+    // The same name in another casing is refused by the server (412 on If-None-Match): the
+    // wizard goes back to the name and says so there; nothing is replaced.
     wait_for(c, ".page-head a.button.primary")
         .await?
         .click()
@@ -68,25 +73,75 @@ pub async fn scenario(
     name.send_keys("E2E-Seattle")
         .await
         .map_err(|e| e.to_string())?;
+    click_centered(c, "#step-location").await?;
     select(c, "#country", "United States").await?;
     select(c, "#location", "Texas").await?;
+    click_centered(c, "#step-provider").await?;
     select(c, "#provider", "equinix MAPS").await?;
     select(c, "#primary", "dallas").await?;
-    wait_for(c, "#create")
+    click_centered(c, "#step-prefixes").await?;
+    wait_for(c, "#wizard-prefixes")
         .await?
-        .click()
+        .send_keys("wiz-a,8.8.4.0/24\nwiz-b,8.8.5.0/24")
         .await
         .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#import-preview tbody", "OK").await?;
+    click_centered(c, "#step-review").await?;
+    click_centered(c, "#create").await?;
     wait_for_text(c, "#name-msg", "already exists in resource group 'default'").await?;
+
+    // A failure part-way: another client takes 8.8.5.0/24 after the preview was checked, so
+    // the connection and its first prefix are created and the second is refused. Once that
+    // prefix is free again, "Retry what failed" creates only what is missing.
+    let name = wait_for(c, "#name").await?;
+    name.clear().await.map_err(|e| e.to_string())?;
+    name.send_keys("e2e-dallas")
+        .await
+        .map_err(|e| e.to_string())?;
+    let taken = format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle/prefixes/taken?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let (status, _, _) = api(
+        c,
+        &token,
+        "PUT",
+        &taken,
+        Some(json!({"properties": {"prefix": "8.8.5.0/24"}})),
+        None,
+    )
+    .await?;
+    if status != 201 {
+        return Err(format!("taking 8.8.5.0/24 answered {status}"));
+    }
+    click_centered(c, "#step-review").await?;
+    click_centered(c, "#create").await?;
+    wait_for_text(
+        c,
+        "#create-progress",
+        "Prefix wiz-b (8.8.5.0/24): Not created",
+    )
+    .await?;
+    wait_for_text(c, "#create-progress", "Prefix wiz-a (8.8.4.0/24): Created").await?;
+    wait_for_text(c, "#create-progress", "Connection e2e-dallas: Created").await?;
+    api(c, &token, "DELETE", &taken, None, None).await?;
+    wait_for_text(c, "#create", "Retry what failed").await?;
+    click_centered(c, "#create").await?;
+    wait_for_text(c, "#created", "Created connection e2e-dallas").await?;
+    wait_for_text(c, "#create-progress", "Prefix wiz-b (8.8.5.0/24): Created").await?;
+    let dallas = format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-dallas/prefixes?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let (_, page, _) = api(c, &token, "GET", &dallas, None, None).await?;
+    if page["value"].as_array().map(Vec::len) != Some(2) {
+        return Err(format!("e2e-dallas has prefixes {page}"));
+    }
     nav(format!("{}/", server.url)).await?;
     wait_for_text(c, "table.grid tbody", "Washington").await?;
 
     // Open it and register a prefix by pasting it; the preview checks it first.
-    wait_for(c, "table.grid tbody td.name a")
-        .await?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    click_centered(c, "table.grid tbody a[href='/c/default/e2e-seattle']").await?;
     let import = wait_for(c, "#import").await?;
     import
         .send_keys("web,8.8.8.0/24")
@@ -311,13 +366,13 @@ pub async fn scenario(
         server.url
     ))
     .await?;
-    wait_for_text(c, ".filters .count", "3 of 4 shown").await?;
+    wait_for_text(c, ".filters .count", "4 of 5 shown").await?;
     click_centered(c, "#select-all").await?;
-    wait_for_text(c, ".bulk .selected-count", "3 connections selected").await?;
+    wait_for_text(c, ".bulk .selected-count", "4 connections selected").await?;
     click_centered(c, "#bulk-delete").await?;
-    wait_for_text(c, ".bulk .confirm", "Delete 3 connections").await?;
+    wait_for_text(c, ".bulk .confirm", "Delete 4 connections").await?;
     click_centered(c, "#bulk-delete-confirm").await?;
-    wait_for_text(c, ".bulk-results", "all 3 done").await?;
+    wait_for_text(c, ".bulk-results", "all 4 done").await?;
     wait_for_text(c, ".filters .count", "0 of 1 shown").await?;
     // The list learns its new validators after its own deletes (no banner for those), then
     // tells of a connection created elsewhere and shows it on request.
