@@ -92,6 +92,7 @@ pub mod api_version;
 pub mod batch;
 pub mod catalog;
 pub mod connection;
+pub mod connections_import;
 pub mod convert;
 pub mod csv;
 pub mod finding;
