@@ -1646,3 +1646,56 @@ async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
     assert!(storage.get_item(OUTBOX_KEY).unwrap().is_none());
     assert!(text(&root, "#outbox").contains("Everything has been sent."));
 }
+
+/// The import preview: every row's findings before anything is written, and what importing
+/// does with each (new, stored already, differing from what is stored, blocked by an error).
+#[wasm_bindgen_test]
+async fn a_csv_import_previews_every_row_and_skips_the_bad_one() {
+    use peering_console::components::connection_import::ConnectionImport;
+    let mut stored = row("same", "United States", "Texas");
+    stored.resource_group = "default".into();
+    stored.provider = "equinix MAPS".into();
+    stored.primary = "dallas".into();
+    stored.region = "South Central US".into();
+    let mut other = stored.clone();
+    other.name = "moved".into();
+    let existing = vec![stored, other];
+    let root = container();
+    leptos::mount::mount_to(root.clone(), move || {
+        let open = RwSignal::new(true);
+        view! { <ConnectionImport existing=existing.clone() open=open on_done=Callback::new(|()| {})/> }
+    })
+    .forget();
+    tick().await;
+    let csv = "Name,State/province,Provider,Primary,Prefix list\n\
+        same,Texas,equinix MAPS,dallas,\n\
+        moved,Washington,equinix MAPS,seattle,\n\
+        fresh,Texas,equinix MAPS,dallas,8.8.8.0/24; 8.8.8.0/25\n\
+        bad name,Texas,equinix MAPS,dallas,\n";
+    let area: web_sys::HtmlTextAreaElement = find(&root, "#import-csv");
+    area.set_value(csv);
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    settle(|| root.query_selector("#import-rows").unwrap().is_some()).await;
+    assert_eq!(
+        text(&root, "#import-summary"),
+        "0 new, 1 stored already, 2 with errors (skipped), 1 differing from what is stored (skipped)"
+    );
+    let table = text(&root, "#import-rows");
+    assert!(table.contains("contains a space"), "{table}");
+    assert!(
+        table.contains("stored with another state/province, primary, Azure region"),
+        "{table}"
+    );
+    assert!(
+        table.contains("8.8.8.0/25: 8.8.8.0/25 lies inside 8.8.8.0/24"),
+        "{table}"
+    );
+    assert_eq!(text(&root, "#import-run"), "Import 1 connection");
+    // A heading without a required column says which.
+    area.set_value("Name,Provider\nx,y\n");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(text(&root, "#import-error").contains("no 'State/province' column"));
+}

@@ -6,6 +6,7 @@ pub mod column_chooser;
 pub mod confirm_delete;
 pub mod conflict;
 pub mod connection_fields;
+pub mod connection_import;
 pub mod connection_row;
 pub mod connections_view;
 pub mod delete_connection;

@@ -33,7 +33,7 @@ pub enum Item {
 }
 
 impl Item {
-    fn done(&self) -> bool {
+    pub fn done(&self) -> bool {
         matches!(self, Item::Created | Item::AlreadyThere)
     }
 
@@ -56,7 +56,7 @@ struct Progress {
 }
 
 /// Creates `body` at `id` unless it exists; an existing one that holds `body` is done.
-async fn create_once<T: Serialize + serde::de::DeserializeOwned>(
+pub async fn create_once<T: Serialize + serde::de::DeserializeOwned>(
     s: &Session,
     id: &ResourceId,
     body: &T,

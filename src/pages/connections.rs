@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiError, ErrorKind, Validators};
 use crate::components::bulk::{server_actions, RowChange};
+use crate::components::connection_import::ConnectionImport;
 use crate::components::connection_row::Prefixes;
 pub use crate::components::connection_row::Row;
 pub use crate::components::connections_view::ConnectionsView;
@@ -160,13 +161,19 @@ pub fn ConnectionsPage() -> impl IntoView {
         })
     });
     let session2 = expect_context::<Session>();
+    let importing = RwSignal::new(false);
     let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
     view! {
         <section class="page">
             <header class="page-head">
                 <h1>"Connections"</h1>
-                <A href="/new" attr:class="button primary">"New connection"</A>
+                <span class="head-actions">
+                    <button type="button" class="button" id="import-toggle" aria-expanded=move || importing.get().to_string()
+                        aria-controls="connection-import" on:click=move |_| importing.update(|o| *o = !*o)>"Import CSV…"</button>
+                    <A href="/new" attr:class="button primary">"New connection"</A>
+                </span>
             </header>
+            <ConnectionImport existing=Signal::from(rows) open=importing on_done=Callback::new(move |()| retry())/>
             {move || match (load.get(), has_rows.get()) {
                 (Load::Loading, false) => view! { <p class="state loading" role="status">"Loading connections…"</p> }.into_any(),
                 (Load::Failed(e), false) => view! { <LoadError error=e on_retry=retry/> }.into_any(),

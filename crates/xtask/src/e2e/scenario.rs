@@ -411,6 +411,61 @@ pub async fn scenario(
     if names != ["bulk-4", "e2e-seattle"] {
         return Err(format!("after the bulk delete the server lists {names:?}"));
     }
+
+    // A CSV import with one bad row: the preview shows every row's findings before anything
+    // is written; the good rows are imported, each with its result; the same file again
+    // writes nothing.
+    nav(format!("{}/", server.url)).await?;
+    click_centered(c, "#import-toggle").await?;
+    let csv = "Name,State/province,Provider,Primary,Backup,Tags,Prefix list\n\
+        imp-1,Texas,equinix MAPS,dallas,None,env=test,web:8.8.6.0/24\n\
+        imp-2,Washington,equinix MAPS,seattle,,,\n\
+        bad name,Texas,equinix MAPS,dallas,,,\n";
+    let area = wait_for(c, "#import-csv").await?;
+    c.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::to_value(&area).map_err(|e| e.to_string())?, csv.into()],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    wait_for_text(
+        c,
+        "#import-summary",
+        "2 new, 0 stored already, 1 with errors (skipped)",
+    )
+    .await?;
+    wait_for_text(c, "#import-rows", "contains a space").await?;
+    click_centered(c, "#import-run").await?;
+    wait_for_text(c, "#import-results", "Imported: 2 rows.").await?;
+    wait_for_text(c, "#import-results", "Line 2, imp-1: Created (2 written)").await?;
+    wait_for_text(c, "#import-results", "Line 3, imp-2: Created").await?;
+    wait_for_text(
+        c,
+        "#import-summary",
+        "0 new, 2 stored already, 1 with errors",
+    )
+    .await?;
+    click_centered(c, "#import-run").await?;
+    wait_for_text(
+        c,
+        "#import-results",
+        "Line 2, imp-1: Unchanged; nothing written",
+    )
+    .await?;
+    wait_for_text(
+        c,
+        "#import-results",
+        "Line 3, imp-2: Unchanged; nothing written",
+    )
+    .await?;
+    let imp = format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/imp-1/prefixes?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let (_, page, _) = api(c, &token, "GET", &imp, None, None).await?;
+    if page["value"].as_array().map(Vec::len) != Some(1) {
+        return Err(format!("imp-1 has prefixes {page}"));
+    }
     wait_for(c, "#sign-out")
         .await?
         .click()
