@@ -1699,3 +1699,100 @@ async fn a_csv_import_previews_every_row_and_skips_the_bad_one() {
     tick().await;
     assert!(text(&root, "#import-error").contains("no 'State/province' column"));
 }
+
+/// The geo filter in the URL: country, then state, each a history entry; Back and Forward
+/// restore the view (selects and rows); a URL opened with every setting shows them all and a
+/// change writes them back unchanged (the URL round trip).
+#[wasm_bindgen_test]
+async fn country_then_state_then_back_and_forward_restore_the_view() {
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let rows = vec![
+        row("a", "United States", "Texas"),
+        row("b", "United States", "Washington"),
+        row("c", "Japan", "Osaka"),
+    ];
+    let root = container();
+    let r2 = rows.clone();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=r2.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    let count = |root: &HtmlElement| text(root, ".filters .count");
+    choose(&find(&root, "#filter-country"), "United States");
+    settle(|| count(&root) == "2 of 3 shown").await;
+    assert_eq!(search(), "?country=United%20States");
+    choose(&find(&root, "#filter-state"), "Texas");
+    settle(|| count(&root) == "1 of 3 shown").await;
+    assert_eq!(search(), "?country=United%20States&state=Texas");
+    history.back().unwrap();
+    settle(|| count(&root) == "2 of 3 shown").await;
+    assert_eq!(count(&root), "2 of 3 shown");
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-state").value(),
+        ""
+    );
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-country").value(),
+        "United States"
+    );
+    history.back().unwrap();
+    settle(|| count(&root) == "3 of 3 shown").await;
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-country").value(),
+        ""
+    );
+    history.forward().unwrap();
+    settle(|| count(&root) == "2 of 3 shown").await;
+    history.forward().unwrap();
+    settle(|| count(&root) == "1 of 3 shown").await;
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-state").value(),
+        "Texas"
+    );
+    assert_eq!(text(&root, "table.grid tbody tr:not(.spacer) td.name"), "a");
+
+    // The round trip: every setting from the URL, and written back as it came.
+    let url =
+        "/?country=United%20States&provider=p&provisioning=Succeeded&q=tex&sort=name&dir=desc";
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .unwrap();
+    let root = container();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <Router><ConnectionsView rows=rows.clone()/></Router> },
+    )
+    .forget();
+    tick().await;
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-country").value(),
+        "United States"
+    );
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-provider").value(),
+        "p"
+    );
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "#filter-provisioning").value(),
+        "Succeeded"
+    );
+    assert_eq!(
+        find::<HtmlInputElement>(&root, "#filter-search").value(),
+        "tex"
+    );
+    assert_eq!(count(&root), "1 of 3 shown");
+    choose(&find(&root, "#filter-state"), "Texas");
+    settle(|| search().contains("state=")).await;
+    assert_eq!(
+        search(),
+        "?country=United%20States&state=Texas&provider=p&provisioning=Succeeded&q=tex&sort=name&dir=desc"
+    );
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+}
