@@ -35,8 +35,16 @@ pub fn ConflictDialog(
     /// What the fields are ("Tag").
     field: &'static str,
     sides: Vec<Side>,
-    /// The merged version, as rows of the same shape (their value, merged value).
-    merged: Vec<Side>,
+    /// The merged version, as rows of the same shape (their value, merged value); without it
+    /// (a delete: there is nothing to merge) "theirs + my change" is not offered.
+    #[prop(optional)]
+    merged: Option<Vec<Side>>,
+    /// What "overwrite" does, on its button.
+    #[prop(default = "Overwrite with mine")]
+    overwrite: &'static str,
+    /// What the right-hand column is.
+    #[prop(default = "Your version")]
+    yours: &'static str,
     /// A write of the choice is in flight.
     #[prop(into)]
     busy: Signal<bool>,
@@ -59,9 +67,10 @@ pub fn ConflictDialog(
         });
     });
     Effect::new(move |_| {
-        let merge = dialog
-            .get()
-            .and_then(|d| d.query_selector("#conflict-merge").ok().flatten());
+        let merge = dialog.get().and_then(|d| {
+            let first = |css: &str| d.query_selector(css).ok().flatten();
+            first("#conflict-merge").or_else(|| first("#conflict-keep"))
+        });
         if let Some(b) = merge.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = b.focus();
         }
@@ -124,24 +133,28 @@ pub fn ConflictDialog(
             <div class="dialog conflict" role="dialog" aria-modal="true" aria-labelledby="conflict-title"
                 aria-describedby="conflict-what" node_ref=dialog on:keydown=on_keydown>
                 <h2 id="conflict-title">"Changed by someone else"</h2>
-                <p id="conflict-what">{format!("The {subject} was changed by someone else after you started editing, so your change was not saved. Compare the two versions and choose what to keep.")}</p>
-                {table("Theirs and yours", "Your version", sides)}
-                <details>
-                    <summary>"What “theirs + my change” writes"</summary>
-                    {table("Theirs plus your change", "Theirs + your change", merged)}
-                </details>
+                <p id="conflict-what">{format!("The {subject} was changed by someone else after this page loaded, so nothing was written. Compare the two versions and choose what to keep.")}</p>
+                {table("Theirs and yours", yours, sides)}
+                {merged.clone().map(|merged| view! {
+                    <details>
+                        <summary>"What “theirs + my change” writes"</summary>
+                        {table("Theirs plus your change", "Theirs + your change", merged)}
+                    </details>
+                })}
                 {move || error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
                 <div class="row">
                     <button type="button" class="button" id="conflict-keep" disabled=busy
                         on:click=move |_| choose(Choice::KeepTheirs)>"Keep theirs"</button>
-                    <button type="button" class="button primary" id="conflict-merge" disabled=busy
-                        on:click=move |_| choose(Choice::Merge)>"Theirs + my change"</button>
+                    {merged.is_some().then(|| view! {
+                        <button type="button" class="button primary" id="conflict-merge" disabled=busy
+                            on:click=move |_| choose(Choice::Merge)>"Theirs + my change"</button>
+                    })}
                     <button type="button" class="button danger" id="conflict-overwrite" disabled=busy
-                        on:click=move |_| choose(Choice::Overwrite)>"Overwrite with mine"</button>
+                        on:click=move |_| choose(Choice::Overwrite)>{overwrite}</button>
                     <button type="button" class="button" id="conflict-cancel" disabled=busy
                         on:click=move |_| choose(Choice::Cancel)>"Back to editing"</button>
                 </div>
-                <p class="msg hint" role="status">{move || if busy.get() { "Saving…" } else { "Overwrite replaces their change with yours; the other choices keep it." }}</p>
+                <p class="msg hint" role="status">{move || if busy.get() { "Saving…" } else { "Only the last choice replaces their change; the others keep it." }}</p>
             </div>
         </div>
     }

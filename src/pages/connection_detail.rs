@@ -92,6 +92,10 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         Some(Ok((c, _))) => c.etag,
         _ => None,
     });
+    let shown = Signal::derive(move || match data.get() {
+        Some(Ok((c, _))) => Some(c),
+        _ => None,
+    });
     let tags = Signal::derive(move || match data.get() {
         Some(Ok((c, _))) => c.value.tags.unwrap_or_default(),
         _ => Default::default(),
@@ -140,7 +144,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                         <TagsEditor service=service.clone() tags=tags etag=etag on_reload=refresh/>
                         <PrefixImport service=service.clone() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
                         <MonitorTests service=service.clone()/>
-                        <DeleteConnection service=service etag=etag on_reload=refresh/>
+                        <DeleteConnection service=service shown=shown on_reload=refresh/>
                     }
                 }}
             </Show>

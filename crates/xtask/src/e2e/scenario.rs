@@ -466,6 +466,33 @@ pub async fn scenario(
     if page["value"].as_array().map(Vec::len) != Some(1) {
         return Err(format!("imp-1 has prefixes {page}"));
     }
+
+    // A delete that meets a change made elsewhere opens the conflict dialog with both
+    // versions; "Delete their version" deletes it against its new ETag.
+    nav(format!("{}/c/default/imp-2", server.url)).await?;
+    wait_for(c, "#confirm-delete")
+        .await?
+        .send_keys("imp-2")
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, _, etag) = api(c, &token, "GET", &connection_path("imp-2"), None, None).await?;
+    api(
+        c,
+        &token,
+        "PATCH",
+        &connection_path("imp-2"),
+        Some(json!({"tags": {"owner": "dan"}})),
+        etag.as_deref(),
+    )
+    .await?;
+    click_centered(c, "#confirm-delete-submit").await?;
+    wait_for_text(c, ".dialog.conflict", "owner=dan").await?;
+    click_centered(c, "#conflict-overwrite").await?;
+    wait_for_text(c, ".page-head h1", "Connections").await?;
+    let (status, _, _) = api(c, &token, "GET", &connection_path("imp-2"), None, None).await?;
+    if status != 404 {
+        return Err(format!("imp-2 answers {status} after its delete"));
+    }
     wait_for(c, "#sign-out")
         .await?
         .click()
