@@ -133,7 +133,7 @@ pub fn ConnectionsView(
             _ => "",
         };
         view! {
-            <th scope="col" aria-sort=aria>
+            <th scope="col" class=key aria-sort=aria>
                 <button type="button" class="sort" on:click=toggle>{label}<span aria-hidden="true">{arrow}</span></button>
             </th>
         }

@@ -467,6 +467,33 @@ pub async fn scenario(
         return Err(format!("imp-1 has prefixes {page}"));
     }
 
+    // The list fits a 1280-px window with long values: a 63-character name, long tags. They
+    // are cut with an ellipsis and whole in the cell's title.
+    let long = "long-name-".repeat(6) + "abc";
+    let tags =
+        json!({"description": "x".repeat(200), "owner": "network-operations-team-emea-west"});
+    let body = json!({"location": "West US 2", "tags": tags, "properties": {
+        "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
+        "providerPrimaryPeeringLocation": "seattle", "providerBackupPeeringLocation": "san Jose"}});
+    api(c, &token, "PUT", &connection_path(&long), Some(body), None).await?;
+    nav(format!("{}/", server.url)).await?;
+    wait_for_text(c, "table.grid tbody", "long-name-").await?;
+    let fits = c
+        .execute(
+            "const w = document.querySelector('.table-wrap'); const cell = [...document.querySelectorAll('td.name')].find(td => td.textContent.startsWith('long-name-'));\
+             return [w.scrollWidth, w.clientWidth, window.innerWidth, cell.title.length, cell.scrollWidth > cell.clientWidth];",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let n = |i: usize| fits[i].as_u64().unwrap_or(0);
+    if n(0) > n(1) || n(2) > 1280 || n(3) != 63 || fits[4] != json!(true) {
+        return Err(format!(
+            "the list does not fit the window (scroll width, width, window, title, cut): {fits}"
+        ));
+    }
+    api(c, &token, "DELETE", &connection_path(&long), None, None).await?;
+
     // A delete that meets a change made elsewhere opens the conflict dialog with both
     // versions; "Delete their version" deletes it against its new ETag.
     nav(format!("{}/c/default/imp-2", server.url)).await?;
