@@ -10,8 +10,8 @@
 
 use crate::api::{self, ErrorKind};
 use crate::components::connection_row::{Row, RowKey};
+use crate::components::create_items::{create_once, Item};
 use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes};
-use crate::components::wizard_create::{create_once, Item};
 use crate::state::Session;
 use leptos::prelude::*;
 use peering_model::connection::validate_connection;

@@ -3,10 +3,11 @@
 //! their version beside the one the page showed; the user keeps theirs (nothing is deleted)
 //! or deletes their version (against its ETag, so a third change is caught the same way).
 
-use crate::api::{self, ApiError, ErrorKind, Tagged};
+use crate::api::{self, ApiError, ErrorKind, Replay, Tagged};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::conflict::{Choice, ConflictDialog, Side};
 use crate::components::connection_row::{Row, COLUMNS};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -44,6 +45,7 @@ pub fn DeleteConnection(
     let id = ResourceId::from(service);
     // Their version, when a delete met a change made elsewhere.
     let conflict = RwSignal::new(None::<(Tagged<PeeringService>, PeeringService)>);
+    let outbox = use_context::<Outbox>();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let (s1, id1, nav1) = (session.clone(), id.clone(), navigate.clone());
@@ -75,6 +77,18 @@ pub fn DeleteConnection(
                         }
                         _ => Err(e),
                     }
+                }
+                // No answer (or a 5xx, a 429): the outbox sends the delete when it can.
+                Err(e) if e.is_transient() && outbox.is_some() => {
+                    if let Some(o) = outbox {
+                        let write = Replay::Delete {
+                            id: id.to_string(),
+                            etag,
+                        };
+                        o.push(format!("Delete connection '{name}'"), write, &e);
+                    }
+                    navigate("/", Default::default());
+                    Ok(())
                 }
                 Err(e) => Err(e),
             }

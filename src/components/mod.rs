@@ -9,6 +9,7 @@ pub mod connection_fields;
 pub mod connection_import;
 pub mod connection_row;
 pub mod connections_view;
+pub mod create_items;
 pub mod delete_connection;
 pub mod export;
 pub mod facet;

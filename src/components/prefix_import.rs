@@ -1,7 +1,8 @@
 //! Adding prefixes by pasting a list: every row is checked by `peering-model` against the
 //! subscription's prefixes as you type, before anything is sent.
 
-use crate::api::{self, ApiError, ErrorKind};
+use crate::api::{self, ApiError, ErrorKind, Replay};
+use crate::outbox::Outbox;
 use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
@@ -148,6 +149,8 @@ pub fn PrefixImport(
     let blocked = move || results.with(|r| r.iter().filter(|r| r.findings.has_errors()).count());
     let sending = RwSignal::new(false);
     let failures = RwSignal::new(Vec::<String>::new());
+    let queued = RwSignal::new(0usize);
+    let outbox = use_context::<Outbox>();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if sending.get_untracked() || blocked() > 0 || rows.with_untracked(Vec::is_empty) {
@@ -158,14 +161,35 @@ pub fn PrefixImport(
         let todo = rows.get_untracked();
         sending.set(true);
         failures.set(Vec::new());
+        queued.set(0);
         spawn_local_scoped(async move {
             let mut kept = Vec::new();
             let mut errors = Vec::new();
             for r in &todo {
                 let id = service.child(ChildKind::Prefix, &r.name);
-                let Err(e) = api::create(&s, &id, &PeeringServicePrefix::from(r)).await else {
+                let body = PeeringServicePrefix::from(r);
+                let Err(e) = api::create(&s, &id, &body).await else {
                     continue;
                 };
+                // No answer (or a 5xx, a 429): the outbox sends it when it can.
+                if let (true, Some(o), Ok(body)) =
+                    (e.is_transient(), outbox, serde_json::to_value(&body))
+                {
+                    let label = format!(
+                        "Add prefix {} ({}) to connection '{}'",
+                        r.name, r.prefix, service.name
+                    );
+                    o.push(
+                        label,
+                        Replay::Create {
+                            id: id.to_string(),
+                            body,
+                        },
+                        &e,
+                    );
+                    queued.set(queued.get_untracked() + 1);
+                    continue;
+                }
                 let why = match e.kind {
                     // The page went away: nothing more is sent, nothing is shown.
                     ErrorKind::Aborted => return,
@@ -199,6 +223,9 @@ pub fn PrefixImport(
                     prop:readOnly=move || sending.get() aria-busy=move || sending.get().to_string()></textarea>
             </div>
             <PrefixPreview rows=rows results=results scope=scope/>
+            {move || (queued.get() > 0).then(|| view! {
+                <p class="msg warning" role="status">{format!("The server did not answer; {} prefixes wait in the outbox (top bar) and are sent when it does.", queued.get())}</p>
+            })}
             {move || (!failures.get().is_empty()).then(|| view! {
                 <div class="state error" role="alert">
                     <p><strong>"The server refused some prefixes (they are still in the box above):"</strong></p>

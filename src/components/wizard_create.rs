@@ -7,83 +7,19 @@
 //! with what this wizard sends: if it is the same (an earlier attempt of this draft got through
 //! but its answer was lost, or the page was reloaded part-way), the item counts as done.
 
-use crate::api::{self, holds, ApiError, ErrorKind};
+use crate::api::{ApiError, ErrorKind};
+use crate::components::create_items::{create_once, queue_rest, Item, Progress};
+use crate::outbox::Outbox;
 use crate::pages::new_connection::{FormState, Step, DRAFT_KEY};
 use crate::state::{clear_draft, Session};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use peering_model::connection::validate_connection;
 use peering_model::index::{PrefixRow, RowResult};
-use peering_model::messages;
 use peering_model::names::NameKind;
 use peering_model::resource_id::encode_segment;
 use peering_model::wire::{PeeringService, PeeringServicePrefix};
 use peering_model::{Catalog, ChildKind, Findings, ResourceId};
-use serde::Serialize;
-
-/// Where one item of the create stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    Waiting,
-    Sending,
-    Created,
-    /// Found stored exactly as this wizard would write it.
-    AlreadyThere,
-    Failed(String),
-}
-
-impl Item {
-    pub fn done(&self) -> bool {
-        matches!(self, Item::Created | Item::AlreadyThere)
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Item::Waiting => "Waiting".into(),
-            Item::Sending => "Creating…".into(),
-            Item::Created => "Created".into(),
-            Item::AlreadyThere => "Already created (by an earlier attempt)".into(),
-            Item::Failed(why) => format!("Not created: {why}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Progress {
-    connection: Item,
-    prefixes: Vec<(PrefixRow, Item)>,
-    running: bool,
-}
-
-/// Creates `body` at `id` unless it exists; an existing one that holds `body` is done.
-pub async fn create_once<T: Serialize + serde::de::DeserializeOwned>(
-    s: &Session,
-    id: &ResourceId,
-    body: &T,
-    kind: NameKind,
-    parent: &str,
-) -> Result<Item, ApiError> {
-    match api::create(s, id, body).await {
-        Ok(_) => Ok(Item::Created),
-        Err(e) if e.kind == ErrorKind::PreconditionFailed => {
-            let want = serde_json::to_value(body).unwrap_or_default();
-            match api::get::<serde_json::Value>(s, id).await {
-                Ok(now) if holds(&now.value, &want) => Ok(Item::AlreadyThere),
-                _ => Err(ApiError {
-                    message: messages::name_taken(kind, &id_name(id), parent),
-                    ..e
-                }),
-            }
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn id_name(id: &ResourceId) -> String {
-    id.child
-        .as_ref()
-        .map_or_else(|| id.service.name.clone(), |(_, n)| n.clone())
-}
 
 #[component]
 pub fn WizardReview(
@@ -97,6 +33,7 @@ pub fn WizardReview(
     go: Callback<Step>,
 ) -> impl IntoView {
     let session = use_context::<Session>();
+    let outbox = use_context::<Outbox>();
     let progress = RwSignal::new(None::<Progress>);
     let valid =
         Memo::new(move |_| form.with(|f| validate_connection(Catalog::embedded(), &f.draft()).0));
@@ -131,12 +68,23 @@ pub fn WizardReview(
             progress.set(None);
         }
     });
-    let finished = Memo::new(move |_| {
+    let all = move |f: fn(&Item) -> bool| {
         progress.with(|p| {
             p.as_ref().is_some_and(|p| {
-                !p.running && p.connection.done() && p.prefixes.iter().all(|(_, i)| i.done())
+                !p.running && f(&p.connection) && p.prefixes.iter().all(|(_, i)| f(i))
             })
         })
+    };
+    // Done: everything stored, or handed to the outbox (then nothing more is sent from here).
+    let finished = Memo::new(move |_| all(Item::done));
+    let queued = Memo::new(move |_| {
+        finished.get()
+            && progress.with(|p| {
+                p.as_ref().is_some_and(|p| {
+                    p.connection == Item::Queued
+                        || p.prefixes.iter().any(|(_, i)| *i == Item::Queued)
+                })
+            })
     });
     let run = move || {
         if running.get_untracked() || !blocking().is_empty() || finished.get_untracked() {
@@ -193,6 +141,10 @@ pub fn WizardReview(
                 .await
                 {
                     Ok(item) => set(&|p| p.connection = item.clone()),
+                    Err(e) if e.is_transient() && outbox.is_some() => {
+                        queue_rest(outbox, &e, &id, &body, &service, progress);
+                        return;
+                    }
                     Err(e) => {
                         let why = e.message.clone();
                         set(&|p| {
@@ -232,6 +184,11 @@ pub fn WizardReview(
                 .await
                 {
                     Ok(item) => item,
+                    Err(e) if e.is_transient() && outbox.is_some() => {
+                        let done = ResourceId::from(service.clone());
+                        queue_rest(outbox, &e, &done, &(), &service, progress);
+                        break;
+                    }
                     Err(e) => Item::Failed(e.message),
                 };
                 set(&|p| p.prefixes[n].1 = item.clone());
@@ -312,7 +269,11 @@ pub fn WizardReview(
                 {move || {
                     let f = form.get_untracked();
                     let href = format!("/c/{}/{}", encode_segment(&f.resource_group), encode_segment(&f.name));
-                    view! { <p class="msg ok" role="status" id="created">{format!("Created connection {}. ", f.name)}<A href=href>"Open it"</A></p> }
+                    if queued.get() {
+                        view! { <p class="msg warning" role="status" id="created">{format!("The server did not answer: connection {} waits in the outbox (top bar) and is sent when the server answers.", f.name)}</p> }.into_any()
+                    } else {
+                        view! { <p class="msg ok" role="status" id="created">{format!("Created connection {}. ", f.name)}<A href=href>"Open it"</A></p> }.into_any()
+                    }
                 }}
             </Show>
             <div class="actions">

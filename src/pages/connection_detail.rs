@@ -56,6 +56,16 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     // an interval and on focus: a 304 each while nothing changed. A change reloads the page's
     // data, which is safe while the user edits (the forms are outside the Transition and keep
     // what is typed; a save still names the version it was edited from), and says so.
+    // A write delivered from the outbox (a prefix added, tags saved): show what is stored now.
+    if let Some(o) = use_context::<crate::outbox::Outbox>() {
+        let delivered = o.delivered();
+        Effect::new(move |first: Option<()>| {
+            delivered.track();
+            if first.is_some() {
+                refresh();
+            }
+        });
+    }
     let changed_elsewhere = RwSignal::new(false);
     let probing = StoredValue::new(false);
     let s5 = session.clone();

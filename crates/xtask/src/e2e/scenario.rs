@@ -314,6 +314,53 @@ pub async fn scenario(
     )
     .await?;
 
+    // A wizard create while the server is stopped: the connection and its prefix wait in the
+    // outbox, in order, and are delivered once the server is back.
+    nav(format!("{}/new", server.url)).await?;
+    wait_for(c, "#name")
+        .await?
+        .send_keys("e2e-queued")
+        .await
+        .map_err(|e| e.to_string())?;
+    click_centered(c, "#step-location").await?;
+    select(c, "#country", "United States").await?;
+    select(c, "#location", "Washington").await?;
+    click_centered(c, "#step-provider").await?;
+    select(c, "#provider", "equinix MAPS").await?;
+    click_centered(c, "#step-prefixes").await?;
+    wait_for(c, "#wizard-prefixes")
+        .await?
+        .send_keys("q,8.8.7.0/24")
+        .await
+        .map_err(|e| e.to_string())?;
+    click_centered(c, "#step-review").await?;
+    wait_for_text(c, "#review", "e2e-queued").await?;
+    drop(server);
+    click_centered(c, "#create").await?;
+    wait_for_text(c, "#created", "waits in the outbox").await?;
+    wait_for_text(c, "#outbox-count", "2").await?;
+    let server = start_server(bin, db, dist, listen)?;
+    wait_gone(c, "#outbox-count").await?;
+    let queued_prefix = format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-queued/prefixes/q?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let (status, _, _) = api(c, &token, "GET", &queued_prefix, None, None).await?;
+    if status != 200 {
+        return Err(format!("the queued prefix answers {status}"));
+    }
+    api(
+        c,
+        &token,
+        "DELETE",
+        &connection_path("e2e-queued"),
+        None,
+        None,
+    )
+    .await?;
+    nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
+    wait_for(c, "#prefixes tbody").await?;
+
     // Change the prefix's value: one action that deletes and re-creates it.
     click_centered(c, "#prefixes button.change").await?;
     let input = wait_for(c, "#prefixes input.new-prefix").await?;

@@ -1,0 +1,127 @@
+//! Creating the wizard's resources once each: an item's state, a create that recognises its
+//! own earlier success, and handing what is left to the outbox when the server does not answer.
+
+use crate::api::{self, holds, ApiError, ErrorKind, Replay};
+use crate::outbox::Outbox;
+use crate::pages::new_connection::DRAFT_KEY;
+use crate::state::{clear_draft, Session};
+use leptos::prelude::*;
+use peering_model::index::PrefixRow;
+use peering_model::messages;
+use peering_model::names::NameKind;
+use peering_model::wire::PeeringServicePrefix;
+use peering_model::{ChildKind, ResourceId};
+use serde::Serialize;
+
+/// Where one item of the create stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Waiting,
+    Sending,
+    Created,
+    /// Found stored exactly as this wizard would write it.
+    AlreadyThere,
+    Failed(String),
+    /// No answer (or a 5xx, a 429): waiting in the outbox, which sends it when it can.
+    Queued,
+}
+
+impl Item {
+    pub fn done(&self) -> bool {
+        matches!(self, Item::Created | Item::AlreadyThere | Item::Queued)
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Item::Waiting => "Waiting".into(),
+            Item::Sending => "Creating…".into(),
+            Item::Created => "Created".into(),
+            Item::AlreadyThere => "Already created (by an earlier attempt)".into(),
+            Item::Failed(why) => format!("Not created: {why}"),
+            Item::Queued => "In the outbox: sent when the server answers".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub connection: Item,
+    pub prefixes: Vec<(PrefixRow, Item)>,
+    pub running: bool,
+}
+
+/// Creates `body` at `id` unless it exists; an existing one that holds `body` is done.
+pub async fn create_once<T: Serialize + serde::de::DeserializeOwned>(
+    s: &Session,
+    id: &ResourceId,
+    body: &T,
+    kind: NameKind,
+    parent: &str,
+) -> Result<Item, ApiError> {
+    match api::create(s, id, body).await {
+        Ok(_) => Ok(Item::Created),
+        Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+            let want = serde_json::to_value(body).unwrap_or_default();
+            match api::get::<serde_json::Value>(s, id).await {
+                Ok(now) if holds(&now.value, &want) => Ok(Item::AlreadyThere),
+                _ => Err(ApiError {
+                    message: messages::name_taken(kind, &id_name(id), parent),
+                    ..e
+                }),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn id_name(id: &ResourceId) -> String {
+    id.child
+        .as_ref()
+        .map_or_else(|| id.service.name.clone(), |(_, n)| n.clone())
+}
+
+/// After a write met no answer: what is not done yet goes to the outbox, in order (the
+/// connection first when `body` is one, then its prefixes), so the outbox sends it all when
+/// the server answers; the draft is then held by the outbox. `body` is `()` when the
+/// connection is already stored.
+pub fn queue_rest<B: Serialize>(
+    outbox: Option<Outbox>,
+    e: &ApiError,
+    id: &ResourceId,
+    body: &B,
+    service: &peering_model::ServiceId,
+    progress: RwSignal<Option<Progress>>,
+) {
+    let Some(outbox) = outbox else { return };
+    let body = serde_json::to_value(body).unwrap_or_default();
+    progress.update(|p| {
+        let Some(p) = p else { return };
+        if !p.connection.done() && !body.is_null() {
+            let write = Replay::Create {
+                id: id.to_string(),
+                body,
+            };
+            outbox.push(format!("Create connection '{}'", service.name), write, e);
+            p.connection = Item::Queued;
+        }
+        for (row, item) in p.prefixes.iter_mut().filter(|(_, i)| !i.done()) {
+            let child = service.child(ChildKind::Prefix, &row.name);
+            let body = serde_json::to_value(PeeringServicePrefix::from(&*row)).unwrap_or_default();
+            let write = Replay::Create {
+                id: child.to_string(),
+                body,
+            };
+            outbox.push(
+                format!(
+                    "Add prefix {} ({}) to connection '{}'",
+                    row.name, row.prefix, service.name
+                ),
+                write,
+                e,
+            );
+            *item = Item::Queued;
+        }
+        p.running = false;
+    });
+    clear_draft(DRAFT_KEY);
+}
