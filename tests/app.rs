@@ -1159,10 +1159,12 @@ async fn prefixes_are_rolled_up_and_filtered_by_validation() {
     rows[0].prefixes = Some(Prefixes {
         total: 3,
         states: [(S::Verified, 2), (S::Failed, 1)].into(),
+        list: Vec::new(),
     });
     rows[1].prefixes = Some(Prefixes {
         total: 2,
         states: [(S::Verified, 2)].into(),
+        list: Vec::new(),
     });
     leptos::mount::mount_to(
         root.clone(),
@@ -1206,6 +1208,7 @@ async fn rows_that_change_while_shown_are_rendered_anew() {
         r[0].prefixes = Some(Prefixes {
             total: 1,
             states: [(S::Pending, 1)].into(),
+            list: Vec::new(),
         });
         r.push(row("b", "Japan", "Tokyo"));
     });

@@ -1,6 +1,7 @@
 //! A row of the connections list, flattened from the ARM shape, and what the list computes
 //! from rows (search text, counts for the filters).
 
+use peering_model::index::PrefixRow;
 use peering_model::wire::{PeeringService, PrefixSummary, PrefixValidationState};
 use peering_model::{Catalog, ResourceId};
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub const COLUMNS: [(&str, &str); 10] = [
 pub struct Prefixes {
     pub total: u32,
     pub states: BTreeMap<PrefixValidationState, u32>,
+    /// The prefixes themselves (name, prefix, key), for an export.
+    pub list: Vec<PrefixRow>,
 }
 
 impl From<&PrefixSummary> for Prefixes {
@@ -50,6 +53,15 @@ impl From<&PrefixSummary> for Prefixes {
         Prefixes {
             total: s.prefix_count,
             states: s.validation_states.clone(),
+            list: s
+                .prefixes
+                .iter()
+                .map(|p| PrefixRow {
+                    name: p.name.clone(),
+                    prefix: p.prefix.clone(),
+                    key: p.peering_service_prefix_key.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -219,6 +231,7 @@ mod tests {
         Prefixes {
             total: states.iter().map(|(_, n)| n).sum(),
             states: states.iter().copied().collect(),
+            list: Vec::new(),
         }
     }
 

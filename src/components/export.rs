@@ -1,8 +1,12 @@
-//! Export of the list's filtered view, as shown (its columns, its order), to CSV or JSON.
-//! The file is made in the browser: nothing is sent anywhere.
+//! Export of the list's filtered view, as shown (its columns, its order), to CSV or JSON,
+//! prefixes included: a `Prefix list` column (`name:prefix[:key]; …`, what the import reads)
+//! whenever the server said each connection's prefixes. A CSV exported with the columns the
+//! import needs imports back as it was. The file is made in the browser: nothing is sent.
 
 use crate::components::connection_row::{Row, COLUMNS};
 use leptos::prelude::*;
+use peering_model::connections_import::write_prefix_list;
+use peering_model::index::PrefixRow;
 use wasm_bindgen::JsCast;
 
 /// The shown columns' (key, heading) in their order.
@@ -14,17 +18,41 @@ fn columns(shown: &[&'static str]) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Whether the rows carry their prefixes (the server's summaries arrived).
+fn with_prefixes(rows: &[Row]) -> bool {
+    rows.iter().any(|r| r.prefixes.is_some())
+}
+
+fn prefix_list(r: &Row) -> Vec<PrefixRow> {
+    r.prefixes
+        .as_ref()
+        .map(|p| p.list.clone())
+        .unwrap_or_default()
+}
+
 /// The rows `visible` (indices into `rows`) as CSV with a header of the column headings.
 pub fn to_csv(rows: &[Row], visible: &[u32], shown: &[&'static str]) -> String {
     let cols = columns(shown);
-    let header: Vec<&str> = cols.iter().map(|(_, h)| *h).collect();
+    let list = with_prefixes(rows);
+    let mut header: Vec<&str> = cols.iter().map(|(_, h)| *h).collect();
+    if list {
+        header.push(PREFIX_LIST);
+    }
     peering_model::csv::write(
         &header,
-        visible
-            .iter()
-            .map(|&i| cols.iter().map(|(k, _)| rows[i as usize].cell(k)).collect()),
+        visible.iter().map(|&i| {
+            let r = &rows[i as usize];
+            let mut cells: Vec<String> = cols.iter().map(|(k, _)| r.cell(k)).collect();
+            if list {
+                cells.push(write_prefix_list(&prefix_list(r)));
+            }
+            cells
+        }),
     )
 }
+
+/// The CSV heading the import reads prefixes from.
+const PREFIX_LIST: &str = "Prefix list";
 
 /// The same as JSON: an array of objects keyed by column key.
 pub fn to_json(rows: &[Row], visible: &[u32], shown: &[&'static str]) -> String {
@@ -34,6 +62,13 @@ pub fn to_json(rows: &[Row], visible: &[u32], shown: &[&'static str]) -> String 
         .map(|&i| {
             cols.iter()
                 .map(|(k, _)| ((*k).to_owned(), rows[i as usize].cell(k).into()))
+                .chain(with_prefixes(rows).then(|| {
+                    let list: Vec<serde_json::Value> = prefix_list(&rows[i as usize])
+                        .into_iter()
+                        .map(|p| serde_json::json!({"name": p.name, "prefix": p.prefix, "peeringServicePrefixKey": p.key}))
+                        .collect();
+                    ("prefixList".to_owned(), list.into())
+                }))
                 .collect()
         })
         .collect();
@@ -134,6 +169,53 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!([{"name": "x", "region": "Japan West"}])
+        );
+    }
+
+    /// With the prefixes known, the export carries them, and a CSV export with the columns
+    /// the import needs reads back into the same connections and prefixes.
+    #[test]
+    fn an_export_with_prefixes_imports_back() {
+        use crate::components::connection_row::Prefixes;
+        use peering_model::connections_import::read_connections;
+        let mut r = row("osaka-1");
+        r.prefixes = Some(Prefixes {
+            total: 2,
+            list: vec![
+                PrefixRow {
+                    name: "web".into(),
+                    prefix: "8.8.8.0/24".into(),
+                    key: None,
+                },
+                PrefixRow {
+                    name: "mail".into(),
+                    prefix: "8.8.9.0/24".into(),
+                    key: Some("6a7f0d42-e49c-4eea-a930-280610671c3f".into()),
+                },
+            ],
+            ..Prefixes::default()
+        });
+        let rows = vec![r];
+        let all: Vec<&str> = COLUMNS.iter().map(|(k, _)| *k).collect();
+        let csv = to_csv(&rows, &[0], &all);
+        let back = read_connections(&csv, "other").unwrap();
+        assert_eq!(back.len(), 1);
+        let b = &back[0];
+        assert_eq!(
+            (b.resource_group.as_str(), b.draft.name.as_str()),
+            ("rg", "osaka-1")
+        );
+        assert_eq!(
+            (b.draft.location.as_str(), b.draft.provider.as_str()),
+            ("Osaka", "IIJ")
+        );
+        assert_eq!(b.draft.tags, rows[0].tags);
+        assert_eq!(b.prefixes, rows[0].prefixes.as_ref().unwrap().list);
+        let json: serde_json::Value =
+            serde_json::from_str(&to_json(&rows, &[0], &["name"])).unwrap();
+        assert_eq!(
+            json[0]["prefixList"][1]["peeringServicePrefixKey"],
+            "6a7f0d42-e49c-4eea-a930-280610671c3f"
         );
     }
 }

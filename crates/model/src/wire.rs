@@ -173,6 +173,20 @@ pub struct PrefixSummary {
     pub id: String,
     pub prefix_count: u32,
     pub validation_states: BTreeMap<PrefixValidationState, u32>,
+    /// The prefixes themselves, by name (what an export of the list needs).
+    #[serde(default)]
+    pub prefixes: Vec<SummaryPrefix>,
+}
+
+/// One prefix of a [`PrefixSummary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryPrefix {
+    pub name: String,
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peering_service_prefix_key: Option<String>,
+    pub prefix_validation_state: PrefixValidationState,
 }
 
 /// `{ value, nextLink }`; `nextLink` is absent on the last page.

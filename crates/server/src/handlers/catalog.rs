@@ -241,6 +241,7 @@ pub(crate) async fn prefix_summaries(ctx: Ctx, sub: String) -> ApiResult<Respons
             id: peering_model::ServiceId::new(&sub, &c.resource_group, &c.connection).to_string(),
             prefix_count: c.by_state.iter().map(|(_, n)| n).sum(),
             validation_states: c.by_state.into_iter().collect(),
+            prefixes: c.prefixes,
         })
         .collect();
     let next = next.map(|k| ctx.next_link(&k));

@@ -199,6 +199,20 @@ fn schemas() -> Value {
                     "type": "object",
                     "description": "Prefixes per prefixValidationState; states with none are left out.",
                     "additionalProperties": { "type": "integer" }
+                },
+                "prefixes": {
+                    "type": "array",
+                    "description": "The connection's prefixes, by name.",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "prefix", "prefixValidationState"],
+                        "properties": {
+                            "name": { "type": "string" },
+                            "prefix": { "type": "string" },
+                            "peeringServicePrefixKey": { "type": "string" },
+                            "prefixValidationState": { "type": "string" }
+                        }
+                    }
                 }
             }
         },

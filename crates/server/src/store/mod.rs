@@ -114,6 +114,8 @@ pub struct PrefixCounts {
     pub resource_group: String,
     pub connection: String,
     pub by_state: Vec<(PrefixValidationState, u32)>,
+    /// Its prefixes, by name.
+    pub prefixes: Vec<peering_model::wire::SummaryPrefix>,
 }
 
 /// A page of [`PrefixCounts`] and the key (rg_key, name_key) to continue after, if any.

@@ -519,7 +519,8 @@ async fn only_the_newest_events_are_sent() {
 }
 
 /// The `peeringServicePrefixSummaries` extension: each connection that has prefixes, with
-/// their count per validation state, in (resource group, name) order, paged by connection.
+/// their count per validation state and the prefixes themselves, in (resource group, name)
+/// order, paged by connection.
 #[tokio::test]
 async fn prefix_summaries_count_each_connections_prefixes_by_state() {
     let app = spawn_app().await;
@@ -547,9 +548,14 @@ async fn prefix_summaries_count_each_connections_prefixes_by_state() {
     assert_eq!(
         all,
         vec![
-            json!({"id": id("rg1", "A"), "prefixCount": 2, "validationStates": {"Failed": 1, "Pending": 1}}),
-            json!({"id": id("rg1", "b"), "prefixCount": 1, "validationStates": {"Pending": 1}}),
-            json!({"id": id("rg2", "c"), "prefixCount": 1, "validationStates": {"Pending": 1}}),
+            json!({"id": id("rg1", "A"), "prefixCount": 2, "validationStates": {"Failed": 1, "Pending": 1},
+                "prefixes": [
+                    {"name": "p1", "prefix": "8.8.8.0/24", "prefixValidationState": "Pending"},
+                    {"name": "p2", "prefix": "8.8.9.0/24", "prefixValidationState": "Failed"}]}),
+            json!({"id": id("rg1", "b"), "prefixCount": 1, "validationStates": {"Pending": 1},
+                "prefixes": [{"name": "p3", "prefix": "8.8.10.0/24", "prefixValidationState": "Pending"}]}),
+            json!({"id": id("rg2", "c"), "prefixCount": 1, "validationStates": {"Pending": 1},
+                "prefixes": [{"name": "p4", "prefix": "8.8.11.0/24", "prefixValidationState": "Pending"}]}),
         ]
     );
     let (paged, pages) = app.list_all(&format!("{url}&$top=1")).await;

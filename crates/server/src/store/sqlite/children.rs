@@ -4,8 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixCounts, PrefixCountsPage,
-    PrefixRecord, MAX_EVENTS,
+    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixRecord, MAX_EVENTS,
 };
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
@@ -338,55 +337,4 @@ pub(super) fn overlapping(
         }
     }
     Ok(found)
-}
-
-/// Prefixes counted per connection and validation state, for `limit` connections after
-/// `after`, in key order. One pass in the primary key's order (subscription, rg_key,
-/// service_key, …): the groups come out of the index already sorted, each state is a sum, and
-/// the scan stops after `limit + 1` connections, so a page costs its own rows only.
-pub(super) fn prefix_counts(
-    tx: &Transaction<'_>,
-    sub: &str,
-    after: Option<(String, String)>,
-    limit: usize,
-) -> rusqlite::Result<PrefixCountsPage> {
-    use peering_model::wire::PrefixValidationState;
-    let (after_rg, after_name) = after.unwrap_or_default();
-    let sums: Vec<String> = PrefixValidationState::ALL
-        .iter()
-        .map(|s| format!("sum(p.validation_state = '{}')", s.as_str()))
-        .collect();
-    let mut st = tx.prepare_cached(&format!(
-        "SELECT p.rg_key, p.service_key, s.resource_group, s.name, {}
-         FROM prefixes p JOIN peering_services s
-           ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
-         WHERE p.subscription = ?1 AND (p.rg_key, p.service_key) > (?2, ?3)
-         GROUP BY p.rg_key, p.service_key
-         ORDER BY p.rg_key, p.service_key
-         LIMIT ?4",
-        sums.join(", ")
-    ))?;
-    let mut rows = st.query(params![sub, after_rg, after_name, (limit + 1) as i64])?;
-    let mut out: Vec<PrefixCounts> = Vec::new();
-    let mut last: Option<(String, String)> = None;
-    while let Some(r) = rows.next()? {
-        if out.len() == limit {
-            // One more connection than the page: there is a next page, after the last.
-            return Ok((out, last));
-        }
-        let mut by_state = Vec::new();
-        for (k, state) in PrefixValidationState::ALL.iter().enumerate() {
-            let n: i64 = r.get(4 + k)?;
-            if n > 0 {
-                by_state.push((*state, u32::try_from(n).unwrap_or(u32::MAX)));
-            }
-        }
-        out.push(PrefixCounts {
-            resource_group: r.get(2)?,
-            connection: r.get(3)?,
-            by_state,
-        });
-        last = Some((r.get(0)?, r.get(1)?));
-    }
-    Ok((out, None))
 }

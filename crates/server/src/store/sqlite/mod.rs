@@ -8,6 +8,7 @@
 mod children;
 mod pool;
 mod services;
+mod summaries;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
@@ -293,7 +294,9 @@ impl Store for SqliteStore {
         after: Option<(String, String)>,
         limit: usize,
     ) -> StoreFuture<'_, PrefixCountsPage> {
-        Box::pin(self.read(move |tx| Ok(children::prefix_counts(tx, &subscription, after, limit)?)))
+        Box::pin(
+            self.read(move |tx| Ok(summaries::prefix_counts(tx, &subscription, after, limit)?)),
+        )
     }
 
     fn delete_child(

@@ -1,0 +1,80 @@
+//! Each connection's prefixes counted by validation state, with the prefixes themselves
+//! (the `peeringServicePrefixSummaries` extension): one pass, a page of connections at a time.
+
+use crate::store::{PrefixCounts, PrefixCountsPage};
+use rusqlite::{params, Transaction};
+
+/// Prefixes counted per connection and validation state, for `limit` connections after
+/// `after`, in key order. One pass in the primary key's order (subscription, rg_key,
+/// service_key, …): the groups come out of the index already sorted, each state is a sum, and
+/// the scan stops after `limit + 1` connections, so a page costs its own rows only.
+pub(super) fn prefix_counts(
+    tx: &Transaction<'_>,
+    sub: &str,
+    after: Option<(String, String)>,
+    limit: usize,
+) -> rusqlite::Result<PrefixCountsPage> {
+    use peering_model::wire::PrefixValidationState;
+    let (after_rg, after_name) = after.unwrap_or_default();
+    let sums: Vec<String> = PrefixValidationState::ALL
+        .iter()
+        .map(|s| format!("sum(p.validation_state = '{}')", s.as_str()))
+        .collect();
+    // The prefixes themselves in the same pass: fields joined by U+001F, prefixes by U+001E
+    // (neither can occur in a name, an IPv4 prefix, a key or a state).
+    let mut st = tx.prepare_cached(&format!(
+        "SELECT p.rg_key, p.service_key, s.resource_group, s.name, {},
+                group_concat(p.name || char(31) || p.prefix || char(31) || coalesce(p.prefix_key, '')
+                             || char(31) || p.validation_state, char(30))
+         FROM prefixes p JOIN peering_services s
+           ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
+         WHERE p.subscription = ?1 AND (p.rg_key, p.service_key) > (?2, ?3)
+         GROUP BY p.rg_key, p.service_key
+         ORDER BY p.rg_key, p.service_key
+         LIMIT ?4",
+        sums.join(", ")
+    ))?;
+    let mut rows = st.query(params![sub, after_rg, after_name, (limit + 1) as i64])?;
+    let mut out: Vec<PrefixCounts> = Vec::new();
+    let mut last: Option<(String, String)> = None;
+    while let Some(r) = rows.next()? {
+        if out.len() == limit {
+            // One more connection than the page: there is a next page, after the last.
+            return Ok((out, last));
+        }
+        let mut by_state = Vec::new();
+        for (k, state) in PrefixValidationState::ALL.iter().enumerate() {
+            let n: i64 = r.get(4 + k)?;
+            if n > 0 {
+                by_state.push((*state, u32::try_from(n).unwrap_or(u32::MAX)));
+            }
+        }
+        let listed: String = r.get(4 + PrefixValidationState::ALL.len())?;
+        let mut prefixes: Vec<peering_model::wire::SummaryPrefix> = listed
+            .split('\u{1e}')
+            .filter_map(|item| {
+                let f: Vec<&str> = item.split('\u{1f}').collect();
+                let [name, prefix, key, state] = f.as_slice() else {
+                    return None;
+                };
+                Some(peering_model::wire::SummaryPrefix {
+                    name: (*name).to_owned(),
+                    prefix: (*prefix).to_owned(),
+                    peering_service_prefix_key: (!key.is_empty()).then(|| (*key).to_owned()),
+                    prefix_validation_state: state
+                        .parse()
+                        .unwrap_or(PrefixValidationState::Unknown),
+                })
+            })
+            .collect();
+        prefixes.sort_by_key(|p| p.name.to_ascii_lowercase());
+        out.push(PrefixCounts {
+            resource_group: r.get(2)?,
+            connection: r.get(3)?,
+            by_state,
+            prefixes,
+        });
+        last = Some((r.get(0)?, r.get(1)?));
+    }
+    Ok((out, None))
+}
