@@ -1,11 +1,12 @@
 //! Connection monitor tests of one connection: the list with the last result, and a form whose
 //! fields are checked by `peering-model` as you type.
 
-use crate::api;
+use crate::api::{self, Replay};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::feedback::Feedback;
 use crate::components::state_pill::{StatePill, TestResult};
 use crate::components::Field;
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
@@ -64,6 +65,16 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
             api::list_children::<ConnectionMonitorTest>(&s, &service, ChildKind::MonitorTest).await
         }
     });
+    // A test added from the outbox: list them again.
+    if let Some(o) = use_context::<Outbox>() {
+        let delivered = o.delivered();
+        Effect::new(move |first: Option<()>| {
+            delivered.track();
+            if first.is_some() {
+                tests.refetch();
+            }
+        });
+    }
     let (s2, sv2) = (session.clone(), service.clone());
     let row = move |shown: ConnectionMonitorTest| {
         let p = shown.properties.clone().unwrap_or_default();
@@ -130,6 +141,8 @@ pub fn MonitorTestForm(service: ServiceId, on_done: impl Fn() + Clone + 'static)
     let saving = RwSignal::new(false);
     let findings = Memo::new(move |_| form.with(TestForm::findings));
     let feedback = Feedback::new(findings);
+    let outbox = use_context::<Outbox>();
+    let queued = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !feedback.attempt() || saving.get_untracked() {
@@ -144,6 +157,7 @@ pub fn MonitorTestForm(service: ServiceId, on_done: impl Fn() + Clone + 'static)
             on_done.clone(),
         );
         saving.set(true);
+        queued.set(false);
         spawn_local_scoped(async move {
             let res = api::create(&s, &id, &body).await;
             saving.try_set(false);
@@ -152,6 +166,24 @@ pub fn MonitorTestForm(service: ServiceId, on_done: impl Fn() + Clone + 'static)
                     form.set(TestForm::fresh());
                     feedback.reset();
                     on_done();
+                }
+                // No answer (or a 5xx, a 429): the outbox sends it when it can.
+                Err(e) if e.is_transient() && outbox.is_some() => {
+                    if let (Some(o), Ok(body)) = (outbox, serde_json::to_value(&body)) {
+                        let label =
+                            format!("Add monitor test '{}' to connection '{connection}'", f.name);
+                        o.push(
+                            label,
+                            Replay::Create {
+                                id: id.to_string(),
+                                body,
+                            },
+                            &e,
+                        );
+                        form.set(TestForm::fresh());
+                        feedback.reset();
+                        queued.set(true);
+                    }
                 }
                 Err(e) => feedback.refused(
                     e,
@@ -165,6 +197,9 @@ pub fn MonitorTestForm(service: ServiceId, on_done: impl Fn() + Clone + 'static)
     view! {
         <form class="form monitor" on:submit=submit novalidate>
             <h3>"Add a monitor test"</h3>
+            <Show when=move || queued.get()>
+                <p class="msg warning" role="status">"The server did not answer; the test waits in the outbox (top bar) and is added when it does."</p>
+            </Show>
             <div class="row">
                 <Field label="Name" id="mt-name" finding=feedback.finding_for(NAME)>
                     <input id="mt-name" type="text" autocomplete="off" aria-describedby="mt-name-msg" aria-invalid=move || feedback.invalid(NAME)
