@@ -279,25 +279,43 @@ pub async fn delete(s: &Session, id: &ResourceId, etag: &str) -> Result<(), ApiE
 }
 
 /// Deletes a list item if it is still the version shown. List items carry no ETag, so the one
-/// item is read (for its ETag) when the user confirms; if it is gone or no longer equal to
-/// what the list showed, nothing is sent and the answer is "changed elsewhere"; otherwise it is
-/// deleted with `If-Match: <that ETag>`, so a change in between is refused by the server too.
-pub async fn delete_if_unchanged<T: DeserializeOwned + PartialEq>(
+/// item is read (for its ETag) when the user confirms; if it is no longer equal to what the
+/// list showed, nothing is sent and its current version comes back (`Ok(Some)`), for the user
+/// to compare; otherwise it is deleted with `If-Match: <that ETag>` (`Ok(None)`), so a change
+/// in between is refused by the server too. Gone already: "changed elsewhere".
+pub async fn delete_unless_changed<T: DeserializeOwned + PartialEq + Serialize>(
     s: &Session,
     id: &ResourceId,
     kind: NameKind,
     name: &str,
     shown: &T,
-) -> Result<(), ApiError> {
+) -> Result<Option<Tagged<serde_json::Value>>, ApiError> {
     let current = match get::<T>(s, id).await {
         Ok(c) => c,
         Err(e) if e.kind == ErrorKind::NotFound => return Err(ApiError::changed(kind, name)),
         Err(e) => return Err(e),
     };
     match current.etag {
-        Some(etag) if current.value == *shown => delete(s, id, &etag).await,
-        Some(_) => Err(ApiError::changed(kind, name)),
+        Some(etag) if current.value == *shown => delete(s, id, &etag).await.map(|()| None),
+        Some(etag) => Ok(Some(Tagged {
+            value: serde_json::to_value(&current.value).unwrap_or_default(),
+            etag: Some(etag),
+        })),
         None => Err(no_etag(kind, name)),
+    }
+}
+
+/// [`delete_unless_changed`] where a change elsewhere is just a refusal.
+pub async fn delete_if_unchanged<T: DeserializeOwned + PartialEq + Serialize>(
+    s: &Session,
+    id: &ResourceId,
+    kind: NameKind,
+    name: &str,
+    shown: &T,
+) -> Result<(), ApiError> {
+    match delete_unless_changed(s, id, kind, name, shown).await? {
+        None => Ok(()),
+        Some(_) => Err(ApiError::changed(kind, name)),
     }
 }
 

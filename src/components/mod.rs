@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod change_prefix;
+pub mod child_conflict;
 pub mod column_chooser;
 pub mod confirm_delete;
 pub mod conflict;

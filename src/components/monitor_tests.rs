@@ -2,6 +2,7 @@
 //! fields are checked by `peering-model` as you type.
 
 use crate::api::{self, Replay};
+use crate::components::child_conflict::{delete_or_compare, ChildConflict, ChildConflictDialog};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::feedback::Feedback;
 use crate::components::state_pill::{StatePill, TestResult};
@@ -75,6 +76,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
             }
         });
     }
+    let conflict = RwSignal::new(None::<ChildConflict>);
     let (s2, sv2) = (session.clone(), service.clone());
     let row = move |shown: ConnectionMonitorTest| {
         let p = shown.properties.clone().unwrap_or_default();
@@ -85,7 +87,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
         let on_confirm = move || -> DeleteFuture {
             let (s, id, t, shown) = (s.clone(), id.clone(), t.clone(), shown.clone());
             Box::pin(async move {
-                api::delete_if_unchanged(&s, &id, NameKind::MonitorTest, &t, &shown).await?;
+                delete_or_compare(&s, &id, NameKind::MonitorTest, &t, &shown, conflict).await?;
                 tests.refetch();
                 Ok(())
             })
@@ -130,6 +132,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
                 })
             }
         </Transition>
+        <ChildConflictDialog state=conflict on_done=Callback::new(move |()| tests.refetch())/>
         <MonitorTestForm service=service on_done=move || tests.refetch()/>
     }
 }

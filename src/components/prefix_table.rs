@@ -1,8 +1,8 @@
 //! A connection's prefixes with their validation state; each can be deleted (confirmed
 //! inline, and only if it is still the version shown).
 
-use crate::api;
 use crate::components::change_prefix::ChangePrefix;
+use crate::components::child_conflict::{delete_or_compare, ChildConflict, ChildConflictDialog};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::state_pill::StatePill;
 use crate::state::Session;
@@ -52,6 +52,8 @@ pub fn PrefixTable(
         }
         .into_any();
     }
+    let conflict = RwSignal::new(None::<ChildConflict>);
+    let reload = on_change.clone();
     let body = rows
         .into_iter()
         .map(|shown| {
@@ -64,7 +66,7 @@ pub fn PrefixTable(
                 let (s, id, pname, shown, on_change) =
                     (s.clone(), id.clone(), pname.clone(), shown.clone(), on_change.clone());
                 Box::pin(async move {
-                    api::delete_if_unchanged(&s, &id, NameKind::Prefix, &pname, &shown).await?;
+                    delete_or_compare(&s, &id, NameKind::Prefix, &pname, &shown, conflict).await?;
                     on_change();
                     Ok(())
                 })
@@ -91,6 +93,7 @@ pub fn PrefixTable(
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
+            <ChildConflictDialog state=conflict on_done=Callback::new(move |()| reload())/>
         </div>
     }
     .into_any()

@@ -379,7 +379,17 @@ pub async fn scenario(
     }
 
     // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
-    // version shown), then sign out: the token is gone from the tab.
+    // version shown). Another client gives it a prefix key first: the confirmation opens the
+    // conflict dialog with both versions, and "Delete their version" deletes it.
+    let web = format!(
+        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle/prefixes/web?api-version={}",
+        peering_model::ApiVersion::DEFAULT
+    );
+    let keyed = json!({"properties": {"prefix": "8.8.9.0/24", "peeringServicePrefixKey": "00000000-0000-0000-0000-000000000001"}});
+    let (status, _, _) = api(c, &token, "PUT", &web, Some(keyed), None).await?;
+    if status != 200 {
+        return Err(format!("the other client's prefix PUT answered {status}"));
+    }
     for css in ["#prefixes button.delete", "#prefixes button.confirm"] {
         wait_for(c, css)
             .await?
@@ -387,6 +397,8 @@ pub async fn scenario(
             .await
             .map_err(|e| format!("clicking {css}: {e}"))?;
     }
+    wait_for_text(c, ".dialog.conflict", "peeringServicePrefixKey").await?;
+    click_centered(c, "#conflict-overwrite").await?;
     wait_for_text(c, ".state.empty.small", "No prefixes yet").await?;
 
     // Bulk delete of a filtered set: three connections in Texas, filtered, all selected,
