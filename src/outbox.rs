@@ -49,6 +49,14 @@ pub struct Pending {
     pub status: Status,
 }
 
+/// Whether the resource `id` is one of `stopped` or lies under one (lower-cased ids).
+fn depends_on_any(id: &str, stopped: &[String]) -> bool {
+    let id = id.to_ascii_lowercase();
+    stopped
+        .iter()
+        .any(|s| id == *s || id.starts_with(&format!("{s}/")))
+}
+
 /// The delay before attempt `attempts + 1`, with `unit` in [0, 1) for the jitter.
 pub fn backoff_ms(attempts: u32, retry_after: Option<u32>, unit: f64) -> f64 {
     let full = (FIRST_DELAY_MS * 2f64.powi(attempts.min(16) as i32)).min(MAX_DELAY_MS);
@@ -62,9 +70,23 @@ pub struct Outbox {
     pending: RwSignal<Vec<Pending>>,
     /// Counts writes delivered from the outbox, so views can reload after one.
     delivered: RwSignal<u32>,
+    /// The keys of the last writes delivered (at most 100), so a view can tell its own.
+    delivered_keys: RwSignal<Vec<u64>>,
+    /// Where this outbox is kept: one per API and subscription, so writes queued for one are
+    /// never sent to another (after a sign-in elsewhere).
+    storage_key: StoredValue<String>,
     session: StoredValue<Session>,
     /// Which timer is current: a newer schedule makes older ones do nothing.
     timer: StoredValue<u32>,
+}
+
+/// `OUTBOX_KEY` for the session's API and subscription.
+pub fn storage_key(s: &Session) -> String {
+    format!(
+        "{OUTBOX_KEY}.{}.{}",
+        s.config.api_base.trim_end_matches('/'),
+        s.subscription.to_ascii_lowercase()
+    )
 }
 
 fn now_ms() -> f64 {
@@ -78,8 +100,9 @@ fn storage() -> Option<web_sys::Storage> {
 impl Outbox {
     /// The outbox of this browser (what an earlier session left is sent too).
     pub fn new(session: Session) -> Outbox {
+        let key = storage_key(&session);
         let mut saved: Vec<Pending> = storage()
-            .and_then(|s| s.get_item(OUTBOX_KEY).ok().flatten())
+            .and_then(|s| s.get_item(&key).ok().flatten())
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
         // A write that was being sent when the page went away is sent again.
@@ -91,6 +114,8 @@ impl Outbox {
         let outbox = Outbox {
             pending: RwSignal::new(saved),
             delivered: RwSignal::new(0),
+            delivered_keys: RwSignal::new(Vec::new()),
+            storage_key: StoredValue::new(key.clone()),
             session: StoredValue::new(session),
             timer: StoredValue::new(0),
         };
@@ -111,8 +136,19 @@ impl Outbox {
         self.delivered.into()
     }
 
+    /// Whether the write `key` (from [`Outbox::push`]) has been delivered.
+    pub fn was_delivered(&self, key: u64) -> bool {
+        self.delivered_keys.with(|d| d.contains(&key))
+    }
+
+    /// Whether the write `key` is still in the outbox (waiting, sending or stopped).
+    pub fn holds(&self, key: u64) -> bool {
+        self.pending.with(|p| p.iter().any(|w| w.key == key))
+    }
+
     /// Queues a write that failed with `error` (transient), to be sent again after a backoff.
-    pub fn push(&self, label: String, write: Replay, error: &ApiError) {
+    /// Returns the write's key.
+    pub fn push(&self, label: String, write: Replay, error: &ApiError) -> u64 {
         let key = (now_ms() as u64) * 1000 + (js_sys::Math::random() * 1000.0) as u64;
         self.pending.update(|p| {
             p.push(Pending {
@@ -127,6 +163,7 @@ impl Outbox {
         });
         self.save();
         self.schedule();
+        key
     }
 
     pub fn retry_now(&self, key: u64) {
@@ -160,21 +197,33 @@ impl Outbox {
 
     fn save(&self) {
         let Some(s) = storage() else { return };
+        let key = self.storage_key.get_value();
         let text = self
             .pending
             .with_untracked(|p| serde_json::to_string(p).unwrap_or_default());
         let _ = if text == "[]" {
-            s.remove_item(OUTBOX_KEY)
+            s.remove_item(&key)
         } else {
-            s.set_item(OUTBOX_KEY, &text)
+            s.set_item(&key, &text)
         };
     }
 
-    /// The write to send next: the first one not stopped, if it is due; and when it is due.
+    /// The write to send next, if it is waiting, and when it is due: the first one that is not
+    /// stopped and does not depend on a stopped one (the same resource or one under it, such
+    /// as a prefix of a connection whose create was refused: sent alone, it could land in
+    /// someone else's connection).
     fn head(&self) -> Option<(u64, f64)> {
         self.pending.with_untracked(|p| {
+            let stopped: Vec<String> = p
+                .iter()
+                .filter(|w| matches!(w.status, Status::Stopped(_)))
+                .map(|w| w.write.id().to_ascii_lowercase())
+                .collect();
             p.iter()
-                .find(|w| !matches!(w.status, Status::Stopped(_)))
+                .find(|w| {
+                    !matches!(w.status, Status::Stopped(_))
+                        && !depends_on_any(w.write.id(), &stopped)
+                })
                 .filter(|w| w.status == Status::Waiting)
                 .map(|w| (w.key, w.next_at))
         })
@@ -217,7 +266,18 @@ impl Outbox {
         leptos::task::spawn_local(async move {
             let result = api::replay(&session, &write).await;
             me.pending.try_update(|p| match result {
-                Ok(()) => p.retain(|w| w.key != key),
+                Ok(etag) => {
+                    p.retain(|w| w.key != key);
+                    // A later write of the same resource was made against the version this
+                    // one replaced; it now applies to the version this one wrote.
+                    if let Some(etag) = etag {
+                        for w in p.iter_mut() {
+                            if w.write.id().eq_ignore_ascii_case(write.id()) {
+                                w.write.rebase(&etag);
+                            }
+                        }
+                    }
+                }
                 Err(e) => {
                     if let Some(w) = p.iter_mut().find(|w| w.key == key) {
                         w.last_error = Some(e.message.clone());
@@ -237,6 +297,11 @@ impl Outbox {
                 .try_with_untracked(|p| p.iter().all(|w| w.key != key))
                 == Some(true)
             {
+                me.delivered_keys.try_update(|d| {
+                    d.push(key);
+                    let over = d.len().saturating_sub(100);
+                    d.drain(..over);
+                });
                 me.delivered.try_update(|n| *n += 1);
             }
             me.save();
@@ -248,6 +313,21 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_under_a_stopped_one_waits() {
+        let stopped = vec![
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.peering/peeringservices/a"
+                .to_owned(),
+        ];
+        let under = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/a/prefixes/p";
+        assert!(depends_on_any(under, &stopped));
+        assert!(depends_on_any(&stopped[0].to_uppercase(), &stopped));
+        assert!(
+            !depends_on_any(&format!("{}b", stopped[0]), &stopped),
+            "another connection: ab"
+        );
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_up_to_a_cap_and_honours_retry_after() {

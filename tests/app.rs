@@ -1568,13 +1568,14 @@ async fn bulk_delete_and_tag_report_each_row_and_keep_failures_selected() {
 async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
     use peering_console::api::{ApiError, ErrorKind, Replay};
     use peering_console::components::outbox_panel::OutboxPanel;
-    use peering_console::outbox::{Outbox, Status, OUTBOX_KEY};
+    use peering_console::outbox::{storage_key, Outbox, Status};
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage.remove_item(OUTBOX_KEY).unwrap();
     // Nothing listens on port 9 of loopback: every attempt meets no answer.
     let mut s = session();
     s.config.api_base = "http://127.0.0.1:9".into();
     s.token = "secret-token-never-stored".into();
+    let key = storage_key(&s);
+    storage.remove_item(&key).unwrap();
     let write = Replay::Patch {
         id: format!(
             "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/a"
@@ -1593,7 +1594,7 @@ async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
         )
     });
     let stored = storage
-        .get_item(OUTBOX_KEY)
+        .get_item(&key)
         .unwrap()
         .expect("kept in localStorage");
     assert!(
@@ -1624,8 +1625,8 @@ async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
     assert_eq!(pending.with_untracked(|p| p[0].write.clone()), write);
     assert_eq!(text(&root, "#outbox-count"), "1");
     // Retry now: it is sent, meets no answer, and waits again with one more attempt.
-    let key = pending.with_untracked(|p| p[0].key);
-    outbox.retry_now(key);
+    let first_key = pending.with_untracked(|p| p[0].key);
+    outbox.retry_now(first_key);
     for _ in 0..100 {
         sleep_ms(20).await;
         if pending.with_untracked(|p| p[0].attempts) == 2 {
@@ -1646,7 +1647,7 @@ async fn the_outbox_keeps_writes_across_a_reload_and_retries_them() {
     click(&find(&root, "#outbox li button.discard"), false);
     tick().await;
     assert_eq!(pending.with_untracked(Vec::len), 0);
-    assert!(storage.get_item(OUTBOX_KEY).unwrap().is_none());
+    assert!(storage.get_item(&key).unwrap().is_none());
     assert!(text(&root, "#outbox").contains("Everything has been sent."));
 }
 

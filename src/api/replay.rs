@@ -26,6 +26,14 @@ pub enum Replay {
 }
 
 impl Replay {
+    /// A later write of the same resource now applies to the version `etag` (the one an earlier
+    /// write of the outbox wrote).
+    pub fn rebase(&mut self, etag: &str) {
+        if let Replay::Patch { etag: e, .. } | Replay::Delete { etag: e, .. } = self {
+            *e = etag.to_owned();
+        }
+    }
+
     pub fn id(&self) -> &str {
         match self {
             Replay::Create { id, .. } | Replay::Patch { id, .. } | Replay::Delete { id, .. } => id,
@@ -56,7 +64,9 @@ pub fn holds(have: &Value, want: &Value) -> bool {
 /// or a change, 404 on a delete) is checked against what is stored now: if the resource is as
 /// the write would leave it, the write is done; otherwise the refusal stands (someone else
 /// changed it, and the user must decide).
-pub async fn replay(s: &Session, write: &Replay) -> Result<(), ApiError> {
+///
+/// `Ok` carries the ETag of the version the write left, when the server said it.
+pub async fn replay(s: &Session, write: &Replay) -> Result<Option<String>, ApiError> {
     let id = ResourceId::parse(write.id())
         .map_err(|e| ApiError::new(ErrorKind::Invalid, "InvalidResourceId", e.to_string()))?;
     let u = url(&s.config, &id.to_string(), &[]);
@@ -78,8 +88,9 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<(), ApiError> {
             send::<()>(s, Method::DELETE, &u, Precondition::Matches(etag), None).await
         }
     }?;
+    let written = sent.res.headers().get("ETag");
     let refusal = match sent.empty().await {
-        Ok(()) => return Ok(()),
+        Ok(()) => return Ok(written),
         Err(e) => e,
     };
     let own_success_possible = match write {
@@ -95,11 +106,11 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<(), ApiError> {
         return Err(refusal);
     }
     match (write, get::<Value>(s, &id).await) {
-        (Replay::Delete { .. }, Err(e)) if e.kind == ErrorKind::NotFound => Ok(()),
+        (Replay::Delete { .. }, Err(e)) if e.kind == ErrorKind::NotFound => Ok(None),
         (Replay::Create { body, .. } | Replay::Patch { body, .. }, Ok(now))
             if holds(&now.value, body) =>
         {
-            Ok(())
+            Ok(now.etag)
         }
         _ => Err(refusal),
     }

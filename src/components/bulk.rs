@@ -238,6 +238,21 @@ pub fn BulkBar(
         let one = BTreeMap::from([(key, tag_value.get())]);
         check_tags(&one).errors().next().map(|f| f.message.clone())
     });
+    // The confirmation takes the focus when it opens and gives it back to "Delete…" when it
+    // is cancelled (Escape or Cancel).
+    let confirm_ref = NodeRef::<leptos::html::Button>::new();
+    let delete_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = confirm_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    let cancel_delete = move || {
+        confirming.set(false);
+        if let Some(b) = delete_ref.get_untracked() {
+            let _ = b.focus();
+        }
+    };
     let chosen = StoredValue::new_local(chosen);
     let actions = StoredValue::new(actions);
     let start = move |op: BulkOp| {
@@ -308,7 +323,7 @@ pub fn BulkBar(
                     </Show>
                     <button type="button" class="button small" on:click=move |_| selected.set(HashSet::new())
                         disabled=move || count.get() == 0>"Clear selection"</button>
-                    <button type="button" class="button small danger" id="bulk-delete"
+                    <button type="button" class="button small danger" id="bulk-delete" node_ref=delete_ref
                         disabled=move || count.get() == 0 || running.get()
                         on:click=move |_| confirming.set(true)>"Delete…"</button>
                     <label for="bulk-tag-key">"Tag"</label>
@@ -327,11 +342,12 @@ pub fn BulkBar(
                 </div>
                 {move || tag_problem.get().filter(|_| !tag_key.with(String::is_empty)).map(|p| view! { <p class="msg error" role="alert">{p}</p> })}
                 <Show when=move || confirming.get()>
-                    <div class="confirm" role="alertdialog" aria-labelledby="bulk-delete-question">
+                    <div class="confirm" role="alertdialog" aria-labelledby="bulk-delete-question"
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel_delete() }>
                         <p id="bulk-delete-question">{move || format!("Delete {} with all their prefixes and monitor tests? This cannot be undone.", plural(count.get()))}</p>
-                        <button type="button" class="button danger" id="bulk-delete-confirm" autofocus
+                        <button type="button" class="button danger" id="bulk-delete-confirm" node_ref=confirm_ref
                             on:click=move |_| start(BulkOp::Delete)>{move || format!("Delete {}", plural(count.get()))}</button>
-                        <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        <button type="button" class="button" on:click=move |_| cancel_delete()>"Cancel"</button>
                     </div>
                 </Show>
                 {move || run.get().map(|r| results_view(r, run))}

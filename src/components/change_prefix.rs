@@ -4,7 +4,8 @@
 //! the state is said as it is (deleted, not re-created) with a retry that creates nothing
 //! twice, and a way back to the old value.
 
-use crate::api::{self, ApiError, ErrorKind};
+use crate::api::{self, ApiError, ErrorKind, Replay};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -59,18 +60,38 @@ pub fn ChangePrefix(
         })
     });
     let on_done = StoredValue::new_local(on_done);
+    let outbox = use_context::<Outbox>();
     let ctx = StoredValue::new((session, id, shown, key, name.clone(), old.clone()));
 
     // Creates the prefix as `v`: the second half of a change, a retry of it, or the way back.
     // The tasks are not tied to this row: a reload of the table while a change runs must not
     // abort the create that follows the delete.
     let finish = move |s: Session, id: ResourceId, v: String, key: Option<String>| async move {
-        match api::create(&s, &id, &body(&v, key)).await {
+        match api::create(&s, &id, &body(&v, key.clone())).await {
             Ok(_) => {
                 step.try_set(Step::Idle);
                 on_done.try_with_value(|f| f());
             }
             Err(e) if e.kind == ErrorKind::Aborted => {}
+            // No answer (or a 5xx, a 429): the outbox creates it when it can, so the prefix
+            // is not lost if this row is rebuilt meanwhile.
+            Err(e) if e.is_transient() && outbox.is_some() => {
+                if let (Some(o), Ok(b)) = (outbox, serde_json::to_value(body(&v, key.clone()))) {
+                    let label = format!(
+                        "Create prefix {} again as {v}",
+                        id.child.as_ref().map_or("", |(_, n)| n.as_str())
+                    );
+                    o.push(
+                        label,
+                        Replay::Create {
+                            id: id.to_string(),
+                            body: b,
+                        },
+                        &e,
+                    );
+                }
+                step.try_set(Step::Idle);
+            }
             Err(e) => {
                 step.try_set(Step::Deleted(e));
             }

@@ -78,7 +78,10 @@ pub fn ConflictDialog(
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
-            on_choose.run(Choice::Cancel);
+            // While a choice is being written, the dialog stays (and keeps the focus).
+            if !busy.get_untracked() {
+                on_choose.run(Choice::Cancel);
+            }
             return;
         }
         if ev.key() != "Tab" {
@@ -143,15 +146,15 @@ pub fn ConflictDialog(
                 })}
                 {move || error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
                 <div class="row">
-                    <button type="button" class="button" id="conflict-keep" disabled=busy
+                    <button type="button" class="button" id="conflict-keep" aria-disabled=move || busy.get().to_string()
                         on:click=move |_| choose(Choice::KeepTheirs)>"Keep theirs"</button>
                     {merged.is_some().then(|| view! {
-                        <button type="button" class="button primary" id="conflict-merge" disabled=busy
+                        <button type="button" class="button primary" id="conflict-merge" aria-disabled=move || busy.get().to_string()
                             on:click=move |_| choose(Choice::Merge)>"Theirs + my change"</button>
                     })}
-                    <button type="button" class="button danger" id="conflict-overwrite" disabled=busy
+                    <button type="button" class="button danger" id="conflict-overwrite" aria-disabled=move || busy.get().to_string()
                         on:click=move |_| choose(Choice::Overwrite)>{overwrite}</button>
-                    <button type="button" class="button" id="conflict-cancel" disabled=busy
+                    <button type="button" class="button" id="conflict-cancel" aria-disabled=move || busy.get().to_string()
                         on:click=move |_| choose(Choice::Cancel)>"Back to editing"</button>
                 </div>
                 <p class="msg hint" role="status">{move || if busy.get() { "Saving…" } else { "Only the last choice replaces their change; the others keep it." }}</p>

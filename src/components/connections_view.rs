@@ -7,22 +7,12 @@ use crate::components::connection_row::{counts, haystack, Prefixes, Row, RowKey,
 use crate::components::export::ExportButtons;
 use crate::components::facet::facet;
 use crate::components::list_query::{debounced_search, query_writer};
-use crate::components::virtual_rows::{window, DEFAULT_VIEWPORT, ROW_HEIGHT};
+use crate::components::virtual_rows::{viewport_height, window, DEFAULT_VIEWPORT, ROW_HEIGHT};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use peering_model::resource_id::encode_segment;
 use std::collections::{BTreeMap, HashSet};
-
-/// The height the table's rows are seen through: the wrap's, never more than the window (an
-/// unconstrained wrap would otherwise render every row).
-fn viewport_height(el: &web_sys::HtmlDivElement) -> f64 {
-    let window_h = web_sys::window()
-        .and_then(|w| w.inner_height().ok())
-        .and_then(|h| h.as_f64())
-        .unwrap_or(DEFAULT_VIEWPORT);
-    f64::from(el.client_height()).min(window_h)
-}
 
 /// A hash of everything a row shows.
 fn fingerprint(r: &Row) -> u64 {
@@ -260,11 +250,17 @@ pub fn ConnectionsView(
         // never reaches rows the filter now hides.
         selected.set(HashSet::new());
     });
-    // Rows that left the list (deleted, reloaded) leave the selection.
+    // Rows no longer shown (deleted, reloaded, or changed by a bulk action so that they no
+    // longer match the filter) leave the selection: what is selected is what is acted on.
     Effect::new(move |_| {
-        let present: HashSet<RowKey> = rows.with(|r| r.iter().map(Row::key).collect());
-        if selected.with_untracked(|s| s.iter().any(|k| !present.contains(k))) {
-            selected.update(|s| s.retain(|k| present.contains(k)));
+        visible.track();
+        if selected.with_untracked(HashSet::is_empty) {
+            return;
+        }
+        let shown: HashSet<RowKey> =
+            visible.with(|v| rows.with(|r| v.iter().map(|&i| r[i as usize].key()).collect()));
+        if selected.with_untracked(|s| s.iter().any(|k| !shown.contains(k))) {
+            selected.update(|s| s.retain(|k| shown.contains(k)));
         }
     });
     let range =

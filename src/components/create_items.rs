@@ -5,7 +5,6 @@ use crate::api::{self, holds, ApiError, ErrorKind, Replay};
 use crate::outbox::Outbox;
 use crate::pages::new_connection::DRAFT_KEY;
 use crate::state::{clear_draft, Session};
-use leptos::prelude::*;
 use peering_model::index::PrefixRow;
 use peering_model::messages;
 use peering_model::names::NameKind;
@@ -81,47 +80,38 @@ fn id_name(id: &ResourceId) -> String {
 }
 
 /// After a write met no answer: what is not done yet goes to the outbox, in order (the
-/// connection first when `body` is one, then its prefixes), so the outbox sends it all when
-/// the server answers; the draft is then held by the outbox. `body` is `()` when the
-/// connection is already stored.
-pub fn queue_rest<B: Serialize>(
+/// connection first when `connection` is given, then `prefixes`), so the outbox sends it all
+/// when the server answers; only then is the draft cleared (the outbox holds it now). The
+/// writes are queued from the values given, not from the page's state, so they are queued even
+/// if the page has gone meanwhile. Returns whether they were queued.
+pub fn queue_rest(
     outbox: Option<Outbox>,
     e: &ApiError,
-    id: &ResourceId,
-    body: &B,
+    connection: Option<(&ResourceId, serde_json::Value)>,
+    prefixes: &[(usize, PrefixRow)],
     service: &peering_model::ServiceId,
-    progress: RwSignal<Option<Progress>>,
-) {
-    let Some(outbox) = outbox else { return };
-    let body = serde_json::to_value(body).unwrap_or_default();
-    progress.update(|p| {
-        let Some(p) = p else { return };
-        if !p.connection.done() && !body.is_null() {
-            let write = Replay::Create {
-                id: id.to_string(),
-                body,
-            };
-            outbox.push(format!("Create connection '{}'", service.name), write, e);
-            p.connection = Item::Queued;
-        }
-        for (row, item) in p.prefixes.iter_mut().filter(|(_, i)| !i.done()) {
-            let child = service.child(ChildKind::Prefix, &row.name);
-            let body = serde_json::to_value(PeeringServicePrefix::from(&*row)).unwrap_or_default();
-            let write = Replay::Create {
-                id: child.to_string(),
-                body,
-            };
-            outbox.push(
-                format!(
-                    "Add prefix {} ({}) to connection '{}'",
-                    row.name, row.prefix, service.name
-                ),
-                write,
-                e,
-            );
-            *item = Item::Queued;
-        }
-        p.running = false;
-    });
+) -> bool {
+    let Some(outbox) = outbox else { return false };
+    if let Some((id, body)) = connection {
+        let write = Replay::Create {
+            id: id.to_string(),
+            body,
+        };
+        outbox.push(format!("Create connection '{}'", service.name), write, e);
+    }
+    for (_, row) in prefixes {
+        let child = service.child(ChildKind::Prefix, &row.name);
+        let body = serde_json::to_value(PeeringServicePrefix::from(row)).unwrap_or_default();
+        let write = Replay::Create {
+            id: child.to_string(),
+            body,
+        };
+        let label = format!(
+            "Add prefix {} ({}) to connection '{}'",
+            row.name, row.prefix, service.name
+        );
+        outbox.push(label, write, e);
+    }
     clear_draft(DRAFT_KEY);
+    true
 }

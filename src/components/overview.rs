@@ -1,5 +1,5 @@
 //! A connection's overview: where it is, who carries it, its Azure region, and its read-only
-//! fields (provisioning state, type, resource id).
+//! fields (provisioning state, SKU, type, who created and last changed it and when, resource id).
 
 use crate::components::state_pill::StatePill;
 use leptos::prelude::*;
@@ -15,6 +15,7 @@ pub fn Overview(connection: PeeringService) -> impl IntoView {
         .map(|(c, _)| c.name.clone())
         .unwrap_or_default();
     let item = |k: &'static str, v: String| view! { <dt>{k}</dt><dd>{v}</dd> };
+    let sd = connection.system_data.clone().unwrap_or_default();
     view! {
         <header class="page-head"><h1>{connection.name.clone().unwrap_or_default()}</h1></header>
         <dl class="overview">
@@ -26,9 +27,26 @@ pub fn Overview(connection: PeeringService) -> impl IntoView {
             {item("Azure region", connection.location.clone().unwrap_or_default())}
             <dt>"Provisioning"</dt>
             <dd>{p.provisioning_state.map(|s| view! { <StatePill state=s/> })}</dd>
+            {item("SKU", connection.sku.as_ref().and_then(|s| s.name.clone()).unwrap_or_else(|| "—".into()))}
             {item("Type", connection.kind.clone().unwrap_or_default())}
+            {item("Created", who_when(sd.created_by.as_deref(), sd.created_by_type.map(|t| t.to_string()), sd.created_at.as_deref()))}
+            {item("Last modified", who_when(sd.last_modified_by.as_deref(), sd.last_modified_by_type.map(|t| t.to_string()), sd.last_modified_at.as_deref()))}
             <dt>"Resource id"</dt>
             <dd class="mono resource-id">{connection.id.clone().unwrap_or_default()}</dd>
         </dl>
+    }
+}
+
+/// "2026-12-01T12:00:00Z by token-ab12cd (Application)", or "—".
+fn who_when(by: Option<&str>, kind: Option<String>, at: Option<&str>) -> String {
+    let who = match (by, kind) {
+        (Some(b), Some(k)) => format!(" by {b} ({k})"),
+        (Some(b), None) => format!(" by {b}"),
+        _ => String::new(),
+    };
+    match at {
+        Some(at) => format!("{at}{who}"),
+        None if !who.is_empty() => who.trim_start().to_owned(),
+        None => "—".into(),
     }
 }

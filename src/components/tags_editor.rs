@@ -5,7 +5,7 @@
 
 use crate::api::{self, ApiError, ErrorKind, Replay, Tagged};
 use crate::components::conflict::{Choice, ConflictDialog};
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Status};
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
@@ -106,19 +106,48 @@ pub fn TagsEditor(
     // Writes `map` over the version `etag`. A 412 fetches the version stored now and opens the
     // conflict dialog with it; the choice made there is written here again, against its ETag.
     let outbox = use_context::<Outbox>();
-    // Delivered from the outbox: show what is stored now.
+    // The save waiting in the outbox, by its key: delivered, it shows what is stored now;
+    // discarded or refused there, the edits are still here and it says why.
+    let queued_key = StoredValue::new(None::<u64>);
     if let Some(o) = outbox {
-        let delivered = o.delivered();
-        Effect::new(move |first: Option<()>| {
-            delivered.track();
-            if first.is_some() && matches!(save.get_untracked(), Save::Queued(_)) {
-                dirty.set(false);
-                save.set(Save::Saved);
-                on_reload.with_value(|f| f());
+        let pending = o.pending();
+        Effect::new(move |_| {
+            let mine = pending.with(|p| {
+                queued_key
+                    .get_value()
+                    .map(|k| (k, p.iter().find(|w| w.key == k).map(|w| w.status.clone())))
+            });
+            let Some((key, status)) = mine else { return };
+            if !matches!(save.get_untracked(), Save::Queued(_)) {
+                return;
+            }
+            let refused =
+                |why: String| Save::Failed(ApiError::new(ErrorKind::Invalid, "NotSent", why));
+            match status {
+                None if o.was_delivered(key) => {
+                    queued_key.set_value(None);
+                    dirty.set(false);
+                    save.set(Save::Saved);
+                    on_reload.with_value(|f| f());
+                }
+                None => {
+                    queued_key.set_value(None);
+                    save.set(refused(
+                        "The queued save was discarded from the outbox; your edits are still here."
+                            .into(),
+                    ));
+                }
+                Some(Status::Stopped(why)) => {
+                    queued_key.set_value(None);
+                    save.set(refused(format!("The outbox could not save the tags: {why} Your edits are still here; discard it there and save again.")));
+                }
+                Some(_) => {}
             }
         });
     }
-    let write = Callback::new(move |(map, etag): (Tags, String)| {
+    // `map` is what is sent; `mine` the user's own tags, which a conflict compares and merges
+    // (after a merge they differ: the merge is sent, the user's edits stay the user's).
+    let write = Callback::new(move |(map, etag, mine): (Tags, String, Tags)| {
         let (s, id, label) = (session.clone(), id.clone(), label.clone());
         save.set(Save::Saving);
         conflict_error.set(None);
@@ -141,7 +170,7 @@ pub fn TagsEditor(
                             conflict.set(Some(Conflict {
                                 theirs: value.tags.unwrap_or_default(),
                                 etag,
-                                mine: map,
+                                mine,
                             }));
                         }
                         // Deleted meanwhile (or no ETag to write against): say so.
@@ -163,7 +192,7 @@ pub fn TagsEditor(
                         body,
                     };
                     if let Some(o) = outbox {
-                        o.push(label.clone(), write, &e);
+                        queued_key.set_value(Some(o.push(label.clone(), write, &e)));
                     }
                     conflict.set(None);
                     save.set(Save::Queued(e.message));
@@ -189,7 +218,7 @@ pub fn TagsEditor(
             return;
         };
         let map: BTreeMap<String, String> = rows.get_untracked().into_iter().collect();
-        write.run((map, etag));
+        write.run((map.clone(), etag, map));
     };
     let choose = Callback::new(move |c: Choice| {
         let Some(Conflict { theirs, etag, mine }) = conflict.get_untracked() else {
@@ -214,13 +243,13 @@ pub fn TagsEditor(
                 let next = if c == Choice::Merge {
                     merge_tags(&base_tags.get_untracked(), &mine, &theirs)
                 } else {
-                    mine
+                    mine.clone()
                 };
                 if let Some(f) = check_tags(&next).errors().next() {
                     conflict_error.set(Some(f.message.clone()));
                     return;
                 }
-                write.run((next, etag));
+                write.run((next, etag, mine));
             }
         }
     });

@@ -19,6 +19,16 @@ pub fn window(len: usize, scroll_top: f64, viewport: f64) -> (usize, usize) {
     (start, end.max(start))
 }
 
+/// The height the table's rows are seen through: the wrap's, never more than the window (an
+/// unconstrained wrap would otherwise render every row).
+pub fn viewport_height(el: &web_sys::HtmlDivElement) -> f64 {
+    let window_h = web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(DEFAULT_VIEWPORT);
+    f64::from(el.client_height()).min(window_h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,10 +31,12 @@ pub fn WizardReview(
     on_name_taken: Callback<ApiError>,
     /// Opens a step (to fix what it holds).
     go: Callback<Step>,
+    /// Where the create stands; held by the page, so it outlives this step.
+    progress: RwSignal<Option<Progress>>,
 ) -> impl IntoView {
     let session = use_context::<Session>();
     let outbox = use_context::<Outbox>();
-    let progress = RwSignal::new(None::<Progress>);
+
     let valid =
         Memo::new(move |_| form.with(|f| validate_connection(Catalog::embedded(), &f.draft()).0));
     let row_errors =
@@ -60,14 +62,6 @@ pub fn WizardReview(
         why
     };
     let running = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|p| p.running)));
-    // An edit after a create that stopped part-way starts over: what was done is found again
-    // (and not created twice) by the next create.
-    Effect::new(move |_| {
-        form.track();
-        if !running.get_untracked() {
-            progress.set(None);
-        }
-    });
     let all = move |f: fn(&Item) -> bool| {
         progress.with(|p| {
             p.as_ref().is_some_and(|p| {
@@ -122,13 +116,36 @@ pub fn WizardReview(
                 }
             });
         };
+        // What is to do, taken now: the task below works from it, never from the page's state,
+        // so it finishes (or queues) everything even if the page goes away meanwhile.
+        let (done, todo): (bool, Vec<(usize, PrefixRow)>) = progress.with_untracked(|p| {
+            let p = p.as_ref().expect("set above");
+            let todo = p
+                .prefixes
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, i))| !i.done())
+                .map(|(n, (r, _))| (n, r.clone()))
+                .collect();
+            (p.connection.done(), todo)
+        });
+        let mark_queued = move |connection: bool, from: usize| {
+            set(&|p| {
+                if connection {
+                    p.connection = Item::Queued;
+                }
+                for (n, (_, i)) in p.prefixes.iter_mut().enumerate() {
+                    if n >= from && !i.done() {
+                        *i = Item::Queued;
+                    }
+                }
+                p.running = false;
+            })
+        };
         // Not scoped: a create that has started is finished, whatever happens to the page.
         leptos::task::spawn_local(async move {
             let body = PeeringService::from(&valid);
             let id = ResourceId::from(service.clone());
-            let done = progress
-                .try_with_untracked(|p| p.as_ref().is_some_and(|p| p.connection.done()))
-                .unwrap_or(false);
             if !done {
                 set(&|p| p.connection = Item::Sending);
                 match create_once(
@@ -142,7 +159,9 @@ pub fn WizardReview(
                 {
                     Ok(item) => set(&|p| p.connection = item.clone()),
                     Err(e) if e.is_transient() && outbox.is_some() => {
-                        queue_rest(outbox, &e, &id, &body, &service, progress);
+                        let json = serde_json::to_value(&body).unwrap_or_default();
+                        queue_rest(outbox, &e, Some((&id, json)), &todo, &service);
+                        mark_queued(true, 0);
                         return;
                     }
                     Err(e) => {
@@ -158,26 +177,15 @@ pub fn WizardReview(
                     }
                 }
             }
-            let todo: Vec<(usize, PrefixRow)> = progress
-                .try_with_untracked(|p| {
-                    p.as_ref().map(|p| {
-                        p.prefixes
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, (_, i))| !i.done())
-                            .map(|(n, (r, _))| (n, r.clone()))
-                            .collect()
-                    })
-                })
-                .flatten()
-                .unwrap_or_default();
-            for (n, row) in todo {
+            let mut all_done = true;
+            for (k, (n, row)) in todo.iter().enumerate() {
+                let n = *n;
                 set(&|p| p.prefixes[n].1 = Item::Sending);
                 let child = service.child(ChildKind::Prefix, &row.name);
                 let item = match create_once(
                     &s,
                     &child,
-                    &PeeringServicePrefix::from(&row),
+                    &PeeringServicePrefix::from(row),
                     NameKind::Prefix,
                     &service.name,
                 )
@@ -185,16 +193,17 @@ pub fn WizardReview(
                 {
                     Ok(item) => item,
                     Err(e) if e.is_transient() && outbox.is_some() => {
-                        let done = ResourceId::from(service.clone());
-                        queue_rest(outbox, &e, &done, &(), &service, progress);
-                        break;
+                        queue_rest(outbox, &e, None, &todo[k..], &service);
+                        mark_queued(false, n);
+                        return;
                     }
                     Err(e) => Item::Failed(e.message),
                 };
+                all_done &= item.done();
                 set(&|p| p.prefixes[n].1 = item.clone());
             }
             set(&|p| p.running = false);
-            if finished.try_get_untracked() == Some(true) {
+            if all_done {
                 clear_draft(DRAFT_KEY);
             }
         });

@@ -10,7 +10,7 @@ pub use crate::components::connections_view::ConnectionsView;
 use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Status};
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -106,6 +106,8 @@ pub fn ConnectionsPage() -> impl IntoView {
     // After this tab's own writes (bulk actions) the validators are re-learnt on the next
     // probe instead of counting as a change made elsewhere.
     let stale = RwSignal::new(false);
+    // Probes finished, on the page (`data-probes`) so a test can wait for one.
+    let probes = RwSignal::new(0u32);
     let relearn = StoredValue::new(false);
     let probing = StoredValue::new(false);
     let s4 = expect_context::<Session>();
@@ -131,18 +133,24 @@ pub fn ConnectionsPage() -> impl IntoView {
             }
             relearn.try_set_value(false);
             probing.try_set_value(false);
+            probes.try_update(|n| *n += 1);
         });
     });
     Effect::new(move |_| {
         attempt.track();
         stale.set(false);
     });
-    // A write delivered from the outbox: show the list as it is now.
+    // Writes delivered from the outbox: show the list as it is now, once the outbox has sent
+    // what it can (one reload for a burst of deliveries, not one per write).
     if let Some(o) = use_context::<Outbox>() {
-        let delivered = o.delivered();
+        let (delivered, pending) = (o.delivered(), o.pending());
         Effect::new(move |first: Option<()>| {
             delivered.track();
-            if first.is_some() {
+            let busy = pending.with_untracked(|p| {
+                p.iter()
+                    .any(|w| matches!(w.status, Status::Waiting | Status::Sending))
+            });
+            if first.is_some() && !busy {
                 retry();
             }
         });
@@ -164,7 +172,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     let importing = RwSignal::new(false);
     let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
     view! {
-        <section class="page">
+        <section class="page" data-probes=move || probes.get()>
             <header class="page-head">
                 <h1>"Connections"</h1>
                 <span class="head-actions">

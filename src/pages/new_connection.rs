@@ -6,6 +6,7 @@
 //! checks again and its answer lands next to the same field.
 
 use crate::components::connection_fields::StepFields;
+use crate::components::create_items::Progress;
 use crate::components::feedback::Feedback;
 use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes};
 use crate::components::wizard_create::WizardReview;
@@ -260,6 +261,17 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
         }
     };
     let step_error = RwSignal::new(None::<String>);
+    // Where the create stands, here so it outlives the review step. An edit after a create
+    // that stopped part-way starts over: what was done is found again (and not created twice)
+    // by the next create.
+    let progress = RwSignal::new(None::<Progress>);
+    Effect::new(move |first: Option<()>| {
+        form.track();
+        let running = progress.with_untracked(|p| p.as_ref().is_some_and(|p| p.running));
+        if first.is_some() && !running {
+            progress.set(None);
+        }
+    });
     let next = move || {
         let s = step.get_untracked();
         let ok = feedback.attempt_step(s.targets()) && errors_in(s) == 0;
@@ -309,7 +321,7 @@ pub fn NewConnectionForm(initial: FormState) -> impl IntoView {
             <form class="form wizard" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); next(); }>
                 {move || match step.get() {
                     Step::Prefixes => view! { <WizardPrefixes form=form rows=rows results=results scope=scope/> }.into_any(),
-                    Step::Review => view! { <WizardReview form=form findings=findings rows=rows results=results on_name_taken=on_name_taken go=fix/> }.into_any(),
+                    Step::Review => view! { <WizardReview form=form findings=findings rows=rows results=results on_name_taken=on_name_taken go=fix progress=progress/> }.into_any(),
                     s => view! { <StepFields step=s form=form feedback=feedback/> }.into_any(),
                 }}
                 {move || feedback.untargeted(&FIELDS).map(|e| view! {

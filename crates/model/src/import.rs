@@ -24,6 +24,8 @@ fn looks_like_prefix(s: &str) -> bool {
 /// (`name,prefix,...`) are skipped. Cells are trimmed.
 pub fn parse_import(text: &str) -> Vec<PrefixRow> {
     let mut rows = Vec::new();
+    // A file saved by a spreadsheet may start with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -69,7 +71,7 @@ mod tests {
 
     #[test]
     fn reads_the_usual_shapes() {
-        let text = "name,prefix,key\n\n# comment\n8.8.8.0/24\nweb, 1.1.1.0/24\n9.9.9.0/24,6a7f0d42-e49c-4eea-a930-280610671c3f\nmail;4.4.4.0/24;00000000-0000-0000-0000-000000000000\n";
+        let text = "\u{feff}name,prefix,key\n\n# comment\n8.8.8.0/24\nweb, 1.1.1.0/24\n9.9.9.0/24,6a7f0d42-e49c-4eea-a930-280610671c3f\nmail;4.4.4.0/24;00000000-0000-0000-0000-000000000000\n";
         let rows = parse_import(text);
         assert_eq!(rows.len(), 4);
         assert_eq!(

@@ -435,8 +435,28 @@ pub async fn scenario(
     wait_for_text(c, ".filters .count", "0 of 1 shown").await?;
     // The list learns its new validators after its own deletes (no banner for those), then
     // tells of a connection created elsewhere and shows it on request.
+    let probes = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let v = c
+                .execute(
+                    "return Number(document.querySelector('section.page').dataset.probes || 0);",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<u64, String>(v.as_u64().unwrap_or(0))
+        }
+    };
+    let before = probes(c).await?;
     focus(c).await?;
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while probes(c).await? == before {
+        if std::time::Instant::now() > deadline {
+            return Err("the list never probed after the focus".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     if c.find(Locator::Css("#list-stale")).await.is_ok() {
         return Err("the list's own deletes were reported as a change made elsewhere".into());
     }
