@@ -49,6 +49,14 @@ pub struct Pending {
     pub status: Status,
 }
 
+/// A write another tab marked as sending but has not finished within a minute (the tab was
+/// closed mid-send): it is sent again (a replay recognises an earlier success).
+fn abandoned(w: &Pending) -> bool {
+    w.status == Status::Sending && now_ms() - w.next_at > SENDING_TIMEOUT_MS
+}
+
+const SENDING_TIMEOUT_MS: f64 = 60_000.0;
+
 /// Whether the resource `id` is one of `stopped` or lies under one (lower-cased ids).
 fn depends_on_any(id: &str, stopped: &[String]) -> bool {
     let id = id.to_ascii_lowercase();
@@ -119,6 +127,32 @@ impl Outbox {
             session: StoredValue::new(session),
             timer: StoredValue::new(0),
         };
+        // Another tab of this browser changed the outbox (queued, sent, discarded): take its
+        // list, so no tab's save erases another's writes or brings back a discarded one. A
+        // write this tab is sending stays "sending" here.
+        let storage_key = key.clone();
+        let other_tab = leptos::prelude::window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().as_deref() != Some(storage_key.as_str()) {
+                return;
+            }
+            let theirs: Vec<Pending> = ev
+                .new_value()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            outbox.pending.update(|mine| {
+                let sending: Vec<u64> = mine
+                    .iter()
+                    .filter(|w| w.status == Status::Sending)
+                    .map(|w| w.key)
+                    .collect();
+                *mine = theirs;
+                for w in mine.iter_mut().filter(|w| sending.contains(&w.key)) {
+                    w.status = Status::Sending;
+                }
+            });
+            outbox.schedule();
+        });
+        on_cleanup(move || other_tab.remove());
         // Back online: try everything at once.
         let online = leptos::prelude::window_event_listener(leptos::ev::online, move |_| {
             outbox.retry_all_now()
@@ -224,7 +258,7 @@ impl Outbox {
                     !matches!(w.status, Status::Stopped(_))
                         && !depends_on_any(w.write.id(), &stopped)
                 })
-                .filter(|w| w.status == Status::Waiting)
+                .filter(|w| w.status == Status::Waiting || abandoned(w))
                 .map(|w| (w.key, w.next_at))
         })
     }
@@ -256,10 +290,13 @@ impl Outbox {
         self.pending.update(|p| {
             if let Some(w) = p.iter_mut().find(|w| w.key == key) {
                 w.status = Status::Sending;
+                // Since when, so other tabs hold off (and take over if this tab goes away).
+                w.next_at = now_ms();
                 write = Some(w.write.clone());
             }
         });
         let Some(write) = write else { return };
+        self.save();
         let me = *self;
         let session = self.session.get_value();
         // Not scoped: a write in flight is finished whatever page is shown.

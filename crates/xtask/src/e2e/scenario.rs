@@ -573,6 +573,48 @@ pub async fn scenario(
     }
     api(c, &token, "DELETE", &connection_path(&long), None, None).await?;
 
+    // A replay that meets its own earlier success: the outbox holds a create whose first
+    // attempt reached the server though its answer was lost (the connection is there, as the
+    // write says). After a reload the outbox sends it again, gets 412, finds the stored
+    // connection holds what it wrote, and counts it delivered, not a conflict.
+    let own = json!({"location": "West US 2", "properties": {
+        "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
+        "providerPrimaryPeeringLocation": "seattle"}});
+    api(
+        c,
+        &token,
+        "PUT",
+        &connection_path("e2e-own"),
+        Some(own.clone()),
+        None,
+    )
+    .await?;
+    let own_id = format!("/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-own");
+    let queued = json!([{"key": 1, "label": "Create connection 'e2e-own'",
+        "write": {"verb": "create", "id": own_id, "body": own},
+        "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
+    let outbox_key = format!("peering-console.outbox..{SUB}");
+    c.execute(
+        "localStorage.setItem(arguments[0], JSON.stringify(arguments[1]));",
+        vec![outbox_key.clone().into(), queued],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    nav(format!("{}/", server.url)).await?;
+    wait_for_text(c, "table.grid tbody", "e2e-own").await?;
+    wait_gone(c, "#outbox-count").await?;
+    let left = c
+        .execute(
+            "return localStorage.getItem(arguments[0]);",
+            vec![outbox_key.into()],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if !left.is_null() {
+        return Err(format!("the outbox kept the replayed create: {left}"));
+    }
+    api(c, &token, "DELETE", &connection_path("e2e-own"), None, None).await?;
+
     // A delete that meets a change made elsewhere opens the conflict dialog with both
     // versions; "Delete their version" deletes it against its new ETag.
     nav(format!("{}/c/default/imp-2", server.url)).await?;
