@@ -85,6 +85,13 @@ async fn connections_list_at_10000() {
     let root: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
     doc.body().unwrap().append_child(&root).unwrap();
     let rows = rows();
+    let all = rows.clone();
+    let count_text = |root: &HtmlElement| {
+        root.query_selector(".filters .count")
+            .unwrap()
+            .map(|e| e.text_content().unwrap_or_default())
+            .unwrap_or_default()
+    };
 
     let t0 = now();
     leptos::mount::mount_to(
@@ -112,12 +119,29 @@ async fn connections_list_at_10000() {
         "United States",
         "",
     ] {
+        // Timed until a frame is painted that shows this filter's rows (the count says so), so
+        // a frame painted before the filter applied is never what is measured.
+        let want = all
+            .iter()
+            .filter(|r| c.is_empty() || r.country == c)
+            .count();
         let t = now();
         country.set_value(c);
         country
             .dispatch_event(&web_sys::Event::new("change").unwrap())
             .unwrap();
         painted().await;
+        for _ in 0..100 {
+            if count_text(&root).starts_with(&format!("{want} of ")) {
+                break;
+            }
+            painted().await;
+        }
+        assert!(
+            count_text(&root).starts_with(&format!("{want} of ")),
+            "{c}: {}",
+            count_text(&root)
+        );
         filter.push(now() - t);
     }
 
