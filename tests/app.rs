@@ -1800,3 +1800,70 @@ async fn country_then_state_then_back_and_forward_restore_the_view() {
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
         .unwrap();
 }
+
+/// A bulk delete that finds a row changed elsewhere keeps it (selected, the list showing
+/// their version) and offers both versions side by side; "Delete their version" deletes it.
+#[wasm_bindgen_test]
+async fn a_bulk_row_changed_elsewhere_is_compared_and_resolved() {
+    use peering_console::components::bulk::{BulkActions, BulkOp, Outcome, RowChange};
+    use std::sync::{Arc, Mutex};
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let rows = RwSignal::new(vec![row("a", "Japan", "Osaka")]);
+    let calls = Arc::new(Mutex::new(Vec::<Row>::new()));
+    let seen = calls.clone();
+    let actions = BulkActions(Arc::new(move |op: BulkOp, r: Row| {
+        seen.lock().unwrap().push(r.clone());
+        Box::pin(async move {
+            assert_eq!(op, BulkOp::Delete);
+            if r.provider == "p" {
+                // Someone moved it to another provider meanwhile.
+                let mut theirs = r.clone();
+                theirs.provider = "q".into();
+                Outcome::Failed {
+                    message: "changed elsewhere".into(),
+                    current: Some(theirs),
+                }
+            } else {
+                Outcome::Removed
+            }
+        })
+    }));
+    let on_change = Callback::new(move |change: RowChange| {
+        rows.update(|r| match change {
+            RowChange::Removed(k) => r.retain(|x| x.key() != k),
+            RowChange::Replaced(row) => {
+                for x in r.iter_mut().filter(|x| x.key() == row.key()) {
+                    *x = (*row).clone();
+                }
+            }
+        })
+    });
+    let root = container();
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><ConnectionsView rows=rows actions=actions.clone() on_change=on_change/></Router> }
+    })
+    .forget();
+    tick().await;
+    click(&find(&root, "#select-all"), false);
+    settle(|| root.query_selector("#bulk-delete").unwrap().is_some()).await;
+    click(&find(&root, "#bulk-delete"), false);
+    tick().await;
+    click(&find(&root, "#bulk-delete-confirm"), false);
+    settle(|| root.query_selector(".bulk-results button.compare").unwrap().is_some()).await;
+    assert_eq!(text(&root, "table.grid tbody td.provider"), "q", "the list shows theirs");
+    assert_eq!(text(&root, ".bulk .selected-count"), "1 connection selected");
+    click(&find(&root, ".bulk-results button.compare"), false);
+    tick().await;
+    let dialog = text(&root, ".dialog.conflict");
+    assert!(dialog.contains("Provider") && dialog.contains("q") && dialog.contains("p"), "{dialog}");
+    click(&find(&root, "#conflict-overwrite"), false);
+    settle(|| root.query_selector(".dialog.conflict").unwrap().is_none()).await;
+    assert!(root.query_selector(".dialog.conflict").unwrap().is_none());
+    assert_eq!(calls.lock().unwrap().len(), 2);
+    assert_eq!(calls.lock().unwrap()[1].provider, "q", "their version was deleted");
+    assert_eq!(text(&root, ".filters .count"), "0 of 0 shown");
+    assert!(text(&root, ".bulk-results").contains("a: Deleted"));
+}

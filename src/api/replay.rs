@@ -23,6 +23,9 @@ pub enum Replay {
     },
     /// `DELETE` with `If-Match`.
     Delete { id: String, etag: String },
+    /// A list item's delete: it is read first, and deleted (`If-Match` with the ETag read) only
+    /// if its properties are still those shown; gone already counts as done.
+    DeleteIfUnchanged { id: String, shown: Value },
 }
 
 impl Replay {
@@ -36,9 +39,42 @@ impl Replay {
 
     pub fn id(&self) -> &str {
         match self {
-            Replay::Create { id, .. } | Replay::Patch { id, .. } | Replay::Delete { id, .. } => id,
+            Replay::Create { id, .. }
+            | Replay::Patch { id, .. }
+            | Replay::Delete { id, .. }
+            | Replay::DeleteIfUnchanged { id, .. } => id,
         }
     }
+}
+
+/// The resource's name, for a message.
+fn id_name(id: &ResourceId) -> String {
+    id.child
+        .as_ref()
+        .map_or_else(|| id.service.name.clone(), |(_, n)| format!("'{n}'"))
+}
+
+/// Whether two versions have the same `properties` (members that are null or absent count as
+/// the same) and tags: what a list item shows, compared with what is stored now.
+pub fn same_properties(a: &Value, b: &Value) -> bool {
+    let props = |v: &Value| -> serde_json::Map<String, Value> {
+        v.get("properties")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tags = |v: &Value| {
+        v.get(TAGS)
+            .filter(|t| !t.is_null())
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()))
+    };
+    props(a) == props(b) && tags(a) == tags(b)
 }
 
 /// Whether `have` holds everything `want` says: every member of an object (recursively), and
@@ -70,6 +106,32 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<Option<String>, ApiEr
     let id = ResourceId::parse(write.id())
         .map_err(|e| ApiError::new(ErrorKind::Invalid, "InvalidResourceId", e.to_string()))?;
     let u = url(&s.config, &id.to_string(), &[]);
+    if let Replay::DeleteIfUnchanged { shown, .. } = write {
+        return match get::<Value>(s, &id).await {
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+            Ok(now) if same_properties(&now.value, shown) => {
+                let etag = now.etag.unwrap_or_default();
+                match send::<()>(s, Method::DELETE, &u, Precondition::Matches(&etag), None)
+                    .await?
+                    .empty()
+                    .await
+                {
+                    Ok(()) => Ok(None),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            Ok(_) => Err(ApiError::new(
+                ErrorKind::PreconditionFailed,
+                "PreconditionFailed",
+                format!(
+                    "{} was changed by someone else since it was shown; it was not deleted.",
+                    id_name(&id)
+                ),
+            )),
+        };
+    }
     let sent = match write {
         Replay::Create { body, .. } => {
             send(s, Method::PUT, &u, Precondition::Absent, Some(body)).await
@@ -87,6 +149,7 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<Option<String>, ApiEr
         Replay::Delete { etag, .. } => {
             send::<()>(s, Method::DELETE, &u, Precondition::Matches(etag), None).await
         }
+        Replay::DeleteIfUnchanged { .. } => unreachable!("answered above"),
     }?;
     let written = sent.res.headers().get("ETag");
     let refusal = match sent.empty().await {
@@ -120,6 +183,19 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<Option<String>, ApiEr
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn same_properties_ignores_nulls_and_what_lies_outside_properties() {
+        let listed =
+            json!({"name": "p", "properties": {"prefix": "8.8.8.0/24", "errorMessage": null}});
+        let stored = json!({"name": "p", "systemData": {"createdBy": "x"}, "properties": {"prefix": "8.8.8.0/24"}});
+        assert!(same_properties(&stored, &listed));
+        let keyed = json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": "k"}});
+        assert!(
+            !same_properties(&keyed, &listed),
+            "a property added elsewhere is a change"
+        );
+    }
 
     #[test]
     fn a_stored_resource_holds_what_was_written_and_more() {

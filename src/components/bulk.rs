@@ -11,185 +11,14 @@
 //!   sees what changed before deleting it); a tag change is applied to the current tags, so a
 //!   change made elsewhere is kept, never overwritten.
 
-use crate::api::{self, ErrorKind};
-use crate::components::connection_row::{Row, RowKey};
-use crate::state::Session;
+pub use crate::components::bulk_ops::{
+    click_select, server_actions, BulkActions, BulkOp, Outcome, OutcomeFuture, RowChange,
+};
+use crate::components::conflict::{Choice, ConflictDialog};
+use crate::components::connection_row::{row_sides, Row, RowKey};
 use leptos::prelude::*;
-use peering_model::messages;
-use peering_model::names::NameKind;
 use peering_model::tags::check_tags;
-use peering_model::wire::PeeringService;
-use peering_model::ResourceId;
 use std::collections::{BTreeMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkOp {
-    Delete,
-    AddTag { key: String, value: String },
-    RemoveTag { key: String },
-}
-
-impl BulkOp {
-    fn progress(&self) -> String {
-        match self {
-            BulkOp::Delete => "Deleting".into(),
-            BulkOp::AddTag { key, value } => format!("Adding tag {key}={value} to"),
-            BulkOp::RemoveTag { key } => format!("Removing tag {key} from"),
-        }
-    }
-
-    fn success(&self) -> &'static str {
-        match self {
-            BulkOp::Delete => "Deleted",
-            BulkOp::AddTag { .. } => "Tag added",
-            BulkOp::RemoveTag { .. } => "Tag removed",
-        }
-    }
-
-    /// The tags of a connection after this change; `None` when there is nothing to change.
-    pub fn retag(&self, tags: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
-        let mut next = tags.clone();
-        match self {
-            BulkOp::Delete => return None,
-            BulkOp::AddTag { key, value } => {
-                next.insert(key.clone(), value.clone());
-            }
-            BulkOp::RemoveTag { key } => {
-                next.remove(key);
-            }
-        }
-        (next != *tags).then_some(next)
-    }
-}
-
-/// What happened to one row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// Deleted (or found already deleted).
-    Removed,
-    /// Written; the row as it now is.
-    Updated(Row),
-    /// It was already so; nothing was sent.
-    Unchanged,
-    /// The connection no longer exists; it leaves the list.
-    Gone(String),
-    /// Not written. `current` is the row as it now is, when it was found changed elsewhere.
-    Failed {
-        message: String,
-        current: Option<Row>,
-    },
-}
-
-impl Outcome {
-    fn failed(message: String) -> Outcome {
-        Outcome::Failed {
-            message,
-            current: None,
-        }
-    }
-
-    fn succeeded(&self) -> bool {
-        !matches!(self, Outcome::Failed { .. })
-    }
-}
-
-/// A change to the list's rows that a bulk action made.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RowChange {
-    Removed(RowKey),
-    Replaced(Box<Row>),
-}
-
-pub type OutcomeFuture = Pin<Box<dyn Future<Output = Outcome>>>;
-
-/// What runs one row of a bulk action: against the server in the app ([`server_actions`]),
-/// something else in a test.
-#[derive(Clone)]
-pub struct BulkActions(pub Arc<dyn Fn(BulkOp, Row) -> OutcomeFuture + Send + Sync>);
-
-/// Bulk actions against the API of `session`.
-pub fn server_actions(session: Session) -> BulkActions {
-    BulkActions(Arc::new(move |op, row| {
-        let s = session.clone();
-        Box::pin(async move { run_on_server(&s, &op, &row).await })
-    }))
-}
-
-async fn run_on_server(s: &Session, op: &BulkOp, row: &Row) -> Outcome {
-    let id = ResourceId::from(s.service(&row.resource_group, &row.name));
-    let current = match api::get::<PeeringService>(s, &id).await {
-        Ok(c) => c,
-        Err(e) if e.kind == ErrorKind::NotFound && *op == BulkOp::Delete => {
-            return Outcome::Removed
-        }
-        Err(e) if e.kind == ErrorKind::NotFound => return Outcome::Gone(e.message),
-        Err(e) => return Outcome::failed(e.message),
-    };
-    let Some(etag) = current.etag else {
-        return Outcome::failed(api::no_etag(NameKind::Connection, &row.name).message);
-    };
-    let now = Row::from_wire(&current.value);
-    let changed = |message: String| Outcome::Failed {
-        message,
-        current: Some(now.clone()),
-    };
-    if *op == BulkOp::Delete {
-        let shown = Row {
-            prefixes: None,
-            ..row.clone()
-        };
-        if now != shown {
-            return changed(format!(
-                "{} The list now shows its current version; it is still selected.",
-                messages::changed_elsewhere(NameKind::Connection, &row.name)
-            ));
-        }
-        return match api::delete(s, &id, &etag).await {
-            Ok(()) => Outcome::Removed,
-            Err(e) if e.kind == ErrorKind::NotFound => Outcome::Removed,
-            Err(e) => Outcome::failed(e.message),
-        };
-    }
-    let Some(tags) = op.retag(&now.tags) else {
-        return Outcome::Unchanged;
-    };
-    if let Some(f) = check_tags(&tags).errors().next() {
-        return Outcome::failed(f.message.clone());
-    }
-    match api::update_tags(s, &id, &tags, &etag).await {
-        Ok(t) => Outcome::Updated(Row::from_wire(&t.value)),
-        Err(e) if e.kind == ErrorKind::NotFound => Outcome::Gone(e.message),
-        Err(e) => Outcome::failed(e.message),
-    }
-}
-
-/// Shift-click: selects (or clears) every row from the last one clicked, `anchor`, to `pos`,
-/// as the clicked one becomes; a plain click toggles one row. `keys` are the rows matching
-/// the filter, in display order.
-pub fn click_select(
-    selected: &mut HashSet<RowKey>,
-    keys: &[RowKey],
-    anchor: Option<usize>,
-    pos: usize,
-    shift: bool,
-) {
-    let Some(key) = keys.get(pos) else { return };
-    let on = !selected.contains(key);
-    let (from, to) = match anchor {
-        Some(a) if shift && a < keys.len() => (a.min(pos), a.max(pos)),
-        _ => (pos, pos),
-    };
-    for k in &keys[from..=to] {
-        if on {
-            selected.insert(k.clone());
-        } else {
-            selected.remove(k);
-        }
-    }
-}
 
 /// One row's result, as the results list shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,10 +26,13 @@ struct Result1 {
     name: String,
     ok: bool,
     text: String,
+    /// (the row shown, theirs) when it was found changed elsewhere.
+    versions: Option<(Row, Row)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Run {
+    op: Option<BulkOp>,
     title: String,
     total: usize,
     results: Vec<Result1>,
@@ -253,8 +85,64 @@ pub fn BulkBar(
             let _ = b.focus();
         }
     };
+    // A row found changed elsewhere: its two versions side by side, and the choice.
+    let compare = RwSignal::new(None::<(Row, Row)>);
+    let comparing_busy = RwSignal::new(false);
     let chosen = StoredValue::new_local(chosen);
     let actions = StoredValue::new(actions);
+    let on_compare = Callback::new(move |c: Choice| {
+        let Some((shown, theirs)) = compare.get_untracked() else {
+            return;
+        };
+        match c {
+            Choice::Cancel => compare.set(None),
+            Choice::KeepTheirs | Choice::Merge => {
+                compare.set(None);
+                selected.update(|s| {
+                    s.remove(&shown.key());
+                });
+                forget_result(
+                    run,
+                    &shown.name,
+                    true,
+                    "Kept their version; nothing written",
+                );
+            }
+            Choice::Overwrite => {
+                let Some(op) = run.with_untracked(|r| r.as_ref().and_then(|r| r.op.clone())) else {
+                    return;
+                };
+                let runner = actions.get_value();
+                comparing_busy.set(true);
+                leptos::task::spawn_local(async move {
+                    let outcome = (runner.0)(op.clone(), theirs.clone()).await;
+                    let key = theirs.key();
+                    let text = match &outcome {
+                        Outcome::Removed | Outcome::Updated(_) => op.success().to_owned(),
+                        Outcome::Unchanged => "Already so; nothing written".to_owned(),
+                        Outcome::Gone(m) | Outcome::Failed { message: m, .. } => m.clone(),
+                    };
+                    let ok = outcome.succeeded();
+                    if ok {
+                        selected.try_update(|s| s.remove(&key));
+                    }
+                    match outcome {
+                        Outcome::Removed | Outcome::Gone(_) => {
+                            on_change.run(RowChange::Removed(key))
+                        }
+                        Outcome::Updated(r)
+                        | Outcome::Failed {
+                            current: Some(r), ..
+                        } => on_change.run(RowChange::Replaced(Box::new(r))),
+                        _ => {}
+                    }
+                    forget_result(run, &theirs.name, ok, &text);
+                    comparing_busy.try_set(false);
+                    compare.try_set(None);
+                });
+            }
+        }
+    });
     let start = move |op: BulkOp| {
         if running.get_untracked() {
             return;
@@ -267,6 +155,7 @@ pub fn BulkBar(
         }
         let title = format!("{} {}", op.progress(), plural(total));
         run.set(Some(Run {
+            op: Some(op.clone()),
             title,
             total,
             results: Vec::new(),
@@ -284,6 +173,12 @@ pub fn BulkBar(
                     Outcome::Gone(m) | Outcome::Failed { message: m, .. } => m.clone(),
                 };
                 let ok = outcome.succeeded();
+                let versions = match &outcome {
+                    Outcome::Failed {
+                        current: Some(now), ..
+                    } => Some((row.clone(), now.clone())),
+                    _ => None,
+                };
                 match outcome {
                     Outcome::Removed | Outcome::Gone(_) => {
                         on_change.run(RowChange::Removed(key.clone()))
@@ -300,7 +195,12 @@ pub fn BulkBar(
                 let name = row.name.clone();
                 run.try_update(|r| {
                     if let Some(r) = r {
-                        r.results.push(Result1 { name, ok, text });
+                        r.results.push(Result1 {
+                            name,
+                            ok,
+                            text,
+                            versions,
+                        });
                     }
                 });
             }
@@ -350,13 +250,23 @@ pub fn BulkBar(
                         <button type="button" class="button" on:click=move |_| cancel_delete()>"Cancel"</button>
                     </div>
                 </Show>
-                {move || run.get().map(|r| results_view(r, run))}
+                {move || run.get().map(|r| results_view(r, run, compare))}
+                {move || compare.get().map(|(shown, theirs)| view! {
+                    <ConflictDialog subject=format!("connection '{}'", shown.name) field="Field"
+                        sides=row_sides(&theirs, &shown) yours="The version you chose"
+                        overwrite=if run.with_untracked(|r| r.as_ref().and_then(|r| r.op.clone())) == Some(BulkOp::Delete) { "Delete their version" } else { "Apply to their version" }
+                        busy=comparing_busy error=Signal::derive(|| None::<String>) on_choose=on_compare/>
+                })}
             </div>
         </Show>
     }
 }
 
-fn results_view(r: Run, run: RwSignal<Option<Run>>) -> impl IntoView {
+fn results_view(
+    r: Run,
+    run: RwSignal<Option<Run>>,
+    compare: RwSignal<Option<(Row, Row)>>,
+) -> impl IntoView {
     let done = r.results.len();
     let failed: Vec<Result1> = r.results.iter().filter(|x| !x.ok).cloned().collect();
     let ok: Vec<Result1> = r.results.iter().filter(|x| x.ok).cloned().collect();
@@ -372,7 +282,16 @@ fn results_view(r: Run, run: RwSignal<Option<Run>>) -> impl IntoView {
             failed.len()
         )
     };
-    let item = |x: Result1| view! { <li class=if x.ok { "ok" } else { "failed" }><strong>{x.name}</strong>": "{x.text}</li> };
+    let item = move |x: Result1| {
+        let versions = x.versions.clone();
+        view! {
+            <li class=if x.ok { "ok" } else { "failed" }><strong>{x.name}</strong>": "{x.text}
+                {versions.map(|v| view! {
+                    " "<button type="button" class="button small compare" on:click=move |_| compare.set(Some(v.clone()))>"Compare versions"</button>
+                })}
+            </li>
+        }
+    };
     view! {
         <div class="bulk-results">
             <p role="status" class=if failed.is_empty() { "msg ok" } else { "msg error" }>{summary}</p>
@@ -386,57 +305,24 @@ fn results_view(r: Run, run: RwSignal<Option<Run>>) -> impl IntoView {
     }
 }
 
+/// The result of row `name` after a choice in the compare dialog.
+fn forget_result(run: RwSignal<Option<Run>>, name: &str, ok: bool, text: &str) {
+    run.try_update(|r| {
+        if let Some(x) = r
+            .as_mut()
+            .and_then(|r| r.results.iter_mut().find(|x| x.name == name))
+        {
+            x.ok = ok;
+            x.text = text.to_owned();
+            x.versions = None;
+        }
+    });
+}
+
 fn plural(n: usize) -> String {
     if n == 1 {
         "1 connection".to_owned()
     } else {
         format!("{n} connections")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(n: usize) -> Vec<RowKey> {
-        (0..n).map(|i| ("rg".into(), format!("c{i}"))).collect()
-    }
-
-    #[test]
-    fn shift_click_selects_or_clears_the_range_from_the_last_click() {
-        let k = keys(10);
-        let mut s = HashSet::new();
-        click_select(&mut s, &k, None, 2, false);
-        click_select(&mut s, &k, Some(2), 6, true);
-        let mut got: Vec<_> = s.iter().map(|(_, n)| n.clone()).collect();
-        got.sort();
-        assert_eq!(got, ["c2", "c3", "c4", "c5", "c6"]);
-        // Upwards, clearing (the clicked row was selected).
-        click_select(&mut s, &k, Some(6), 4, true);
-        let mut got: Vec<_> = s.iter().map(|(_, n)| n.clone()).collect();
-        got.sort();
-        assert_eq!(got, ["c2", "c3"]);
-        // A plain click toggles one; an anchor beyond the rows (they shrank) is ignored.
-        click_select(&mut s, &k, Some(40), 9, true);
-        assert!(s.contains(&k[9]) && s.len() == 3);
-    }
-
-    #[test]
-    fn retag_adds_replaces_removes_and_says_when_nothing_changes() {
-        let tags = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
-        let add = |k: &str, v: &str| BulkOp::AddTag {
-            key: k.into(),
-            value: v.into(),
-        };
-        assert_eq!(add("env", "prod").retag(&tags), None);
-        assert_eq!(
-            add("env", "test").retag(&tags),
-            Some(BTreeMap::from([("env".into(), "test".into())]))
-        );
-        assert_eq!(add("team", "").retag(&tags).map(|t| t.len()), Some(2));
-        let rm = |k: &str| BulkOp::RemoveTag { key: k.into() };
-        assert_eq!(rm("team").retag(&tags), None);
-        assert_eq!(rm("env").retag(&tags), Some(BTreeMap::new()));
-        assert_eq!(BulkOp::Delete.retag(&tags), None);
     }
 }

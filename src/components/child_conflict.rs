@@ -3,8 +3,9 @@
 //! field by field; the user keeps theirs (nothing is deleted) or deletes their version
 //! (against its ETag, so a further change is caught the same way).
 
-use crate::api::{self, ApiError, ErrorKind, Tagged};
+use crate::api::{self, ApiError, ErrorKind, Replay, Tagged};
 use crate::components::conflict::{Choice, ConflictDialog, Side};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use peering_model::names::NameKind;
@@ -66,8 +67,29 @@ pub async fn delete_or_compare<T: Serialize + DeserializeOwned + PartialEq>(
     name: &str,
     shown: &T,
     state: RwSignal<Option<ChildConflict>>,
+    outbox: Option<Outbox>,
 ) -> Result<(), ApiError> {
-    match api::delete_unless_changed(s, id, kind, name, shown).await? {
+    let outcome = match api::delete_unless_changed(s, id, kind, name, shown).await {
+        // No answer (or a 5xx, a 429): the outbox deletes it when it can, if it is still the
+        // version shown then.
+        Err(e) if e.is_transient() => {
+            if let (Some(o), Ok(shown)) = (outbox, serde_json::to_value(shown)) {
+                let write = Replay::DeleteIfUnchanged {
+                    id: id.to_string(),
+                    shown,
+                };
+                o.push(
+                    format!("Delete the {} '{name}'", kind.noun_only()),
+                    write,
+                    &e,
+                );
+                return Ok(());
+            }
+            return Err(e);
+        }
+        other => other?,
+    };
+    match outcome {
         None => Ok(()),
         Some(theirs) => {
             state.try_set(Some(ChildConflict {

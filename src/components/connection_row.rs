@@ -204,6 +204,27 @@ impl Row {
     }
 }
 
+/// Two versions of a connection field by field, as the list shows them (for the conflict
+/// dialog): (heading, theirs, the one shown).
+pub fn row_sides(theirs: &Row, shown: &Row) -> Vec<(String, Option<String>, Option<String>)> {
+    COLUMNS
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "name" | "rg" | "prefixes"))
+        .map(|(k, label)| {
+            (
+                (*label).to_owned(),
+                Some(theirs.cell(k)),
+                Some(shown.cell(k)),
+            )
+        })
+        .chain([(
+            "Provisioning state".to_owned(),
+            Some(theirs.provisioning.clone()),
+            Some(shown.provisioning.clone()),
+        )])
+        .collect()
+}
+
 pub fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for k in keys {

@@ -6,7 +6,7 @@
 use crate::api::{self, ApiError, ErrorKind, Replay, Tagged};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::conflict::{Choice, ConflictDialog, Side};
-use crate::components::connection_row::{Row, COLUMNS};
+use crate::components::connection_row::{row_sides, Row};
 use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
@@ -17,17 +17,7 @@ use peering_model::{ResourceId, ServiceId};
 
 /// Two versions of a connection field by field, as the list shows them.
 fn sides(theirs: &PeeringService, shown: &PeeringService) -> Vec<Side> {
-    let (t, s) = (Row::from_wire(theirs), Row::from_wire(shown));
-    COLUMNS
-        .iter()
-        .filter(|(k, _)| !matches!(*k, "name" | "rg" | "prefixes"))
-        .map(|(k, label)| ((*label).to_owned(), Some(t.cell(k)), Some(s.cell(k))))
-        .chain([(
-            "Provisioning state".to_owned(),
-            Some(t.provisioning.clone()),
-            Some(s.provisioning.clone()),
-        )])
-        .collect()
+    row_sides(&Row::from_wire(theirs), &Row::from_wire(shown))
 }
 
 #[component]

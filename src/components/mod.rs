@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 pub mod bulk;
+pub mod bulk_ops;
 pub mod change_prefix;
 pub mod child_conflict;
 pub mod column_chooser;

@@ -77,6 +77,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
         });
     }
     let conflict = RwSignal::new(None::<ChildConflict>);
+    let outbox = use_context::<crate::outbox::Outbox>();
     let (s2, sv2) = (session.clone(), service.clone());
     let row = move |shown: ConnectionMonitorTest| {
         let p = shown.properties.clone().unwrap_or_default();
@@ -87,7 +88,8 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
         let on_confirm = move || -> DeleteFuture {
             let (s, id, t, shown) = (s.clone(), id.clone(), t.clone(), shown.clone());
             Box::pin(async move {
-                delete_or_compare(&s, &id, NameKind::MonitorTest, &t, &shown, conflict).await?;
+                delete_or_compare(&s, &id, NameKind::MonitorTest, &t, &shown, conflict, outbox)
+                    .await?;
                 tests.refetch();
                 Ok(())
             })

@@ -53,6 +53,7 @@ pub fn PrefixTable(
         .into_any();
     }
     let conflict = RwSignal::new(None::<ChildConflict>);
+    let outbox = use_context::<crate::outbox::Outbox>();
     let reload = on_change.clone();
     let body = rows
         .into_iter()
@@ -66,7 +67,7 @@ pub fn PrefixTable(
                 let (s, id, pname, shown, on_change) =
                     (s.clone(), id.clone(), pname.clone(), shown.clone(), on_change.clone());
                 Box::pin(async move {
-                    delete_or_compare(&s, &id, NameKind::Prefix, &pname, &shown, conflict).await?;
+                    delete_or_compare(&s, &id, NameKind::Prefix, &pname, &shown, conflict, outbox).await?;
                     on_change();
                     Ok(())
                 })
