@@ -200,6 +200,27 @@ impl Outbox {
         key
     }
 
+    /// After the user compared a refused write with the version stored now and chose theirs to
+    /// be replaced: the write now applies to that version (`etag`), and is sent at once. A
+    /// list item's delete becomes a plain delete of that version.
+    pub fn retarget(&self, key: u64, etag: &str) {
+        self.pending.update(|p| {
+            for w in p.iter_mut().filter(|w| w.key == key) {
+                if let Replay::DeleteIfUnchanged { id, .. } = &w.write {
+                    w.write = Replay::Delete {
+                        id: id.clone(),
+                        etag: etag.to_owned(),
+                    };
+                }
+                w.write.rebase(etag);
+                w.status = Status::Waiting;
+                w.next_at = now_ms();
+            }
+        });
+        self.save();
+        self.schedule();
+    }
+
     pub fn retry_now(&self, key: u64) {
         self.pending.update(|p| {
             for w in p.iter_mut().filter(|w| w.key == key) {

@@ -1852,18 +1852,37 @@ async fn a_bulk_row_changed_elsewhere_is_compared_and_resolved() {
     click(&find(&root, "#bulk-delete"), false);
     tick().await;
     click(&find(&root, "#bulk-delete-confirm"), false);
-    settle(|| root.query_selector(".bulk-results button.compare").unwrap().is_some()).await;
-    assert_eq!(text(&root, "table.grid tbody td.provider"), "q", "the list shows theirs");
-    assert_eq!(text(&root, ".bulk .selected-count"), "1 connection selected");
+    settle(|| {
+        root.query_selector(".bulk-results button.compare")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        text(&root, "table.grid tbody td.provider"),
+        "q",
+        "the list shows theirs"
+    );
+    assert_eq!(
+        text(&root, ".bulk .selected-count"),
+        "1 connection selected"
+    );
     click(&find(&root, ".bulk-results button.compare"), false);
     tick().await;
     let dialog = text(&root, ".dialog.conflict");
-    assert!(dialog.contains("Provider") && dialog.contains("q") && dialog.contains("p"), "{dialog}");
+    assert!(
+        dialog.contains("Provider") && dialog.contains("q") && dialog.contains("p"),
+        "{dialog}"
+    );
     click(&find(&root, "#conflict-overwrite"), false);
     settle(|| root.query_selector(".dialog.conflict").unwrap().is_none()).await;
     assert!(root.query_selector(".dialog.conflict").unwrap().is_none());
     assert_eq!(calls.lock().unwrap().len(), 2);
-    assert_eq!(calls.lock().unwrap()[1].provider, "q", "their version was deleted");
+    assert_eq!(
+        calls.lock().unwrap()[1].provider,
+        "q",
+        "their version was deleted"
+    );
     assert_eq!(text(&root, ".filters .count"), "0 of 0 shown");
     assert!(text(&root, ".bulk-results").contains("a: Deleted"));
 }

@@ -1,8 +1,21 @@
 //! The outbox in the top bar: a count of writes waiting to be sent, and a list of them with
-//! each one's state, "Retry now" and "Discard".
+//! each one's state, "Retry now" and "Discard". A change or delete the server refused because
+//! someone else changed the resource (412) offers "Compare": the conflict dialog with the
+//! version stored now beside the write, to keep theirs (the write is discarded) or replace it
+//! (the write is sent again against their version's ETag).
 
+use crate::api::{self, ErrorKind, Replay, Tagged};
+use crate::components::child_conflict::json_sides;
+use crate::components::conflict::{Choice, ConflictDialog};
 use crate::outbox::{Outbox, Status};
+use crate::state::Session;
 use leptos::prelude::*;
+use peering_model::ResourceId;
+use serde_json::Value;
+
+/// A stopped write being compared: its key, label, the version stored now, and what the write
+/// would leave.
+type Resolving = (u64, String, Tagged<Value>, Value);
 
 fn clock(ms: f64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
@@ -15,6 +28,51 @@ pub fn OutboxPanel() -> impl IntoView {
     let pending = outbox.pending();
     let open = RwSignal::new(false);
     let count = Memo::new(move |_| pending.with(Vec::len));
+    let session = use_context::<Session>();
+    let resolving = RwSignal::new(None::<Resolving>);
+    let resolve_error = RwSignal::new(None::<String>);
+    let compare = move |key: u64, label: String, write: Replay| {
+        let Some(s) = session.clone() else { return };
+        let Ok(id) = ResourceId::parse(write.id()) else {
+            return;
+        };
+        resolve_error.set(None);
+        leptos::task::spawn_local_scoped(async move {
+            match api::get::<Value>(&s, &id).await {
+                Ok(theirs) => {
+                    let mine = match &write {
+                        Replay::Patch { body, .. } => {
+                            let mut v = theirs.value.clone();
+                            if let (Some(o), Some(b)) = (v.as_object_mut(), body.as_object()) {
+                                for (k, x) in b {
+                                    o.insert(k.clone(), x.clone());
+                                }
+                            }
+                            v
+                        }
+                        Replay::DeleteIfUnchanged { shown, .. } => shown.clone(),
+                        _ => Value::Null,
+                    };
+                    resolving.set(Some((key, label, theirs, mine)));
+                }
+                // Gone already: a delete has nothing left to do.
+                Err(e) if e.kind == ErrorKind::NotFound => outbox.discard(key),
+                Err(e) => resolve_error.set(Some(e.message)),
+            }
+        });
+    };
+    let compare = StoredValue::new(compare);
+    let choose = Callback::new(move |c: Choice| {
+        let Some((key, _, theirs, _)) = resolving.get_untracked() else {
+            return;
+        };
+        match c {
+            Choice::Cancel => {}
+            Choice::KeepTheirs | Choice::Merge => outbox.discard(key),
+            Choice::Overwrite => outbox.retarget(key, theirs.etag.as_deref().unwrap_or_default()),
+        }
+        resolving.set(None);
+    });
     view! {
         <Show when=move || { count.get() > 0 || open.get() }>
             <button type="button" class="button small outbox-toggle" id="outbox-toggle"
@@ -40,6 +98,10 @@ pub fn OutboxPanel() -> impl IntoView {
                                     Status::Stopped(why) => format!("Not sent: {why}"),
                                 };
                                 let stopped = matches!(p.status, Status::Stopped(_));
+                                // A refused change or delete can be compared; a refused create
+                                // (the name is someone else's) cannot be forced.
+                                let comparable = stopped && !matches!(p.write, Replay::Create { .. });
+                                let (label, write) = (p.label.clone(), p.write.clone());
                                 let sending = p.status == Status::Sending;
                                 view! {
                                     <li class:stopped=stopped>
@@ -49,6 +111,10 @@ pub fn OutboxPanel() -> impl IntoView {
                                         <span class="row">
                                             <button type="button" class="button small retry" disabled=sending
                                                 on:click=move |_| outbox.retry_now(key)>"Retry now"</button>
+                                            {comparable.then(|| view! {
+                                                <button type="button" class="button small compare"
+                                                    on:click=move |_| compare.with_value(|f| f(key, label.clone(), write.clone()))>"Compare"</button>
+                                            })}
                                             <button type="button" class="button small discard" disabled=sending
                                                 on:click=move |_| outbox.discard(key)>"Discard"</button>
                                         </span>
@@ -58,7 +124,18 @@ pub fn OutboxPanel() -> impl IntoView {
                         </For>
                     </ul>
                 </Show>
+                {move || resolve_error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
             </section>
         </Show>
+        {move || resolving.get().map(|(_, label, theirs, mine)| {
+            let delete = mine.get("properties").is_some() && label.starts_with("Delete");
+            view! {
+                <ConflictDialog subject=format!("resource of “{label}”") field="Property"
+                    sides=json_sides(&theirs.value, &mine)
+                    yours=if delete { "The version you chose to delete" } else { "With your change" }
+                    overwrite=if delete { "Delete their version" } else { "Write mine over theirs" }
+                    busy=Signal::derive(|| false) error=Signal::derive(|| None::<String>) on_choose=choose/>
+            }
+        })}
     }
 }

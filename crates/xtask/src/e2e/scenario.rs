@@ -615,6 +615,43 @@ pub async fn scenario(
     }
     api(c, &token, "DELETE", &connection_path("e2e-own"), None, None).await?;
 
+    // A queued change that someone else's change overtook stops in the outbox (412, and the
+    // stored tags are not what it wrote); "Compare" shows both, and "Write mine over theirs"
+    // sends it against their version.
+    let seattle_id = format!("/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle");
+    let stale = json!([{"key": 2, "label": "Save the tags of connection 'e2e-seattle'",
+        "write": {"verb": "patch", "id": seattle_id, "etag": "\"stale\"", "body": {"tags": {"site": "queued"}}},
+        "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
+    let outbox_key = format!("peering-console.outbox..{SUB}");
+    c.execute(
+        "localStorage.setItem(arguments[0], JSON.stringify(arguments[1]));",
+        vec![outbox_key.into(), stale],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    nav(format!("{}/", server.url)).await?;
+    click_centered(c, "#outbox-toggle").await?;
+    wait_for_text(c, "#outbox li", "Not sent").await?;
+    click_centered(c, "#outbox li button.compare").await?;
+    wait_for_text(c, ".dialog.conflict", "queued").await?;
+    click_centered(c, "#conflict-overwrite").await?;
+    wait_for_text(c, "#outbox", "Everything has been sent.").await?;
+    let (_, got, _) = api(
+        c,
+        &token,
+        "GET",
+        &connection_path("e2e-seattle"),
+        None,
+        None,
+    )
+    .await?;
+    if got["tags"] != json!({"site": "queued"}) {
+        return Err(format!(
+            "after the outbox's overwrite the tags are {}",
+            got["tags"]
+        ));
+    }
+
     // A delete that meets a change made elsewhere opens the conflict dialog with both
     // versions; "Delete their version" deletes it against its new ETag.
     nav(format!("{}/c/default/imp-2", server.url)).await?;
