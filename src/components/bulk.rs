@@ -120,7 +120,9 @@ pub fn BulkBar(
                     let text = match &outcome {
                         Outcome::Removed | Outcome::Updated(_) => op.success().to_owned(),
                         Outcome::Unchanged => "Already so; nothing written".to_owned(),
-                        Outcome::Gone(m) | Outcome::Failed { message: m, .. } => m.clone(),
+                        Outcome::Gone(m)
+                        | Outcome::Queued(m)
+                        | Outcome::Failed { message: m, .. } => m.clone(),
                     };
                     let ok = outcome.succeeded();
                     if ok {
@@ -170,7 +172,9 @@ pub fn BulkBar(
                 let text = match &outcome {
                     Outcome::Removed | Outcome::Updated(_) => op.success().to_owned(),
                     Outcome::Unchanged => "Already so; nothing written".to_owned(),
-                    Outcome::Gone(m) | Outcome::Failed { message: m, .. } => m.clone(),
+                    Outcome::Gone(m) | Outcome::Queued(m) | Outcome::Failed { message: m, .. } => {
+                        m.clone()
+                    }
                 };
                 let ok = outcome.succeeded();
                 let versions = match &outcome {

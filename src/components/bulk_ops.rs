@@ -5,12 +5,14 @@
 //! the list is brought up to date and the row stays selected, with both versions to compare);
 //! a tag change is applied to the current tags, so a change made elsewhere is kept.
 
-use crate::api::{self, ErrorKind};
+use crate::api::{self, ApiError, ErrorKind, Replay};
 use crate::components::connection_row::{Row, RowKey};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use peering_model::messages;
 use peering_model::names::NameKind;
 use peering_model::tags::check_tags;
+use peering_model::targets::TAGS;
 use peering_model::wire::PeeringService;
 use peering_model::ResourceId;
 use std::collections::{BTreeMap, HashSet};
@@ -67,6 +69,8 @@ pub enum Outcome {
     Updated(Row),
     /// It was already so; nothing was sent.
     Unchanged,
+    /// The write met no answer and waits in the outbox.
+    Queued(String),
     /// The connection no longer exists; it leaves the list.
     Gone(String),
     /// Not written. `current` is the row as it now is, when it was found changed elsewhere.
@@ -104,14 +108,14 @@ pub type OutcomeFuture = Pin<Box<dyn Future<Output = Outcome>>>;
 pub struct BulkActions(pub Arc<dyn Fn(BulkOp, Row) -> OutcomeFuture + Send + Sync>);
 
 /// Bulk actions against the API of `session`.
-pub fn server_actions(session: Session) -> BulkActions {
+pub fn server_actions(session: Session, outbox: Option<Outbox>) -> BulkActions {
     BulkActions(Arc::new(move |op, row| {
         let s = session.clone();
-        Box::pin(async move { run_on_server(&s, &op, &row).await })
+        Box::pin(async move { run_on_server(&s, outbox, &op, &row).await })
     }))
 }
 
-async fn run_on_server(s: &Session, op: &BulkOp, row: &Row) -> Outcome {
+async fn run_on_server(s: &Session, outbox: Option<Outbox>, op: &BulkOp, row: &Row) -> Outcome {
     let id = ResourceId::from(s.service(&row.resource_group, &row.name));
     let current = match api::get::<PeeringService>(s, &id).await {
         Ok(c) => c,
@@ -143,6 +147,18 @@ async fn run_on_server(s: &Session, op: &BulkOp, row: &Row) -> Outcome {
         return match api::delete(s, &id, &etag).await {
             Ok(()) => Outcome::Removed,
             Err(e) if e.kind == ErrorKind::NotFound => Outcome::Removed,
+            Err(e) if e.is_transient() && outbox.is_some() => {
+                let write = Replay::Delete {
+                    id: id.to_string(),
+                    etag,
+                };
+                queue(
+                    outbox,
+                    format!("Delete connection '{}'", row.name),
+                    write,
+                    &e,
+                )
+            }
             Err(e) => Outcome::failed(e.message),
         };
     }
@@ -155,8 +171,34 @@ async fn run_on_server(s: &Session, op: &BulkOp, row: &Row) -> Outcome {
     match api::update_tags(s, &id, &tags, &etag).await {
         Ok(t) => Outcome::Updated(Row::from_wire(&t.value)),
         Err(e) if e.kind == ErrorKind::NotFound => Outcome::Gone(e.message),
+        Err(e) if e.is_transient() && outbox.is_some() => {
+            let body = serde_json::json!({ TAGS: tags });
+            let write = Replay::Patch {
+                id: id.to_string(),
+                etag,
+                body,
+            };
+            queue(
+                outbox,
+                format!("Change the tags of connection '{}'", row.name),
+                write,
+                &e,
+            )
+        }
         Err(e) => Outcome::failed(e.message),
     }
+}
+
+/// A row's write that met no answer (or a 5xx, a 429), handed to the outbox. (A read that
+/// meets no answer leaves the row failed and selected: nothing was written, nothing is lost.)
+fn queue(outbox: Option<Outbox>, label: String, write: Replay, e: &ApiError) -> Outcome {
+    if let Some(o) = outbox {
+        o.push(label, write, e);
+    }
+    Outcome::Queued(format!(
+        "Not sent yet ({}); in the outbox, sent when the server answers",
+        e.message
+    ))
 }
 
 /// Shift-click: selects (or clears) every row from the last one clicked, `anchor`, to `pos`,

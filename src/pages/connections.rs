@@ -203,7 +203,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                 </p>
             </Show>
             <Show when=move || has_rows.get() || load.get() == Load::Done>
-                <ConnectionsView rows=Signal::from(merged) actions=server_actions(session2.clone()) on_change=on_change/>
+                <ConnectionsView rows=Signal::from(merged) actions=server_actions(session2.clone(), use_context::<Outbox>()) on_change=on_change/>
             </Show>
         </section>
     }
