@@ -57,12 +57,23 @@ fn id_name(id: &ResourceId) -> String {
 /// Whether two versions have the same `properties` (members that are null or absent count as
 /// the same) and tags: what a list item shows, compared with what is stored now.
 pub fn same_properties(a: &Value, b: &Value) -> bool {
+    // What the server itself moves (validation, test results, provisioning) is not a change
+    // anyone made, so it does not hold a delete back.
+    const READ_ONLY: [&str; 7] = [
+        "provisioningState",
+        "prefixValidationState",
+        "learnedType",
+        "errorMessage",
+        "events",
+        "isTestSuccessful",
+        "path",
+    ];
     let props = |v: &Value| -> serde_json::Map<String, Value> {
         v.get("properties")
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .filter(|(_, v)| !v.is_null())
+                    .filter(|(k, v)| !v.is_null() && !READ_ONLY.contains(&k.as_str()))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
@@ -111,7 +122,13 @@ pub async fn replay(s: &Session, write: &Replay) -> Result<Option<String>, ApiEr
             Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
             Ok(now) if same_properties(&now.value, shown) => {
-                let etag = now.etag.unwrap_or_default();
+                let Some(etag) = now.etag else {
+                    return Err(ApiError::new(
+                        ErrorKind::BadResponse,
+                        "MissingETag",
+                        "The server sent no ETag, so the delete cannot name the version it removes.",
+                    ));
+                };
                 match send::<()>(s, Method::DELETE, &u, Precondition::Matches(&etag), None)
                     .await?
                     .empty()
@@ -194,6 +211,12 @@ mod tests {
         assert!(
             !same_properties(&keyed, &listed),
             "a property added elsewhere is a change"
+        );
+        let validated =
+            json!({"properties": {"prefix": "8.8.8.0/24", "prefixValidationState": "Verified"}});
+        assert!(
+            same_properties(&validated, &listed),
+            "what the server moves is not a change"
         );
     }
 

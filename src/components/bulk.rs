@@ -85,6 +85,12 @@ pub fn BulkBar(
             let _ = b.focus();
         }
     };
+    // A result reaches the list only while the list is there (a run outlives its page).
+    let change = move |c: RowChange| {
+        if run.try_get_untracked().is_some() {
+            on_change.run(c);
+        }
+    };
     // A row found changed elsewhere: its two versions side by side, and the choice.
     let compare = RwSignal::new(None::<(Row, Row)>);
     let comparing_busy = RwSignal::new(false);
@@ -103,7 +109,7 @@ pub fn BulkBar(
                 });
                 forget_result(
                     run,
-                    &shown.name,
+                    &shown.key(),
                     true,
                     "Kept their version; nothing written",
                 );
@@ -129,16 +135,14 @@ pub fn BulkBar(
                         selected.try_update(|s| s.remove(&key));
                     }
                     match outcome {
-                        Outcome::Removed | Outcome::Gone(_) => {
-                            on_change.run(RowChange::Removed(key))
-                        }
+                        Outcome::Removed | Outcome::Gone(_) => change(RowChange::Removed(key)),
                         Outcome::Updated(r)
                         | Outcome::Failed {
                             current: Some(r), ..
-                        } => on_change.run(RowChange::Replaced(Box::new(r))),
+                        } => change(RowChange::Replaced(Box::new(r))),
                         _ => {}
                     }
-                    forget_result(run, &theirs.name, ok, &text);
+                    forget_result(run, &theirs.key(), ok, &text);
                     comparing_busy.try_set(false);
                     compare.try_set(None);
                 });
@@ -184,13 +188,11 @@ pub fn BulkBar(
                     _ => None,
                 };
                 match outcome {
-                    Outcome::Removed | Outcome::Gone(_) => {
-                        on_change.run(RowChange::Removed(key.clone()))
-                    }
-                    Outcome::Updated(r) => on_change.run(RowChange::Replaced(Box::new(r))),
+                    Outcome::Removed | Outcome::Gone(_) => change(RowChange::Removed(key.clone())),
+                    Outcome::Updated(r) => change(RowChange::Replaced(Box::new(r))),
                     Outcome::Failed {
                         current: Some(r), ..
-                    } => on_change.run(RowChange::Replaced(Box::new(r))),
+                    } => change(RowChange::Replaced(Box::new(r))),
                     _ => {}
                 }
                 if ok {
@@ -310,12 +312,15 @@ fn results_view(
 }
 
 /// The result of row `name` after a choice in the compare dialog.
-fn forget_result(run: RwSignal<Option<Run>>, name: &str, ok: bool, text: &str) {
+fn forget_result(run: RwSignal<Option<Run>>, key: &RowKey, ok: bool, text: &str) {
     run.try_update(|r| {
-        if let Some(x) = r
-            .as_mut()
-            .and_then(|r| r.results.iter_mut().find(|x| x.name == name))
-        {
+        if let Some(x) = r.as_mut().and_then(|r| {
+            r.results.iter_mut().find(|x| {
+                x.versions
+                    .as_ref()
+                    .is_some_and(|(shown, _)| shown.key() == *key)
+            })
+        }) {
             x.ok = ok;
             x.text = text.to_owned();
             x.versions = None;

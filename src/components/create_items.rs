@@ -3,8 +3,7 @@
 
 use crate::api::{self, holds, ApiError, ErrorKind, Replay};
 use crate::outbox::Outbox;
-use crate::pages::new_connection::DRAFT_KEY;
-use crate::state::{clear_draft, Session};
+use crate::state::Session;
 use peering_model::index::PrefixRow;
 use peering_model::messages;
 use peering_model::names::NameKind;
@@ -81,7 +80,7 @@ fn id_name(id: &ResourceId) -> String {
 
 /// After a write met no answer: what is not done yet goes to the outbox, in order (the
 /// connection first when `connection` is given, then `prefixes`), so the outbox sends it all
-/// when the server answers; only then is the draft cleared (the outbox holds it now). The
+/// when the server answers (the caller clears the draft once nothing is left undone). The
 /// writes are queued from the values given, not from the page's state, so they are queued even
 /// if the page has gone meanwhile. Returns whether they were queued.
 pub fn queue_rest(
@@ -112,6 +111,5 @@ pub fn queue_rest(
         );
         outbox.push(label, write, e);
     }
-    clear_draft(DRAFT_KEY);
     true
 }

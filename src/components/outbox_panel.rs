@@ -13,9 +13,9 @@ use leptos::prelude::*;
 use peering_model::ResourceId;
 use serde_json::Value;
 
-/// A stopped write being compared: its key, label, the version stored now, and what the write
-/// would leave.
-type Resolving = (u64, String, Tagged<Value>, Value);
+/// A stopped write being compared: its key, whether it is a delete, the version stored now,
+/// and what the write would leave (the version it meant to delete).
+type Resolving = (u64, bool, Tagged<Value>, Value);
 
 fn clock(ms: f64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
@@ -31,7 +31,7 @@ pub fn OutboxPanel() -> impl IntoView {
     let session = use_context::<Session>();
     let resolving = RwSignal::new(None::<Resolving>);
     let resolve_error = RwSignal::new(None::<String>);
-    let compare = move |key: u64, label: String, write: Replay| {
+    let compare = move |key: u64, write: Replay| {
         let Some(s) = session.clone() else { return };
         let Ok(id) = ResourceId::parse(write.id()) else {
             return;
@@ -53,10 +53,27 @@ pub fn OutboxPanel() -> impl IntoView {
                         Replay::DeleteIfUnchanged { shown, .. } => shown.clone(),
                         _ => Value::Null,
                     };
-                    resolving.set(Some((key, label, theirs, mine)));
+                    let delete = matches!(
+                        write,
+                        Replay::Delete { .. } | Replay::DeleteIfUnchanged { .. }
+                    );
+                    if theirs.etag.is_none() {
+                        resolve_error.set(Some("The server sent no ETag for the stored version, so it cannot be replaced safely; discard the write and make the change again.".into()));
+                        return;
+                    }
+                    resolving.set(Some((key, delete, theirs, mine)));
                 }
-                // Gone already: a delete has nothing left to do.
-                Err(e) if e.kind == ErrorKind::NotFound => outbox.discard(key),
+                // Gone already: a delete has nothing left to do; a change has nothing to apply to.
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    if matches!(
+                        write,
+                        Replay::Delete { .. } | Replay::DeleteIfUnchanged { .. }
+                    ) {
+                        outbox.discard(key);
+                    } else {
+                        resolve_error.set(Some("The resource no longer exists (deleted elsewhere), so this change cannot be applied; discard it.".into()));
+                    }
+                }
                 Err(e) => resolve_error.set(Some(e.message)),
             }
         });
@@ -69,7 +86,11 @@ pub fn OutboxPanel() -> impl IntoView {
         match c {
             Choice::Cancel => {}
             Choice::KeepTheirs | Choice::Merge => outbox.discard(key),
-            Choice::Overwrite => outbox.retarget(key, theirs.etag.as_deref().unwrap_or_default()),
+            Choice::Overwrite => {
+                if let Some(etag) = theirs.etag.as_deref() {
+                    outbox.retarget(key, etag);
+                }
+            }
         }
         resolving.set(None);
     });
@@ -101,7 +122,7 @@ pub fn OutboxPanel() -> impl IntoView {
                                 // A refused change or delete can be compared; a refused create
                                 // (the name is someone else's) cannot be forced.
                                 let comparable = stopped && !matches!(p.write, Replay::Create { .. });
-                                let (label, write) = (p.label.clone(), p.write.clone());
+                                let write = p.write.clone();
                                 let sending = p.status == Status::Sending;
                                 view! {
                                     <li class:stopped=stopped>
@@ -113,7 +134,7 @@ pub fn OutboxPanel() -> impl IntoView {
                                                 on:click=move |_| outbox.retry_now(key)>"Retry now"</button>
                                             {comparable.then(|| view! {
                                                 <button type="button" class="button small compare"
-                                                    on:click=move |_| compare.with_value(|f| f(key, label.clone(), write.clone()))>"Compare"</button>
+                                                    on:click=move |_| compare.with_value(|f| f(key, write.clone()))>"Compare"</button>
                                             })}
                                             <button type="button" class="button small discard" disabled=sending
                                                 on:click=move |_| outbox.discard(key)>"Discard"</button>
@@ -127,10 +148,10 @@ pub fn OutboxPanel() -> impl IntoView {
                 {move || resolve_error.get().map(|e| view! { <p class="msg error" role="alert">{e}</p> })}
             </section>
         </Show>
-        {move || resolving.get().map(|(_, label, theirs, mine)| {
-            let delete = mine.get("properties").is_some() && label.starts_with("Delete");
+        {move || resolving.get().map(|(_, delete, theirs, mine)| {
+            let name = theirs.value.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
             view! {
-                <ConflictDialog subject=format!("resource of “{label}”") field="Property"
+                <ConflictDialog subject=format!("resource '{name}'") field="Property"
                     sides=json_sides(&theirs.value, &mine)
                     yours=if delete { "The version you chose to delete" } else { "With your change" }
                     overwrite=if delete { "Delete their version" } else { "Write mine over theirs" }

@@ -149,6 +149,12 @@ pub fn TagsEditor(
     // (after a merge they differ: the merge is sent, the user's edits stay the user's).
     let write = Callback::new(move |(map, etag, mine): (Tags, String, Tags)| {
         let (s, id, label) = (session.clone(), id.clone(), label.clone());
+        // A newer save replaces one still waiting in the outbox (sent later, the older one
+        // would put the older tags back).
+        if let (Some(o), Some(old)) = (outbox, queued_key.get_value()) {
+            o.discard(old);
+            queued_key.set_value(None);
+        }
         save.set(Save::Saving);
         conflict_error.set(None);
         spawn_local_scoped(async move {

@@ -140,7 +140,18 @@ pub fn WizardReview(
                     }
                 }
                 p.running = false;
-            })
+            });
+            // The outbox holds what is left: the draft goes only if nothing else failed.
+            if progress
+                .try_with_untracked(|p| {
+                    p.as_ref().is_some_and(|p| {
+                        p.connection.done() && p.prefixes.iter().all(|(_, i)| i.done())
+                    })
+                })
+                .unwrap_or(false)
+            {
+                clear_draft(DRAFT_KEY);
+            }
         };
         // Not scoped: a create that has started is finished, whatever happens to the page.
         leptos::task::spawn_local(async move {
@@ -170,7 +181,10 @@ pub fn WizardReview(
                             p.connection = Item::Failed(why.clone());
                             p.running = false;
                         });
-                        if e.kind == ErrorKind::PreconditionFailed {
+                        // Only while the wizard is still shown (its callback lives with it).
+                        if e.kind == ErrorKind::PreconditionFailed
+                            && progress.try_get_untracked().is_some()
+                        {
                             on_name_taken.run(e);
                         }
                         return;

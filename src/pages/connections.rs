@@ -10,7 +10,7 @@ pub use crate::components::connections_view::ConnectionsView;
 use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
-use crate::outbox::{Outbox, Status};
+use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -146,11 +146,8 @@ pub fn ConnectionsPage() -> impl IntoView {
         let (delivered, pending) = (o.delivered(), o.pending());
         Effect::new(move |first: Option<()>| {
             delivered.track();
-            let busy = pending.with_untracked(|p| {
-                p.iter()
-                    .any(|w| matches!(w.status, Status::Waiting | Status::Sending))
-            });
-            if first.is_some() && !busy {
+            pending.track();
+            if first.is_some() && o.idle() {
                 retry();
             }
         });

@@ -16,61 +16,11 @@
 use crate::api::{self, ApiError, Replay};
 use crate::state::Session;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-pub const OUTBOX_KEY: &str = "peering-console.outbox";
-const FIRST_DELAY_MS: f64 = 1_000.0;
-const MAX_DELAY_MS: f64 = 60_000.0;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Status {
-    /// Sent again at `next_at`.
-    Waiting,
-    Sending,
-    /// Refused for good; kept until discarded, with the reason.
-    Stopped(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Pending {
-    /// Unique within the outbox.
-    pub key: u64,
-    /// What the write does, for people ("Save the tags of connection 'x'").
-    pub label: String,
-    pub write: Replay,
-    pub attempts: u32,
-    /// When it is next sent (ms since the epoch).
-    pub next_at: f64,
-    /// Why the last attempt failed.
-    pub last_error: Option<String>,
-    pub status: Status,
-}
-
-/// A write another tab marked as sending but has not finished within a minute (the tab was
-/// closed mid-send): it is sent again (a replay recognises an earlier success).
-fn abandoned(w: &Pending) -> bool {
-    w.status == Status::Sending && now_ms() - w.next_at > SENDING_TIMEOUT_MS
-}
-
-const SENDING_TIMEOUT_MS: f64 = 60_000.0;
-
-/// Whether the resource `id` is one of `stopped` or lies under one (lower-cased ids).
-fn depends_on_any(id: &str, stopped: &[String]) -> bool {
-    let id = id.to_ascii_lowercase();
-    stopped
-        .iter()
-        .any(|s| id == *s || id.starts_with(&format!("{s}/")))
-}
-
-/// The delay before attempt `attempts + 1`, with `unit` in [0, 1) for the jitter.
-pub fn backoff_ms(attempts: u32, retry_after: Option<u32>, unit: f64) -> f64 {
-    let full = (FIRST_DELAY_MS * 2f64.powi(attempts.min(16) as i32)).min(MAX_DELAY_MS);
-    let jittered = full * (0.5 + unit.clamp(0.0, 1.0) / 2.0);
-    jittered.max(retry_after.map_or(0.0, |s| f64::from(s) * 1000.0))
-}
+mod entries;
+use entries::{abandoned, depends_on_any, now_ms, storage, SENDING_TIMEOUT_MS};
+pub use entries::{backoff_ms, storage_key, Pending, Status, OUTBOX_KEY};
 
 /// The app's outbox; one per tab, in context.
 #[derive(Clone, Copy)]
@@ -86,23 +36,8 @@ pub struct Outbox {
     session: StoredValue<Session>,
     /// Which timer is current: a newer schedule makes older ones do nothing.
     timer: StoredValue<u32>,
-}
-
-/// `OUTBOX_KEY` for the session's API and subscription.
-pub fn storage_key(s: &Session) -> String {
-    format!(
-        "{OUTBOX_KEY}.{}.{}",
-        s.config.api_base.trim_end_matches('/'),
-        s.subscription.to_ascii_lowercase()
-    )
-}
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    /// Writes this tab is sending now (never taken over as abandoned, never sent twice).
+    in_flight: StoredValue<Vec<u64>>,
 }
 
 impl Outbox {
@@ -113,9 +48,10 @@ impl Outbox {
             .and_then(|s| s.get_item(&key).ok().flatten())
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
-        // A write that was being sent when the page went away is sent again.
+        // A write that was being sent when its tab went away is sent again; one another open
+        // tab is sending now is left to it (see `abandoned`).
         for p in &mut saved {
-            if p.status == Status::Sending {
+            if abandoned(p) {
                 p.status = Status::Waiting;
             }
         }
@@ -126,6 +62,7 @@ impl Outbox {
             storage_key: StoredValue::new(key.clone()),
             session: StoredValue::new(session),
             timer: StoredValue::new(0),
+            in_flight: StoredValue::new(Vec::new()),
         };
         // Another tab of this browser changed the outbox (queued, sent, discarded): take its
         // list, so no tab's save erases another's writes or brings back a discarded one. A
@@ -170,6 +107,15 @@ impl Outbox {
         self.delivered.into()
     }
 
+    /// Whether the outbox has nothing it can send now (empty, or only stopped writes and those
+    /// held back behind them).
+    pub fn idle(&self) -> bool {
+        self.head().is_none()
+            && self
+                .pending
+                .with_untracked(|p| !p.iter().any(|w| w.status == Status::Sending))
+    }
+
     /// Whether the write `key` (from [`Outbox::push`]) has been delivered.
     pub fn was_delivered(&self, key: u64) -> bool {
         self.delivered_keys.with(|d| d.contains(&key))
@@ -183,7 +129,17 @@ impl Outbox {
     /// Queues a write that failed with `error` (transient), to be sent again after a backoff.
     /// Returns the write's key.
     pub fn push(&self, label: String, write: Replay, error: &ApiError) -> u64 {
-        let key = (now_ms() as u64) * 1000 + (js_sys::Math::random() * 1000.0) as u64;
+        // Unique within this outbox and (53 random bits) across tabs.
+        let key = loop {
+            let k = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+            if k != 0
+                && self
+                    .pending
+                    .with_untracked(|p| p.iter().all(|w| w.key != k))
+            {
+                break k;
+            }
+        };
         self.pending.update(|p| {
             p.push(Pending {
                 key,
@@ -243,19 +199,38 @@ impl Outbox {
         self.schedule();
     }
 
+    /// Removes the write `key`. A stopped write takes the writes held back behind it with it
+    /// (a refused connection create, its prefixes): sent alone they would land in whatever
+    /// connection of that name exists.
     pub fn discard(&self, key: u64) {
-        self.pending
-            .update(|p| p.retain(|w| w.key != key || w.status == Status::Sending));
+        self.pending.update(|p| {
+            let stopped = p
+                .iter()
+                .find(|w| w.key == key && matches!(w.status, Status::Stopped(_)))
+                .map(|w| w.write.id().to_ascii_lowercase());
+            p.retain(|w| {
+                w.status == Status::Sending
+                    || (w.key != key
+                        && !stopped
+                            .as_ref()
+                            .is_some_and(|s| depends_on_any(w.write.id(), std::slice::from_ref(s))))
+            })
+        });
         self.save();
         self.schedule();
     }
 
     fn save(&self) {
         let Some(s) = storage() else { return };
-        let key = self.storage_key.get_value();
-        let text = self
+        let Some(key) = self.storage_key.try_get_value() else {
+            return;
+        };
+        let Some(text) = self
             .pending
-            .with_untracked(|p| serde_json::to_string(p).unwrap_or_default());
+            .try_with_untracked(|p| serde_json::to_string(p).unwrap_or_default())
+        else {
+            return;
+        };
         let _ = if text == "[]" {
             s.remove_item(&key)
         } else {
@@ -268,28 +243,54 @@ impl Outbox {
     /// as a prefix of a connection whose create was refused: sent alone, it could land in
     /// someone else's connection).
     fn head(&self) -> Option<(u64, f64)> {
-        self.pending.with_untracked(|p| {
-            let stopped: Vec<String> = p
-                .iter()
-                .filter(|w| matches!(w.status, Status::Stopped(_)))
-                .map(|w| w.write.id().to_ascii_lowercase())
-                .collect();
-            p.iter()
-                .find(|w| {
-                    !matches!(w.status, Status::Stopped(_))
-                        && !depends_on_any(w.write.id(), &stopped)
-                })
-                .filter(|w| w.status == Status::Waiting || abandoned(w))
-                .map(|w| (w.key, w.next_at))
-        })
+        self.pending
+            .try_with_untracked(|p| {
+                let stopped: Vec<String> = p
+                    .iter()
+                    .filter(|w| matches!(w.status, Status::Stopped(_)))
+                    .map(|w| w.write.id().to_ascii_lowercase())
+                    .collect();
+                p.iter()
+                    .find(|w| {
+                        !matches!(w.status, Status::Stopped(_))
+                            && !depends_on_any(w.write.id(), &stopped)
+                    })
+                    .filter(|w| {
+                        w.status == Status::Waiting
+                            || (abandoned(w)
+                                && self.in_flight.try_with_value(|f| !f.contains(&w.key))
+                                    == Some(true))
+                    })
+                    .map(|w| (w.key, w.next_at))
+            })
+            .flatten()
     }
 
-    /// Arms one timer for the head of the queue.
+    /// Arms one timer for the head of the queue (or, when another tab is sending it, for when
+    /// that send counts as abandoned).
     fn schedule(&self) {
-        let Some((_, at)) = self.head() else { return };
+        let sending_elsewhere = || {
+            self.pending
+                .try_with_untracked(|p| {
+                    p.iter()
+                        .find(|w| {
+                            w.status == Status::Sending
+                                && !self.in_flight.with_value(|f| f.contains(&w.key))
+                        })
+                        .map(|w| (w.key, w.next_at + SENDING_TIMEOUT_MS + 1.0))
+                })
+                .flatten()
+        };
+        let Some((_, at)) = self.head().or_else(sending_elsewhere) else {
+            return;
+        };
         let me = *self;
-        self.timer.update_value(|n| *n += 1);
-        let mine = self.timer.get_value();
+        let Some(mine) = self.timer.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
         let wait = (at - now_ms()).max(0.0);
         set_timeout(
             move || {
@@ -317,25 +318,26 @@ impl Outbox {
             }
         });
         let Some(write) = write else { return };
+        self.in_flight.update_value(|f| f.push(key));
         self.save();
         let me = *self;
         let session = self.session.get_value();
         // Not scoped: a write in flight is finished whatever page is shown.
         leptos::task::spawn_local(async move {
             let result = api::replay(&session, &write).await;
+            if me
+                .in_flight
+                .try_update_value(|f| f.retain(|k| *k != key))
+                .is_none()
+            {
+                // The outbox went away (signed out): nothing is left to update.
+                return;
+            }
             me.pending.try_update(|p| match result {
-                Ok(etag) => {
-                    p.retain(|w| w.key != key);
-                    // A later write of the same resource was made against the version this
-                    // one replaced; it now applies to the version this one wrote.
-                    if let Some(etag) = etag {
-                        for w in p.iter_mut() {
-                            if w.write.id().eq_ignore_ascii_case(write.id()) {
-                                w.write.rebase(&etag);
-                            }
-                        }
-                    }
-                }
+                // A later write of the same resource keeps the ETag it was made against: if
+                // this one changed the resource, that one meets a 412 and stops for the user to
+                // compare, rather than silently replacing what this one wrote.
+                Ok(_) => p.retain(|w| w.key != key),
                 Err(e) => {
                     if let Some(w) = p.iter_mut().find(|w| w.key == key) {
                         w.last_error = Some(e.message.clone());
@@ -365,36 +367,5 @@ impl Outbox {
             me.save();
             me.schedule();
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_write_under_a_stopped_one_waits() {
-        let stopped = vec![
-            "/subscriptions/s/resourcegroups/rg/providers/microsoft.peering/peeringservices/a"
-                .to_owned(),
-        ];
-        let under = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/a/prefixes/p";
-        assert!(depends_on_any(under, &stopped));
-        assert!(depends_on_any(&stopped[0].to_uppercase(), &stopped));
-        assert!(
-            !depends_on_any(&format!("{}b", stopped[0]), &stopped),
-            "another connection: ab"
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_a_cap_and_honours_retry_after() {
-        assert_eq!(backoff_ms(0, None, 0.0), 500.0);
-        assert_eq!(backoff_ms(0, None, 1.0), 1000.0);
-        assert_eq!(backoff_ms(3, None, 1.0), 8000.0);
-        assert_eq!(backoff_ms(30, None, 1.0), MAX_DELAY_MS);
-        assert_eq!(backoff_ms(30, None, 0.0), MAX_DELAY_MS / 2.0);
-        assert_eq!(backoff_ms(0, Some(7), 0.5), 7000.0);
-        assert_eq!(backoff_ms(5, Some(1), 1.0), 32000.0);
     }
 }
