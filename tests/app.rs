@@ -1452,16 +1452,7 @@ async fn bulk_delete_and_tag_report_each_row_and_keep_failures_selected() {
             }
         })
     }));
-    let on_change = Callback::new(move |change: RowChange| {
-        rows.update(|r| match change {
-            RowChange::Removed(k) => r.retain(|x| x.key() != k),
-            RowChange::Replaced(row) => {
-                for x in r.iter_mut().filter(|x| x.key() == row.key()) {
-                    *x = (*row).clone();
-                }
-            }
-        })
-    });
+    let on_change = Callback::new(move |change: RowChange| rows.update(|r| change.apply(r)));
     let root = container();
     let a2 = actions.clone();
     leptos::mount::mount_to(root.clone(), move || {
@@ -1831,16 +1822,7 @@ async fn a_bulk_row_changed_elsewhere_is_compared_and_resolved() {
             }
         })
     }));
-    let on_change = Callback::new(move |change: RowChange| {
-        rows.update(|r| match change {
-            RowChange::Removed(k) => r.retain(|x| x.key() != k),
-            RowChange::Replaced(row) => {
-                for x in r.iter_mut().filter(|x| x.key() == row.key()) {
-                    *x = (*row).clone();
-                }
-            }
-        })
-    });
+    let on_change = Callback::new(move |change: RowChange| rows.update(|r| change.apply(r)));
     let root = container();
     leptos::mount::mount_to(root.clone(), move || {
         view! { <Router><ConnectionsView rows=rows actions=actions.clone() on_change=on_change/></Router> }

@@ -100,6 +100,21 @@ pub enum RowChange {
     Replaced(Box<Row>),
 }
 
+impl RowChange {
+    /// The change applied to the list's rows in place.
+    pub fn apply(self, rows: &mut Vec<Row>) {
+        match self {
+            RowChange::Removed(key) => rows.retain(|x| x.key() != key),
+            RowChange::Replaced(row) => {
+                let key = row.key();
+                if let Some(x) = rows.iter_mut().find(|x| x.key() == key) {
+                    *x = *row;
+                }
+            }
+        }
+    }
+}
+
 pub type OutcomeFuture = Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// What runs one row of a bulk action: against the server in the app ([`server_actions`]),

@@ -4,7 +4,7 @@
 //! the state is said as it is (deleted, not re-created) with a retry that creates nothing
 //! twice, and a way back to the old value.
 
-use crate::api::{self, ApiError, ErrorKind, Replay};
+use crate::api::{self, ApiError, ErrorKind};
 use crate::outbox::Outbox;
 use crate::state::Session;
 use leptos::prelude::*;
@@ -76,19 +76,12 @@ pub fn ChangePrefix(
             // No answer (or a 5xx, a 429): the outbox creates it when it can, so the prefix
             // is not lost if this row is rebuilt meanwhile.
             Err(e) if e.is_transient() && outbox.is_some() => {
-                if let (Some(o), Ok(b)) = (outbox, serde_json::to_value(body(&v, key.clone()))) {
+                if let Some(o) = outbox {
                     let label = format!(
                         "Create prefix {} again as {v}",
                         id.child.as_ref().map_or("", |(_, n)| n.as_str())
                     );
-                    o.push(
-                        label,
-                        Replay::Create {
-                            id: id.to_string(),
-                            body: b,
-                        },
-                        &e,
-                    );
+                    o.push_create(label, &id, &body(&v, key.clone()), &e);
                 }
                 step.try_set(Step::Idle);
             }

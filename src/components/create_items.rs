@@ -1,7 +1,7 @@
 //! Creating the wizard's resources once each: an item's state, a create that recognises its
 //! own earlier success, and handing what is left to the outbox when the server does not answer.
 
-use crate::api::{self, holds, ApiError, ErrorKind, Replay};
+use crate::api::{self, holds, ApiError, ErrorKind};
 use crate::outbox::Outbox;
 use crate::state::Session;
 use peering_model::index::PrefixRow;
@@ -92,24 +92,20 @@ pub fn queue_rest(
 ) -> bool {
     let Some(outbox) = outbox else { return false };
     if let Some((id, body)) = connection {
-        let write = Replay::Create {
-            id: id.to_string(),
-            body,
-        };
-        outbox.push(format!("Create connection '{}'", service.name), write, e);
+        outbox.push_create(
+            format!("Create connection '{}'", service.name),
+            id,
+            &body,
+            e,
+        );
     }
     for (_, row) in prefixes {
         let child = service.child(ChildKind::Prefix, &row.name);
-        let body = serde_json::to_value(PeeringServicePrefix::from(row)).unwrap_or_default();
-        let write = Replay::Create {
-            id: child.to_string(),
-            body,
-        };
         let label = format!(
             "Add prefix {} ({}) to connection '{}'",
             row.name, row.prefix, service.name
         );
-        outbox.push(label, write, e);
+        outbox.push_create(label, &child, &PeeringServicePrefix::from(row), e);
     }
     true
 }

@@ -1,7 +1,7 @@
 //! Connection monitor tests of one connection: the list with the last result, and a form whose
 //! fields are checked by `peering-model` as you type.
 
-use crate::api::{self, Replay};
+use crate::api;
 use crate::components::child_conflict::{delete_or_compare, ChildConflict, ChildConflictDialog};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::feedback::Feedback;
@@ -174,17 +174,10 @@ pub fn MonitorTestForm(service: ServiceId, on_done: impl Fn() + Clone + 'static)
                 }
                 // No answer (or a 5xx, a 429): the outbox sends it when it can.
                 Err(e) if e.is_transient() && outbox.is_some() => {
-                    if let (Some(o), Ok(body)) = (outbox, serde_json::to_value(&body)) {
+                    if let Some(o) = outbox {
                         let label =
                             format!("Add monitor test '{}' to connection '{connection}'", f.name);
-                        o.push(
-                            label,
-                            Replay::Create {
-                                id: id.to_string(),
-                                body,
-                            },
-                            &e,
-                        );
+                        o.push_create(label, &id, &body, &e);
                         form.set(TestForm::fresh());
                         feedback.reset();
                         queued.set(true);

@@ -1,7 +1,7 @@
 //! Adding prefixes by pasting a list: every row is checked by `peering-model` against the
 //! subscription's prefixes as you type, before anything is sent.
 
-use crate::api::{self, ApiError, ErrorKind, Replay};
+use crate::api::{self, ApiError, ErrorKind};
 use crate::outbox::Outbox;
 use crate::state::{clear_draft, load_draft, save_draft, Session};
 use leptos::prelude::*;
@@ -172,21 +172,12 @@ pub fn PrefixImport(
                     continue;
                 };
                 // No answer (or a 5xx, a 429): the outbox sends it when it can.
-                if let (true, Some(o), Ok(body)) =
-                    (e.is_transient(), outbox, serde_json::to_value(&body))
-                {
+                if let (true, Some(o)) = (e.is_transient(), outbox) {
                     let label = format!(
                         "Add prefix {} ({}) to connection '{}'",
                         r.name, r.prefix, service.name
                     );
-                    o.push(
-                        label,
-                        Replay::Create {
-                            id: id.to_string(),
-                            body,
-                        },
-                        &e,
-                    );
+                    o.push_create(label, &id, &body, &e);
                     queued.set(queued.get_untracked() + 1);
                     continue;
                 }

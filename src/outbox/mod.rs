@@ -177,6 +177,23 @@ impl Outbox {
         self.schedule();
     }
 
+    /// Queues the create of `body` at `id` (`PUT` with `If-None-Match: *` when it is sent)
+    /// after it met `error`. `None` when the body cannot be written as JSON.
+    pub fn push_create<T: serde::Serialize>(
+        &self,
+        label: String,
+        id: &peering_model::ResourceId,
+        body: &T,
+        error: &ApiError,
+    ) -> Option<u64> {
+        let body = serde_json::to_value(body).ok()?;
+        let write = Replay::Create {
+            id: id.to_string(),
+            body,
+        };
+        Some(self.push(label, write, error))
+    }
+
     pub fn retry_now(&self, key: u64) {
         self.pending.update(|p| {
             for w in p.iter_mut().filter(|w| w.key == key) {

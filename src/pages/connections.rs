@@ -155,15 +155,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     // What a bulk action changed, applied to the rows in place (no reload of 10,000 rows).
     let on_change = Callback::new(move |change: RowChange| {
         relearn.set_value(true);
-        rows.update(|r| match change {
-            RowChange::Removed(key) => r.retain(|x| x.key() != key),
-            RowChange::Replaced(row) => {
-                let key = row.key();
-                if let Some(x) = r.iter_mut().find(|x| x.key() == key) {
-                    *x = *row;
-                }
-            }
-        })
+        rows.update(|r| change.apply(r))
     });
     let session2 = expect_context::<Session>();
     let importing = RwSignal::new(false);
