@@ -98,10 +98,7 @@ pub async fn scenario(
     name.send_keys("e2e-dallas")
         .await
         .map_err(|e| e.to_string())?;
-    let taken = format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle/prefixes/taken?api-version={}",
-        peering_model::ApiVersion::DEFAULT
-    );
+    let taken = child_path("e2e-seattle", "prefixes/taken");
     let (status, _, _) = api(
         c,
         &token,
@@ -129,10 +126,7 @@ pub async fn scenario(
     click_centered(c, "#create").await?;
     wait_for_text(c, "#created", "Created connection e2e-dallas").await?;
     wait_for_text(c, "#create-progress", "Prefix wiz-b (8.8.5.0/24): Created").await?;
-    let dallas = format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-dallas/prefixes?api-version={}",
-        peering_model::ApiVersion::DEFAULT
-    );
+    let dallas = child_path("e2e-dallas", "prefixes");
     let (_, page, _) = api(c, &token, "GET", &dallas, None, None).await?;
     if page["value"].as_array().map(Vec::len) != Some(2) {
         return Err(format!("e2e-dallas has prefixes {page}"));
@@ -341,10 +335,7 @@ pub async fn scenario(
     wait_for_text(c, "#outbox-count", "2").await?;
     let server = start_server(bin, db, dist, listen)?;
     wait_gone(c, "#outbox-count").await?;
-    let queued_prefix = format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-queued/prefixes/q?api-version={}",
-        peering_model::ApiVersion::DEFAULT
-    );
+    let queued_prefix = child_path("e2e-queued", "prefixes/q");
     let (status, _, _) = api(c, &token, "GET", &queued_prefix, None, None).await?;
     if status != 200 {
         return Err(format!("the queued prefix answers {status}"));
@@ -381,10 +372,7 @@ pub async fn scenario(
     // Delete the prefix through its confirmation (the app sends If-Match with the ETag of the
     // version shown). Another client gives it a prefix key first: the confirmation opens the
     // conflict dialog with both versions, and "Delete their version" deletes it.
-    let web = format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle/prefixes/web?api-version={}",
-        peering_model::ApiVersion::DEFAULT
-    );
+    let web = child_path("e2e-seattle", "prefixes/web");
     let keyed = json!({"properties": {"prefix": "8.8.9.0/24", "peeringServicePrefixKey": "00000000-0000-0000-0000-000000000001"}});
     let (status, _, _) = api(c, &token, "PUT", &web, Some(keyed), None).await?;
     if status != 200 {
@@ -537,10 +525,7 @@ pub async fn scenario(
         "Line 3, imp-2: Unchanged; nothing written",
     )
     .await?;
-    let imp = format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/imp-1/prefixes?api-version={}",
-        peering_model::ApiVersion::DEFAULT
-    );
+    let imp = child_path("imp-1", "prefixes");
     let (_, page, _) = api(c, &token, "GET", &imp, None, None).await?;
     if page["value"].as_array().map(Vec::len) != Some(1) {
         return Err(format!("imp-1 has prefixes {page}"));
@@ -589,7 +574,7 @@ pub async fn scenario(
         None,
     )
     .await?;
-    let own_id = format!("/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-own");
+    let own_id = connection_id("e2e-own");
     let queued = json!([{"key": 1, "label": "Create connection 'e2e-own'",
         "write": {"verb": "create", "id": own_id, "body": own},
         "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
@@ -618,7 +603,7 @@ pub async fn scenario(
     // A queued change that someone else's change overtook stops in the outbox (412, and the
     // stored tags are not what it wrote); "Compare" shows both, and "Write mine over theirs"
     // sends it against their version.
-    let seattle_id = format!("/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/e2e-seattle");
+    let seattle_id = connection_id("e2e-seattle");
     let stale = json!([{"key": 2, "label": "Save the tags of connection 'e2e-seattle'",
         "write": {"verb": "patch", "id": seattle_id, "etag": "\"stale\"", "body": {"tags": {"site": "queued"}}},
         "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
@@ -692,10 +677,25 @@ pub async fn scenario(
 /// The subscription of the app's default `config.json`.
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 
+/// The id of a connection of resource group `default`.
+fn connection_id(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/{name}")
+}
+
 /// A connection of resource group `default`, with the api-version.
 fn connection_path(name: &str) -> String {
     format!(
-        "/subscriptions/{SUB}/resourceGroups/default/providers/Microsoft.Peering/peeringServices/{name}?api-version={}",
+        "{}?api-version={}",
+        connection_id(name),
+        peering_model::ApiVersion::DEFAULT
+    )
+}
+
+/// `tail` (`prefixes`, `prefixes/web`) under a connection of `default`, with the api-version.
+fn child_path(name: &str, tail: &str) -> String {
+    format!(
+        "{}/{tail}?api-version={}",
+        connection_id(name),
         peering_model::ApiVersion::DEFAULT
     )
 }
