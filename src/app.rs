@@ -7,10 +7,9 @@ use crate::outbox::Outbox;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
+use crate::routing::{use_page, Page, Router, A};
 use crate::state::{forget_token, take_credentials, Config, Session};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
 use peering_model::messages;
 
 #[component]
@@ -76,14 +75,30 @@ pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
                 <button type="button" class="button small" id="sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
             </header>
             <main id="main">
-                <Routes fallback=|| view! { <section class="page"><h1>"Not found"</h1><p><A href="/">"Back to connections"</A></p></section> }>
-                    <Route path=path!("/") view=ConnectionsPage/>
-                    <Route path=path!("/new") view=NewConnectionPage/>
-                    <Route path=path!("/c/:rg/:name") view=ConnectionDetailPage/>
-                </Routes>
+                <Pages/>
             </main>
             <footer class="footer">{peering_model::Catalog::embedded().attribution.clone()}</footer>
         </Router>
+    }
+}
+
+/// The page the route names; a new page starts at the top of the window.
+#[component]
+fn Pages() -> impl IntoView {
+    let page = use_page();
+    move || {
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+        match page.get() {
+            Page::Connections => view! { <ConnectionsPage/> }.into_any(),
+            Page::NewConnection => view! { <NewConnectionPage/> }.into_any(),
+            Page::Connection { .. } => view! { <ConnectionDetailPage/> }.into_any(),
+            Page::NotFound => view! {
+                <section class="page"><h1>"Not found"</h1><p><A href="/">"Back to connections"</A></p></section>
+            }
+            .into_any(),
+        }
     }
 }
 

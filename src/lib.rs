@@ -5,4 +5,6 @@ pub mod app;
 pub mod components;
 pub mod outbox;
 pub mod pages;
+pub mod routing;
 pub mod state;
+pub mod timing;

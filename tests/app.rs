@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use leptos::task::tick;
-use leptos_router::components::Router;
 use peering_console::pages::connections::{ConnectionsView, Row};
 use peering_console::pages::new_connection::{FormState, NewConnectionForm};
+use peering_console::routing::Router;
 use peering_model::connection::{validate_connection, ConnectionDraft};
 use peering_model::{Catalog, Code, ServiceId};
 use wasm_bindgen::JsCast;
@@ -79,7 +79,7 @@ fn mount_form_at(root: &HtmlElement, url: &str) {
         .unwrap()
         .history()
         .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{url}")))
         .unwrap();
     let handle = leptos::mount::mount_to(root.clone(), || {
         view! { <Router><NewConnectionForm initial=FormState { resource_group: "rg".into(), ..Default::default() }/></Router> }
@@ -190,8 +190,11 @@ async fn create_button_says_why_it_is_blocked() {
     assert_eq!(text(&root, "#name-msg"), "The connection name is required.");
 }
 
-fn search() -> String {
-    web_sys::window().unwrap().location().search().unwrap()
+/// The query of the route in the fragment (`#/new?step=location` → `?step=location`).
+fn route_query() -> String {
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    hash.find('?')
+        .map_or(String::new(), |i| hash[i..].to_owned())
 }
 
 /// The wizard, step by step with an error fixed on the way: "Next" stays on a step with an
@@ -210,11 +213,11 @@ async fn the_wizard_walks_the_steps_with_an_error_fixed_on_the_way() {
     tick().await;
     assert!(text(&root, "#step-error").contains("Fix the fields marked above"));
     assert!(text(&root, "#name-msg").contains("contains a space"));
-    assert_eq!(search(), "", "still on the first step");
+    assert_eq!(route_query(), "", "still on the first step");
     type_into(&find(&root, "#name"), "wiz-1");
     find::<HtmlElement>(&root, "#next").click();
-    settle(|| search() == "?step=location").await;
-    assert_eq!(search(), "?step=location");
+    settle(|| route_query() == "?step=location").await;
+    assert_eq!(route_query(), "?step=location");
     tick().await;
     assert!(root.query_selector("#step-error").unwrap().is_none());
     choose(&find(&root, "#country"), "United States");
@@ -222,7 +225,7 @@ async fn the_wizard_walks_the_steps_with_an_error_fixed_on_the_way() {
     choose(&find(&root, "#location"), "Washington");
     find::<HtmlElement>(&root, "#next").click();
     settle(|| root.query_selector("#provider").unwrap().is_some()).await;
-    assert_eq!(search(), "?step=provider");
+    assert_eq!(route_query(), "?step=provider");
     choose(&find(&root, "#provider"), "equinix MAPS");
     tick().await;
     let primary: HtmlSelectElement = find(&root, "#primary");
@@ -251,7 +254,7 @@ async fn the_wizard_walks_the_steps_with_an_error_fixed_on_the_way() {
     find::<HtmlElement>(&root, "#next").click();
     tick().await;
     assert!(text(&root, "#step-error").contains("prefix rows with errors"));
-    assert_eq!(search(), "?step=prefixes");
+    assert_eq!(route_query(), "?step=prefixes");
     rows.set_value("8.8.8.0/24\nweb2,8.8.9.0/24");
     rows.dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
@@ -280,7 +283,7 @@ async fn the_wizard_walks_the_steps_with_an_error_fixed_on_the_way() {
         root.query_selector("#wizard-prefixes").unwrap().is_some() && !rows_value(&root).is_empty()
     })
     .await;
-    assert_eq!(search(), "?step=prefixes");
+    assert_eq!(route_query(), "?step=prefixes");
     assert_eq!(
         rows_value(&root),
         "8.8.8.0/24\nweb2,8.8.9.0/24",
@@ -323,7 +326,7 @@ async fn empty_list_offers_to_create_a_connection() {
         find::<HtmlElement>(&root, ".state.empty a")
             .get_attribute("href")
             .as_deref(),
-        Some("/new")
+        Some("#/new")
     );
 }
 
@@ -1075,13 +1078,10 @@ async fn search_filters_as_you_type_and_writes_the_url_when_typing_pauses() {
         "2 of 3 shown",
         "filtered while typing"
     );
-    assert!(
-        !window.location().search().unwrap().contains("q="),
-        "the URL waits for a pause"
-    );
+    assert!(!route_query().contains("q="), "the URL waits for a pause");
     sleep_ms(500).await;
     tick().await;
-    assert_eq!(window.location().search().unwrap(), "?q=seat");
+    assert_eq!(route_query(), "?q=seat");
     assert_eq!(
         history.length().unwrap(),
         before,
@@ -1123,12 +1123,7 @@ async fn provider_and_provisioning_filters_narrow_the_list() {
     choose(&providers, "p");
     settle(|| text(&root, ".filters .count") == "2 of 3 shown").await;
     assert_eq!(text(&root, ".filters .count"), "2 of 3 shown");
-    assert!(web_sys::window()
-        .unwrap()
-        .location()
-        .search()
-        .unwrap()
-        .contains("provider=p"));
+    assert!(route_query().contains("provider=p"));
     choose(
         &find::<HtmlSelectElement>(&root, "#filter-provisioning"),
         "Failed",
@@ -1720,10 +1715,10 @@ async fn country_then_state_then_back_and_forward_restore_the_view() {
     let count = |root: &HtmlElement| text(root, ".filters .count");
     choose(&find(&root, "#filter-country"), "United States");
     settle(|| count(&root) == "2 of 3 shown").await;
-    assert_eq!(search(), "?country=United%20States");
+    assert_eq!(route_query(), "?country=United%20States");
     choose(&find(&root, "#filter-state"), "Texas");
     settle(|| count(&root) == "1 of 3 shown").await;
-    assert_eq!(search(), "?country=United%20States&state=Texas");
+    assert_eq!(route_query(), "?country=United%20States&state=Texas");
     history.back().unwrap();
     settle(|| count(&root) == "2 of 3 shown").await;
     assert_eq!(count(&root), "2 of 3 shown");
@@ -1755,7 +1750,7 @@ async fn country_then_state_then_back_and_forward_restore_the_view() {
     let url =
         "/?country=United%20States&provider=p&provisioning=Succeeded&q=tex&sort=name&dir=desc";
     history
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{url}")))
         .unwrap();
     let root = container();
     leptos::mount::mount_to(
@@ -1782,9 +1777,9 @@ async fn country_then_state_then_back_and_forward_restore_the_view() {
     );
     assert_eq!(count(&root), "1 of 3 shown");
     choose(&find(&root, "#filter-state"), "Texas");
-    settle(|| search().contains("state=")).await;
+    settle(|| route_query().contains("state=")).await;
     assert_eq!(
-        search(),
+        route_query(),
         "?country=United%20States&state=Texas&provider=p&provisioning=Succeeded&q=tex&sort=name&dir=desc"
     );
     history

@@ -5,8 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use peering_console::pages::connections::{ConnectionsView, Row};
+use peering_console::routing::Router;
 use peering_model::Catalog;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -331,11 +331,12 @@ pub fn no_etag(kind: NameKind, name: &str) -> ApiError {
     )
 }
 
-/// Fetches `/config.json` (absolute, so deep links find it too). No file means the defaults;
+/// Fetches `config.json` beside `index.html` (relative to the page: the app may be served from
+/// any directory, and its routes are in the fragment, so the page is always that directory). No file means the defaults;
 /// a file that is not valid JSON is an error, never silently ignored.
 pub async fn load_config() -> Result<Config, String> {
     let signal = abort_on_cleanup();
-    let res = match Request::get("/config.json")
+    let res = match Request::get("config.json")
         .abort_signal(signal.as_ref())
         .send()
         .await

@@ -8,9 +8,9 @@ use crate::components::export::ExportButtons;
 use crate::components::facet::facet;
 use crate::components::list_query::{debounced_search, query_writer};
 use crate::components::virtual_rows::{viewport_height, window, DEFAULT_VIEWPORT, ROW_HEIGHT};
+use crate::routing::use_query_map;
+use crate::routing::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use peering_model::resource_id::encode_segment;
 use std::collections::{BTreeMap, HashSet};
 

@@ -8,9 +8,9 @@ use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture
 use crate::components::conflict::{Choice, ConflictDialog, Side};
 use crate::components::connection_row::{row_sides, Row};
 use crate::outbox::Outbox;
+use crate::routing::use_navigate;
 use crate::state::Session;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use peering_model::names::NameKind;
 use peering_model::wire::PeeringService;
 use peering_model::{ResourceId, ServiceId};

@@ -1,9 +1,9 @@
 //! The connections list's settings as a URL query: written in one order, empty values left
 //! out, and the search box debounced so typing a word is one history entry, not one per letter.
 
+use crate::routing::use_navigate;
+use crate::routing::ParamsMap;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::params::ParamsMap;
 use peering_model::resource_id::encode_segment;
 
 /// How long the search waits after the last keystroke before it writes the URL.
@@ -49,13 +49,7 @@ pub fn query_writer(
         } else {
             format!("/?{}", q.join("&"))
         };
-        navigate(
-            &url,
-            leptos_router::NavigateOptions {
-                replace,
-                ..Default::default()
-            },
-        );
+        navigate(&url, crate::routing::NavigateOptions { replace });
     }
 }
 

@@ -11,9 +11,9 @@ use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::outbox::Outbox;
+use crate::routing::A;
 use crate::state::Session;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use peering_model::ResourceId;
 use std::collections::HashMap;
 
@@ -160,6 +160,15 @@ pub fn ConnectionsPage() -> impl IntoView {
     let session2 = expect_context::<Session>();
     let importing = RwSignal::new(false);
     let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
+    // For `cargo xtask bench browser`: navigation → first rows painted, and → every row.
+    Effect::new(move |_| {
+        if has_rows.get() {
+            crate::timing::mark_after_paint(crate::timing::FIRST_ROWS);
+        }
+        if load.get() == Load::Done {
+            crate::timing::mark_after_paint(crate::timing::ALL_ROWS);
+        }
+    });
     view! {
         <section class="page" data-probes=move || probes.get()>
             <header class="page-head">

@@ -68,6 +68,11 @@ struct Cli {
     /// Seconds SIGTERM or Ctrl-C waits for requests in flight before the server exits.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     drain_timeout: u64,
+    /// Ask browsers to report Content-Security-Policy violations on the app's pages
+    /// (`report-uri /csp-reports`) and append each report, one JSON object per line, to this
+    /// file (bounded: 16 KiB a report, 10 MiB in all). For tests and for trying a new policy.
+    #[arg(long)]
+    csp_report_log: Option<PathBuf>,
     /// How the log is written (to stderr); the level comes from RUST_LOG (default info).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -167,6 +172,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         header_timeout: Duration::from_secs(cli.header_timeout),
         max_connections: cli.max_connections as usize,
         drain_timeout: Duration::from_secs(cli.drain_timeout),
+        csp_report_log: cli.csp_report_log.clone(),
         ..Settings::default()
     };
     let state = Arc::new(AppState {

@@ -32,6 +32,9 @@ pub struct Settings {
     pub max_connections: usize,
     /// How long a shutdown waits for requests in flight.
     pub drain_timeout: Duration,
+    /// Where CSP violation reports are appended (`--csp-report-log`); None: the policy asks
+    /// for no reports.
+    pub csp_report_log: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
             drain_timeout: Duration::from_secs(30),
+            csp_report_log: None,
         }
     }
 }

@@ -7,6 +7,8 @@
 //! * `e2e`   — only the end-to-end test (expects `dist/` and the server to be buildable)
 //! * `bench` — `bench api` (load generator), `bench model` (criterion), `bench browser`
 
+mod bench_nav;
+mod compress;
 mod e2e;
 mod setup;
 mod tidy;
@@ -74,8 +76,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// The release app in `dist/`, with precompressed copies of its hashed files.
 fn build_app() -> Result<(), String> {
-    run(cmd("trunk").args(["build", "--release"]))
+    run(cmd("trunk").args(["build", "--release"]))?;
+    compress::precompress(&root().join("dist"))
 }
 
 /// Builds the server with the `server` profile and returns the binary's path.
@@ -110,6 +114,7 @@ fn app_is_fresh() -> bool {
         "public",
         "index.html",
         "Trunk.toml",
+        ".cargo/config.toml",
         "Cargo.toml",
         "Cargo.lock",
         "data",
@@ -246,7 +251,11 @@ fn bench(what: Option<&str>) -> Result<(), String> {
                     "--nocapture",
                 ]))?;
             }
-            Ok(())
+            // Then a navigation to the list served by the real server, at 1,000 and 10,000
+            // connections stored.
+            let bin = build_server()?;
+            build_app()?;
+            bench_nav::run_all(&bin, &root().join("dist"))
         }
         _ => Err("bench what? api | model | browser".into()),
     }

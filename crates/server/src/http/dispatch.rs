@@ -5,24 +5,21 @@
 use super::observe::CallerId;
 use super::ratelimit::{too_many_failures, too_many_requests, RateLimiter};
 use super::request::{api_version, body_read_error, query_map, Ctx};
-use super::security::app_policy;
+use super::static_files;
 use crate::auth::{self, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::handlers::{catalog, children, services};
 use crate::routes::{kind_of, RouteKind};
 use crate::serve::LocalAddr;
 use crate::AppState;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use peering_model::resource_id::{PathError, SubscriptionOp as Sop};
 use peering_model::{ApiVersion, ArmPath};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
-use tower_http::services::{ServeDir, ServeFile};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -37,35 +34,14 @@ pub(crate) async fn handle(State(shared): State<Shared>, req: Request) -> Respon
         super::openapi::serve(req.method())
     } else if ArmPath::is_api_path(path) {
         api(shared, req).await
+    } else if path == static_files::CSP_REPORT_PATH {
+        match shared.state.settings.csp_report_log.clone() {
+            Some(log) => static_files::csp_report(&shared.state.settings, &log, req).await,
+            None => static_files::serve(&shared.state.settings, req).await,
+        }
     } else {
-        static_files(shared.state, req).await
+        static_files::serve(&shared.state.settings, req).await
     }
-}
-
-async fn static_files(state: Arc<AppState>, req: Request) -> Response {
-    let Some(dir) = state.settings.static_dir.clone() else {
-        return (
-            StatusCode::NOT_FOUND,
-            "This server was started without --static; only the API is served.",
-        )
-            .into_response();
-    };
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return res;
-    }
-    let index = dir.join("index.html");
-    let svc = ServeDir::new(&dir).fallback(ServeFile::new(index));
-    let mut res = match svc.oneshot(req).await {
-        Ok(r) => r.map(Body::new),
-        Err(e) => return ApiError::internal(e).into_response(),
-    };
-    if let Ok(v) = HeaderValue::from_str(&app_policy(&state.settings.frame_ancestors)) {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    res
 }
 
 async fn api(shared: Shared, req: Request) -> Response {
@@ -255,7 +231,7 @@ async fn api_inner(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderMap;
+    use axum::http::{HeaderMap, HeaderValue};
 
     fn host(h: &str) -> HeaderMap {
         let mut m = HeaderMap::new();

@@ -11,3 +11,4 @@ pub(crate) mod ratelimit;
 pub(crate) mod request;
 pub(crate) mod response;
 pub mod security;
+pub mod static_files;

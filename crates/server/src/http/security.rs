@@ -17,14 +17,16 @@ pub fn is_csp_source(s: &str) -> bool {
 }
 
 /// The policy of the app's pages: scripts only from the app's origin (and its wasm), no
-/// inline script or style attribute, framed only by `frame_ancestors`.
-pub(crate) fn app_policy(frame_ancestors: &[String]) -> String {
+/// inline script or style attribute, framed only by `frame_ancestors`; violations reported to
+/// `report` when given (`--csp-report-log`).
+pub(crate) fn app_policy(frame_ancestors: &[String], report: Option<&str>) -> String {
     let fa = if frame_ancestors.is_empty() {
         "'none'".to_owned()
     } else {
         frame_ancestors.join(" ")
     };
-    format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors {fa}")
+    let report = report.map_or(String::new(), |r| format!("; report-uri {r}"));
+    format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors {fa}{report}")
 }
 
 /// The policy of every JSON answer: a browser that renders one runs nothing, loads nothing and

@@ -38,7 +38,7 @@ async fn nosniff_everywhere_and_csp_on_the_app() {
         app.get_public("/openapi.json").await,
         app.get_public("/").await,
         app.get_public("/app.js").await,
-        app.get_public("/connections/deep/link").await,
+        app.get_public("/index.html").await,
         app.send_as("", Method::POST, &format!("{}/", app.base), &[], None)
             .await,
     ];

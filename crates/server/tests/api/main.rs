@@ -13,4 +13,5 @@ mod paging;
 mod peering_services;
 mod prefixes;
 mod process;
+mod static_files;
 mod storage;

@@ -4,16 +4,17 @@
 
 use crate::webdriver::connect;
 mod scenario;
+mod static_host;
 
 use scenario::scenario;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
-    token: String,
+    pub(crate) url: String,
+    pub(crate) token: String,
 }
 
 impl Drop for Server {
@@ -24,12 +25,78 @@ impl Drop for Server {
 }
 
 /// Starts the server on a free port and reads the URL and token it prints.
-fn start_server(bin: &Path, db: &Path, dist: &Path, listen: &str) -> Result<Server, String> {
+pub(crate) fn start_server(
+    bin: &Path,
+    db: &Path,
+    dist: &Path,
+    listen: &str,
+) -> Result<Server, String> {
+    start_server_with(bin, db, dist, listen, &[])
+}
+
+/// Where every server of the run appends the CSP violation reports browsers send it.
+fn csp_log() -> std::path::PathBuf {
+    crate::root().join("target/e2e/csp-reports.jsonl")
+}
+
+/// The reports logged so far, one JSON object per line.
+fn csp_reports() -> Vec<String> {
+    std::fs::read_to_string(csp_log())
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Proof that the policy is enforced and its violations would have been seen: an inline
+/// script and a `style` attribute put into the page are both refused and reported.
+async fn violations_are_reported(c: &fantoccini::Client, server: &Server) -> Result<(), String> {
+    c.goto(&format!("{}/#token={}", server.url, server.token))
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::webdriver::wait_for(c, "table.grid, .state.empty").await?;
+    let ran = c
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__inline = 1;';
+             document.body.appendChild(s);
+             document.body.setAttribute('style', 'outline: 1px solid red');
+             return window.__inline === 1;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if ran.as_bool() != Some(false) {
+        return Err("an inline script ran under the app's policy".into());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let all = csp_reports().join("\n");
+        if all.contains("script-src") && all.contains("style-src") {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("the violations were not both reported: {all}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// [`start_server`] with more arguments.
+pub(crate) fn start_server_with(
+    bin: &Path,
+    db: &Path,
+    dist: &Path,
+    listen: &str,
+    extra: &[&str],
+) -> Result<Server, String> {
     let mut child = Command::new(bin)
         .args(["--listen", listen, "--db"])
         .arg(db)
         .arg("--static")
         .arg(dist)
+        .arg("--csp-report-log")
+        .arg(csp_log())
+        .args(extra)
         .stdout(Stdio::piped())
         // Only warnings and errors: a line per request would bury the test's own output.
         .env("RUST_LOG", "warn")
@@ -55,7 +122,21 @@ fn start_server(bin: &Path, db: &Path, dist: &Path, listen: &str) -> Result<Serv
     Err("the server exited before printing its URL".into())
 }
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
+
+impl Driver {
+    /// chromedriver on a free port; the port.
+    pub(crate) fn start() -> Result<(Driver, u16), String> {
+        let port = free_port()?;
+        let child = Command::new(crate::setup::CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+        Ok((Driver(child), port))
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -64,7 +145,7 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
@@ -82,19 +163,26 @@ pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
     let db = dir.join("e2e.db");
     let port = free_port()?;
     let listen = format!("127.0.0.1:{port}");
-    let driver_port = free_port()?;
-    let _driver = Driver(
-        Command::new(crate::setup::CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start chromedriver: {e}"))?,
-    );
+    let (_driver, driver_port) = Driver::start()?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let client = connect(driver_port).await?;
-        let result = scenario(&client, server_bin, &db, dist, &listen, &dir).await;
+        let mut result = scenario(&client, server_bin, &db, dist, &listen, &dir).await;
+        if result.is_ok() {
+            result = static_host::static_host(&client, server_bin, dist, &dir).await;
+        }
+        // The whole run under the strict policy produced no violation report; then one made
+        // on purpose is reported, so the silence means something.
+        if result.is_ok() {
+            let reports = csp_reports();
+            result = if reports.is_empty() {
+                eprintln!("e2e: no CSP violation reported in the whole run");
+                let server = start_server(server_bin, &dir.join("csp.db"), dist, &listen)?;
+                violations_are_reported(&client, &server).await
+            } else {
+                Err(format!("CSP violations reported:\n{}", reports.join("\n")))
+            };
+        }
         if result.is_err() {
             if let Ok(png) = client.screenshot().await {
                 let path = dir.join("failure.png");

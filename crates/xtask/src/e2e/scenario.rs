@@ -18,7 +18,12 @@ pub async fn scenario(
 ) -> Result<(), String> {
     let server = start_server(bin, db, dist, listen)?;
     let token = server.token.clone();
-    let nav = |u: String| async move { c.goto(&u).await.map_err(|e| format!("goto {u}: {e}")) };
+    // Every visit is a page load, as a user opening the link would have: the app's routes are
+    // in the fragment, and a change of the fragment alone would not load the page again.
+    let nav = |u: String| async move {
+        c.goto("about:blank").await.map_err(|e| e.to_string())?;
+        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
+    };
 
     nav(format!("{}/#token={}", server.url, token)).await?;
     wait_for_text(c, ".state.empty", "No connections yet").await?;
@@ -135,7 +140,7 @@ pub async fn scenario(
     wait_for_text(c, "table.grid tbody", "Washington").await?;
 
     // Open it and register a prefix by pasting it; the preview checks it first.
-    click_centered(c, "table.grid tbody a[href='/c/default/e2e-seattle']").await?;
+    click_centered(c, "table.grid tbody a[href='#/c/default/e2e-seattle']").await?;
     let import = wait_for(c, "#import").await?;
     import
         .send_keys("web,8.8.8.0/24")
@@ -236,7 +241,7 @@ pub async fn scenario(
     let server = start_server(bin, db, dist, listen)?;
     nav(format!("{}/#token={}", server.url, server.token)).await?;
     wait_for_text(c, "table.grid tbody", "e2e-seattle").await?;
-    nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
+    nav(format!("{}/#/c/default/e2e-seattle", server.url)).await?;
     wait_for_text(c, "#prefixes tbody", "8.8.8.0/24").await?;
     wait_for(c, "form.tags input.tag-value").await?;
     let mut values = Vec::new();
@@ -310,7 +315,7 @@ pub async fn scenario(
 
     // A wizard create while the server is stopped: the connection and its prefix wait in the
     // outbox, in order, and are delivered once the server is back.
-    nav(format!("{}/new", server.url)).await?;
+    nav(format!("{}/#/new", server.url)).await?;
     wait_for(c, "#name")
         .await?
         .send_keys("e2e-queued")
@@ -349,7 +354,7 @@ pub async fn scenario(
         None,
     )
     .await?;
-    nav(format!("{}/c/default/e2e-seattle", server.url)).await?;
+    nav(format!("{}/#/c/default/e2e-seattle", server.url)).await?;
     wait_for(c, "#prefixes tbody").await?;
 
     // Change the prefix's value: one action that deletes and re-creates it.
@@ -409,7 +414,7 @@ pub async fn scenario(
         }
     }
     nav(format!(
-        "{}/?country=United%20States&state=Texas",
+        "{}/#/?country=United%20States&state=Texas",
         server.url
     ))
     .await?;
@@ -639,7 +644,7 @@ pub async fn scenario(
 
     // A delete that meets a change made elsewhere opens the conflict dialog with both
     // versions; "Delete their version" deletes it against its new ETag.
-    nav(format!("{}/c/default/imp-2", server.url)).await?;
+    nav(format!("{}/#/c/default/imp-2", server.url)).await?;
     wait_for(c, "#confirm-delete")
         .await?
         .send_keys("imp-2")
@@ -683,7 +688,7 @@ fn connection_id(name: &str) -> String {
 }
 
 /// A connection of resource group `default`, with the api-version.
-fn connection_path(name: &str) -> String {
+pub(super) fn connection_path(name: &str) -> String {
     format!(
         "{}?api-version={}",
         connection_id(name),

@@ -1,0 +1,183 @@
+//! The app from a plain static file server under a sub-path, the API on another origin:
+//! `dist/` copied as files to `/console/` of `python3 -m http.server` (files only: no rewrite,
+//! no fallback, no headers of ours), `config.json`'s `apiBase` naming `peering-server`, which
+//! lets that origin in with `--cors-origin`. List → detail → the detail's deep link and a
+//! filtered list opened in new tabs; the file server never answered anything but a file.
+
+use super::scenario::connection_path;
+use super::{free_port, start_server_with};
+use crate::webdriver::{api, click_centered, wait_for_text};
+use fantoccini::Client;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+struct FileServer {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `python3 -m http.server` on `port` serving `root`; its request log is collected.
+fn file_server(root: &Path, port: u16) -> Result<FileServer, String> {
+    let mut child = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .arg("--directory")
+        .arg(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start python3 -m http.server: {e}"))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let lines = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if std::time::Instant::now() > deadline {
+            return Err("the static file server did not start".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(FileServer { child, log })
+}
+
+/// Copies the files of `from` (not its subdirectories: `dist/` is flat) into `to`.
+fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for e in std::fs::read_dir(from).map_err(|e| e.to_string())? {
+        let e = e.map_err(|e| e.to_string())?;
+        if e.file_type().map_err(|e| e.to_string())?.is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(), String> {
+    let cdn_port = free_port()?;
+    let cdn = format!("http://127.0.0.1:{cdn_port}");
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let server = start_server_with(
+        bin,
+        &dir.join("static-host.db"),
+        dist,
+        &listen,
+        &["--cors-origin", &cdn],
+    )?;
+    // One connection, made on the server's own origin.
+    c.goto(&format!("{}/#token={}", server.url, server.token))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, ".state.empty", "No connections yet").await?;
+    let body = json!({"location": "West US 2", "properties": {
+        "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
+        "providerPrimaryPeeringLocation": "seattle"}});
+    let (status, _, _) = api(
+        c,
+        &server.token,
+        "PUT",
+        &connection_path("cdn-1"),
+        Some(body),
+        None,
+    )
+    .await?;
+    if status != 201 {
+        return Err(format!("creating cdn-1 answered {status}"));
+    }
+
+    // dist/ as files under /console/, its config.json pointing at the API.
+    let root = dir.join("cdn");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_flat(dist, &root.join("console"))?;
+    let config =
+        json!({"apiBase": server.url, "subscriptionId": "00000000-0000-0000-0000-000000000000"});
+    std::fs::write(root.join("console/config.json"), config.to_string())
+        .map_err(|e| e.to_string())?;
+    let files = file_server(&root, cdn_port)?;
+
+    let goto = |u: String| async move {
+        c.goto("about:blank").await.map_err(|e| e.to_string())?;
+        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
+    };
+    goto(format!("{cdn}/console/#token={}", server.token)).await?;
+    wait_for_text(c, "table.grid tbody", "cdn-1").await?;
+    click_centered(c, "table.grid tbody a[href='#/c/default/cdn-1']").await?;
+    wait_for_text(c, "h1", "cdn-1").await?;
+    let detail = c
+        .current_url()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_string();
+    if detail != format!("{cdn}/console/#/c/default/cdn-1") {
+        return Err(format!("the detail page is at {detail}"));
+    }
+    // The deep links, each opened in a new tab (which starts with a copy of this tab's
+    // session, as a tab opened from a link does).
+    let home = c.window().await.map_err(|e| e.to_string())?;
+    for (link, shows, css) in [
+        (detail.clone(), "cdn-1", "h1"),
+        (
+            format!("{cdn}/console/#/?country=United%20States&state=Washington"),
+            "1 of 1 shown",
+            ".filters .count",
+        ),
+    ] {
+        let before = c.windows().await.map_err(|e| e.to_string())?;
+        c.execute(
+            "window.open(arguments[0], '_blank');",
+            vec![link.clone().into()],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let after = c.windows().await.map_err(|e| e.to_string())?;
+        let tab = after
+            .into_iter()
+            .find(|w| !before.contains(w))
+            .ok_or("no new tab opened")?;
+        c.switch_to_window(tab).await.map_err(|e| e.to_string())?;
+        wait_for_text(c, css, shows)
+            .await
+            .map_err(|e| format!("the deep link {link}: {e}"))?;
+        c.close_window().await.map_err(|e| e.to_string())?;
+        c.switch_to_window(home.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    // Every request the file server saw was for a file it has.
+    let log = files.log.lock().unwrap().clone();
+    let requests: Vec<&String> = log.iter().filter(|l| l.contains("\"GET ")).collect();
+    if requests.is_empty() {
+        return Err("the file server saw no request".into());
+    }
+    if let Some(bad) = requests
+        .iter()
+        .find(|l| !(l.contains("\" 200 ") || l.contains("\" 304 ")))
+    {
+        return Err(format!("the file server answered: {bad}"));
+    }
+    eprintln!(
+        "e2e: static host under /console/: list, detail and two deep links in new tabs ({} file requests, all found)",
+        requests.len()
+    );
+    Ok(())
+}
