@@ -3,12 +3,13 @@
 
 use crate::api;
 use crate::components::outbox_panel::OutboxPanel;
+use crate::embed;
 use crate::outbox::Outbox;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
 use crate::routing::{use_page, Page, Router, A};
-use crate::state::{forget_token, take_credentials, Config, Session};
+use crate::state::{forget_token, keep_credentials, take_credentials, Config, Session, Token};
 use leptos::prelude::*;
 use peering_model::messages;
 
@@ -33,7 +34,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Counts the tokens handed over after the first (a portal's refreshes): a view that failed
+/// because its token was refused tries again with the new one.
+#[derive(Clone, Copy)]
+pub struct TokenRenewed(pub RwSignal<u32>);
+
 /// The shell while there is a token; after a sign-out (or without one), why there is none.
+///
+/// Framed by an allowed portal (`docs/embedding.md`), the app asks its parent for a token when
+/// it has none, takes the token messages that pass the checks of [`embed::listen`] and the
+/// portal's theme. A later token replaces the one in use in place (the shell and whatever is
+/// typed in it stay); a different subscription opens the app on that subscription.
 #[component]
 pub fn Authenticated(
     config: Config,
@@ -41,22 +52,67 @@ pub fn Authenticated(
     subscription: Option<String>,
 ) -> impl IntoView {
     let signed_out = RwSignal::new(false);
-    let subscription = subscription.unwrap_or_else(|| config.subscription_id.clone());
+    let subscription =
+        RwSignal::new(subscription.unwrap_or_else(|| config.subscription_id.clone()));
     let sign_out = Callback::new(move |()| {
         forget_token();
         token.set(None);
         signed_out.set(true);
     });
-    move || match token.get() {
-        None => view! { <SignIn signed_out=signed_out.get_untracked()/> }.into_any(),
-        Some(token) => {
-            let session = Session {
-                config: config.clone(),
-                token,
-                subscription: subscription.clone(),
-            };
-            view! { <Shell session=session on_sign_out=sign_out/> }.into_any()
+    let origins = config.allowed_parent_origins.clone();
+    let framed = embed::framed() && !origins.is_empty();
+    let renewed = RwSignal::new(0u32);
+    provide_context(TokenRenewed(renewed));
+    if framed {
+        embed::listen(origins.clone(), move |m| match m {
+            embed::Incoming::Token {
+                token: t,
+                subscription_id,
+            } => {
+                keep_credentials(&t, subscription_id.as_deref());
+                if let Some(sub) = subscription_id {
+                    if subscription.get_untracked() != sub {
+                        subscription.set(sub);
+                    }
+                }
+                signed_out.set(false);
+                token.set(Some(t));
+                renewed.update(|n| *n += 1);
+            }
+            embed::Incoming::Theme { vars } => {
+                embed::apply_theme(&vars);
+            }
+        });
+        if token.with_untracked(Option::is_none) {
+            embed::post(&serde_json::json!({"type": embed::READY}), &origins);
         }
+    }
+    // The token of the shell on screen, replaced in place when a new one arrives.
+    let current = StoredValue::new(None::<Token>);
+    Effect::new(move |_| {
+        if let (Some(t), Some(Some(cell))) = (token.get(), current.try_get_value()) {
+            cell.replace(t);
+        }
+    });
+    let has_token = Memo::new(move |_| token.with(Option::is_some));
+    move || {
+        let subscription = subscription.get();
+        if !has_token.get() {
+            current.set_value(None);
+            return if framed && !signed_out.get_untracked() {
+                view! { <section class="page narrow"><p class="state loading" role="status" id="waiting-for-portal">"Waiting for the portal to sign you in…"</p></section> }.into_any()
+            } else {
+                view! { <SignIn signed_out=signed_out.get_untracked()/> }.into_any()
+            };
+        }
+        let cell = Token::from(token.get_untracked().unwrap_or_default());
+        current.set_value(Some(cell.clone()));
+        let session = Session {
+            config: config.clone(),
+            token: cell,
+            subscription,
+        };
+        view! { <Shell session=session on_sign_out=sign_out/> }.into_any()
     }
 }
 
@@ -64,10 +120,20 @@ pub fn Authenticated(
 #[component]
 pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
     let subscription = session.subscription.clone();
+    // A portal framing the app hears where it is, on every route change (docs/embedding.md).
+    let origins = session.config.allowed_parent_origins.clone();
+    let on_navigate = (embed::framed() && !origins.is_empty()).then(|| {
+        Callback::new(move |path: String| {
+            embed::post(
+                &serde_json::json!({"type": embed::NAVIGATED, "path": path}),
+                &origins,
+            )
+        })
+    });
     provide_context(Outbox::new(session.clone()));
     provide_context(session);
     view! {
-        <Router>
+        <Router on_navigate=on_navigate>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Peering Console"</A>
                 <span class="sub" title="Subscription">{subscription}</span>

@@ -111,19 +111,48 @@ impl Page {
 #[derive(Clone, Copy)]
 struct RouterState {
     route: RwSignal<Route>,
+    on_navigate: Option<Callback<String>>,
 }
 
-/// Holds the route for everything inside it and follows the fragment.
-#[component]
-pub fn Router(children: Children) -> impl IntoView {
-    let route = RwSignal::new(Route::current());
-    provide_context(RouterState { route });
-    let follow = move || {
-        let now = Route::current();
-        if route.try_with_untracked(|r| *r != now) == Some(true) {
-            route.try_set(now);
+impl RouterState {
+    /// Moves to `next`, telling `on_navigate` the route as it stands in the fragment.
+    fn go(&self, next: Route) {
+        if self.route.try_with_untracked(|r| *r != next) == Some(true) {
+            self.route.try_set(next);
+            self.told();
         }
-    };
+    }
+
+    fn told(&self) {
+        if let Some(f) = self.on_navigate {
+            f.run(current_fragment_route());
+        }
+    }
+}
+
+/// The route as written after the `#` (`/c/rg/name`, `/?country=…`); `/` for none.
+fn current_fragment_route() -> String {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    match hash.strip_prefix('#') {
+        Some(p) if p.starts_with('/') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Holds the route for everything inside it and follows the fragment. `on_navigate` hears
+/// the route at the start and after every change.
+#[component]
+pub fn Router(
+    children: Children,
+    #[prop(default = None)] on_navigate: Option<Callback<String>>,
+) -> impl IntoView {
+    let route = RwSignal::new(Route::current());
+    let state = RouterState { route, on_navigate };
+    provide_context(state);
+    state.told();
+    let follow = move || state.go(Route::current());
     let changes = [
         window_event_listener_untyped("hashchange", move |_| follow()),
         window_event_listener_untyped("popstate", move |_| follow()),
@@ -177,7 +206,7 @@ pub struct NavigateOptions {
 
 /// Goes to a route (`/new?step=basics`): a history entry (or a replaced one) and the route.
 pub fn use_navigate() -> impl Fn(&str, NavigateOptions) + Clone + 'static {
-    let route = state().route;
+    let state = state();
     move |to: &str, options: NavigateOptions| {
         let Some(w) = web_sys::window() else {
             return;
@@ -190,10 +219,7 @@ pub fn use_navigate() -> impl Fn(&str, NavigateOptions) + Clone + 'static {
                 history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
             };
         }
-        let next = Route::from_fragment(to);
-        if route.try_with_untracked(|r| *r != next) == Some(true) {
-            route.try_set(next);
-        }
+        state.go(Route::from_fragment(to));
     }
 }
 

@@ -20,6 +20,9 @@ pub struct Config {
     pub subscription_id: String,
     /// The resource group new connections go to by default.
     pub default_resource_group: String,
+    /// The exact origins of portals allowed to frame the app and talk to it
+    /// (`docs/embedding.md`); empty: no portal.
+    pub allowed_parent_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -28,14 +31,56 @@ impl Default for Config {
             api_base: String::new(),
             subscription_id: "00000000-0000-0000-0000-000000000000".into(),
             default_resource_group: "default".into(),
+            allowed_parent_origins: Vec::new(),
         }
+    }
+}
+
+/// The access token, shared by every copy of the session: a portal's refresh replaces it in
+/// place (the next request sends the new one; nothing on screen is rebuilt). Never printed.
+#[derive(Clone)]
+pub struct Token(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Token {
+    pub fn get(&self) -> String {
+        self.0.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    pub fn replace(&self, token: String) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = token;
+        }
+    }
+}
+
+impl From<String> for Token {
+    fn from(t: String) -> Token {
+        Token(std::sync::Arc::new(std::sync::Mutex::new(t)))
+    }
+}
+
+impl From<&str> for Token {
+    fn from(t: &str) -> Token {
+        Token::from(t.to_owned())
+    }
+}
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Token) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub config: Config,
-    pub token: String,
+    pub token: Token,
     pub subscription: String,
 }
 
@@ -103,6 +148,16 @@ pub fn take_credentials() -> (Option<String>, Option<String>) {
         token.or_else(|| stored(TOKEN_KEY)),
         sub.or_else(|| stored(SUBSCRIPTION_KEY)),
     )
+}
+
+/// Keeps a token (and subscription) a portal handed over, for this tab, as the fragment's are.
+pub fn keep_credentials(token: &str, subscription: Option<&str>) {
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(TOKEN_KEY, token);
+        if let Some(sub) = subscription {
+            let _ = s.set_item(SUBSCRIPTION_KEY, sub);
+        }
+    }
 }
 
 /// Signs out: the token leaves this tab's `sessionStorage` (the caller drops it from memory).

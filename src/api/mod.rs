@@ -103,7 +103,7 @@ async fn send<B: Serialize + ?Sized>(
     let signal = abort_on_cleanup();
     let mut b = RequestBuilder::new(url)
         .method(method)
-        .header("Authorization", &format!("Bearer {}", s.token))
+        .header("Authorization", &format!("Bearer {}", s.token.get()))
         .header("Accept", "application/json")
         .abort_signal(signal.as_ref());
     b = match precondition {

@@ -10,6 +10,10 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// Must equal the `=` pin of `wasm-bindgen` in Cargo.toml (checked by a test below).
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const BINARYEN_VERSION: &str = "132.0.0";
+/// What npm puts in the ignored `.tools/`, at exact versions: `wasm-opt` (binaryen) for the
+/// release build, `axe-core` injected into the end-to-end browser session.
+pub const NPM_PACKAGES: [(&str, &str); 2] =
+    [("binaryen", BINARYEN_VERSION), ("axe-core", "4.11.0")];
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -106,18 +110,23 @@ pub fn setup() -> Result<bool, String> {
         installed.push("wasm-bindgen-cli");
     }
     let tools = root().join(".tools");
-    let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
-    let binaryen_ok = std::fs::read_to_string(tools.join("node_modules/binaryen/package.json"))
-        .ok()
-        .is_some_and(|p| p.contains(&format!("\"version\": \"{BINARYEN_VERSION}\"")));
-    if !wasm_opt.exists() || !binaryen_ok {
+    let missing: Vec<String> = NPM_PACKAGES
+        .iter()
+        .filter(|(name, version)| {
+            !std::fs::read_to_string(tools.join(format!("node_modules/{name}/package.json")))
+                .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+        })
+        .map(|(name, version)| format!("{name}@{version}"))
+        .collect();
+    if !missing.is_empty() || !tools.join("node_modules/.bin/wasm-opt").exists() {
         std::fs::create_dir_all(&tools)
             .map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
+        let all = NPM_PACKAGES.map(|(name, version)| format!("{name}@{version}"));
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-        installed.push("wasm-opt (npm binaryen)");
+            .args(all))?;
+        installed.push("npm tools (binaryen, axe-core)");
     }
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         apt_install(&["chromium", "chromium-driver"])?;

@@ -124,3 +124,36 @@ pub async fn api(
     }
     Ok((status, out[1].clone(), out[2].as_str().map(str::to_owned)))
 }
+
+/// A DevTools protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs a DevTools command (`Emulation.setEmulatedMedia`, …) in the session.
+pub async fn cdp(c: &Client, cmd: &'static str, params: Value) -> Result<(), String> {
+    c.issue_cmd(Cdp { cmd, params })
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{cmd}: {e}"))
+}

@@ -3,6 +3,8 @@
 //! the form, see it in the list, after a reload, and after a server restart.
 
 use crate::webdriver::connect;
+mod a11y;
+mod embedding;
 mod scenario;
 mod static_host;
 
@@ -170,6 +172,12 @@ pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
         let mut result = scenario(&client, server_bin, &db, dist, &listen, &dir).await;
         if result.is_ok() {
             result = static_host::static_host(&client, server_bin, dist, &dir).await;
+        }
+        if result.is_ok() {
+            result = embedding::embedding(&client, server_bin, dist, &dir).await;
+        }
+        if result.is_ok() {
+            result = a11y::accessibility(&client, server_bin, dist, &dir).await;
         }
         // The whole run under the strict policy produced no violation report; then one made
         // on purpose is reported, so the silence means something.

@@ -14,9 +14,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-struct FileServer {
+pub(super) struct FileServer {
     child: Child,
-    log: Arc<Mutex<Vec<String>>>,
+    pub(super) log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for FileServer {
@@ -27,7 +27,7 @@ impl Drop for FileServer {
 }
 
 /// `python3 -m http.server` on `port` serving `root`; its request log is collected.
-fn file_server(root: &Path, port: u16) -> Result<FileServer, String> {
+pub(super) fn file_server(root: &Path, port: u16) -> Result<FileServer, String> {
     let mut child = Command::new("python3")
         .args([
             "-u",
@@ -62,7 +62,7 @@ fn file_server(root: &Path, port: u16) -> Result<FileServer, String> {
 }
 
 /// Copies the files of `from` (not its subdirectories: `dist/` is flat) into `to`.
-fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
+pub(super) fn copy_flat(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     for e in std::fs::read_dir(from).map_err(|e| e.to_string())? {
         let e = e.map_err(|e| e.to_string())?;

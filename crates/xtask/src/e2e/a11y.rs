@@ -1,0 +1,194 @@
+//! Accessibility: axe-core (npm `axe-core`, from `.tools/`) injected into the browser session
+//! and run on every page and state a user meets, in the light and the dark scheme. Any
+//! violation of impact "serious" or "critical" fails the run, all of them listed at once. The
+//! keyboard half (focus kept in open dialogs and given back, Escape) is asserted by the
+//! component tests and the scenario; here, that every state is reachable at all.
+
+use super::scenario::connection_path;
+use super::{free_port, start_server};
+use crate::webdriver::{api, click_centered, select, wait_for, wait_for_text};
+use fantoccini::Client;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Runs axe on the page as it is; the serious and critical violations, one line each.
+async fn audit(c: &Client, axe: &str, state: &str) -> Result<Vec<String>, String> {
+    let loaded = c
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    if loaded != Value::Bool(true) {
+        c.execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .map_err(|e| format!("injecting axe-core: {e}"))?;
+    }
+    let result = c
+        .execute_async(
+            "const done = arguments[0];
+             axe.run(document, {resultTypes: ['violations']})
+                .then(r => done(r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' +
+                        v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("running axe on {state}: {e}"))?;
+    Ok(result
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(|s| format!("{state}: {s}"))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Every state below, audited in the current colour scheme.
+async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    let goto = |u: String| async move {
+        c.goto("about:blank").await.map_err(|e| e.to_string())?;
+        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
+    };
+    goto(format!("{url}/#token={token}")).await?;
+    wait_for_text(c, "table.grid tbody", "a11y-1").await?;
+    found.extend(audit(c, axe, "the list").await?);
+    select(c, "#filter-country", "United States").await?;
+    wait_for(c, "#filter-state:not([disabled])").await?;
+    click_centered(c, "details.columns summary").await?;
+    click_centered(c, "#select-all").await?;
+    wait_for(c, ".bulk .selected-count").await?;
+    click_centered(c, "#import-toggle").await?;
+    found.extend(audit(c, axe, "the list filtered, columns, bulk bar, import open").await?);
+
+    // No draft from another run on this origin (ports are reused).
+    c.execute("localStorage.clear();", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    goto(format!("{url}/#/new")).await?;
+    wait_for(c, "#name").await?;
+    click_centered(c, "#next").await?;
+    wait_for(c, "#step-error").await?;
+    found.extend(audit(c, axe, "wizard basics with an error").await?);
+    wait_for(c, "#name")
+        .await?
+        .send_keys("a11y-new")
+        .await
+        .map_err(|e| e.to_string())?;
+    click_centered(c, "#next").await?;
+    select(c, "#country", "United States").await?;
+    select(c, "#location", "Washington").await?;
+    found.extend(audit(c, axe, "wizard customer location").await?);
+    click_centered(c, "#next").await?;
+    select(c, "#provider", "equinix MAPS").await?;
+    found.extend(audit(c, axe, "wizard provider").await?);
+    click_centered(c, "#next").await?;
+    wait_for(c, "#wizard-prefixes").await?;
+    found.extend(audit(c, axe, "wizard prefixes").await?);
+    click_centered(c, "#next").await?;
+    wait_for(c, "#review").await?;
+    found.extend(audit(c, axe, "wizard review").await?);
+
+    goto(format!("{url}/#/c/default/a11y-1")).await?;
+    wait_for_text(c, "h1", "a11y-1").await?;
+    found.extend(audit(c, axe, "connection page").await?);
+    let etag = api(c, token, "GET", &connection_path("a11y-1"), None, None)
+        .await?
+        .2;
+    wait_for(c, "#confirm-delete")
+        .await?
+        .send_keys("a11y-1")
+        .await
+        .map_err(|e| e.to_string())?;
+    found.extend(audit(c, axe, "delete, name typed").await?);
+    // Changed elsewhere meanwhile: the delete meets a 412 and the conflict dialog opens.
+    api(
+        c,
+        token,
+        "PATCH",
+        &connection_path("a11y-1"),
+        Some(json!({"tags": {"owner": "elsewhere"}})),
+        etag.as_deref(),
+    )
+    .await?;
+    click_centered(c, "#confirm-delete-submit").await?;
+    wait_for(c, ".dialog.conflict").await?;
+    found.extend(audit(c, axe, "conflict dialog").await?);
+
+    goto(format!("{url}/#/no-such-page")).await?;
+    wait_for_text(c, "h1", "Not found").await?;
+    found.extend(audit(c, axe, "not found").await?);
+    c.execute("sessionStorage.clear();", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    goto(format!("{url}/")).await?;
+    wait_for(c, "#sign-in-state").await?;
+    found.extend(audit(c, axe, "no token").await?);
+    Ok(found)
+}
+
+/// Emulates `prefers-color-scheme: dark` (or stops) through the DevTools protocol.
+async fn set_dark(c: &Client, dark: bool) -> Result<(), String> {
+    let features =
+        json!([{"name": "prefers-color-scheme", "value": if dark { "dark" } else { "light" }}]);
+    crate::webdriver::cdp(
+        c,
+        "Emulation.setEmulatedMedia",
+        json!({"features": features}),
+    )
+    .await
+}
+
+pub async fn accessibility(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(), String> {
+    let axe_path = crate::root().join(".tools/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path).map_err(|e| {
+        format!(
+            "{}: {e} (cargo xtask setup installs it)",
+            axe_path.display()
+        )
+    })?;
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let server = start_server(bin, &dir.join("a11y.db"), dist, &listen)?;
+    c.goto(&format!("{}/#token={}", server.url, server.token))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, ".state.empty", "No connections yet").await?;
+    for name in ["a11y-1", "a11y-2"] {
+        let body = json!({"location": "West US 2", "tags": {"team": "net"}, "properties": {
+            "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
+            "providerPrimaryPeeringLocation": "seattle"}});
+        let (status, _, _) = api(
+            c,
+            &server.token,
+            "PUT",
+            &connection_path(name),
+            Some(body),
+            None,
+        )
+        .await?;
+        if status != 201 {
+            return Err(format!("creating {name} answered {status}"));
+        }
+    }
+    let mut found = tour(c, &axe, &server.url, &server.token).await?;
+    // The same tour in the dark scheme (its own colours, its own contrast).
+    set_dark(c, true).await?;
+    let dark = tour(c, &axe, &server.url, &server.token).await;
+    set_dark(c, false).await?;
+    found.extend(dark?.into_iter().map(|f| format!("dark: {f}")));
+    if found.is_empty() {
+        eprintln!("e2e: axe-core: no serious or critical violation on any page or state");
+        Ok(())
+    } else {
+        found.sort();
+        found.dedup();
+        Err(format!(
+            "axe-core found {} violations:\n{}",
+            found.len(),
+            found.join("\n")
+        ))
+    }
+}
