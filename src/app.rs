@@ -116,6 +116,10 @@ pub fn Authenticated(
     }
 }
 
+/// Where the map's boundaries come from (data/README.md has the details).
+const MAP_ATTRIBUTION: &str =
+    "Map boundaries: Natural Earth and the U.S. Census Bureau (public domain).";
+
 /// The layout around every page, with the session in context.
 #[component]
 pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
@@ -143,7 +147,7 @@ pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
             <main id="main">
                 <Pages/>
             </main>
-            <footer class="footer">{peering_model::Catalog::embedded().attribution.clone()}</footer>
+            <footer class="footer">{peering_model::Catalog::embedded().attribution.clone()}" "{MAP_ATTRIBUTION}</footer>
         </Router>
     }
 }

@@ -331,31 +331,41 @@ pub fn no_etag(kind: NameKind, name: &str) -> ApiError {
     )
 }
 
-/// Fetches `config.json` beside `index.html` (relative to the page: the app may be served from
-/// any directory, and its routes are in the fragment, so the page is always that directory). No file means the defaults;
-/// a file that is not valid JSON is an error, never silently ignored.
-pub async fn load_config() -> Result<Config, String> {
+/// A file beside `index.html` (relative to the page: the app may be served from any
+/// directory, and its routes are in the fragment, so the page is always that directory), as
+/// text; None when the host has no such file.
+pub async fn file_beside_the_app(name: &str) -> Result<Option<String>, String> {
     let signal = abort_on_cleanup();
-    let res = match Request::get("config.json")
+    let res = match Request::get(name)
         .abort_signal(signal.as_ref())
         .send()
         .await
     {
         Ok(res) => res,
-        Err(e) => return Err(format!("config.json could not be loaded: {e}")),
+        Err(e) => return Err(format!("{name} could not be loaded: {e}")),
     };
     if res.status() == 404 {
-        return Ok(Config::default());
+        return Ok(None);
     }
     if !res.ok() {
         return Err(format!(
-            "config.json could not be loaded: the server answered {}.",
+            "{name} could not be loaded: the server answered {}.",
             res.status()
         ));
     }
-    let text = res
-        .text()
+    res.text()
         .await
-        .map_err(|e| format!("config.json could not be read: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| format!("config.json is not valid: {e}"))
+        .map(Some)
+        .map_err(|e| format!("{name} could not be read: {e}"))
+}
+
+/// Reads `config.json`. No file means the defaults; a file that is not valid JSON is an
+/// error, never silently ignored.
+pub async fn load_config() -> Result<Config, String> {
+    match file_beside_the_app("config.json").await? {
+        None => Ok(Config::default()),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| format!("config.json is not valid: {e}"))
+        }
+    }
 }

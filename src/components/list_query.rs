@@ -10,7 +10,7 @@ use peering_model::resource_id::encode_segment;
 pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 /// The URL query keys of the list, in the order they are written.
-pub const QUERY_KEYS: [&str; 9] = [
+pub const QUERY_KEYS: [&str; 10] = [
     "country",
     "state",
     "provider",
@@ -20,6 +20,7 @@ pub const QUERY_KEYS: [&str; 9] = [
     "q",
     "sort",
     "dir",
+    "map",
 ];
 
 /// A function that writes `changes` into the URL query, keeping the other keys. A change of

@@ -25,6 +25,7 @@ pub mod outbox_panel;
 pub mod overview;
 pub mod prefix_import;
 pub mod prefix_table;
+pub mod region_map;
 pub mod state_pill;
 pub mod tags_editor;
 pub mod virtual_rows;

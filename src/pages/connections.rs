@@ -9,6 +9,7 @@ pub use crate::components::connection_row::Row;
 pub use crate::components::connections_view::ConnectionsView;
 use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
+use crate::components::region_map::RegionMap;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::outbox::Outbox;
 use crate::routing::A;
@@ -211,6 +212,9 @@ pub fn ConnectionsPage() -> impl IntoView {
                     "Connections were changed elsewhere since this list loaded. "
                     <button type="button" class="button small" on:click=move |_| retry()>"Show the current list"</button>
                 </p>
+            </Show>
+            <Show when=move || has_rows.get()>
+                <RegionMap rows=Signal::from(rows)/>
             </Show>
             <Show when=move || has_rows.get() || load.get() == Load::Done>
                 <ConnectionsView rows=Signal::from(merged) actions=server_actions(session2.clone(), use_context::<Outbox>()) on_change=on_change/>

@@ -6,10 +6,12 @@
 //! * `test`  — setup, lint, then every test: cargo, browser (wasm-bindgen-test), Python SDK, end to end
 //! * `e2e`   — only the end-to-end test (expects `dist/` and the server to be buildable)
 //! * `bench` — `bench api` (load generator), `bench model` (criterion), `bench browser`
+//! * `map`   — the map's boundaries into `public/map.json` (Trunk runs it before each build)
 
 mod bench_nav;
 mod compress;
 mod e2e;
+mod map;
 mod setup;
 mod tidy;
 mod webdriver;
@@ -60,9 +62,11 @@ fn main() -> ExitCode {
         Some("test") => test_all(),
         Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
         Some("bench") => bench(args.get(1).map(String::as_str)),
+        // Trunk's pre-build hook (Trunk.toml): the map's boundaries into public/map.json.
+        Some("map") => map::build(&root().join("public/map.json")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup | run | lint | test | e2e | bench [api|model|browser]>"
+                "usage: cargo xtask <setup | run | lint | test | e2e | bench [api|model|browser] | map>"
             );
             return ExitCode::from(2);
         }

@@ -11,9 +11,14 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const BINARYEN_VERSION: &str = "132.0.0";
 /// What npm puts in the ignored `.tools/`, at exact versions: `wasm-opt` (binaryen) for the
-/// release build, `axe-core` injected into the end-to-end browser session.
-pub const NPM_PACKAGES: [(&str, &str); 2] =
-    [("binaryen", BINARYEN_VERSION), ("axe-core", "4.11.0")];
+/// release build, `axe-core` injected into the end-to-end browser session, and the public-domain
+/// boundaries the map is drawn from (`world-atlas`: Natural Earth; `us-atlas`: US Census).
+pub const NPM_PACKAGES: [(&str, &str); 4] = [
+    ("binaryen", BINARYEN_VERSION),
+    ("axe-core", "4.11.0"),
+    ("world-atlas", "2.0.2"),
+    ("us-atlas", "3.0.1"),
+];
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -126,7 +131,7 @@ pub fn setup() -> Result<bool, String> {
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
             .args(all))?;
-        installed.push("npm tools (binaryen, axe-core)");
+        installed.push("npm tools (binaryen, axe-core, world-atlas, us-atlas)");
     }
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         apt_install(&["chromium", "chromium-driver"])?;

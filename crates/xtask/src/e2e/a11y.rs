@@ -46,6 +46,13 @@ async fn audit(c: &Client, axe: &str, state: &str) -> Result<Vec<String>, String
         .unwrap_or_default())
 }
 
+/// A picture of the page under `target/e2e/`, for a person to look at (not compared).
+async fn save_screenshot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(crate::root().join("target/e2e").join(name), png);
+    }
+}
+
 /// Every state below, audited in the current colour scheme.
 async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
@@ -63,6 +70,65 @@ async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<Strin
     wait_for(c, ".bulk .selected-count").await?;
     click_centered(c, "#import-toggle").await?;
     found.extend(audit(c, axe, "the list filtered, columns, bulk bar, import open").await?);
+
+    // The map: shown on request, a region clicked sets the same filter as the dropdowns, and
+    // the list of regions under it does the same from the keyboard.
+    goto(format!("{url}/")).await?;
+    wait_for_text(c, "table.grid tbody", "a11y-1").await?;
+    click_centered(c, "#map-toggle").await?;
+    wait_for(c, "svg.map path[data-region='United States']").await?;
+    found.extend(audit(c, axe, "the world map").await?);
+    save_screenshot(c, "map-world.png").await;
+    // A click inside the country (its bounding box, Alaska included, is mostly sea).
+    c.execute(
+        "document.querySelector(\"svg.map path[data-region='United States']\")
+            .dispatchEvent(new MouseEvent('click', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    wait_for(c, "svg.map path[data-region='Washington']").await?;
+    let picked = c
+        .execute(
+            "return document.getElementById('filter-country').value;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if picked != "United States" {
+        return Err(format!("a click on the map chose {picked} in the dropdown"));
+    }
+    found.extend(audit(c, axe, "the US map").await?);
+    save_screenshot(c, "map-us.png").await;
+    let washington = wait_for(c, ".map-regions button[data-region='Washington']").await?;
+    c.execute(
+        "arguments[0].focus();",
+        vec![serde_json::to_value(&washington).map_err(|e| e.to_string())?],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    washington
+        .send_keys("\u{E007}")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        c,
+        ".map-regions button[data-region='Washington'][aria-pressed='true']",
+    )
+    .await?;
+    let state = c
+        .execute(
+            "return document.getElementById('filter-state').value;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if state != "Washington" {
+        return Err(format!(
+            "Enter on the map's list chose '{state}' as the state"
+        ));
+    }
+    wait_for_text(c, ".filters .count", "2 of 2 shown").await?;
 
     // No draft from another run on this origin (ports are reused).
     c.execute("localStorage.clear();", vec![])
