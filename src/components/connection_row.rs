@@ -141,12 +141,7 @@ impl Row {
                 .prefixes
                 .as_ref()
                 .map_or_else(|| "—".to_owned(), Prefixes::label),
-            "tags" => self
-                .tags
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            "tags" => peering_model::connections_import::write_tags(&self.tags),
             _ => self.name.clone(),
         }
     }

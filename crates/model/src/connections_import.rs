@@ -5,7 +5,7 @@
 //!
 //! The columns are found by their heading (any order, any case), which are the list's export
 //! headings: `Name`, `State/province`, `Provider`, `Primary` are required; `Resource group`,
-//! `Country`, `Backup` ("None" or empty for none), `Azure region`, `Tags` (`k=v, k2=v2`) and
+//! `Country`, `Backup` ("None" or empty for none), `Azure region`, `Tags` (`k=v, k2=v2`, see [`write_tags`]) and
 //! `Prefix list` (`name:prefix[:key]` or just `prefix`, separated by `;`, spaces or line
 //! breaks) are optional. Other columns (the export's `Prefixes` roll-up, `Provisioning`) are
 //! ignored.
@@ -88,23 +88,17 @@ pub fn read_connections(text: &str, default_rg: &str) -> Result<Vec<ImportRow>, 
         };
         let optional = |c: Option<usize>| Some(cell(c)).filter(|s| !s.is_empty());
         let mut problems = Findings::default();
-        let mut tag_map = BTreeMap::new();
-        for pair in cell(tags)
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            match pair.split_once('=') {
-                Some((k, v)) => {
-                    tag_map.insert(k.trim().to_owned(), v.trim().to_owned());
-                }
-                None => problems.push(Finding::error(
+        let tag_map = match read_tags(&cell(tags)) {
+            Ok(t) => t,
+            Err(pair) => {
+                problems.push(Finding::error(
                     TAGS,
                     Code::InvalidTagName,
                     format!("The tag '{pair}' has no '='; write tags as name=value, separated by commas."),
-                )),
+                ));
+                BTreeMap::new()
             }
-        }
+        };
         rows.push(ImportRow {
             line: i + 2,
             resource_group: optional(rg).unwrap_or_else(|| default_rg.to_owned()),
@@ -152,6 +146,64 @@ pub fn read_prefix_list(cell: &str) -> Vec<PrefixRow> {
             }
         })
         .collect()
+}
+
+/// A `Tags` cell: `name=value` pairs separated by `, `, with `\`, `,` and `=` inside a name or
+/// a value written `\\`, `\,` and `\=`, so every tag comes back as it was ([`read_tags`]).
+/// Hand-written cells without those characters read as they look.
+pub fn write_tags(tags: &BTreeMap<String, String>) -> String {
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace(',', "\\,")
+            .replace('=', "\\=")
+    };
+    tags.iter()
+        .map(|(k, v)| format!("{}={}", esc(k), esc(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The tags of a `Tags` cell ([`write_tags`]); a pair without an unescaped `=` is the error,
+/// as written.
+pub fn read_tags(cell: &str) -> Result<BTreeMap<String, String>, String> {
+    // Each pair as (raw text, name, value so far, whether its `=` was seen).
+    let mut pairs: Vec<(String, String, String, bool)> = vec![Default::default()];
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        let Some(pair) = pairs.last_mut() else {
+            break;
+        };
+        let (literal, c) = match c {
+            '\\' => match chars.next() {
+                Some(n) => (true, n),
+                None => (true, '\\'),
+            },
+            c => (false, c),
+        };
+        if !literal && c == ',' {
+            pairs.push(Default::default());
+            continue;
+        }
+        pair.0.push(c);
+        if !literal && c == '=' && !pair.3 {
+            pair.3 = true;
+        } else if pair.3 {
+            pair.2.push(c);
+        } else {
+            pair.1.push(c);
+        }
+    }
+    let mut tags = BTreeMap::new();
+    for (raw, name, value, has_eq) in pairs {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if !has_eq {
+            return Err(raw.trim().to_owned());
+        }
+        tags.insert(name.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(tags)
 }
 
 /// `prefix:name[:key]` items as [`read_prefix_list`] reads them.
@@ -268,6 +320,32 @@ fn file_overlap(p: Ipv4Prefix, relation: Relation, other: &ExistingPrefix, line:
             other.prefix, other.name, other.connection
         ),
     )
+}
+
+#[cfg(test)]
+mod tag_cell_tests {
+    use super::*;
+
+    #[test]
+    fn tags_with_commas_equals_and_backslashes_come_back_as_they_were() {
+        let tags: BTreeMap<String, String> = [
+            ("team", "net"),
+            ("note", "a, b = c"),
+            ("path", "C:\\x\\"),
+            ("k=1", "v"),
+            ("empty", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let cell = write_tags(&tags);
+        assert_eq!(read_tags(&cell), Ok(tags));
+        // A hand-written cell reads as it looks.
+        let plain = read_tags("team=net, env = prod").unwrap();
+        assert_eq!(plain.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(read_tags("team=net, oops"), Err("oops".to_owned()));
+        assert_eq!(read_tags("  "), Ok(BTreeMap::new()));
+    }
 }
 
 #[cfg(test)]
