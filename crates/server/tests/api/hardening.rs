@@ -602,9 +602,10 @@ async fn security_headers_on_api_and_app_answers() {
         header(&page, "referrer-policy").as_deref(),
         Some("no-referrer")
     );
-    assert!(
-        header(&page, "cache-control").is_none(),
-        "the app's files may be cached"
+    assert_eq!(
+        header(&page, "cache-control").as_deref(),
+        Some("no-cache"),
+        "the app's page may be kept and is asked for each time (never no-store like the API)"
     );
     assert!(header(&page, "content-security-policy")
         .unwrap()
