@@ -15,7 +15,9 @@ use peering_model::messages;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (token, subscription) = take_credentials();
+    // In a frame, the portal's token always wins over one kept from an earlier visit (which
+    // may be another user's, or expired): it is asked for (see `Authenticated`).
+    let (token, subscription) = take_credentials(!embed::framed());
     // The one place the token lives in memory: a sign-out empties it, and nothing else keeps
     // a copy (the session handed to pages is dropped with the shell).
     let token = RwSignal::new(token);

@@ -39,9 +39,26 @@ impl Default for Config {
 /// The access token, shared by every copy of the session: a portal's refresh replaces it in
 /// place (the next request sends the new one; nothing on screen is rebuilt). Never printed.
 #[derive(Clone)]
-pub struct Token(std::sync::Arc<std::sync::Mutex<String>>);
+pub struct Token(
+    std::sync::Arc<std::sync::Mutex<String>>,
+    /// The last token the server refused (see [`Token::refused_first_time`]).
+    std::sync::Arc<std::sync::Mutex<Option<String>>>,
+);
 
 impl Token {
+    /// Whether this is the first refusal of the token in use: a portal is asked for a new
+    /// token once per token, so one that keeps sending a refused token is not asked forever.
+    pub fn refused_first_time(&self) -> bool {
+        let now = self.get();
+        match self.1.lock() {
+            Ok(mut last) if last.as_deref() != Some(now.as_str()) => {
+                *last = Some(now);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn get(&self) -> String {
         self.0.lock().map(|t| t.clone()).unwrap_or_default()
     }
@@ -55,7 +72,10 @@ impl Token {
 
 impl From<String> for Token {
     fn from(t: String) -> Token {
-        Token(std::sync::Arc::new(std::sync::Mutex::new(t)))
+        Token(
+            std::sync::Arc::new(std::sync::Mutex::new(t)),
+            std::sync::Arc::new(std::sync::Mutex::new(None)),
+        )
     }
 }
 
@@ -74,6 +94,30 @@ impl PartialEq for Token {
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(…)")
+    }
+}
+
+impl Config {
+    /// Refuses an `allowedParentOrigins` entry that is not one exact origin
+    /// (`https://host[:port]`): `*`, `null`, a path or a trailing slash would either open the
+    /// app to any page or silently never match (`event.origin` has no slash).
+    pub fn check(&self) -> Result<(), String> {
+        for o in &self.allowed_parent_origins {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .unwrap_or("");
+            let host_ok = !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+            if !host_ok {
+                return Err(format!(
+                    "config.json: allowedParentOrigins has '{o}', which is not an origin such as https://portal.example.com (scheme, host and port only; no path, no trailing slash, no wildcard)."
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -109,14 +153,20 @@ fn session_storage() -> Option<web_sys::Storage> {
 }
 
 /// Reads the token (and optional subscription) from the fragment, remembers them for this tab,
-/// and clears the fragment so the token does not linger in the address bar or history.
-pub fn take_credentials() -> (Option<String>, Option<String>) {
+/// and clears the fragment so the token does not linger in the address bar or history. A route
+/// (`#/…`) is not credentials. With `use_stored` false (framed by a portal, whose token always
+/// wins) a token kept from before is not used: the portal is asked for the current one.
+pub fn take_credentials(use_stored: bool) -> (Option<String>, Option<String>) {
     let Some(window) = web_sys::window() else {
         return (None, None);
     };
     let storage = session_storage();
     let hash = window.location().hash().unwrap_or_default();
-    let params = fragment_params(&hash);
+    let params = if hash.trim_start_matches('#').starts_with('/') {
+        Vec::new()
+    } else {
+        fragment_params(&hash)
+    };
     let get = |k: &str| {
         params
             .iter()
@@ -143,7 +193,12 @@ pub fn take_credentials() -> (Option<String>, Option<String>) {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
-    let stored = |k: &str| storage.as_ref().and_then(|s| s.get_item(k).ok().flatten());
+    let stored = |k: &str| {
+        storage
+            .as_ref()
+            .filter(|_| use_stored)
+            .and_then(|s| s.get_item(k).ok().flatten())
+    };
     (
         token.or_else(|| stored(TOKEN_KEY)),
         sub.or_else(|| stored(SUBSCRIPTION_KEY)),
@@ -185,5 +240,36 @@ pub fn save_draft(key: &str, value: &str) {
 pub fn clear_draft(key: &str) {
     if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = s.remove_item(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn allowed_parent_origins_are_exact_origins() {
+        let with = |o: &str| Config {
+            allowed_parent_origins: vec![o.to_owned()],
+            ..Config::default()
+        };
+        for ok in [
+            "https://portal.example.com",
+            "http://127.0.0.1:8080",
+            "http://[::1]:80",
+        ] {
+            assert_eq!(with(ok).check(), Ok(()), "{ok}");
+        }
+        for bad in [
+            "*",
+            "null",
+            "https://portal.example.com/",
+            "https://p.example/app",
+            "portal.example.com",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(with(bad).check().is_err(), "{bad}");
+        }
     }
 }

@@ -1,24 +1,28 @@
 // An example portal embedding Peering Console by the protocol of docs/embedding.md.
 //
-// Its own URL says what to frame and with which token (a real portal gets the token from its
-// own sign-in):  index.html#console=https://peering.example.com/&token=…[&subscription=…][&path=/c/rg/name]
-// With `manual` in the fragment it hands the token over only when `portal.handOver()` is
+// Where the console is comes from console.json beside this page ({"consoleUrl": "https://…/"}),
+// never from the page's URL: the token is posted to that origin, so a crafted link must not be
+// able to choose it. The token itself would come from the portal's own sign-in; this example
+// takes it once from its fragment (index.html#token=…) and removes it from the address bar at
+// once. With `manual` in the fragment it hands the token over only when `portal.handOver()` is
 // called (the end-to-end test uses that to show a stranger's token is ignored first).
 'use strict';
 
 const params = new URLSearchParams(location.hash.slice(1));
-const consoleUrl = new URL(params.get('console') || '/', location.href);
-const consoleOrigin = consoleUrl.origin;
 const token = params.get('token') || '';
 const subscription = params.get('subscription');
-const frame = document.getElementById('console');
+const manual = params.has('manual');
 const theme = { '--accent': '#00796b', '--focus': '#00796b', '--radius': '6px' };
+// The fragment keeps only the console's route from here on (mirrored from `navigated`).
+function mirror(path) {
+    history.replaceState(null, '', path ? '#path=' + encodeURIComponent(path) : location.pathname);
+}
+mirror(params.get('path'));
 
-// The console's route, mirrored in our fragment so a reload (or a shared link) of the portal
-// comes back to the same place in the console.
-frame.src = consoleUrl.origin + consoleUrl.pathname + '#' + (params.get('path') || '/');
-
+let consoleOrigin = null;
 let ready = false;
+const frame = document.getElementById('console');
+
 function handOver() {
     const message = { type: 'peering-console:token', token };
     if (subscription) message.subscriptionId = subscription;
@@ -34,11 +38,19 @@ window.addEventListener('message', (event) => {
     if (event.origin !== consoleOrigin || event.source !== frame.contentWindow) return;
     const data = event.data || {};
     if (data.type === 'peering-console:ready') {
+        // Also sent when the console's token was refused (expired): hand the current one over.
         ready = true;
-        if (!params.has('manual')) handOver();
+        if (!manual) handOver();
     } else if (data.type === 'peering-console:navigated' && typeof data.path === 'string') {
         document.getElementById('console-path').textContent = data.path;
-        params.set('path', data.path);
-        history.replaceState(null, '', '#' + params.toString());
+        mirror(data.path);
     }
 });
+
+fetch('console.json')
+    .then((r) => r.json())
+    .then((c) => {
+        const url = new URL(c.consoleUrl);
+        consoleOrigin = url.origin;
+        frame.src = url.origin + url.pathname + '#' + (params.get('path') || '/');
+    });

@@ -124,7 +124,17 @@ async fn send<B: Serialize + ?Sized>(
         )
     })?;
     match req.send().await {
-        Ok(res) => Ok(Sent { res, signal }),
+        Ok(res) => {
+            // The token was refused (expired, revoked): a portal framing the app is asked for
+            // a new one (docs/embedding.md); the view that failed retries when it comes.
+            if res.status() == 401 && s.token.refused_first_time() {
+                crate::embed::post(
+                    &serde_json::json!({"type": crate::embed::READY}),
+                    &s.config.allowed_parent_origins,
+                );
+            }
+            Ok(Sent { res, signal })
+        }
         Err(_) if aborted(&signal) => Err(ApiError::aborted()),
         Err(e) => Err(ApiError::network(e)),
     }
@@ -365,7 +375,10 @@ pub async fn load_config() -> Result<Config, String> {
     match file_beside_the_app("config.json").await? {
         None => Ok(Config::default()),
         Some(text) => {
-            serde_json::from_str(&text).map_err(|e| format!("config.json is not valid: {e}"))
+            let config: Config = serde_json::from_str(&text)
+                .map_err(|e| format!("config.json is not valid: {e}"))?;
+            config.check()?;
+            Ok(config)
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Precompressed copies of the built app: after `trunk build`, every `.wasm`, `.js` and `.css`
-//! of `dist/` gets a `.br` (brotli, quality 11) and a `.gz` (gzip, level 9) beside it, which
-//! `peering-server` sends to browsers that accept them (a static host or CDN can do the same).
-//! Only those files: Trunk writes them afresh on every build (it replaces `dist/`), so a
-//! compressed copy is never older than its file; `index.html` and `config.json` are small and
-//! `config.json` is the file an operator edits, so they have none that could go stale.
+//! of `dist/` (the hashed files, and `boot.js`) and `map.json` get a `.br` (brotli, quality 11)
+//! and a `.gz` (gzip, level 9) beside them, which `peering-server` sends to browsers that accept
+//! them (a static host or CDN can do the same). Only those files: Trunk writes them afresh on
+//! every build (it replaces `dist/`), so a compressed copy is never older than its file;
+//! `index.html` and `config.json` are small and `config.json` is the file an operator edits, so
+//! they have none that could go stale.
 //!
 //! Prints each file's raw, gzip and brotli size.
 
@@ -34,6 +35,7 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
         .filter(|p| {
             p.extension()
                 .is_some_and(|x| x == "wasm" || x == "js" || x == "css")
+                || p.file_name().is_some_and(|n| n == "map.json")
         })
         .collect();
     files.sort();

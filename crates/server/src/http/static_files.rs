@@ -1,12 +1,12 @@
 //! The built app's files (`--static dist/`), and the CSP report endpoint of `--csp-report-log`.
 //!
-//! Caching: a file whose name carries Trunk's content hash (`name-<16 hex>[_bg].js|wasm|css`)
+//! Caching: a file whose name carries Trunk's content hash (`name-<hex>[_bg].js|wasm|css`)
 //! never changes under that name, so it is `immutable` for a year; everything else
 //! (`index.html`, `config.json`, `boot.js`, the icon) is `no-cache`: a browser may keep it but
 //! asks each time (a 304 while unchanged), so a new build or an edited `config.json` is seen on
 //! the next load. `cargo xtask` writes `.br` and `.gz` beside the hashed files and the server
-//! sends the one the browser accepts (`Vary: Accept-Encoding`); an operator's edit of an
-//! unhashed file can never be shadowed by a stale compressed copy, because those have none.
+//! sends the one the browser accepts (`Vary: Accept-Encoding`); `config.json` and `index.html`,
+//! the files an operator edits, have none, so an edit is never shadowed by a stale copy.
 //!
 //! The app's routes are in the URL fragment (`/#/c/rg/name`), so every page is `index.html`;
 //! a path that names no file and looks like an old path route (no `.` in its last segment) is
@@ -32,8 +32,10 @@ pub const CSP_REPORT_PATH: &str = "/csp-reports";
 const REPORT_LIMIT: usize = 16 * 1024;
 const LOG_LIMIT: u64 = 10 * 1024 * 1024;
 
-/// Whether a file name carries Trunk's content hash: `stem-<16 lowercase hex>` then `.js`,
-/// `.css`, or `_bg.wasm`.
+/// Whether a file name carries Trunk's content hash: `stem-<hex>` then `.js`, `.css`, or
+/// `_bg.wasm`. Trunk writes a 64-bit hash in lowercase hex without leading zeros, so 16 digits,
+/// fewer once in 16 builds; 8 is the floor (shorter happens once in 2³² builds), so that an
+/// ordinary name such as `main-cafe.css` is not taken for a hashed one.
 pub fn is_hashed_asset(name: &str) -> bool {
     let stem = name
         .strip_suffix("_bg.wasm")
@@ -42,7 +44,7 @@ pub fn is_hashed_asset(name: &str) -> bool {
     let Some((_, hash)) = stem.and_then(|s| s.rsplit_once('-')) else {
         return false;
     };
-    hash.len() == 16
+    (8..=16).contains(&hash.len())
         && hash
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -80,8 +82,11 @@ pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
             Err(_) => res,
         };
     }
+    let found = matches!(res.status().as_u16(), 200 | 206 | 304);
     let h = res.headers_mut();
-    let cache = if is_hashed_asset(last) {
+    // Only a file that is there is immutable: a hashed name not found yet (a deploy whose
+    // index.html went out before its files) must not be cached as missing for a year.
+    let cache = if found && is_hashed_asset(last) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -111,12 +116,14 @@ pub(crate) async fn csp_report(settings: &Settings, log: &Path, req: Request) ->
     let Ok(report) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    tracing::warn!(report = %report, "content security policy violation reported");
+    // A full log takes nothing more, and says so at debug level only: the endpoint is open,
+    // so a flood must not fill the server's own log either.
     let full = std::fs::metadata(log).is_ok_and(|m| m.len() > LOG_LIMIT);
     if full {
-        tracing::warn!("the CSP report log is full; the report was not written");
+        tracing::debug!("the CSP report log is full; a report was dropped");
         return StatusCode::NO_CONTENT.into_response();
     }
+    tracing::warn!(report = %report, "content security policy violation reported");
     let written = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -141,7 +148,12 @@ mod tests {
         assert!(!is_hashed_asset("config.json"));
         assert!(!is_hashed_asset("boot.js"));
         assert!(!is_hashed_asset("main-6C008D95DED22D78.css"));
-        assert!(!is_hashed_asset("main-6c008d95ded22d7.css"));
+        assert!(
+            is_hashed_asset("main-6c008d95ded22d7.css"),
+            "15 digits: a leading 0"
+        );
+        assert!(!is_hashed_asset("main-cafe.css"));
+        assert!(!is_hashed_asset("main-6c008d95ded22d780.css"));
         assert!(!is_hashed_asset("peering-console-1c6b80ff523a6ab8.wasm"));
     }
 }

@@ -113,9 +113,11 @@ async fn old_path_routes_go_to_the_same_route_in_the_fragment() {
         header(&res, "location").as_deref(),
         Some("/#/new?step=prefixes")
     );
-    // A missing file is a 404, not the app in its place.
+    // A missing file is a 404, not the app in its place, and not cached as missing for a
+    // year even with a hashed name.
     let res = fetch(&app, "/peering-console-ffffffffffffffff.js", "").await;
     assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(header(&res, "cache-control").as_deref(), Some("no-cache"));
 }
 
 #[tokio::test]

@@ -80,7 +80,16 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     // Leave the console's origin with no token kept (a fresh tab's state).
     exec(c, "sessionStorage.clear();", vec![]).await?;
 
-    let _portal_files = file_server(&crate::root().join("examples/portal"), portal_port)?;
+    // The example portal as shipped, told where the console is by its console.json.
+    let portal_dir = dir.join("portal");
+    let _ = std::fs::remove_dir_all(&portal_dir);
+    copy_flat(&crate::root().join("examples/portal"), &portal_dir)?;
+    std::fs::write(
+        portal_dir.join("console.json"),
+        json!({"consoleUrl": format!("{}/", server.url)}).to_string(),
+    )
+    .map_err(|e| e.to_string())?;
+    let _portal_files = file_server(&portal_dir, portal_port)?;
     // The stranger: a page that posts the token it stole to the frame beside it.
     let stranger_dir = dir.join("stranger");
     std::fs::create_dir_all(&stranger_dir).map_err(|e| e.to_string())?;
@@ -102,8 +111,8 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
 
     c.goto("about:blank").await.map_err(|e| e.to_string())?;
     c.goto(&format!(
-        "{portal}/index.html#console={}/&token={}&manual",
-        server.url, server.token
+        "{portal}/index.html#token={}&manual",
+        server.token
     ))
     .await
     .map_err(|e| e.to_string())?;
@@ -190,6 +199,17 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     exec(c, "return portal.handOver();", vec![]).await?;
     in_console(c).await?;
     wait_for_text(c, "table.grid tbody", "emb-1").await?;
+    c.enter_parent_frame().await.map_err(|e| e.to_string())?;
+    // The portal loaded again with nobody signed in: the framed console does not fall back
+    // on the token its tab kept from before; it waits for the portal's.
+    c.goto("about:blank").await.map_err(|e| e.to_string())?;
+    c.goto(&format!("{portal}/index.html#manual"))
+        .await
+        .map_err(|e| e.to_string())?;
+    in_console(c).await?;
+    wait_for(c, "#waiting-for-portal")
+        .await
+        .map_err(|e| format!("a token kept from before was used in the frame: {e}"))?;
     c.enter_parent_frame().await.map_err(|e| e.to_string())?;
     eprintln!("e2e: embedded in the example portal: strangers ignored, token, theme, route mirrored, token refreshed");
     Ok(())

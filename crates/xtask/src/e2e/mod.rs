@@ -182,6 +182,18 @@ pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
         // The whole run under the strict policy produced no violation report; then one made
         // on purpose is reported, so the silence means something.
         if result.is_ok() {
+            // Reports are sent by the browser in its own time: wait until none has come for
+            // two seconds (at most fifteen) before reading them.
+            let settle = std::time::Instant::now() + std::time::Duration::from_secs(15);
+            let mut seen = csp_reports().len();
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                let now = csp_reports().len();
+                if now == seen || std::time::Instant::now() > settle {
+                    break;
+                }
+                seen = now;
+            }
             let reports = csp_reports();
             result = if reports.is_empty() {
                 eprintln!("e2e: no CSP violation reported in the whole run");
