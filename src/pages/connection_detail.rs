@@ -29,14 +29,22 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     let service = Memo::new(move |_| s1.service(&rg.get(), &name.get()));
     let s2 = session.clone();
     let list_validators = RwSignal::new(Validators::default());
+    // Whether the last load was refused for its token (kept beside the resource: reading the
+    // resource itself from an effect would suspend the whole page while it reloads).
+    let refused = RwSignal::new(false);
     let data = LocalResource::new(move || {
         let (s, service) = (s2.clone(), service.get());
         async move {
-            let c: Tagged<PeeringService> = api::get(&s, &service.clone().into()).await?;
-            let (p, v): (Vec<PeeringServicePrefix>, Validators) =
-                api::list_children_tagged(&s, &service, ChildKind::Prefix).await?;
-            list_validators.set(v);
-            Ok::<_, ApiError>((c, p))
+            let loaded = async {
+                let c: Tagged<PeeringService> = api::get(&s, &service.clone().into()).await?;
+                let (p, v): (Vec<PeeringServicePrefix>, Validators) =
+                    api::list_children_tagged(&s, &service, ChildKind::Prefix).await?;
+                list_validators.set(v);
+                Ok::<_, ApiError>((c, p))
+            }
+            .await;
+            refused.try_set(matches!(&loaded, Err(e) if e.kind == ErrorKind::Unauthorized));
+            loaded
         }
     });
     let s3 = session.clone();
@@ -62,6 +70,15 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         Effect::new(move |first: Option<()>| {
             delivered.track();
             if first.is_some() {
+                refresh();
+            }
+        });
+    }
+    // A new token (a portal's refresh) after this one was refused: load again with it.
+    if let Some(crate::app::TokenRenewed(renewed)) = use_context() {
+        Effect::new(move |first: Option<()>| {
+            renewed.track();
+            if first.is_some() && refused.get_untracked() {
                 refresh();
             }
         });

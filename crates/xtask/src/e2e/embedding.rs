@@ -33,6 +33,27 @@ async fn in_console(c: &Client) -> Result<(), String> {
 }
 
 /// Back to the portal from the console's frame.
+/// In the console's frame: waits until the console has taken `token` (it keeps what it takes
+/// in its tab's `sessionStorage`), since a posted message arrives in its own time.
+async fn until_taken(c: &Client, token: &str) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let kept = exec(
+            c,
+            "return sessionStorage.getItem('peering-console.token');",
+            vec![],
+        )
+        .await?;
+        if kept.as_str() == Some(token) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("the console never took the token {token}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn in_portal(c: &Client) -> Result<(), String> {
     c.enter_parent_frame().await.map_err(|e| e.to_string())
 }
@@ -190,8 +211,11 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     )
     .await?;
     in_console(c).await?;
+    until_taken(c, "refused-token-0000000000").await?;
     click_centered(c, "a.brand").await?;
-    wait_for(c, ".state.error").await?;
+    wait_for(c, ".state.error")
+        .await
+        .map_err(|e| format!("the list with a refused token: {e}"))?;
     if exec(c, "return window.keptAcrossTheRefresh === true;", vec![]).await? != Value::Bool(true) {
         return Err("the console reloaded on a token refresh".into());
     }
@@ -199,6 +223,28 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     exec(c, "return portal.handOver();", vec![]).await?;
     in_console(c).await?;
     wait_for_text(c, "table.grid tbody", "emb-1").await?;
+    // The same on a connection's page: refused, then the portal's token brings it back.
+    in_portal(c).await?;
+    exec(
+        c,
+        "document.getElementById('console').contentWindow.postMessage({type: 'peering-console:token', token: 'refused-token-0000000001'}, arguments[0]);",
+        vec![server.url.clone().into()],
+    )
+    .await?;
+    in_console(c).await?;
+    until_taken(c, "refused-token-0000000001").await?;
+    click_centered(c, "table.grid tbody a[href='#/c/default/emb-1']").await?;
+    if let Err(e) = wait_for(c, ".state.error").await {
+        let shows = exec(c, "return document.body.innerText.slice(0, 600) + ' | token: ' + sessionStorage.getItem('peering-console.token');", vec![]).await?;
+        return Err(format!(
+            "a connection's page with a refused token: {e}; it shows {shows}"
+        ));
+    }
+    in_portal(c).await?;
+    exec(c, "return portal.handOver();", vec![]).await?;
+    in_console(c).await?;
+    wait_for_text(c, "h1", "emb-1").await?;
+    wait_for_text(c, ".page", "West US 2").await?;
     c.enter_parent_frame().await.map_err(|e| e.to_string())?;
     // The portal loaded again with nobody signed in: the framed console does not fall back
     // on the token its tab kept from before; it waits for the portal's.
