@@ -22,17 +22,21 @@ pub fn App() -> impl IntoView {
     // a copy (the session handed to pages is dropped with the shell).
     let token = RwSignal::new(token);
     let config = LocalResource::new(api::load_config);
-    view! {
-        <Suspense fallback=|| view! { <p class="state loading" role="status">"Starting…"</p> }>
-            {move || config.get().map(|config| match config {
-                Ok(config) => view! {
-                    <Authenticated config=config token=token subscription=subscription.clone()/>
-                }.into_any(),
-                Err(e) => view! {
-                    <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
-                }.into_any(),
-            })}
-        </Suspense>
+    // Not a Suspense: one around the whole app would also catch every resource a page reads
+    // outside its own Transition, and put the whole app back to "Starting…" each time a page
+    // reloads its data.
+    move || {
+        match config.get() {
+        None => view! { <p class="state loading" role="status">"Starting…"</p> }.into_any(),
+        Some(Ok(config)) => view! {
+            <Authenticated config=config token=token subscription=subscription.clone()/>
+        }
+        .into_any(),
+        Some(Err(e)) => view! {
+            <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
+        }
+        .into_any(),
+    }
     }
 }
 

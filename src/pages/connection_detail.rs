@@ -47,18 +47,28 @@ pub fn ConnectionDetailPage() -> impl IntoView {
             loaded
         }
     });
-    let s3 = session.clone();
-    let others = LocalResource::new(move || {
-        let s = s3.clone();
-        async move { subscription_prefixes(&s).await }
-    });
-    // Copied into a plain signal outside the Transition, so the page never waits for the
-    // scan: the preview says what it has checked so far.
+    // The subscription's other prefixes, scanned by a task of its own into a plain signal: the
+    // page never waits for the scan (the preview says what it has checked so far), and no
+    // resource is read outside the page's Transition (a read there would suspend the whole app
+    // each time it reloads). A later scan's answer wins over an earlier one's.
     let others_now = RwSignal::new(OtherPrefixes::Loading);
-    Effect::new(move |_| others_now.set(others.get().unwrap_or(OtherPrefixes::Loading)));
+    let scans = StoredValue::new(0u32);
+    let s3 = session.clone();
+    let scan = Callback::new(move |()| {
+        scans.update_value(|n| *n += 1);
+        let mine = scans.get_value();
+        let s = s3.clone();
+        leptos::task::spawn_local_scoped(async move {
+            let found = subscription_prefixes(&s).await;
+            if scans.try_get_value() == Some(mine) {
+                others_now.try_set(found);
+            }
+        });
+    });
+    scan.run(());
     let refresh = move || {
         data.refetch();
-        others.refetch();
+        scan.run(());
     };
     // Changed elsewhere? The connection (its ETag) and its prefixes (the list's) are probed on
     // an interval and on focus: a 304 each while nothing changed. A change reloads the page's

@@ -262,7 +262,16 @@ pub async fn scenario(
     }
 
     // A save while the server is stopped waits in the outbox and is delivered once the server
-    // is back (same database, same kept token), with no click.
+    // is back (same database, same kept token), with no click. The page reloads its data after
+    // the delivery without ever putting the whole app back to "Starting…" (watched from now on).
+    c.execute(
+        "window.suspendedSince = false;
+         new MutationObserver(() => { if (document.body.innerText.includes('Starting…')) window.suspendedSince = true; })
+             .observe(document.body, {childList: true, subtree: true, characterData: true});",
+        vec![],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     drop(server);
     let owner = c
         .find_all(Locator::Css("form.tags input.tag-value"))
@@ -282,6 +291,16 @@ pub async fn scenario(
         json!({"team": "platform", "owner": "bob", "cost": "42"}),
     )
     .await?;
+    let suspended = c
+        .execute("return window.suspendedSince;", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    if suspended != Value::Bool(false) {
+        return Err(
+            "the connection's page put the whole app back to \"Starting…\" while it reloaded"
+                .into(),
+        );
+    }
 
     // Changed elsewhere while open: when the window gets the focus back, the page probes
     // (If-None-Match), says so, and shows the current version.
