@@ -22,6 +22,18 @@ pub fn App() -> impl IntoView {
     // a copy (the session handed to pages is dropped with the shell).
     let token = RwSignal::new(token);
     let config = LocalResource::new(api::load_config);
+    // A token hand-over (`#token=…`) pasted into an open tab (signed in or not) arrives as a
+    // fragment change, not a page load: load the page, so the hand-over is read and removed
+    // from the address bar as on a first load.
+    let handover = leptos::leptos_dom::helpers::window_event_listener_untyped("hashchange", |_| {
+        let Some(w) = web_sys::window() else {
+            return;
+        };
+        if crate::routing::is_credentials(&w.location().hash().unwrap_or_default()) {
+            let _ = w.location().reload();
+        }
+    });
+    on_cleanup(move || handover.remove());
     // Not a Suspense: one around the whole app would also catch every resource a page reads
     // outside its own Transition, and put the whole app back to "Starting…" each time a page
     // reloads its data.

@@ -76,6 +76,12 @@ impl Route {
     }
 }
 
+/// Whether a fragment is a token hand-over (`#token=…[&subscription=…]`) rather than a route.
+pub fn is_credentials(fragment: &str) -> bool {
+    let f = fragment.trim_start_matches('#');
+    !f.starts_with('/') && f.split('&').any(|p| p.starts_with("token="))
+}
+
 /// The pages, from a route path.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Page {
@@ -259,5 +265,14 @@ mod tests {
         assert_eq!(Page::of("/c/rg"), Page::NotFound);
         assert_eq!(Page::of("/c//x"), Page::NotFound);
         assert_eq!(Page::of("/nope"), Page::NotFound);
+    }
+
+    #[test]
+    fn a_token_hand_over_is_not_a_route() {
+        assert!(is_credentials("#token=abc"));
+        assert!(is_credentials("#subscription=s&token=abc"));
+        assert!(!is_credentials("#/?token=abc"));
+        assert!(!is_credentials("#/c/rg/name"));
+        assert!(!is_credentials(""));
     }
 }

@@ -208,6 +208,71 @@ async fn set_dark(c: &Client, dark: bool) -> Result<(), String> {
     .await
 }
 
+/// Presses `keys` on whatever has the focus, as a keyboard does.
+async fn press(c: &Client, keys: &str) -> Result<(), String> {
+    let el = c.active_element().await.map_err(|e| e.to_string())?;
+    el.send_keys(keys).await.map_err(|e| e.to_string())
+}
+
+/// Tabs forward (at most 40 times) until the element with `id` has the focus.
+async fn tab_to(c: &Client, id: &str) -> Result<(), String> {
+    for _ in 0..40 {
+        let focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if focused.as_str() == Some(id) {
+            return Ok(());
+        }
+        press(c, "\u{E004}").await?;
+    }
+    Err(format!("Tab never reached #{id}"))
+}
+
+/// The wizard from the keyboard alone: Tab to each field, type, choose options by typing
+/// their names, Enter for "Next" (the step is a form), and the create button by Enter.
+async fn wizard_by_keyboard(c: &Client, url: &str, token: &str) -> Result<(), String> {
+    const ENTER: &str = "\u{E007}";
+    c.goto(&format!("{url}/#token={token}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(c, ".topbar").await?;
+    c.execute("localStorage.clear();", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    c.goto("about:blank").await.map_err(|e| e.to_string())?;
+    c.goto(&format!("{url}/#/new"))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(c, "#name").await?;
+    tab_to(c, "name").await?;
+    press(c, "kbd-only").await?;
+    press(c, ENTER).await?;
+    wait_for(c, "#country").await?;
+    tab_to(c, "country").await?;
+    press(c, "United States").await?;
+    wait_for(c, "#location:not([disabled])").await?;
+    tab_to(c, "location").await?;
+    press(c, "Washington").await?;
+    tab_to(c, "next").await?;
+    press(c, ENTER).await?;
+    wait_for(c, "#provider").await?;
+    tab_to(c, "provider").await?;
+    press(c, "equinix MAPS").await?;
+    tab_to(c, "next").await?;
+    press(c, ENTER).await?;
+    wait_for(c, "#wizard-prefixes").await?;
+    tab_to(c, "next").await?;
+    press(c, ENTER).await?;
+    wait_for_text(c, "#review", "kbd-only").await?;
+    tab_to(c, "create").await?;
+    press(c, ENTER).await?;
+    wait_for_text(c, "#created", "Created connection kbd-only").await
+}
+
 pub async fn accessibility(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(), String> {
     let axe_path = crate::root().join(".tools/node_modules/axe-core/axe.min.js");
     let axe = std::fs::read_to_string(&axe_path).map_err(|e| {
@@ -245,6 +310,9 @@ pub async fn accessibility(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> R
     let dark = tour(c, &axe, &server.url, &server.token).await;
     set_dark(c, false).await?;
     found.extend(dark?.into_iter().map(|f| format!("dark: {f}")));
+    wizard_by_keyboard(c, &server.url, &server.token)
+        .await
+        .map_err(|e| format!("the wizard by keyboard alone: {e}"))?;
     if found.is_empty() {
         eprintln!("e2e: axe-core: no serious or critical violation on any page or state");
         Ok(())
