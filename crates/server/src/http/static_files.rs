@@ -9,8 +9,8 @@
 //! the files an operator edits, have none, so an edit is never shadowed by a stale copy.
 //!
 //! The app's routes are in the URL fragment (`/#/c/rg/name`), so every page is `index.html`;
-//! a path that names no file and looks like an old path route (no `.` in its last segment) is
-//! sent to the same route in the fragment, so links from before keep working.
+//! an old path route (`/new`, `/c/rg/name`) that names no file is sent to the same route in
+//! the fragment, so links from before keep working. Anything else missing is a 404.
 
 use super::security::app_policy;
 use crate::error::ApiError;
@@ -50,6 +50,18 @@ pub fn is_hashed_asset(name: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Whether a path is one of the app's routes from before they moved into the fragment:
+/// `/new` or `/c/<resource group>/<name>` (a name may hold a dot, so the shape decides, not
+/// the look of a file name).
+fn is_old_route(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["new"] => true,
+        ["c", rg, name] => !rg.is_empty() && !name.is_empty(),
+        _ => false,
+    }
+}
+
 pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
     let Some(dir) = settings.static_dir.clone() else {
         return (
@@ -72,7 +84,7 @@ pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
         Err(e) => return ApiError::internal(e).into_response(),
     };
     let last = path.rsplit('/').next().unwrap_or_default();
-    if res.status() == StatusCode::NOT_FOUND && !last.contains('.') && path != "/" {
+    if res.status() == StatusCode::NOT_FOUND && is_old_route(&path) {
         let to = match &query {
             Some(q) => format!("/#{path}?{q}"),
             None => format!("/#{path}"),
@@ -138,6 +150,18 @@ pub(crate) async fn csp_report(settings: &Settings, log: &Path, req: Request) ->
 #[cfg(test)]
 mod tests {
     use super::is_hashed_asset;
+
+    #[test]
+    fn old_routes_are_known_by_their_shape() {
+        use super::is_old_route;
+        assert!(is_old_route("/new"));
+        assert!(is_old_route("/c/rg-1/conn.with.dots"));
+        assert!(!is_old_route("/"));
+        assert!(!is_old_route("/c/rg"));
+        assert!(!is_old_route("/c//x"));
+        assert!(!is_old_route("/console/"));
+        assert!(!is_old_route("/missing.js"));
+    }
 
     #[test]
     fn hashed_names_are_trunks() {

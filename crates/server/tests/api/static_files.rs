@@ -117,6 +117,10 @@ async fn old_path_routes_go_to_the_same_route_in_the_fragment() {
     // year even with a hashed name.
     let res = fetch(&app, "/peering-console-ffffffffffffffff.js", "").await;
     assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(
+        fetch(&app, "/somewhere/else", "").await.status().as_u16(),
+        404
+    );
     assert_eq!(header(&res, "cache-control").as_deref(), Some("no-cache"));
 }
 
