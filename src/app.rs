@@ -37,18 +37,16 @@ pub fn App() -> impl IntoView {
     // Not a Suspense: one around the whole app would also catch every resource a page reads
     // outside its own Transition, and put the whole app back to "Starting…" each time a page
     // reloads its data.
-    move || {
-        match config.get() {
-        None => view! { <p class="state loading" role="status">"Starting…"</p> }.into_any(),
-        Some(Ok(config)) => view! {
-            <Authenticated config=config token=token subscription=subscription.clone()/>
+    let starting = || view! { <p class="state loading" role="status">"Starting…"</p> };
+    let failed = |e: String| view! { <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section> };
+    move || match config.get() {
+        None => starting().into_any(),
+        Some(Ok(config)) => {
+            let subscription = subscription.clone();
+            view! { <Authenticated config=config token=token subscription=subscription/> }
+                .into_any()
         }
-        .into_any(),
-        Some(Err(e)) => view! {
-            <section class="page narrow"><div class="state error" role="alert"><p>{e}</p></div></section>
-        }
-        .into_any(),
-    }
+        Some(Err(e)) => failed(e).into_any(),
     }
 }
 

@@ -76,10 +76,10 @@ impl Route {
     }
 }
 
-/// Whether a fragment is a token hand-over (`#token=…[&subscription=…]`) rather than a route.
+/// Whether a fragment is a token hand-over (`#token=…[&subscription=…]`) rather than a route:
+/// what [`crate::state::take_credentials`] would take a token from.
 pub fn is_credentials(fragment: &str) -> bool {
-    let f = fragment.trim_start_matches('#');
-    !f.starts_with('/') && f.split('&').any(|p| p.starts_with("token="))
+    crate::state::fragment_token(fragment).is_some()
 }
 
 /// The pages, from a route path.
@@ -158,7 +158,15 @@ pub fn Router(
     let state = RouterState { route, on_navigate };
     provide_context(state);
     state.told();
-    let follow = move || state.go(Route::current());
+    // A token hand-over is no route: the page is loaded again for it (see `App`).
+    let follow = move || {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        if !is_credentials(&hash) {
+            state.go(Route::current())
+        }
+    };
     let changes = [
         window_event_listener_untyped("hashchange", move |_| follow()),
         window_event_listener_untyped("popstate", move |_| follow()),
@@ -272,6 +280,7 @@ mod tests {
         assert!(is_credentials("#token=abc"));
         assert!(is_credentials("#subscription=s&token=abc"));
         assert!(!is_credentials("#/?token=abc"));
+        assert!(!is_credentials("#token="), "an empty token is none");
         assert!(!is_credentials("#/c/rg/name"));
         assert!(!is_credentials(""));
     }

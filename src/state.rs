@@ -148,6 +148,17 @@ pub fn fragment_params(fragment: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The token a fragment hands over (`token=…`, not empty, decodable), if it is not a route.
+pub fn fragment_token(fragment: &str) -> Option<String> {
+    if fragment.trim_start_matches('#').starts_with('/') {
+        return None;
+    }
+    fragment_params(fragment)
+        .into_iter()
+        .find(|(k, v)| k == "token" && !v.trim().is_empty())
+        .map(|(_, v)| v)
+}
+
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
@@ -173,7 +184,7 @@ pub fn take_credentials(use_stored: bool) -> (Option<String>, Option<String>) {
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    let (token, sub) = (get("token"), get("subscription"));
+    let (token, sub) = (fragment_token(&hash), get("subscription"));
     if let Some(s) = &storage {
         if let Some(t) = &token {
             let _ = s.set_item(TOKEN_KEY, t);

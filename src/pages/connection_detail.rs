@@ -29,9 +29,10 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     let service = Memo::new(move |_| s1.service(&rg.get(), &name.get()));
     let s2 = session.clone();
     let list_validators = RwSignal::new(Validators::default());
-    // Whether the last load was refused for its token (kept beside the resource: reading the
-    // resource itself from an effect would suspend the whole page while it reloads).
+    // Whether the last load was refused for its token, and how many loads have finished (on
+    // the page as `data-loads`, so a test can tell a reload happened).
     let refused = RwSignal::new(false);
+    let loads = RwSignal::new(0u32);
     let data = LocalResource::new(move || {
         let (s, service) = (s2.clone(), service.get());
         async move {
@@ -44,25 +45,42 @@ pub fn ConnectionDetailPage() -> impl IntoView {
             }
             .await;
             refused.try_set(matches!(&loaded, Err(e) if e.kind == ErrorKind::Unauthorized));
+            loads.try_update(|n| *n += 1);
             loaded
         }
     });
-    // The subscription's other prefixes, scanned by a task of its own into a plain signal: the
-    // page never waits for the scan (the preview says what it has checked so far), and no
-    // resource is read outside the page's Transition (a read there would suspend the whole app
-    // each time it reloads). A later scan's answer wins over an earlier one's.
+    // The subscription's other prefixes, scanned by a task of their own into a plain signal:
+    // the page never waits for the scan (the preview says what it has checked so far). Each
+    // scan runs under an owner of its own, a child of the page's: whoever asked for it (a
+    // row's dialog inside the Transition, which a reload rebuilds) can go without cancelling
+    // it, a new scan cancels the one before, and leaving the page cancels both.
     let others_now = RwSignal::new(OtherPrefixes::Loading);
+    let page = Owner::current();
+    let current_scan = StoredValue::new(None::<Owner>);
     let scans = StoredValue::new(0u32);
     let s3 = session.clone();
     let scan = Callback::new(move |()| {
+        let Some(page) = page.clone() else {
+            return;
+        };
         scans.update_value(|n| *n += 1);
         let mine = scans.get_value();
+        let owner = page.child();
+        if let Some(Some(before)) = current_scan.try_get_value() {
+            before.cleanup();
+        }
+        current_scan.try_set_value(Some(owner.clone()));
         let s = s3.clone();
-        leptos::task::spawn_local_scoped(async move {
-            let found = subscription_prefixes(&s).await;
-            if scans.try_get_value() == Some(mine) {
-                others_now.try_set(found);
-            }
+        owner.with(|| {
+            untrack(|| {
+                leptos::task::spawn_local_scoped(async move {
+                    let found = subscription_prefixes(&s).await;
+                    // A scan cancelled by a newer one says nothing.
+                    if scans.try_get_value() == Some(mine) {
+                        others_now.try_set(found);
+                    }
+                })
+            })
         });
     });
     scan.run(());
@@ -149,7 +167,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         idx
     });
     view! {
-        <section class="page">
+        <section class="page" data-loads=move || loads.get()>
             <p class="crumbs"><A href="/">"Connections"</A>" / "{move || name.get()}</p>
             <Show when=move || changed_elsewhere.get()>
                 <p class="msg warning" role="status" id="changed-elsewhere">

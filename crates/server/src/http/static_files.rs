@@ -54,6 +54,8 @@ pub fn is_hashed_asset(name: &str) -> bool {
 /// `/new` or `/c/<resource group>/<name>` (a name may hold a dot, so the shape decides, not
 /// the look of a file name).
 fn is_old_route(path: &str) -> bool {
+    // One trailing slash is forgiven (`/new/`).
+    let path = path.strip_suffix('/').unwrap_or(path);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
         ["new"] => true,
@@ -156,6 +158,8 @@ mod tests {
         use super::is_old_route;
         assert!(is_old_route("/new"));
         assert!(is_old_route("/c/rg-1/conn.with.dots"));
+        assert!(is_old_route("/new/"));
+        assert!(is_old_route("/c/rg/name/"));
         assert!(!is_old_route("/"));
         assert!(!is_old_route("/c/rg"));
         assert!(!is_old_route("/c//x"));

@@ -310,17 +310,17 @@ pub async fn accessibility(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> R
     let dark = tour(c, &axe, &server.url, &server.token).await;
     set_dark(c, false).await?;
     found.extend(dark?.into_iter().map(|f| format!("dark: {f}")));
-    wizard_by_keyboard(c, &server.url, &server.token)
-        .await
-        .map_err(|e| format!("the wizard by keyboard alone: {e}"))?;
+    if let Err(e) = wizard_by_keyboard(c, &server.url, &server.token).await {
+        found.push(format!("the wizard by keyboard alone: {e}"));
+    }
     if found.is_empty() {
-        eprintln!("e2e: axe-core: no serious or critical violation on any page or state");
+        eprintln!("e2e: axe-core: no serious or critical violation on any page or state; the wizard by keyboard alone");
         Ok(())
     } else {
         found.sort();
         found.dedup();
         Err(format!(
-            "axe-core found {} violations:\n{}",
+            "accessibility: {} problems:\n{}",
             found.len(),
             found.join("\n")
         ))

@@ -32,7 +32,6 @@ async fn in_console(c: &Client) -> Result<(), String> {
     frame.enter_frame().await.map_err(|e| e.to_string())
 }
 
-/// Back to the portal from the console's frame.
 /// In the console's frame: waits until the console has taken `token` (it keeps what it takes
 /// in its tab's `sessionStorage`), since a posted message arrives in its own time.
 async fn until_taken(c: &Client, token: &str) -> Result<(), String> {
@@ -54,6 +53,7 @@ async fn until_taken(c: &Client, token: &str) -> Result<(), String> {
     }
 }
 
+/// Back to the portal from the console's frame.
 async fn in_portal(c: &Client) -> Result<(), String> {
     c.enter_parent_frame().await.map_err(|e| e.to_string())
 }

@@ -264,6 +264,13 @@ pub async fn scenario(
     // A save while the server is stopped waits in the outbox and is delivered once the server
     // is back (same database, same kept token), with no click. The page reloads its data after
     // the delivery without ever putting the whole app back to "Starting…" (watched from now on).
+    let loads_before = c
+        .execute(
+            "return Number(document.querySelector('section.page').dataset.loads);",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     c.execute(
         "window.suspendedSince = false;
          new MutationObserver(() => { if (document.body.innerText.includes('Starting…')) window.suspendedSince = true; })
@@ -291,6 +298,26 @@ pub async fn scenario(
         json!({"team": "platform", "owner": "bob", "cost": "42"}),
     )
     .await?;
+    // The page did reload its data after the delivery (so the watch below saw a reload).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = c
+            .execute(
+                "return Number(document.querySelector('section.page').dataset.loads);",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if now.as_f64() > loads_before.as_f64() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!(
+                "the page never reloaded after the delivery ({loads_before} loads)"
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let suspended = c
         .execute("return window.suspendedSince;", vec![])
         .await
@@ -412,6 +439,15 @@ pub async fn scenario(
     wait_for_text(c, ".dialog.conflict", "peeringServicePrefixKey").await?;
     click_centered(c, "#conflict-overwrite").await?;
     wait_for_text(c, ".state.empty.small", "No prefixes yet").await?;
+    // The reload after a delete made from inside the table (whose dialog then goes) still
+    // scans the subscription's other prefixes to the end.
+    let paste = wait_for(c, "#import").await?;
+    paste
+        .send_keys("9.9.9.0/24")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#import-scope", "other prefixes of the subscription").await?;
+    paste.clear().await.map_err(|e| e.to_string())?;
 
     // Bulk delete of a filtered set: three connections in Texas, filtered, all selected,
     // deleted with one confirmation; the one in Washington stays.
