@@ -102,6 +102,7 @@ pub mod index;
 pub mod messages;
 pub mod monitor_test;
 pub mod names;
+pub mod observation;
 pub mod percent;
 pub mod prefix;
 pub mod region;
