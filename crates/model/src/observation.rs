@@ -10,10 +10,13 @@
 //! community 8075:8007, an AS path of at most 3 ASNs, and no private ASN; the prefix key is the
 //! one the provider registered for the prefix. Until any session of the provider has said
 //! anything about the prefix, the state is `Pending`.
+//!
+//! [`events`] gives the prefix events (the eight documented types, `wire::PrefixEventType`) a
+//! change of one session's route makes, by the session's role (primary or backup location).
 
 use crate::catalog::match_key;
 use crate::prefix::Ipv4Prefix;
-use crate::wire::{LearnedType, PrefixValidationState};
+use crate::wire::{LearnedType, PrefixEventType, PrefixValidationState};
 use serde::{Deserialize, Serialize};
 
 /// The community every announcement of a Peering Service prefix carries.
@@ -190,6 +193,83 @@ pub fn evaluate(
             reasons,
         }
     }
+}
+
+/// Where a session stands for a connection: at its primary or its backup peering location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    Backup,
+}
+
+/// The role of `session` for `subject`'s connection; None for a session elsewhere.
+pub fn role(subject: &Subject<'_>, session: &Session) -> Option<Role> {
+    if session.of(subject.provider, subject.primary) {
+        return Some(Role::Primary);
+    }
+    match subject.backup {
+        Some(b) if !crate::connection::is_no_backup(Some(b)) && session.of(subject.provider, b) => {
+            Some(Role::Backup)
+        }
+        _ => None,
+    }
+}
+
+/// The events (type and summary) a change of one session's route makes, from what it said
+/// before (`None`: nothing yet) to what it says now: an announcement or a withdrawal, the
+/// route now in use when it changes, and a change of origin ASN.
+pub fn events(role: Role, before: Option<&Route>, after: &Route) -> Vec<(PrefixEventType, String)> {
+    use PrefixEventType::*;
+    let (announce, withdraw, path, origin) = match role {
+        Role::Primary => (
+            PrefixAnnouncementEvent,
+            PrefixWithdrawalEvent,
+            PrefixActivePath,
+            PrefixOriginAsChangeEvent,
+        ),
+        Role::Backup => (
+            PrefixBackupRouteAnnouncementEvent,
+            PrefixBackupRouteWithdrawalEvent,
+            PrefixBackupPath,
+            PrefixBackupRouteOriginAsChangeEvent,
+        ),
+    };
+    let from = format!(
+        "{} from {} ({})",
+        after.prefix, after.session.address, after.session.peering_location
+    );
+    let as_path = |r: &Route| {
+        r.as_path
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let was = before.filter(|b| b.announced);
+    let mut out = Vec::new();
+    match (was, after.announced) {
+        (None, true) => {
+            out.push((announce, format!("{from}: announced")));
+            out.push((path, format!("{from}: AS path {}", as_path(after))));
+        }
+        (Some(_), false) => out.push((withdraw, format!("{from}: withdrawn"))),
+        (Some(b), true) => {
+            if b.origin_asn != after.origin_asn {
+                out.push((
+                    origin,
+                    format!(
+                        "{from}: origin AS {} instead of {}",
+                        after.origin_asn, b.origin_asn
+                    ),
+                ));
+            }
+            if b.as_path != after.as_path {
+                out.push((path, format!("{from}: AS path {}", as_path(after))));
+            }
+        }
+        (None, false) => {}
+    }
+    out
 }
 
 #[cfg(test)]
@@ -370,6 +450,67 @@ mod tests {
                 reasons::PRIVATE_ASN.to_owned(),
                 reasons::KEY_MISMATCH.to_owned(),
             ]
+        );
+    }
+
+    #[test]
+    fn events_follow_a_session_s_route() {
+        use PrefixEventType::*;
+        let s = sessions();
+        assert_eq!(role(&subject(), &s[0]), Some(Role::Primary));
+        assert_eq!(role(&subject(), &s[2]), Some(Role::Backup));
+        let elsewhere = session("dallas", "r9", "10.9.9.9");
+        assert_eq!(role(&subject(), &elsewhere), None);
+
+        let up = good_route(&s[0]);
+        let kinds =
+            |e: Vec<(PrefixEventType, String)>| e.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(events(Role::Primary, None, &up)),
+            [PrefixAnnouncementEvent, PrefixActivePath]
+        );
+        assert_eq!(
+            kinds(events(Role::Backup, None, &good_route(&s[2]))),
+            [PrefixBackupRouteAnnouncementEvent, PrefixBackupPath]
+        );
+        let mut down = up.clone();
+        down.announced = false;
+        assert_eq!(
+            kinds(events(Role::Primary, Some(&up), &down)),
+            [PrefixWithdrawalEvent]
+        );
+        assert_eq!(
+            kinds(events(Role::Backup, Some(&up), &down)),
+            [PrefixBackupRouteWithdrawalEvent]
+        );
+        assert!(
+            events(Role::Primary, Some(&down), &down).is_empty(),
+            "nothing new"
+        );
+        assert!(
+            events(Role::Primary, Some(&up), &up).is_empty(),
+            "nothing new"
+        );
+        let mut moved = up.clone();
+        moved.origin_asn = 64_999;
+        moved.as_path = vec![1299, 64_999];
+        let e = events(Role::Primary, Some(&up), &moved);
+        assert_eq!(
+            kinds(e.clone()),
+            [PrefixOriginAsChangeEvent, PrefixActivePath]
+        );
+        assert!(
+            e[0].1.contains("origin AS 64999 instead of 15169"),
+            "{}",
+            e[0].1
+        );
+        assert_eq!(
+            PrefixOriginAsChangeEvent.level(),
+            crate::wire::EventLevel::Critical
+        );
+        assert_eq!(
+            kinds(events(Role::Backup, Some(&up), &moved)),
+            [PrefixBackupRouteOriginAsChangeEvent, PrefixBackupPath]
         );
     }
 }
