@@ -155,7 +155,24 @@ fn run_app() -> Result<(), String> {
 
 fn browser_env(c: &mut Command) -> &mut Command {
     c.env("CHROMEDRIVER", setup::CHROMEDRIVER)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    if let Ok(tmp) = chromium_tmp() {
+        c.env("TMPDIR", tmp);
+    }
+    c
+}
+
+/// Where chromedriver and Chromium keep their temporary files (`TMPDIR`): under `target/`,
+/// removed after each browser run. A Chromium stopped by its driver leaves directories in the
+/// system's `/tmp` (gigabytes over many runs); here they go with the run.
+fn chromium_tmp() -> Result<PathBuf, String> {
+    let dir = root().join("target/chromium-tmp");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn remove_chromium_tmp() {
+    let _ = std::fs::remove_dir_all(root().join("target/chromium-tmp"));
 }
 
 /// The packages built for the browser (the app and the model), linted and tested for wasm32.
@@ -190,9 +207,11 @@ fn test_all() -> Result<(), String> {
     setup::setup()?;
     lint()?;
     run(cmd("cargo").args(["test", "--workspace"]))?;
-    run(browser_env(&mut cmd("cargo"))
+    let browser_tests = run(browser_env(&mut cmd("cargo"))
         .args(["test", "--target", "wasm32-unknown-unknown"])
-        .args(WASM_PACKAGES))?;
+        .args(WASM_PACKAGES));
+    remove_chromium_tmp();
+    browser_tests?;
     let bin = build_server()?;
     sdk_tests(&bin)?;
     build_app()?;

@@ -132,6 +132,7 @@ impl Driver {
         let port = free_port()?;
         let child = Command::new(crate::setup::CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", crate::chromium_tmp()?)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -144,6 +145,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        crate::remove_chromium_tmp();
     }
 }
 
