@@ -55,6 +55,19 @@ pub fn App() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct TokenRenewed(pub RwSignal<u32>);
 
+/// For a view that loads with the token: when a new token arrives and `refused()` says the
+/// last load was refused for its token, `reload()`.
+pub fn reload_on_new_token(refused: impl Fn() -> bool + 'static, reload: impl Fn() + 'static) {
+    if let Some(TokenRenewed(renewed)) = use_context() {
+        Effect::new(move |first: Option<()>| {
+            renewed.track();
+            if first.is_some() && refused() {
+                reload();
+            }
+        });
+    }
+}
+
 /// The shell while there is a token; after a sign-out (or without one), why there is none.
 ///
 /// Framed by an allowed portal (`docs/embedding.md`), the app asks its parent for a token when

@@ -103,14 +103,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         });
     }
     // A new token (a portal's refresh) after this one was refused: load again with it.
-    if let Some(crate::app::TokenRenewed(renewed)) = use_context() {
-        Effect::new(move |first: Option<()>| {
-            renewed.track();
-            if first.is_some() && refused.get_untracked() {
-                refresh();
-            }
-        });
-    }
+    crate::app::reload_on_new_token(move || refused.get_untracked(), refresh);
     let changed_elsewhere = RwSignal::new(false);
     let probing = StoredValue::new(false);
     let s5 = session.clone();

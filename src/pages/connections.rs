@@ -102,17 +102,14 @@ pub fn ConnectionsPage() -> impl IntoView {
     });
     let retry = move || attempt.update(|n| *n += 1);
     // A new token (a portal's refresh) after this one was refused: load again with it.
-    if let Some(crate::app::TokenRenewed(renewed)) = use_context() {
-        Effect::new(move |first: Option<()>| {
-            renewed.track();
-            let refused = load.with_untracked(
+    crate::app::reload_on_new_token(
+        move || {
+            load.with_untracked(
                 |l| matches!(l, Load::Failed(e) if e.kind == ErrorKind::Unauthorized),
-            );
-            if first.is_some() && refused {
-                retry();
-            }
-        });
-    }
+            )
+        },
+        retry,
+    );
     // Changed elsewhere? Each page is probed with its ETag on an interval and on focus (a 304
     // each while nothing changed). The list is not reloaded by itself: a reload of 10,000 rows
     // would move the view and drop the selection, so the user is told and chooses when.

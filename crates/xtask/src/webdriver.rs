@@ -90,6 +90,13 @@ pub async fn select(c: &Client, css: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// Runs `script` in the page; what it returns.
+pub async fn exec(c: &Client, script: &str, args: Vec<Value>) -> Result<Value, String> {
+    c.execute(script, args)
+        .await
+        .map_err(|e| format!("{script}: {e}"))
+}
+
 /// An API call made with `fetch` from the page: (status, JSON body or null, ETag).
 pub async fn api(
     c: &Client,

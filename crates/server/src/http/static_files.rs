@@ -64,6 +64,13 @@ fn is_old_route(path: &str) -> bool {
     }
 }
 
+fn method_not_allowed(allow: &'static str) -> Response {
+    let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    res
+}
+
 pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
     let Some(dir) = settings.static_dir.clone() else {
         return (
@@ -73,10 +80,7 @@ pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
             .into_response();
     };
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return res;
+        return method_not_allowed("GET, HEAD");
     }
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
@@ -118,10 +122,7 @@ pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
 /// `application/reports+json`) appended as one line of JSON to the log file.
 pub(crate) async fn csp_report(settings: &Settings, log: &Path, req: Request) -> Response {
     if req.method() != Method::POST {
-        let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
+        return method_not_allowed("POST");
     }
     let limit = REPORT_LIMIT.min(settings.body_limit);
     let Ok(body) = axum::body::to_bytes(req.into_body(), limit).await else {

@@ -124,6 +124,12 @@ async fn old_path_routes_go_to_the_same_route_in_the_fragment() {
     assert_eq!(header(&res, "cache-control").as_deref(), Some("no-cache"));
 }
 
+/// An anonymous POST to the report endpoint, as a browser sends a report.
+async fn post_report(app: &TestApp, body: Option<&serde_json::Value>) -> reqwest::Response {
+    let url = format!("{}/csp-reports", app.base);
+    app.send_as("", Method::POST, &url, &[], body).await
+}
+
 #[tokio::test]
 async fn csp_reports_are_asked_for_and_logged_only_when_configured() {
     let dist = dist();
@@ -131,15 +137,7 @@ async fn csp_reports_are_asked_for_and_logged_only_when_configured() {
     let res = fetch(&app, "/", "").await;
     let csp = header(&res, "content-security-policy").unwrap();
     assert!(!csp.contains("report-uri"), "{csp}");
-    let res = app
-        .send_as(
-            "",
-            Method::POST,
-            &format!("{}/csp-reports", app.base),
-            &[],
-            None,
-        )
-        .await;
+    let res = post_report(&app, None).await;
     assert_eq!(res.status().as_u16(), 405, "no endpoint without the log");
 
     let log = dist.path().join("csp.jsonl");
@@ -148,28 +146,12 @@ async fn csp_reports_are_asked_for_and_logged_only_when_configured() {
     let csp = header(&res, "content-security-policy").unwrap();
     assert!(csp.ends_with("; report-uri /csp-reports"), "{csp}");
     let report = serde_json::json!({"csp-report": {"document-uri": "http://x/", "violated-directive": "script-src-elem"}});
-    let res = app
-        .send_as(
-            "",
-            Method::POST,
-            &format!("{}/csp-reports", app.base),
-            &[],
-            Some(&report),
-        )
-        .await;
+    let res = post_report(&app, Some(&report)).await;
     assert_eq!(res.status().as_u16(), 204);
     let logged = std::fs::read_to_string(&log).unwrap();
     assert_eq!(logged.lines().count(), 1);
     let line: serde_json::Value = serde_json::from_str(logged.lines().next().unwrap()).unwrap();
     assert_eq!(line, report);
-    let res = app
-        .send_as(
-            "",
-            Method::POST,
-            &format!("{}/csp-reports", app.base),
-            &[],
-            None,
-        )
-        .await;
+    let res = post_report(&app, None).await;
     assert_eq!(res.status().as_u16(), 400, "an empty body is no report");
 }

@@ -5,8 +5,8 @@
 //! component tests and the scenario; here, that every state is reachable at all.
 
 use super::scenario::connection_path;
-use super::{free_port, start_server};
-use crate::webdriver::{api, click_centered, select, wait_for, wait_for_text};
+use super::{free_port, open_with_connections, start_server};
+use crate::webdriver::{api, click_centered, exec, select, wait_for, wait_for_text};
 use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -88,13 +88,12 @@ async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<Strin
     .await
     .map_err(|e| e.to_string())?;
     wait_for(c, "svg.map path[data-region='Washington']").await?;
-    let picked = c
-        .execute(
-            "return document.getElementById('filter-country').value;",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let picked = exec(
+        c,
+        "return document.getElementById('filter-country').value;",
+        vec![],
+    )
+    .await?;
     if picked != "United States" {
         return Err(format!("a click on the map chose {picked} in the dropdown"));
     }
@@ -116,13 +115,12 @@ async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<Strin
         ".map-regions button[data-region='Washington'][aria-pressed='true']",
     )
     .await?;
-    let state = c
-        .execute(
-            "return document.getElementById('filter-state').value;",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = exec(
+        c,
+        "return document.getElementById('filter-state').value;",
+        vec![],
+    )
+    .await?;
     if state != "Washington" {
         return Err(format!(
             "Enter on the map's list chose '{state}' as the state"
@@ -283,27 +281,7 @@ pub async fn accessibility(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> R
     })?;
     let listen = format!("127.0.0.1:{}", free_port()?);
     let server = start_server(bin, &dir.join("a11y.db"), dist, &listen)?;
-    c.goto(&format!("{}/#token={}", server.url, server.token))
-        .await
-        .map_err(|e| e.to_string())?;
-    wait_for_text(c, ".state.empty", "No connections yet").await?;
-    for name in ["a11y-1", "a11y-2"] {
-        let body = json!({"location": "West US 2", "tags": {"team": "net"}, "properties": {
-            "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
-            "providerPrimaryPeeringLocation": "seattle"}});
-        let (status, _, _) = api(
-            c,
-            &server.token,
-            "PUT",
-            &connection_path(name),
-            Some(body),
-            None,
-        )
-        .await?;
-        if status != 201 {
-            return Err(format!("creating {name} answered {status}"));
-        }
-    }
+    open_with_connections(c, &server, &["a11y-1", "a11y-2"], json!({"team": "net"})).await?;
     let mut found = tour(c, &axe, &server.url, &server.token).await?;
     // The same tour in the dark scheme (its own colours, its own contrast).
     set_dark(c, true).await?;

@@ -6,19 +6,24 @@
 //! theme applies, the console's route shows in the portal's address bar, a refused token
 //! handed over later is used at once without a reload, and a good one after it recovers.
 
-use super::scenario::connection_path;
 use super::static_host::{copy_flat, file_server};
-use super::{free_port, start_server_with};
-use crate::webdriver::{api, click_centered, wait_for, wait_for_text};
+use super::{free_port, open_with_connections, start_server_with};
+use crate::webdriver::{click_centered, exec, wait_for, wait_for_text};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 
-async fn exec(c: &Client, script: &str, args: Vec<Value>) -> Result<Value, String> {
-    c.execute(script, args)
-        .await
-        .map_err(|e| format!("{script}: {e}"))
+/// From the portal: posts a token message to the console's frame, as the portal's refresh
+/// would.
+async fn post_token(c: &Client, console_origin: &str, token: &str) -> Result<(), String> {
+    exec(
+        c,
+        "document.getElementById('console').contentWindow.postMessage({type: 'peering-console:token', token: arguments[1]}, arguments[0]);",
+        vec![console_origin.into(), token.into()],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Into the console's frame (the portal's `iframe#console`), from the portal or from inside
@@ -79,25 +84,7 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
         &listen,
         &["--frame-ancestor", &portal],
     )?;
-    c.goto(&format!("{}/#token={}", server.url, server.token))
-        .await
-        .map_err(|e| e.to_string())?;
-    wait_for_text(c, ".state.empty", "No connections yet").await?;
-    let body = json!({"location": "West US 2", "properties": {
-        "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
-        "providerPrimaryPeeringLocation": "seattle"}});
-    let (status, _, _) = api(
-        c,
-        &server.token,
-        "PUT",
-        &connection_path("emb-1"),
-        Some(body),
-        None,
-    )
-    .await?;
-    if status != 201 {
-        return Err(format!("creating emb-1 answered {status}"));
-    }
+    open_with_connections(c, &server, &["emb-1"], json!({})).await?;
     // Leave the console's origin with no token kept (a fresh tab's state).
     exec(c, "sessionStorage.clear();", vec![]).await?;
 
@@ -204,12 +191,7 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
 
     // A refresh with a token the server refuses is used at once, with no reload; the good one
     // handed over after it brings the list back by itself.
-    exec(
-        c,
-        "document.getElementById('console').contentWindow.postMessage({type: 'peering-console:token', token: 'refused-token-0000000000'}, arguments[0]);",
-        vec![server.url.clone().into()],
-    )
-    .await?;
+    post_token(c, &server.url, "refused-token-0000000000").await?;
     in_console(c).await?;
     until_taken(c, "refused-token-0000000000").await?;
     click_centered(c, "a.brand").await?;
@@ -225,12 +207,7 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     wait_for_text(c, "table.grid tbody", "emb-1").await?;
     // The same on a connection's page: refused, then the portal's token brings it back.
     in_portal(c).await?;
-    exec(
-        c,
-        "document.getElementById('console').contentWindow.postMessage({type: 'peering-console:token', token: 'refused-token-0000000001'}, arguments[0]);",
-        vec![server.url.clone().into()],
-    )
-    .await?;
+    post_token(c, &server.url, "refused-token-0000000001").await?;
     in_console(c).await?;
     until_taken(c, "refused-token-0000000001").await?;
     click_centered(c, "table.grid tbody a[href='#/c/default/emb-1']").await?;

@@ -83,6 +83,32 @@ async fn violations_are_reported(c: &fantoccini::Client, server: &Server) -> Res
     }
 }
 
+/// Opens `server`'s app with its token (an empty list) and creates `names` through the API:
+/// connections in Washington with equinix MAPS at seattle, with `tags`.
+pub(crate) async fn open_with_connections(
+    c: &fantoccini::Client,
+    server: &Server,
+    names: &[&str],
+    tags: serde_json::Value,
+) -> Result<(), String> {
+    c.goto(&format!("{}/#token={}", server.url, server.token))
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::webdriver::wait_for_text(c, ".state.empty", "No connections yet").await?;
+    for name in names {
+        let body = serde_json::json!({"location": "West US 2", "tags": tags, "properties": {
+            "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
+            "providerPrimaryPeeringLocation": "seattle"}});
+        let path = scenario::connection_path(name);
+        let (status, _, _) =
+            crate::webdriver::api(c, &server.token, "PUT", &path, Some(body), None).await?;
+        if status != 201 {
+            return Err(format!("creating {name} answered {status}"));
+        }
+    }
+    Ok(())
+}
+
 /// [`start_server`] with more arguments.
 pub(crate) fn start_server_with(
     bin: &Path,

@@ -4,9 +4,8 @@
 //! lets that origin in with `--cors-origin`. List → detail → the detail's deep link and a
 //! filtered list opened in new tabs; the file server never answered anything but a file.
 
-use super::scenario::connection_path;
-use super::{free_port, start_server_with};
-use crate::webdriver::{api, click_centered, wait_for_text};
+use super::{free_port, open_with_connections, start_server_with};
+use crate::webdriver::{click_centered, wait_for_text};
 use fantoccini::Client;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -85,25 +84,7 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         &["--cors-origin", &cdn],
     )?;
     // One connection, made on the server's own origin.
-    c.goto(&format!("{}/#token={}", server.url, server.token))
-        .await
-        .map_err(|e| e.to_string())?;
-    wait_for_text(c, ".state.empty", "No connections yet").await?;
-    let body = json!({"location": "West US 2", "properties": {
-        "peeringServiceLocation": "Washington", "peeringServiceProvider": "equinix MAPS",
-        "providerPrimaryPeeringLocation": "seattle"}});
-    let (status, _, _) = api(
-        c,
-        &server.token,
-        "PUT",
-        &connection_path("cdn-1"),
-        Some(body),
-        None,
-    )
-    .await?;
-    if status != 201 {
-        return Err(format!("creating cdn-1 answered {status}"));
-    }
+    open_with_connections(c, &server, &["cdn-1"], json!({})).await?;
 
     // dist/ as files under /console/, its config.json pointing at the API.
     let root = dir.join("cdn");
