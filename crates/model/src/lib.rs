@@ -109,6 +109,7 @@ pub mod region;
 pub mod resource_id;
 pub mod tags;
 pub mod targets;
+pub mod telemetry;
 pub mod wire;
 
 pub use api_version::ApiVersion;

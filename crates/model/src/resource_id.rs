@@ -58,10 +58,15 @@ pub enum SubscriptionOp {
     /// An extension (not in ARM): per connection of the subscription, how many prefixes it has
     /// in each validation state, so a list shows a roll-up without a request per connection.
     PrefixSummaries,
+    /// Extensions for collectors (role `collector`): route observations, providers' prefix
+    /// key registrations, and monitor test results (`peering_model::telemetry`).
+    IngestRoutes,
+    IngestPrefixKeys,
+    IngestMonitorResults,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 7] = [
+    pub const ALL: [SubscriptionOp; 10] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -69,6 +74,9 @@ impl SubscriptionOp {
         SubscriptionOp::CheckAvailability,
         SubscriptionOp::InitializeConnectionMonitor,
         SubscriptionOp::PrefixSummaries,
+        SubscriptionOp::IngestRoutes,
+        SubscriptionOp::IngestPrefixKeys,
+        SubscriptionOp::IngestMonitorResults,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -80,6 +88,9 @@ impl SubscriptionOp {
             SubscriptionOp::CheckAvailability => "checkServiceProviderAvailability",
             SubscriptionOp::InitializeConnectionMonitor => "initializeConnectionMonitor",
             SubscriptionOp::PrefixSummaries => "peeringServicePrefixSummaries",
+            SubscriptionOp::IngestRoutes => "ingestRouteObservations",
+            SubscriptionOp::IngestPrefixKeys => "ingestProviderPrefixKeys",
+            SubscriptionOp::IngestMonitorResults => "ingestMonitorTestResults",
         }
     }
 

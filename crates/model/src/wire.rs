@@ -86,8 +86,12 @@ impl PrefixEventType {
             PrefixBackupRouteWithdrawalEvent => "Prefix backup route withdrawal was received.",
             PrefixActivePath => "Current prefix active route.",
             PrefixBackupPath => "Current prefix backup route.",
-            PrefixOriginAsChangeEvent => "Exact prefix received with different origin autonomous system number (for active route).",
-            PrefixBackupRouteOriginAsChangeEvent => "Prefix received with different origin autonomous system number (for backup route).",
+            PrefixOriginAsChangeEvent => {
+                "Exact prefix received with different origin ASN (active route)."
+            }
+            PrefixBackupRouteOriginAsChangeEvent => {
+                "Prefix received with different origin ASN (backup route)."
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Bearer tokens: each grants a set of subscriptions (or all, `"*"`) and a role.
 
 use crate::error::ApiError;
+use crate::routes::Access;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -11,6 +12,8 @@ use std::path::Path;
 pub enum Role {
     Reader,
     Contributor,
+    /// Sends telemetry through the ingestion endpoints, and nothing else.
+    Collector,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,12 +251,27 @@ pub fn forbidden_subscription(sub: &str) -> ApiError {
     )
 }
 
-pub fn forbidden_write() -> ApiError {
-    ApiError::new(
+/// Whether `role` may call an operation of `access`; the 403 saying why not.
+pub fn authorize(role: Role, access: Access) -> Result<(), ApiError> {
+    let message = match (role, access) {
+        (Role::Reader, Access::Read)
+        | (Role::Contributor, Access::Read | Access::Write)
+        | (Role::Collector, Access::Ingest) => return Ok(()),
+        (Role::Reader, Access::Write) => {
+            "The access token has the reader role; writes need a contributor token."
+        }
+        (Role::Collector, _) => {
+            "The access token has the collector role: it may only send telemetry to the ingestion endpoints."
+        }
+        (Role::Reader | Role::Contributor, Access::Ingest) => {
+            "Only a collector token may send telemetry; this token has the reader or contributor role."
+        }
+    };
+    Err(ApiError::new(
         StatusCode::FORBIDDEN,
         "AuthorizationFailed",
-        "The access token has the reader role; writes need a contributor token.",
-    )
+        message,
+    ))
 }
 
 #[cfg(test)]

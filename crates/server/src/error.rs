@@ -114,6 +114,31 @@ impl ApiError {
         e
     }
 
+    /// A batch refused for its items: the first is the top-level error; every item's error
+    /// (target `value[i].field`) is a detail.
+    pub fn items(code: &'static str, errors: Vec<(String, String)>) -> Self {
+        let n = errors.len();
+        let Some((target, message)) = errors.first().cloned() else {
+            return Self::bad_request(code, "The batch is invalid.");
+        };
+        let message = if n > 1 {
+            format!("{message} ({n} items have errors; each is in details; nothing was stored.)")
+        } else {
+            format!("{message} (Nothing was stored.)")
+        };
+        let mut e = Self::bad_request(code, message).with_target(target);
+        e.details = errors
+            .into_iter()
+            .map(|(target, message)| ErrorDetail {
+                code: code.to_owned(),
+                message,
+                target: Some(target),
+                details: Vec::new(),
+            })
+            .collect();
+        e
+    }
+
     /// A conflict with stored data (an overlapping or changed prefix): 409, every finding a
     /// detail.
     pub fn conflict_findings(findings: &[Finding]) -> Self {

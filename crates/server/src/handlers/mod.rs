@@ -6,3 +6,4 @@ pub(crate) mod children;
 pub(crate) mod monitor_tests;
 pub(crate) mod prefixes;
 pub(crate) mod services;
+pub(crate) mod telemetry;

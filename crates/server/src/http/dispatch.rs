@@ -6,9 +6,9 @@ use super::observe::CallerId;
 use super::ratelimit::{too_many_failures, too_many_requests, RateLimiter};
 use super::request::{api_version, body_read_error, query_map, Ctx};
 use super::static_files;
-use crate::auth::{self, Role};
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::handlers::{catalog, children, services};
+use crate::handlers::{catalog, children, services, telemetry};
 use crate::routes::{kind_of, RouteKind};
 use crate::serve::LocalAddr;
 use crate::AppState;
@@ -175,9 +175,7 @@ async fn api_inner(
         }
         peering_model::names::SubscriptionId::parse(sub).map_err(|f| ApiError::finding(&f))?;
     }
-    if op.write && grant.role == Role::Reader {
-        return Err(auth::forbidden_write());
-    }
+    auth::authorize(grant.role, op.access)?;
     let body = axum::body::to_bytes(body, settings.body_limit)
         .await
         .map_err(|e| body_read_error(e, settings.body_limit))?;
@@ -205,6 +203,11 @@ async fn api_inner(
             (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
             (Sop::InitializeConnectionMonitor, "POST") => Ok(StatusCode::OK.into_response()),
             (Sop::PrefixSummaries, "GET") => catalog::prefix_summaries(ctx, subscription).await,
+            (Sop::IngestRoutes, "POST") => telemetry::routes(ctx, subscription).await,
+            (Sop::IngestPrefixKeys, "POST") => telemetry::prefix_keys(ctx, subscription).await,
+            (Sop::IngestMonitorResults, "POST") => {
+                telemetry::monitor_results(ctx, subscription).await
+            }
             _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
         },
         (

@@ -41,8 +41,8 @@ pub(crate) fn prefix(p: &PrefixRecord, v: ApiVersion, expand: bool) -> PeeringSe
     }
 }
 
-/// Tests are stored as written; no agent reports results yet, so `isTestSuccessful` is false
-/// and `path` is empty (telemetry ingestion will fill them).
+/// `isTestSuccessful` and `path` are the newest result a collector reported; both are left
+/// out until there is one (no made-up `false` before a test has run).
 pub(crate) fn monitor_test(t: &MonitorTestRecord, v: ApiVersion) -> ConnectionMonitorTest {
     ConnectionMonitorTest {
         id: Some(id(&t.meta, ChildKind::MonitorTest)),
@@ -53,8 +53,8 @@ pub(crate) fn monitor_test(t: &MonitorTestRecord, v: ApiVersion) -> ConnectionMo
             destination: Some(t.destination.clone()),
             destination_port: Some(t.destination_port),
             test_frequency_in_sec: Some(t.frequency_sec),
-            is_test_successful: Some(false),
-            path: Some(Vec::new()),
+            is_test_successful: t.last.as_ref().map(|l| l.success),
+            path: t.last.as_ref().map(|l| l.hops.clone()),
             provisioning_state: Some(ProvisioningState::Succeeded),
         }),
         system_data: system_data(&t.meta, v),

@@ -168,6 +168,56 @@ pub struct MonitorTestRecord {
     pub destination: String,
     pub destination_port: i32,
     pub frequency_sec: i32,
+    /// The newest result a collector reported; None before the first.
+    pub last: Option<LastResult>,
+}
+
+/// The newest run of a monitor test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastResult {
+    pub at: String,
+    pub success: bool,
+    pub hops: Vec<String>,
+}
+
+/// A checked route observation and when it was made (UTC RFC 3339 with milliseconds, so
+/// text order is time order).
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub route: peering_model::observation::Route,
+    pub at: String,
+}
+
+/// A provider's registration of a customer prefix's key (None: withdrawn).
+#[derive(Debug, Clone)]
+pub struct RegisteredKey {
+    pub provider: String,
+    pub prefix: Ipv4Prefix,
+    pub key: Option<String>,
+    pub at: String,
+}
+
+/// A checked monitor test result (`at` as for [`Observed`]).
+#[derive(Debug, Clone)]
+pub struct MonitorRun {
+    pub resource_group: String,
+    pub peering_service: String,
+    pub test: String,
+    pub at: String,
+    pub success: bool,
+    pub hops: Vec<String>,
+    pub rtt_ms: Option<f64>,
+}
+
+/// What an ingestion did: items stored, items older than (or the same as) what was stored
+/// and so skipped, prefixes re-evaluated, and events made.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    pub accepted: usize,
+    pub stale: usize,
+    pub reevaluated: usize,
+    pub events: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -297,6 +347,28 @@ pub trait Store: Send + Sync {
         after: Option<(String, String)>,
         limit: usize,
     ) -> StoreFuture<'_, PrefixCountsPage>;
+
+    /// Stores route observations of the subscription's providers, with the events they make,
+    /// and re-evaluates the prefixes they concern.
+    fn ingest_routes(
+        &self,
+        subscription: String,
+        items: Vec<Observed>,
+    ) -> StoreFuture<'_, IngestReport>;
+
+    /// Stores providers' prefix key registrations and re-evaluates the prefixes they concern.
+    fn ingest_keys(
+        &self,
+        subscription: String,
+        items: Vec<RegisteredKey>,
+    ) -> StoreFuture<'_, IngestReport>;
+
+    /// Stores monitor test results; refuses the whole batch when an item names no stored test.
+    fn ingest_results(
+        &self,
+        subscription: String,
+        items: Vec<MonitorRun>,
+    ) -> StoreFuture<'_, IngestReport>;
 
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.

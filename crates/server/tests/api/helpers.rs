@@ -8,6 +8,8 @@ pub const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
 pub const OTHER_SUB: &str = "00000000-0000-0000-0000-0000000000bb";
 pub const CONTRIBUTOR: &str = "contributor-token-0123456789";
 pub const READER: &str = "reader-token-0123456789abcdef";
+/// A collector for `SUB`: may only ingest telemetry.
+pub const COLLECTOR: &str = "collector-token-0123456789ab";
 /// A contributor for every subscription.
 pub const ADMIN: &str = "admin-token-0123456789abcdef";
 pub const API: &str = "api-version=2022-10-01";
@@ -51,6 +53,11 @@ pub fn tokens() -> Tokens {
             token: READER.into(),
             subscriptions: vec![SUB.into()],
             role: Role::Reader,
+        },
+        Grant {
+            token: COLLECTOR.into(),
+            subscriptions: vec![SUB.into()],
+            role: Role::Collector,
         },
         Grant {
             token: ADMIN.into(),

@@ -15,3 +15,4 @@ mod prefixes;
 mod process;
 mod static_files;
 mod storage;
+mod telemetry;

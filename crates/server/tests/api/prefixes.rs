@@ -382,11 +382,11 @@ async fn events_come_from_stored_telemetry() {
         .collect();
     assert_eq!(
         types,
-        ["PrefixAnnouncementEvent", "PrefixActivePath"],
-        "in order"
+        ["PrefixActivePath", "PrefixAnnouncementEvent"],
+        "newest first"
     );
     assert_eq!(
-        events[0],
+        events[1],
         json!({"eventTimestamp": "2025-03-04T05:06:07Z", "eventType": "PrefixAnnouncementEvent", "eventSummary": "Route seen",
                "eventLevel": "Information", "eventDescription": "Learned from the provider's BGP session."})
     );
@@ -491,7 +491,7 @@ async fn system_data_with_2025_05_01() {
     assert!(got.get("systemData").is_none());
 }
 
-/// A prefix's history grows without end; a read sends its newest 100 events, oldest first.
+/// A prefix's history grows without end; a read sends its newest 100 events, newest first.
 #[tokio::test]
 async fn only_the_newest_events_are_sent() {
     let app = spawn_app().await;
@@ -513,9 +513,9 @@ async fn only_the_newest_events_are_sent() {
         .await;
     let events = got["properties"]["events"].as_array().unwrap();
     assert_eq!(events.len(), 100);
-    // Seq 6 (even: a withdrawal) is the oldest kept, seq 105 (odd) the newest.
-    assert_eq!(events[0]["eventType"], "PrefixWithdrawalEvent");
-    assert_eq!(events[99]["eventType"], "PrefixAnnouncementEvent");
+    // Seq 105 (odd: an announcement) is the newest, seq 6 (even) the oldest kept.
+    assert_eq!(events[0]["eventType"], "PrefixAnnouncementEvent");
+    assert_eq!(events[99]["eventType"], "PrefixWithdrawalEvent");
 }
 
 /// The `peeringServicePrefixSummaries` extension: each connection that has prefixes, with

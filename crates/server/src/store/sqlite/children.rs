@@ -4,7 +4,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, ChildMeta, ChildRecord, ChildWrite, MonitorTestRecord, PrefixRecord, MAX_EVENTS,
+    Author, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord, PrefixRecord,
+    MAX_EVENTS,
 };
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
@@ -28,8 +29,13 @@ fn columns(kind: ChildKind) -> &'static str {
         ChildKind::Prefix => {
             "c.prefix, c.prefix_key, c.validation_state, c.learned_type, c.error_message"
         }
+        // The newest result, when a collector reported one (a correlated lookup on the
+        // results' primary key, newest first).
         ChildKind::MonitorTest => {
-            "c.source_agent, c.destination, c.destination_port, c.frequency_sec"
+            "c.source_agent, c.destination, c.destination_port, c.frequency_sec,
+             (SELECT json_array(r.at, json(CASE WHEN r.success THEN 'true' ELSE 'false' END), json(r.hops)) FROM monitor_results r
+              WHERE r.subscription = c.subscription AND r.rg_key = c.rg_key AND r.service_key = c.service_key AND r.test_key = c.name_key
+              ORDER BY r.at DESC LIMIT 1)"
         }
     }
 }
@@ -76,6 +82,10 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
             destination: r.get(i + 1)?,
             destination_port: r.get(i + 2)?,
             frequency_sec: r.get(i + 3)?,
+            last: r
+                .get::<_, Option<String>>(i + 4)?
+                .and_then(|j| serde_json::from_str::<(String, bool, Vec<String>)>(&j).ok())
+                .map(|(at, success, hops)| LastResult { at, success, hops }),
         }),
     })
 }
@@ -90,14 +100,14 @@ fn select(kind: ChildKind, filter: &str) -> String {
     )
 }
 
-/// A prefix's events, oldest first.
+/// A prefix's events, newest first.
 fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<()> {
     let m = &p.meta;
-    // The newest MAX_EVENTS (a prefix's history grows without end), sent oldest first.
+    // The newest MAX_EVENTS (a prefix's history grows without end), newest first: what a
+    // timeline shows on top, and what a client reading only the first few wants.
     let mut st = tx.prepare_cached(
-        "SELECT * FROM (SELECT seq, event_timestamp, event_type, event_summary, event_level, event_description FROM prefix_events
-         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY seq DESC LIMIT ?5)
-         ORDER BY seq",
+        "SELECT seq, event_timestamp, event_type, event_summary, event_level, event_description FROM prefix_events
+         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY seq DESC LIMIT ?5",
     )?;
     p.events = st
         .query_map(

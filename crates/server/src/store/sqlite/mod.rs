@@ -9,11 +9,14 @@ mod children;
 mod pool;
 mod services;
 mod summaries;
+mod telemetry;
+mod verdicts;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, CheckDelete, ChildRecord, DecideChild, DecideService, Lookup, PrefixCountsPage, Render,
-    ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
+    Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, IngestReport, Lookup,
+    MonitorRun, Observed, PrefixCountsPage, RegisteredKey, Render, ServiceListQuery, ServicePage,
+    Store, StoreFuture, StoredRepr,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
@@ -28,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
     include_str!("../../../migrations/0002_audit_columns.sql"),
     include_str!("../../../migrations/0003_service_json.sql"),
+    include_str!("../../../migrations/0004_telemetry.sql"),
 ];
 
 /// The schema version this server writes: the number of migrations it knows.
@@ -213,7 +217,13 @@ impl Store for SqliteStore {
         decide: DecideService,
     ) -> StoreFuture<'_, (bool, StoredRepr)> {
         let format = self.format;
-        Box::pin(self.write(move |tx| services::write(tx, &id, decide, format)))
+        Box::pin(self.write(move |tx| {
+            let out = services::write(tx, &id, decide, format)?;
+            // A replaced connection may name another provider or backup: its prefixes are
+            // decided again.
+            verdicts::reevaluate(tx, &id.subscription, verdicts::Scope::Service(&id))?;
+            Ok(out)
+        }))
     }
 
     fn delete_service(
@@ -278,6 +288,14 @@ impl Store for SqliteStore {
             let created = existing.is_none();
             let write = decide(existing, candidates)?;
             children::store(tx, &parent, &write, &author, created)?;
+            // A new prefix, or one with a new key, is decided from the telemetry stored.
+            if let ChildWrite::Prefix {
+                reset_state: Some(_),
+                ..
+            } = &write
+            {
+                verdicts::initial(tx, &parent)?;
+            }
             let stored = children::get(tx, &parent, kind, &name)?.ok_or_else(|| {
                 ApiError::internal(format!(
                     "{} vanished inside its transaction",
@@ -297,6 +315,30 @@ impl Store for SqliteStore {
         Box::pin(
             self.read(move |tx| Ok(summaries::prefix_counts(tx, &subscription, after, limit)?)),
         )
+    }
+
+    fn ingest_routes(
+        &self,
+        subscription: String,
+        items: Vec<Observed>,
+    ) -> StoreFuture<'_, IngestReport> {
+        Box::pin(self.write(move |tx| telemetry::ingest_routes(tx, &subscription, items)))
+    }
+
+    fn ingest_keys(
+        &self,
+        subscription: String,
+        items: Vec<RegisteredKey>,
+    ) -> StoreFuture<'_, IngestReport> {
+        Box::pin(self.write(move |tx| telemetry::ingest_keys(tx, &subscription, items)))
+    }
+
+    fn ingest_results(
+        &self,
+        subscription: String,
+        items: Vec<MonitorRun>,
+    ) -> StoreFuture<'_, IngestReport> {
+        Box::pin(self.write(move |tx| telemetry::ingest_results(tx, &subscription, items)))
     }
 
     fn delete_child(

@@ -3,7 +3,10 @@
 //! method to every path of the generated document and checks it against the router.
 
 use peering_model::resource_id::{PathError, SubscriptionOp};
-use peering_model::{targets, ArmPath, ChildKind};
+use peering_model::{ArmPath, ChildKind};
+
+mod ops;
+use ops::*;
 
 /// Parses an API path (see [`ArmPath::parse`]).
 pub fn parse_route(path: &str) -> Result<ArmPath, PathError> {
@@ -22,6 +25,9 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::CheckAvailability => RouteKind::CheckAvailability,
             SubscriptionOp::InitializeConnectionMonitor => RouteKind::InitializeConnectionMonitor,
             SubscriptionOp::PrefixSummaries => RouteKind::PrefixSummaries,
+            SubscriptionOp::IngestRoutes => RouteKind::IngestRoutes,
+            SubscriptionOp::IngestPrefixKeys => RouteKind::IngestPrefixKeys,
+            SubscriptionOp::IngestMonitorResults => RouteKind::IngestMonitorResults,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -50,12 +56,15 @@ pub enum RouteKind {
     MonitorTests,
     MonitorTest,
     PrefixSummaries,
+    IngestRoutes,
+    IngestPrefixKeys,
+    IngestMonitorResults,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 15] = [
+    pub const ALL: [RouteKind; 18] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -71,6 +80,9 @@ impl RouteKind {
         RouteKind::MonitorTests,
         RouteKind::MonitorTest,
         RouteKind::PrefixSummaries,
+        RouteKind::IngestRoutes,
+        RouteKind::IngestPrefixKeys,
+        RouteKind::IngestMonitorResults,
     ];
 
     pub const fn index(self) -> usize {
@@ -90,6 +102,9 @@ impl RouteKind {
             RouteKind::MonitorTests => 12,
             RouteKind::MonitorTest => 13,
             RouteKind::PrefixSummaries => 14,
+            RouteKind::IngestRoutes => 15,
+            RouteKind::IngestPrefixKeys => 16,
+            RouteKind::IngestMonitorResults => 17,
         }
     }
 
@@ -110,8 +125,17 @@ pub struct Op {
     pub request: Option<&'static str>,
     /// Success statuses and the schema of each body (`None`: no body).
     pub responses: &'static [(u16, Option<&'static str>)],
-    /// Whether the request is a write (readers get 403).
-    pub write: bool,
+    /// Which roles may call it.
+    pub access: Access,
+}
+
+/// Who may call an operation: readers read; contributors read and write; collectors only
+/// ingest telemetry, and only they do (an operator's token cannot pose as a collector).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Ingest,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,43 +172,6 @@ impl RouteSpec {
     }
 }
 
-const PAGING: [QueryParam; 2] = [
-    QueryParam {
-        name: targets::TOP,
-        description: "Page size, 1-1000 (default 100).",
-        kind: "integer",
-    },
-    QueryParam {
-        name: targets::SKIP_TOKEN,
-        description: "Continuation token from a nextLink.",
-        kind: "string",
-    },
-];
-const PAGED: &[QueryParam] = &PAGING;
-const PAGED_EXPAND: &[QueryParam] = &[
-    PAGING[0],
-    PAGING[1],
-    QueryParam {
-        name: targets::EXPAND,
-        description: "`events` adds each prefix's events.",
-        kind: "string",
-    },
-];
-const EXPAND: &[QueryParam] = &[QueryParam {
-    name: targets::EXPAND,
-    description: "`events` adds the prefix's events.",
-    kind: "string",
-}];
-const COUNTRY: &[QueryParam] = &[
-    PAGING[0],
-    PAGING[1],
-    QueryParam {
-        name: "country",
-        description: "Only the locations of this country (case-insensitive).",
-        kind: "string",
-    },
-];
-
 macro_rules! sub_path {
     ($tail:literal) => {
         concat!(
@@ -202,54 +189,8 @@ macro_rules! ps_path {
     };
 }
 
-const fn get(
-    operation_id: &'static str,
-    summary: &'static str,
-    query: &'static [QueryParam],
-    responses: &'static [(u16, Option<&'static str>)],
-) -> Op {
-    Op {
-        method: "GET",
-        operation_id,
-        summary,
-        query,
-        request: None,
-        responses,
-        write: false,
-    }
-}
-
-const fn put(
-    operation_id: &'static str,
-    summary: &'static str,
-    schema: &'static str,
-    responses: &'static [(u16, Option<&'static str>)],
-) -> Op {
-    Op {
-        method: "PUT",
-        operation_id,
-        summary,
-        query: &[],
-        request: Some(schema),
-        responses,
-        write: true,
-    }
-}
-
-const fn delete(operation_id: &'static str, summary: &'static str) -> Op {
-    Op {
-        method: "DELETE",
-        operation_id,
-        summary,
-        query: &[],
-        request: None,
-        responses: &[(200, None), (204, None)],
-        write: true,
-    }
-}
-
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 15] = [
+pub static ROUTES: [RouteSpec; 18] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -297,7 +238,7 @@ pub static ROUTES: [RouteSpec; 15] = [
             query: &[],
             request: Some("CheckServiceProviderAvailabilityInput"),
             responses: &[(200, Some("ServiceProviderAvailability"))],
-            write: true,
+            access: Access::Write,
         }],
     },
     RouteSpec {
@@ -311,7 +252,7 @@ pub static ROUTES: [RouteSpec; 15] = [
             query: &[],
             request: None,
             responses: &[(200, None)],
-            write: true,
+            access: Access::Write,
         }],
     },
     RouteSpec {
@@ -339,7 +280,7 @@ pub static ROUTES: [RouteSpec; 15] = [
                 query: &[],
                 request: Some("ResourceTags"),
                 responses: &[(200, Some("PeeringService"))],
-                write: true,
+                access: Access::Write,
             },
             delete("PeeringServices_Delete", "Delete a connection with its prefixes and tests (200), or 204 when absent."),
         ],
@@ -395,6 +336,36 @@ pub static ROUTES: [RouteSpec; 15] = [
             "Extension (not in ARM): for each connection of the subscription that has prefixes, how many it has in each validation state; by resource group and name, paged. A list shows a roll-up from it without a request per connection.",
             PAGED,
             &[(200, Some("PrefixSummaryListResult"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::IngestRoutes,
+        path: sub_path!("ingestRouteObservations"),
+        arm: true,
+        ops: &[ingest(
+            "Telemetry_IngestRouteObservations",
+            "Extension (not in ARM), role collector only: what the provider's BGP sessions say about prefixes (announced or withdrawn, with AS path and communities). Each item is checked; if any is wrong nothing is stored and every bad item is a detail (target value[i].field). Prefix validation states are re-evaluated and prefix events recorded in the same transaction. An observation older than what its session last said about the prefix is counted as stale and skipped.",
+            "RouteObservationBatch",
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::IngestPrefixKeys,
+        path: sub_path!("ingestProviderPrefixKeys"),
+        arm: true,
+        ops: &[ingest(
+            "Telemetry_IngestProviderPrefixKeys",
+            "Extension (not in ARM), role collector only: the prefix key a provider registered for a customer prefix (an empty key withdraws it). Checked and stored as a whole, like route observations; the prefixes concerned are re-evaluated.",
+            "ProviderPrefixKeyBatch",
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::IngestMonitorResults,
+        path: sub_path!("ingestMonitorTestResults"),
+        arm: true,
+        ops: &[ingest(
+            "Telemetry_IngestMonitorTestResults",
+            "Extension (not in ARM), role collector only: results of connection monitor tests; each names a stored test, or nothing is stored. The newest result sets the test's isTestSuccessful and path.",
+            "MonitorTestResultBatch",
         )],
     },
 ];

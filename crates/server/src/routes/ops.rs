@@ -1,0 +1,104 @@
+//! The parts the route table is built of: query parameter sets, path templates, and one
+//! constructor per kind of operation (so each entry of the table states only what differs).
+
+use super::{Access, Op, QueryParam};
+use peering_model::targets;
+
+pub(super) const PAGING: [QueryParam; 2] = [
+    QueryParam {
+        name: targets::TOP,
+        description: "Page size, 1-1000 (default 100).",
+        kind: "integer",
+    },
+    QueryParam {
+        name: targets::SKIP_TOKEN,
+        description: "Continuation token from a nextLink.",
+        kind: "string",
+    },
+];
+pub(super) const PAGED: &[QueryParam] = &PAGING;
+pub(super) const PAGED_EXPAND: &[QueryParam] = &[
+    PAGING[0],
+    PAGING[1],
+    QueryParam {
+        name: targets::EXPAND,
+        description: "`events` adds each prefix's events.",
+        kind: "string",
+    },
+];
+pub(super) const EXPAND: &[QueryParam] = &[QueryParam {
+    name: targets::EXPAND,
+    description: "`events` adds the prefix's events.",
+    kind: "string",
+}];
+pub(super) const COUNTRY: &[QueryParam] = &[
+    PAGING[0],
+    PAGING[1],
+    QueryParam {
+        name: "country",
+        description: "Only the locations of this country (case-insensitive).",
+        kind: "string",
+    },
+];
+
+pub(super) const fn get(
+    operation_id: &'static str,
+    summary: &'static str,
+    query: &'static [QueryParam],
+    responses: &'static [(u16, Option<&'static str>)],
+) -> Op {
+    Op {
+        method: "GET",
+        operation_id,
+        summary,
+        query,
+        request: None,
+        responses,
+        access: Access::Read,
+    }
+}
+
+pub(super) const fn put(
+    operation_id: &'static str,
+    summary: &'static str,
+    schema: &'static str,
+    responses: &'static [(u16, Option<&'static str>)],
+) -> Op {
+    Op {
+        method: "PUT",
+        operation_id,
+        summary,
+        query: &[],
+        request: Some(schema),
+        responses,
+        access: Access::Write,
+    }
+}
+
+pub(super) const fn delete(operation_id: &'static str, summary: &'static str) -> Op {
+    Op {
+        method: "DELETE",
+        operation_id,
+        summary,
+        query: &[],
+        request: None,
+        responses: &[(200, None), (204, None)],
+        access: Access::Write,
+    }
+}
+
+pub(super) const fn ingest(
+    operation_id: &'static str,
+    summary: &'static str,
+    schema: &'static str,
+) -> Op {
+    Op {
+        method: "POST",
+        operation_id,
+        summary,
+        query: &[],
+        request: Some(schema),
+        responses: &[(200, Some("IngestReport"))],
+        access: Access::Ingest,
+    }
+}

@@ -1,0 +1,256 @@
+//! Telemetry in SQLite: what the provider's sessions last said about each prefix, the keys
+//! providers registered, monitor test results, and the prefix validation they drive.
+//!
+//! Re-evaluation is what keeps a prefix's stored state true: every write that can change a
+//! verdict (an observation, a registration, a prefix created or given a new key, a connection
+//! replaced) re-evaluates the prefixes it can affect inside its own transaction, with
+//! `peering_model::observation::evaluate`, so a read never sees a state older than the data
+//! it was decided from.
+
+use super::verdicts::{self, owner_of, route_from, Owner, Scope, OWNER_COLUMNS};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{IngestReport, MonitorRun, Observed, RegisteredKey};
+use peering_model::catalog::match_key;
+use peering_model::observation::{self, Route, Session};
+use peering_model::prefix::Ipv4Prefix;
+use peering_model::telemetry::{fields, item_target};
+use peering_model::ServiceId;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// The most events kept per prefix; older ones are removed as new ones arrive.
+pub(crate) const KEPT_EVENTS: i64 = 1000;
+/// The most results kept per monitor test.
+pub(crate) const KEPT_RESULTS: i64 = 1000;
+
+/// The route a session last reported for a prefix, with when.
+fn stored_route(
+    tx: &Transaction<'_>,
+    sub: &str,
+    s: &Session,
+    prefix: &str,
+) -> rusqlite::Result<Option<(Route, String)>> {
+    tx.prepare_cached(
+        "SELECT origin_asn, as_path, communities, announced, observed_at FROM bgp_routes
+         WHERE subscription = ?1 AND provider_key = ?2 AND location_key = ?3 AND router = ?4 AND prefix = ?5",
+    )?
+    .query_row(
+        params![sub, match_key(&s.provider), match_key(&s.peering_location), s.router, prefix],
+        |r| {
+            let path: String = r.get(1)?;
+            let communities: String = r.get(2)?;
+            Ok((
+                route_from(s.clone(), prefix.to_owned(), r.get(0)?, &path, &communities, r.get(3)?),
+                r.get::<_, String>(4)?,
+            ))
+        },
+    )
+    .optional()
+}
+
+fn owner(
+    tx: &Transaction<'_>,
+    sub: &str,
+    provider: &str,
+    prefix: &str,
+) -> rusqlite::Result<Option<Owner>> {
+    let mut st = tx.prepare_cached(&format!(
+        "SELECT {OWNER_COLUMNS} FROM prefixes p
+         JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
+         WHERE p.subscription = ?1 AND p.prefix = ?2"
+    ))?;
+    let rows = st.query_map(params![sub, prefix], |r| owner_of(r, sub))?;
+    for r in rows {
+        let (o, _, _) = r?;
+        if match_key(&o.provider) == match_key(provider) {
+            return Ok(Some(o));
+        }
+    }
+    Ok(None)
+}
+
+fn add_events(
+    tx: &Transaction<'_>,
+    o: &Owner,
+    at: &str,
+    events: &[(peering_model::wire::PrefixEventType, String)],
+) -> rusqlite::Result<()> {
+    let (sub, rg, svc) = (&o.id.subscription, o.id.rg_key(), o.id.name_key());
+    let next: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM prefix_events
+             WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4",
+        )?
+        .query_row(params![sub, rg, svc, o.name_key], |r| r.get(0))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO prefix_events (subscription, rg_key, service_key, prefix_key, seq, event_timestamp, event_type, event_summary, event_level, event_description)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (i, (t, summary)) in events.iter().enumerate() {
+        insert.execute(params![
+            sub,
+            rg,
+            svc,
+            o.name_key,
+            next + i as i64,
+            at,
+            t.as_str(),
+            summary,
+            t.level().as_str(),
+            t.description()
+        ])?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM prefix_events WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 AND seq <= ?5",
+    )?
+    .execute(params![sub, rg, svc, o.name_key, next + events.len() as i64 - 1 - KEPT_EVENTS])?;
+    Ok(())
+}
+
+/// Stores route observations in time order (an observation older than what its session last
+/// said about the prefix is stale and skipped), records the events each change makes for the
+/// customer prefix it concerns, then re-evaluates the providers' prefixes.
+pub(super) fn ingest_routes(
+    tx: &Transaction<'_>,
+    sub: &str,
+    mut items: Vec<Observed>,
+) -> ApiResult<IngestReport> {
+    // Stable: observations of one moment keep the order they were sent in.
+    items.sort_by(|a, b| a.at.cmp(&b.at));
+    let mut report = IngestReport::default();
+    let mut providers: Vec<String> = Vec::new();
+    for Observed { route, at } in items {
+        let s = &route.session;
+        let (pk, lk) = (match_key(&s.provider), match_key(&s.peering_location));
+        tx.prepare_cached(
+            "INSERT INTO bgp_sessions (subscription, provider_key, location_key, router, provider, peering_location, address, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (subscription, provider_key, location_key, router) DO UPDATE SET
+                 address = CASE WHEN excluded.last_seen >= last_seen THEN excluded.address ELSE address END,
+                 last_seen = MAX(last_seen, excluded.last_seen)",
+        )?
+        .execute(params![sub, pk, lk, s.router, s.provider, s.peering_location, s.address, at])?;
+        let before = stored_route(tx, sub, s, &route.prefix)?;
+        if before.as_ref().is_some_and(|(_, seen)| *seen >= at) {
+            report.stale += 1;
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO bgp_routes (subscription, provider_key, location_key, router, prefix, origin_asn, as_path, communities, announced, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (subscription, provider_key, prefix, location_key, router) DO UPDATE SET
+                 origin_asn = excluded.origin_asn, as_path = excluded.as_path, communities = excluded.communities,
+                 announced = excluded.announced, observed_at = excluded.observed_at",
+        )?
+        .execute(params![
+            sub, pk, lk, s.router, route.prefix, route.origin_asn,
+            serde_json::to_string(&route.as_path).map_err(ApiError::internal)?,
+            serde_json::to_string(&route.communities).map_err(ApiError::internal)?,
+            route.announced, at
+        ])?;
+        report.accepted += 1;
+        if !providers.contains(&pk) {
+            providers.push(pk);
+        }
+        let Some(o) = owner(tx, sub, &s.provider, &route.prefix)? else {
+            continue;
+        };
+        let Ok(prefix) = Ipv4Prefix::parse(&route.prefix) else {
+            continue;
+        };
+        if let Some(role) = observation::role(&o.subject(prefix), s) {
+            let events = observation::events(role, before.as_ref().map(|(r, _)| r), &route);
+            report.events += events.len();
+            add_events(tx, &o, &at, &events)?;
+        }
+    }
+    for p in &providers {
+        report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(p))?;
+    }
+    Ok(report)
+}
+
+/// Stores providers' prefix keys (an empty key removes the registration), then re-evaluates.
+pub(super) fn ingest_keys(
+    tx: &Transaction<'_>,
+    sub: &str,
+    items: Vec<RegisteredKey>,
+) -> ApiResult<IngestReport> {
+    let mut report = IngestReport::default();
+    let mut providers: Vec<String> = Vec::new();
+    for k in items {
+        let pk = match_key(&k.provider);
+        match &k.key {
+            Some(key) => tx
+                .prepare_cached(
+                    "INSERT INTO provider_prefixes (subscription, provider_key, prefix, prefix_key, registered_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (subscription, provider_key, prefix) DO UPDATE SET prefix_key = excluded.prefix_key, registered_at = excluded.registered_at",
+                )?
+                .execute(params![sub, pk, k.prefix.to_string(), key, k.at])?,
+            None => tx
+                .prepare_cached("DELETE FROM provider_prefixes WHERE subscription = ?1 AND provider_key = ?2 AND prefix = ?3")?
+                .execute(params![sub, pk, k.prefix.to_string()])?,
+        };
+        report.accepted += 1;
+        if !providers.contains(&pk) {
+            providers.push(pk);
+        }
+    }
+    for p in &providers {
+        report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(p))?;
+    }
+    Ok(report)
+}
+
+/// Stores monitor test results; every item must name a stored test, else nothing is written
+/// and the error names each item that does not.
+pub(super) fn ingest_results(
+    tx: &Transaction<'_>,
+    sub: &str,
+    items: Vec<MonitorRun>,
+) -> ApiResult<IngestReport> {
+    let mut missing = Vec::new();
+    let mut report = IngestReport::default();
+    for (i, run) in items.iter().enumerate() {
+        let id = ServiceId::new(sub, &run.resource_group, &run.peering_service);
+        let test_key = run.test.to_ascii_lowercase();
+        let exists = tx
+            .prepare_cached(
+                "SELECT 1 FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND name_key = ?4",
+            )?
+            .exists(params![sub, id.rg_key(), id.name_key(), test_key])?;
+        if !exists {
+            missing.push((
+                item_target(i, Some(fields::TEST)),
+                format!(
+                    "There is no connection monitor test '{}' under connection '{}' in resource group '{}'.",
+                    run.test, run.peering_service, run.resource_group
+                ),
+            ));
+            continue;
+        }
+        let n = tx
+            .prepare_cached(
+                "INSERT INTO monitor_results (subscription, rg_key, service_key, test_key, at, success, hops, rtt_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                sub, id.rg_key(), id.name_key(), test_key, run.at, run.success,
+                serde_json::to_string(&run.hops).map_err(ApiError::internal)?, run.rtt_ms
+            ])?;
+        if n == 0 {
+            report.stale += 1;
+            continue;
+        }
+        report.accepted += 1;
+        tx.prepare_cached(
+            "DELETE FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
+             AND at < (SELECT at FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
+                       ORDER BY at DESC LIMIT 1 OFFSET ?5)",
+        )?
+        .execute(params![sub, id.rg_key(), id.name_key(), test_key, KEPT_RESULTS - 1])?;
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::items("UnknownMonitorTest", missing));
+    }
+    Ok(report)
+}
