@@ -745,20 +745,11 @@ async fn state_pill_shows_each_state_with_its_colour() {
             (class.to_owned(), state.as_str().to_owned())
         );
     }
-    let path = ["hop".to_owned()];
     for (result, class, label) in [
-        (
-            TestResult::of(Some(true), None),
-            "pill verified",
-            "Succeeded",
-        ),
-        (
-            TestResult::of(Some(false), Some(&path)),
-            "pill failed",
-            "Failed",
-        ),
-        (TestResult::of(Some(false), None), "pill", "No result yet"),
-        (TestResult::of(None, None), "pill", "No result yet"),
+        (TestResult::of(Some(true)), "pill verified", "Succeeded"),
+        (TestResult::of(Some(false)), "pill failed", "Failed"),
+        // Before a collector reports a result, the server sends no isTestSuccessful at all.
+        (TestResult::of(None), "pill", "No result yet"),
     ] {
         assert_eq!(shown(result).await, (class.to_owned(), label.to_owned()));
     }
@@ -1862,4 +1853,84 @@ async fn a_bulk_row_changed_elsewhere_is_compared_and_resolved() {
     );
     assert_eq!(text(&root, ".filters .count"), "0 of 0 shown");
     assert!(text(&root, ".bulk-results").contains("a: Deleted"));
+}
+
+/// A prefix's failed validation shows every reason in the model's words, and its events a
+/// timeline, newest first, with each level's pill and the documented description.
+#[wasm_bindgen_test]
+async fn prefix_reasons_and_events_are_shown() {
+    use peering_console::components::prefix_table::PrefixTable;
+    use peering_console::state::{Config, Session};
+    use peering_model::observation::reasons;
+    use peering_model::wire::{
+        EventLevel, PeeringServicePrefix, PrefixEvent, PrefixEventType, PrefixProperties,
+        PrefixValidationState,
+    };
+    use peering_model::ServiceId;
+    let root = container();
+    let event = |t: PrefixEventType, at: &str, summary: &str| PrefixEvent {
+        event_timestamp: at.into(),
+        event_type: t,
+        event_summary: summary.into(),
+        event_level: t.level(),
+        event_description: t.description().into(),
+    };
+    let row = PeeringServicePrefix {
+        name: Some("web".into()),
+        properties: Some(PrefixProperties {
+            prefix: Some("8.8.8.0/24".into()),
+            prefix_validation_state: Some(PrefixValidationState::Failed),
+            error_message: Some(format!(
+                "{}\n{}",
+                reasons::FEW_PRIMARY_SESSIONS,
+                reasons::COMMUNITY
+            )),
+            events: Some(vec![
+                event(
+                    PrefixEventType::PrefixOriginAsChangeEvent,
+                    "2026-11-30T10:15:00.000Z",
+                    "origin AS 666 instead of 15169",
+                ),
+                event(
+                    PrefixEventType::PrefixAnnouncementEvent,
+                    "2026-11-30T10:00:00.000Z",
+                    "announced",
+                ),
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Session {
+            config: Config::default(),
+            token: "t".into(),
+            subscription: SUB.into(),
+        });
+        view! { <PrefixTable service=ServiceId::new(SUB, "rg", "c") rows=vec![row.clone()] on_change=|| ()/> }
+    })
+    .forget();
+    tick().await;
+    let items = root.query_selector_all(".reasons li").unwrap();
+    let shown: Vec<String> = (0..items.length())
+        .map(|i| items.item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(shown, [reasons::FEW_PRIMARY_SESSIONS, reasons::COMMUNITY]);
+    assert_eq!(
+        text(&root, ".events-row summary"),
+        "Events (2) · latest: origin AS 666 instead of 15169"
+    );
+    let first = find::<HtmlElement>(&root, ".timeline li");
+    assert_eq!(text(&first, ".event-type"), "PrefixOriginAsChangeEvent");
+    assert_eq!(text(&first, ".pill"), EventLevel::Critical.as_str());
+    assert_eq!(
+        find::<HtmlElement>(&first, ".pill").class_name(),
+        "pill failed"
+    );
+    assert_eq!(
+        text(&first, ".hint"),
+        PrefixEventType::PrefixOriginAsChangeEvent.description()
+    );
+    assert_eq!(text(&first, "time"), "2026-11-30 10:15:00Z");
+    assert_eq!(root.query_selector_all(".timeline li").unwrap().length(), 2);
 }

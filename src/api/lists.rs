@@ -137,14 +137,16 @@ pub async fn list_children<T: DeserializeOwned>(
     list(s, url(&s.config, &service.children_path(kind), &[])).await
 }
 
-/// [`list_children`] with the list's validators.
+/// [`list_children`] with the list's validators; `query` adds parameters (`$expand=events`
+/// for prefixes: the list's validators then cover the events too, so a probe sees new ones).
 pub async fn list_children_tagged<T: DeserializeOwned>(
     s: &Session,
     service: &ServiceId,
     kind: ChildKind,
+    query: &[(&str, &str)],
 ) -> Result<(Vec<T>, Validators), ApiError> {
     let mut all = Vec::new();
-    let first = url(&s.config, &service.children_path(kind), &[]);
+    let first = url(&s.config, &service.children_path(kind), query);
     let v = list_pages(s, first, |page| all.extend(page)).await?;
     Ok((all, v))
 }

@@ -82,7 +82,8 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
     let row = move |shown: ConnectionMonitorTest| {
         let p = shown.properties.clone().unwrap_or_default();
         let test = shown.name.clone().unwrap_or_default();
-        let result = TestResult::of(p.is_test_successful, p.path.as_deref());
+        let result = TestResult::of(p.is_test_successful);
+        let hops = p.path.clone().unwrap_or_default();
         let id = sv2.child(ChildKind::MonitorTest, &test);
         let (s, t) = (s2.clone(), test.clone());
         let on_confirm = move || -> DeleteFuture {
@@ -101,7 +102,9 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
                 <td class="mono">{p.destination.unwrap_or_default()}</td>
                 <td class="num">{p.destination_port.map(|v| v.to_string()).unwrap_or_default()}</td>
                 <td class="num">{p.test_frequency_in_sec.map(|v| format!("{v} s")).unwrap_or_default()}</td>
-                <td><StatePill state=result/></td>
+                <td><StatePill state=result/>
+                    {(!hops.is_empty()).then(|| view! { <span class="hint path" title="The last result's path">{hops.join(" → ")}</span> })}
+                </td>
                 <td><ConfirmDelete kind=NameKind::MonitorTest name=test mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=move || tests.refetch()/></td>
             </tr>
         }

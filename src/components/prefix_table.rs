@@ -1,5 +1,6 @@
-//! A connection's prefixes with their validation state; each can be deleted (confirmed
-//! inline, and only if it is still the version shown).
+//! A connection's prefixes with their validation state, every reason it failed, and its
+//! events as a timeline (newest first, as the server sends them); each can be deleted
+//! (confirmed inline, and only if it is still the version shown).
 
 use crate::components::change_prefix::ChangePrefix;
 use crate::components::child_conflict::{delete_or_compare, ChildConflict, ChildConflictDialog};
@@ -8,7 +9,7 @@ use crate::components::state_pill::StatePill;
 use crate::state::Session;
 use leptos::prelude::*;
 use peering_model::names::NameKind;
-use peering_model::wire::{PeeringServicePrefix, PrefixValidationState};
+use peering_model::wire::{PeeringServicePrefix, PrefixEvent, PrefixValidationState};
 use peering_model::{ChildKind, ServiceId};
 
 /// One row of the table, flattened from the ARM shape.
@@ -18,7 +19,10 @@ pub struct PrefixView {
     pub prefix: String,
     pub key: String,
     pub state: PrefixValidationState,
-    pub error: String,
+    /// Every reason a validation failed (the server sends them one per line).
+    pub reasons: Vec<String>,
+    /// Newest first.
+    pub events: Vec<PrefixEvent>,
 }
 
 impl PrefixView {
@@ -31,9 +35,62 @@ impl PrefixView {
             state: props
                 .prefix_validation_state
                 .unwrap_or(PrefixValidationState::Unknown),
-            error: props.error_message.unwrap_or_default(),
+            reasons: props
+                .error_message
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            events: props.events.unwrap_or_default(),
         }
     }
+}
+
+/// The reasons as a list (one reason reads as a sentence, several as items).
+fn reasons(r: Vec<String>) -> AnyView {
+    match r.len() {
+        0 => ().into_any(),
+        1 => r.into_iter().next().into_any(),
+        _ => view! { <ul class="reasons">{r.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul> }.into_any(),
+    }
+}
+
+/// A prefix's events, newest first: when, how serious, what, and the documented meaning.
+fn timeline(name: &str, events: Vec<PrefixEvent>) -> AnyView {
+    if events.is_empty() {
+        return ().into_any();
+    }
+    let latest = events[0].event_summary.clone();
+    let label = format!("Events of prefix {name}");
+    let items = events
+        .into_iter()
+        .map(|e| {
+            let when = e.event_timestamp.replace('T', " ").replace(".000Z", "Z");
+            view! {
+                <li>
+                    <time datetime=e.event_timestamp.clone()>{when}</time>
+                    <StatePill state=e.event_level/>
+                    <span class="event-type">{e.event_type.as_str()}</span>
+                    <span class="event-summary">{e.event_summary}</span>
+                    <span class="hint">{e.event_description}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let count = items.len();
+    view! {
+        <tr class="events-row">
+            <td colspan="6">
+                <details>
+                    <summary>{format!("Events ({count}) · latest: {latest}")}</summary>
+                    <ol class="timeline" aria-label=label>{items}</ol>
+                </details>
+            </td>
+        </tr>
+    }
+    .into_any()
 }
 
 #[component]
@@ -77,10 +134,11 @@ pub fn PrefixTable(
                     <td class="name">{r.name.clone()}</td>
                     <td class="mono">{r.prefix}</td>
                     <td><StatePill state=r.state/></td>
-                    <td class="wrap">{r.error}</td>
+                    <td class="wrap">{reasons(r.reasons)}</td>
                     <td class="mono">{r.key}</td>
-                    <td class="actions">{change}<ConfirmDelete kind=NameKind::Prefix name=r.name mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
+                    <td class="actions">{change}<ConfirmDelete kind=NameKind::Prefix name=r.name.clone() mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
                 </tr>
+                {timeline(&r.name, r.events)}
             }
         })
         .collect_view();

@@ -1,7 +1,7 @@
 //! The one status pill: a colour (class) and a word per state of a typed wire enum.
 
 use leptos::prelude::*;
-use peering_model::wire::{PrefixValidationState, ProvisioningState};
+use peering_model::wire::{EventLevel, PrefixValidationState, ProvisioningState};
 
 /// How a state reads at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,12 +73,12 @@ pub enum TestResult {
 }
 
 impl TestResult {
-    /// From `isTestSuccessful` and `path`: a failure counts once the test has run (has a path).
-    pub fn of(successful: Option<bool>, path: Option<&[String]>) -> TestResult {
+    /// From `isTestSuccessful`: the server sends it only once a collector reported a result.
+    pub fn of(successful: Option<bool>) -> TestResult {
         match successful {
             Some(true) => TestResult::Succeeded,
-            Some(false) if path.is_some_and(|p| !p.is_empty()) => TestResult::Failed,
-            _ => TestResult::NoResult,
+            Some(false) => TestResult::Failed,
+            None => TestResult::NoResult,
         }
     }
 }
@@ -97,6 +97,20 @@ impl PillState for TestResult {
             TestResult::Succeeded => Tone::Ok,
             TestResult::Failed => Tone::Failed,
             TestResult::NoResult => Tone::Neutral,
+        }
+    }
+}
+
+impl PillState for EventLevel {
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+
+    fn tone(self) -> Tone {
+        match self {
+            EventLevel::Information => Tone::Neutral,
+            EventLevel::Warning => Tone::Warning,
+            EventLevel::Error | EventLevel::Critical => Tone::Failed,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::state::Session;
 use leptos::prelude::*;
 use peering_model::index::PrefixIndex;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
+use peering_model::targets::EXPAND;
 use peering_model::wire::{PeeringService, PeeringServicePrefix};
 use peering_model::{ChildKind, ResourceId};
 
@@ -38,8 +39,13 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         async move {
             let loaded = async {
                 let c: Tagged<PeeringService> = api::get(&s, &service.clone().into()).await?;
-                let (p, v): (Vec<PeeringServicePrefix>, Validators) =
-                    api::list_children_tagged(&s, &service, ChildKind::Prefix).await?;
+                let (p, v): (Vec<PeeringServicePrefix>, Validators) = api::list_children_tagged(
+                    &s,
+                    &service,
+                    ChildKind::Prefix,
+                    &[(EXPAND, "events")],
+                )
+                .await?;
                 list_validators.set(v);
                 Ok::<_, ApiError>((c, p))
             }
