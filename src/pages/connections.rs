@@ -15,6 +15,7 @@ use crate::outbox::Outbox;
 use crate::routing::A;
 use crate::state::Session;
 use leptos::prelude::*;
+use peering_model::telemetry::SIMULATED_TAG;
 use peering_model::ResourceId;
 use std::collections::HashMap;
 
@@ -170,6 +171,14 @@ pub fn ConnectionsPage() -> impl IntoView {
     let session2 = expect_context::<Session>();
     let importing = RwSignal::new(false);
     let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
+    // What `peering-server --demo` made up says so.
+    let simulated = Memo::new(move |_| {
+        rows.with(|r| {
+            r.iter()
+                .filter(|row| row.tags.get(SIMULATED_TAG).is_some_and(|v| v == "true"))
+                .count()
+        })
+    });
     // For `cargo xtask bench browser`: navigation → first rows painted, and → every row.
     Effect::new(move |_| {
         if has_rows.get() {
@@ -204,6 +213,12 @@ pub fn ConnectionsPage() -> impl IntoView {
                 }.into_any(),
                 (Load::Done, _) => ().into_any(),
             }}
+            <Show when=move || { simulated.get() > 0 }>
+                <p class="msg hint simulated" role="note">{move || format!(
+                    "{} of these connections, and all their telemetry, are simulated: peering-server --demo made them up (tag {SIMULATED_TAG}=true).",
+                    simulated.get()
+                )}</p>
+            </Show>
             <Show when=move || stale.get()>
                 <p class="msg warning stale" role="status" id="list-stale">
                     "Connections were changed elsewhere since this list loaded. "

@@ -13,6 +13,10 @@ use crate::observation::{Route, Session};
 use crate::prefix::Ipv4Prefix;
 use serde::{Deserialize, Serialize};
 
+/// The tag (set to "true") of what `peering-server --demo` made up, so the console can say
+/// it is simulated.
+pub const SIMULATED_TAG: &str = "simulated";
+
 /// The most items one ingestion request may carry.
 pub const MAX_BATCH: usize = 10_000;
 /// The longest AS path an observation may carry (a real path is a handful of ASNs).

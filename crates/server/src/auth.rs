@@ -96,6 +96,12 @@ impl Tokens {
         }
     }
 
+    /// Adds grants (the demo's own tokens).
+    pub fn add(&mut self, grants: Vec<Grant>) {
+        self.by_hash
+            .extend(grants.into_iter().map(|g| (digest(&g.token), g)));
+    }
+
     /// One contributor token for every subscription, 32 random bytes as hex.
     pub fn generate() -> (Tokens, String) {
         let mut bytes = [0u8; 32];

@@ -8,11 +8,13 @@
 //! * `repr`: how records are sent (per api-version) and their ETags;
 //! * [`store`]: the [`store::Store`] trait and its backends (`store::sqlite`); no backend
 //!   calls a handler;
-//! * [`settings`], [`auth`], [`routes`] (the one route table) and `error` (the ARM error).
+//! * [`settings`], [`auth`], [`routes`] (the one route table) and `error` (the ARM error);
+//! * [`demo`]: `--demo`'s simulated sites and collector, a client of the router like any other.
 //!
 //! `ARCHITECTURE.md` at the repository root is the map and its invariants.
 
 pub mod auth;
+pub mod demo;
 pub(crate) mod error;
 pub(crate) mod handlers;
 pub(crate) mod http;

@@ -73,6 +73,11 @@ struct Cli {
     /// file (bounded: 16 KiB a report, 10 MiB in all). For tests and for trying a new policy.
     #[arg(long)]
     csp_report_log: Option<PathBuf>,
+    /// Fill subscription 00000000-0000-0000-0000-000000000000 with simulated connections from
+    /// the catalog and run a simulated collector feeding their telemetry through the ingestion
+    /// endpoints (resource group demo-simulated, tag simulated=true). For trying the console.
+    #[arg(long)]
+    demo: bool,
     /// How the log is written (to stderr); the level comes from RUST_LOG (default info).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -149,7 +154,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         ));
     }
     let store = peering_server::open_sqlite(&cli.db, 4)?;
-    let (tokens, generated) = match &cli.tokens {
+    let (mut tokens, generated) = match &cli.tokens {
         Some(path) => (Tokens::load(path)?, None),
         None => {
             let (t, token) = Tokens::kept_in(&token_file(&cli.db), cli.new_token)?;
@@ -175,11 +180,25 @@ async fn run(cli: Cli) -> Result<(), String> {
         csp_report_log: cli.csp_report_log.clone(),
         ..Settings::default()
     };
+    let demo = cli.demo.then(peering_server::demo::Demo::default);
+    if let Some(d) = &demo {
+        tokens.add(d.grants());
+    }
     let state = Arc::new(AppState {
         store: Arc::new(store),
         tokens,
         settings: settings.clone(),
     });
+    let router = app(state);
+    if let Some(d) = demo {
+        println!(
+            "demo: simulated connections in subscription {} (resource group {}), with a simulated collector reporting every {} s",
+            peering_server::demo::SUBSCRIPTION,
+            peering_server::demo::RESOURCE_GROUP,
+            peering_server::demo::TICK.as_secs()
+        );
+        tokio::spawn(d.run(router.clone()));
+    }
     println!(
         "peering-server: database {}, catalog of {} countries and {} providers",
         cli.db.display(),
@@ -202,7 +221,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .unwrap_or_default()
         ),
     }
-    let drained = serve(listener, app(state), &settings, shutdown_signal())
+    let drained = serve(listener, router, &settings, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
     match drained {

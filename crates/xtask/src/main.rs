@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup().map(|_| ()),
-        Some("run") => run_app(),
+        Some("run") => run_app(&args[1..]),
         Some("lint") => setup::setup().and_then(|_| lint()),
         Some("test") => test_all(),
         Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         Some("map") => map::build(&root().join("public/map.json")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup | run | lint | test | e2e | bench [api|model|browser] | map>"
+                "usage: cargo xtask <setup | run [--demo] | lint | test | e2e | bench [api|model|browser] | map>"
             );
             return ExitCode::from(2);
         }
@@ -130,7 +130,12 @@ fn app_is_fresh() -> bool {
         .all(|i| newest(&root.join(i)).is_some_and(|t| t < built))
 }
 
-fn run_app() -> Result<(), String> {
+/// `cargo xtask run [--demo]`: the app on the embedded default (with `--demo`, the server's
+/// simulated sites and collector as well).
+fn run_app(extra: &[String]) -> Result<(), String> {
+    if let Some(bad) = extra.iter().find(|a| *a != "--demo") {
+        return Err(format!("run takes only --demo, not {bad}"));
+    }
     let started = Instant::now();
     setup::setup()?;
     if app_is_fresh() {
@@ -143,14 +148,16 @@ fn run_app() -> Result<(), String> {
         "xtask: set up and built in {:.1} s; starting the server",
         started.elapsed().as_secs_f64()
     );
-    run(cmd(bin.to_str().unwrap_or("peering-server")).args([
-        "--listen",
-        "127.0.0.1:8080",
-        "--db",
-        "peering.db",
-        "--static",
-        "dist",
-    ]))
+    run(cmd(bin.to_str().unwrap_or("peering-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:8080",
+            "--db",
+            "peering.db",
+            "--static",
+            "dist",
+        ])
+        .args(extra))
 }
 
 fn browser_env(c: &mut Command) -> &mut Command {

@@ -3,6 +3,7 @@
 mod auth;
 mod conditional;
 mod contract;
+mod demo;
 mod hardening;
 mod helpers;
 mod limits;

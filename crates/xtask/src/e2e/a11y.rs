@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 /// Runs axe on the page as it is; the serious and critical violations, one line each.
-async fn audit(c: &Client, axe: &str, state: &str) -> Result<Vec<String>, String> {
+pub(super) async fn audit(c: &Client, axe: &str, state: &str) -> Result<Vec<String>, String> {
     let loaded = c
         .execute("return typeof window.axe === 'object';", vec![])
         .await
@@ -47,7 +47,7 @@ async fn audit(c: &Client, axe: &str, state: &str) -> Result<Vec<String>, String
 }
 
 /// A picture of the page under `target/e2e/`, for a person to look at (not compared).
-async fn save_screenshot(c: &Client, name: &str) {
+pub(super) async fn save_screenshot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let _ = std::fs::write(crate::root().join("target/e2e").join(name), png);
     }

@@ -7,6 +7,7 @@ mod a11y;
 mod embedding;
 mod scenario;
 mod static_host;
+mod telemetry;
 
 use scenario::scenario;
 use std::io::{BufRead, BufReader};
@@ -206,6 +207,9 @@ pub fn run(server_bin: &Path, dist: &Path) -> Result<(), String> {
         }
         if result.is_ok() {
             result = a11y::accessibility(&client, server_bin, dist, &dir).await;
+        }
+        if result.is_ok() {
+            result = telemetry::demo(&client, server_bin, dist, &dir).await;
         }
         // The whole run under the strict policy produced no violation report; then one made
         // on purpose is reported, so the silence means something.

@@ -1,0 +1,114 @@
+//! `--demo`: the simulated sites and collector, through the real router and store, make the
+//! mix the console is meant to show: Verified prefixes, Failed ones with each documented
+//! reason, events, a backup withdrawal that fails a prefix and heals on the next report, and
+//! monitor test results.
+
+use crate::helpers::*;
+use peering_model::observation::reasons;
+use peering_server::demo::{Demo, RESOURCE_GROUP, SITES, SUBSCRIPTION};
+use peering_server::{app, AppState, Settings};
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Every demo prefix: (connection, state, errorMessage, events), as ADMIN reads them.
+async fn prefixes(app: &TestApp) -> BTreeMap<String, (String, String, Vec<Value>)> {
+    let base = format!(
+        "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Peering/peeringServices",
+        app.base
+    );
+    let get = |url: String| async move {
+        let res = app.send_as(ADMIN, Method::GET, &url, &[], None).await;
+        expect_status(res, 200).json::<Value>().await.unwrap()
+    };
+    let list = get(format!("{base}?{API}")).await;
+    let mut out = BTreeMap::new();
+    for c in list["value"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap().to_owned();
+        let p = get(format!("{base}/{name}/prefixes/site?{API}&$expand=events")).await;
+        let props = &p["properties"];
+        out.insert(
+            name,
+            (
+                props["prefixValidationState"].as_str().unwrap().to_owned(),
+                props["errorMessage"].as_str().unwrap_or("").to_owned(),
+                props["events"].as_array().unwrap().clone(),
+            ),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_demo_shows_verified_and_failed_prefixes_events_and_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::default();
+    let mut tokens = tokens();
+    tokens.add(demo.grants());
+    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2).unwrap();
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        tokens,
+        settings: Settings::default(),
+    });
+    let router = app(state.clone());
+    demo.seed(&router).await.unwrap();
+    // A restart seeds again: nothing changes and nothing fails.
+    demo.seed(&router).await.unwrap();
+    demo.report(&router, 0).await.unwrap();
+    let app = spawn_state(dir, state).await;
+
+    let first = prefixes(&app).await;
+    assert_eq!(first.len(), SITES);
+    let verified = first.values().filter(|p| p.0 == "Verified").count();
+    assert_eq!(verified, SITES / 2, "{first:#?}");
+    for reason in [
+        reasons::COMMUNITY,
+        reasons::AS_PATH,
+        reasons::PRIVATE_ASN,
+        reasons::KEY_MISMATCH,
+    ] {
+        assert!(
+            first.values().any(|p| p.0 == "Failed" && p.1 == reason),
+            "no prefix failed only for: {reason}\n{first:#?}"
+        );
+    }
+    assert!(
+        first.values().all(|p| !p.2.is_empty()),
+        "every prefix has events"
+    );
+
+    // Tick 1: one healthy site's backup session withdraws; tick 2 it announces again.
+    demo.report(&router, 1).await.unwrap();
+    let second = prefixes(&app).await;
+    let flapped: Vec<&String> = first
+        .keys()
+        .filter(|k| first[*k].0 == "Verified" && second[*k].0 == "Failed")
+        .collect();
+    assert_eq!(flapped.len(), 1, "{second:#?}");
+    let (_, message, events) = &second[flapped[0]];
+    assert!(
+        message.starts_with("Not receiving prefix advertisement from IP 10."),
+        "{message}"
+    );
+    assert_eq!(events[0]["eventType"], "PrefixBackupRouteWithdrawalEvent");
+    demo.report(&router, 2).await.unwrap();
+    let third = prefixes(&app).await;
+    assert_eq!(third[flapped[0]].0, "Verified");
+    assert_eq!(third[flapped[0]].2[0]["eventType"], "PrefixBackupPath");
+    assert_eq!(
+        third[flapped[0]].2[1]["eventType"],
+        "PrefixBackupRouteAnnouncementEvent"
+    );
+
+    // Every site's monitor test has a result.
+    let test = format!(
+        "{}/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Peering/peeringServices/{}/connectionMonitorTests/reachability?{API}",
+        app.base, flapped[0]
+    );
+    let res = app.send_as(ADMIN, Method::GET, &test, &[], None).await;
+    let t: Value = expect_status(res, 200).json().await.unwrap();
+    assert_eq!(t["properties"]["isTestSuccessful"], true);
+    assert_eq!(t["properties"]["path"][2], "Microsoft edge");
+}

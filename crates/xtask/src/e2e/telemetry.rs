@@ -1,0 +1,83 @@
+//! The console alive out of the box: `peering-server --demo` seeds simulated connections and
+//! feeds their telemetry through the ingestion endpoints; the list says they are simulated, a
+//! connection whose prefix failed shows the documented reason and its events as a timeline,
+//! its monitor test its last result; axe-core finds nothing serious on that page.
+
+use super::a11y::{audit, save_screenshot};
+use super::{free_port, start_server_with};
+use crate::webdriver::{api, click_centered, wait_for, wait_for_text};
+use fantoccini::Client;
+use std::path::Path;
+
+const DEMO_SUB: &str = "00000000-0000-0000-0000-000000000000";
+const DEMO_RG: &str = "demo-simulated";
+
+pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(), String> {
+    let axe_path = crate::root().join(".tools/node_modules/axe-core/axe.min.js");
+    let axe =
+        std::fs::read_to_string(&axe_path).map_err(|e| format!("{}: {e}", axe_path.display()))?;
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let server = start_server_with(bin, &dir.join("demo.db"), dist, &listen, &["--demo"])?;
+    c.goto(&format!("{}/#token={}", server.url, server.token))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, ".simulated", "12 of these connections").await?;
+    // A connection whose prefix the simulated collector made fail (the summaries say which).
+    let path = format!("/subscriptions/{DEMO_SUB}/providers/Microsoft.Peering/peeringServicePrefixSummaries?api-version=2022-10-01");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let failed = loop {
+        let (status, body, _) = api(c, &server.token, "GET", &path, None, None).await?;
+        if status != 200 {
+            return Err(format!("GET {path}: {status} {body}"));
+        }
+        let found = body["value"].as_array().and_then(|v| {
+            v.iter()
+                .find(|s| {
+                    s["validationStates"]["Failed"].as_u64() == Some(1)
+                        && s["prefixes"][0]["name"] == "site"
+                })
+                .and_then(|s| s["id"].as_str())
+                .and_then(|id| id.rsplit('/').next())
+                .map(str::to_owned)
+        });
+        match found {
+            Some(name) => break name,
+            None if std::time::Instant::now() > deadline => {
+                return Err(format!("no demo prefix failed within 30 s: {body}"))
+            }
+            None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+        }
+    };
+    c.goto(&format!("{}/#/c/{DEMO_RG}/{failed}", server.url))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "#prefixes", "Failed").await?;
+    let reasons = [
+        peering_model::observation::reasons::COMMUNITY,
+        peering_model::observation::reasons::AS_PATH,
+        peering_model::observation::reasons::PRIVATE_ASN,
+        peering_model::observation::reasons::KEY_MISMATCH,
+    ];
+    let shown = wait_for(c, "#prefixes td.wrap")
+        .await?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !reasons.iter().any(|r| shown.contains(r)) {
+        return Err(format!(
+            "{failed}: the prefix's reason is not one of the documented ones: '{shown}'"
+        ));
+    }
+    wait_for_text(c, ".events-row summary", "Events (").await?;
+    click_centered(c, ".events-row summary").await?;
+    wait_for_text(c, ".timeline", "PrefixAnnouncementEvent").await?;
+    wait_for_text(c, ".timeline", "Prefix announcement was received.").await?;
+    wait_for_text(c, "table", "Succeeded").await?;
+    save_screenshot(c, "demo-connection.png").await;
+    let found = audit(c, &axe, "a demo connection with its events open").await?;
+    if !found.is_empty() {
+        return Err(found.join("\n"));
+    }
+    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events and its monitor test's result");
+    Ok(())
+}
