@@ -72,7 +72,7 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     click_centered(c, ".events-row summary").await?;
     wait_for_text(c, ".timeline", "PrefixAnnouncementEvent").await?;
     wait_for_text(c, ".timeline", "Prefix announcement was received.").await?;
-    wait_for_text(c, "table", "Succeeded").await?;
+    wait_for_text(c, "#monitor-tests", "Succeeded").await?;
     save_screenshot(c, "demo-connection.png").await;
     let found = audit(c, &axe, "a demo connection with its events open").await?;
     if !found.is_empty() {
