@@ -63,10 +63,13 @@ pub enum SubscriptionOp {
     IngestRoutes,
     IngestPrefixKeys,
     IngestMonitorResults,
+    IngestLatency,
+    /// An extension: a prefix's latency series over a window (`telemetry::LatencySeries`).
+    PrefixLatency,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 10] = [
+    pub const ALL: [SubscriptionOp; 12] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -77,6 +80,8 @@ impl SubscriptionOp {
         SubscriptionOp::IngestRoutes,
         SubscriptionOp::IngestPrefixKeys,
         SubscriptionOp::IngestMonitorResults,
+        SubscriptionOp::IngestLatency,
+        SubscriptionOp::PrefixLatency,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -91,6 +96,8 @@ impl SubscriptionOp {
             SubscriptionOp::IngestRoutes => "ingestRouteObservations",
             SubscriptionOp::IngestPrefixKeys => "ingestProviderPrefixKeys",
             SubscriptionOp::IngestMonitorResults => "ingestMonitorTestResults",
+            SubscriptionOp::IngestLatency => "ingestLatencySamples",
+            SubscriptionOp::PrefixLatency => "peeringServicePrefixLatency",
         }
     }
 

@@ -18,6 +18,7 @@ pub mod demo;
 pub(crate) mod error;
 pub(crate) mod handlers;
 pub(crate) mod http;
+pub mod latency;
 pub(crate) mod repr;
 pub mod routes;
 pub mod serve;

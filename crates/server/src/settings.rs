@@ -35,6 +35,51 @@ pub struct Settings {
     /// Where CSP violation reports are appended (`--csp-report-log`); None: the policy asks
     /// for no reports.
     pub csp_report_log: Option<PathBuf>,
+    /// Now, in Unix seconds: what telemetry retention counts from. Tests set a fixed time.
+    pub wall_clock: fn() -> i64,
+    /// How long each kind of telemetry is kept.
+    pub retention: Retention,
+}
+
+/// How long telemetry is kept, per kind, in seconds. Latency is kept at three bucket widths;
+/// each sample is in all three from the start, so removing a finer bucket past its window
+/// loses nothing a coarser one does not hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    /// One-minute buckets (what the 6-hour window shows).
+    pub latency_minute: i64,
+    /// Five-minute buckets (12 hours and 1 day).
+    pub latency_five_minutes: i64,
+    /// One-hour buckets (7 and 30 days).
+    pub latency_hour: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            latency_minute: 7 * 3600,
+            latency_five_minutes: 25 * 3600,
+            latency_hour: 31 * 86_400,
+        }
+    }
+}
+
+impl Retention {
+    /// How long buckets of `tier` seconds are kept.
+    pub fn of_tier(&self, tier: i64) -> i64 {
+        match tier {
+            60 => self.latency_minute,
+            300 => self.latency_five_minutes,
+            _ => self.latency_hour,
+        }
+    }
+}
+
+/// The system clock in Unix seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Default for Settings {
@@ -52,6 +97,8 @@ impl Default for Settings {
             max_connections: 1024,
             drain_timeout: Duration::from_secs(30),
             csp_report_log: None,
+            wall_clock: unix_now,
+            retention: Retention::default(),
         }
     }
 }

@@ -8,11 +8,14 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::request::{json_body, Ctx};
-use crate::store::{MonitorRun, Observed, RegisteredKey};
+use crate::latency;
+use crate::store::{IngestReport, MonitorRun, Observed, RegisteredKey};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use peering_model::prefix::Ipv4Prefix;
 use peering_model::telemetry::{
-    fields, item_target, ItemError, MonitorResult, ProviderPrefix, RouteObservation, MAX_BATCH,
+    fields, item_target, latency_prefix, ItemError, LatencySample, LatencySeries, MonitorResult,
+    ProviderPrefix, RouteObservation, Window, MAX_BATCH,
 };
 use peering_model::Catalog;
 use serde::de::DeserializeOwned;
@@ -45,6 +48,11 @@ pub(crate) fn canonical_time(t: OffsetDateTime) -> String {
 }
 
 fn timestamp(s: &str) -> Result<String, ItemError> {
+    instant(s).map(canonical_time)
+}
+
+/// An RFC 3339 timestamp, not ahead of the server's clock by more than [`MAX_AHEAD`].
+fn instant(s: &str) -> Result<OffsetDateTime, ItemError> {
     let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| ItemError {
         field: fields::TIMESTAMP,
         message: format!(
@@ -58,7 +66,13 @@ fn timestamp(s: &str) -> Result<String, ItemError> {
             message: format!("{s} is in the future; check the collector's clock."),
         });
     }
-    Ok(canonical_time(t))
+    Ok(t)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Typed<T> {
+    value: Vec<T>,
 }
 
 /// Parses and checks every item with `check`; all of them, or every error.
@@ -66,6 +80,42 @@ fn items<T: DeserializeOwned, U>(
     ctx: &Ctx,
     check: impl Fn(T) -> Result<U, Vec<ItemError>>,
 ) -> ApiResult<Vec<U>> {
+    // The common case first, straight into the items' types (a collector sends large
+    // batches); only a body that does not parse so is read again item by item, to name
+    // each bad one.
+    let json = ctx
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if json {
+        if let Ok(batch) = serde_json::from_slice::<Typed<T>>(&ctx.body) {
+            if batch.value.len() <= MAX_BATCH {
+                let mut out = Vec::with_capacity(batch.value.len());
+                let mut errors = Vec::new();
+                for (i, item) in batch.value.into_iter().enumerate() {
+                    match check(item) {
+                        Ok(u) => out.push(u),
+                        Err(es) => errors.extend(es.into_iter().map(|e| {
+                            (
+                                item_target(i, Some(e.field)),
+                                format!("Item {i}: {}", e.message),
+                            )
+                        })),
+                    }
+                }
+                return if errors.is_empty() {
+                    Ok(out)
+                } else {
+                    Err(ApiError::items("InvalidTelemetryItem", errors))
+                };
+            }
+        }
+    }
     let batch: Batch = json_body(&ctx.headers, &ctx.body, &[""])?;
     if batch.value.len() > MAX_BATCH {
         return Err(ApiError::bad_request(
@@ -159,4 +209,78 @@ pub(crate) async fn monitor_results(ctx: Ctx, subscription: String) -> ApiResult
     })?;
     let report = ctx.store.ingest_results(subscription, items).await?;
     Ok(Json(report).into_response())
+}
+
+pub(crate) async fn latency_samples(ctx: Ctx, subscription: String) -> ApiResult<Response> {
+    let points = items(&ctx, |s: LatencySample| {
+        match (s.check(), instant(&s.timestamp)) {
+            (Ok(prefix), Ok(at)) => Ok(latency::Point {
+                prefix,
+                at: at.unix_timestamp(),
+                rtt_ms: s.rtt_ms,
+            }),
+            (Err(mut es), Err(e)) => {
+                es.push(e);
+                Err(es)
+            }
+            (Err(es), _) => Err(es),
+            (_, Err(e)) => Err(vec![e]),
+        }
+    })?;
+    // Samples older than the coarsest tier keeps are not stored: they would be removed at once.
+    let keep_from: Vec<(i64, i64)> = latency::TIERS
+        .iter()
+        .map(|&t| (t, ctx.now - ctx.retention.of_tier(t)))
+        .collect();
+    let oldest_kept = ctx.now - ctx.retention.of_tier(latency::TIERS[2]);
+    let (kept, old): (Vec<latency::Point>, Vec<latency::Point>) =
+        points.into_iter().partition(|p| p.at >= oldest_kept);
+    let report = IngestReport {
+        accepted: kept.len(),
+        stale: old.len(),
+        reevaluated: 0,
+        events: 0,
+    };
+    let folded = latency::fold(&kept)
+        .into_iter()
+        .filter(|((_, tier, start), _)| *start + tier > ctx.now - ctx.retention.of_tier(*tier))
+        .map(|((prefix, tier, start), s)| (prefix, tier, start, s))
+        .collect();
+    ctx.store
+        .ingest_latency(subscription, folded, keep_from)
+        .await?;
+    Ok(Json(report).into_response())
+}
+
+/// `peeringServicePrefixLatency?prefix=…&window=…`: the prefix's series over the window.
+pub(crate) async fn prefix_latency(ctx: Ctx, subscription: String) -> ApiResult<Response> {
+    let prefix = ctx
+        .query
+        .get(fields::PREFIX)
+        .map(String::as_str)
+        .unwrap_or("");
+    let prefix = Ipv4Prefix::parse(prefix.trim()).map_err(|f| {
+        ApiError::bad_request("InvalidParameter", f.message).with_target(fields::PREFIX)
+    })?;
+    let window = match ctx.query.get(fields::WINDOW).map(|w| w.trim()) {
+        None | Some("") => Window::Day1,
+        Some(w) => w.parse::<Window>().map_err(|e| {
+            ApiError::bad_request("InvalidParameter", format!("window: {e}"))
+                .with_target(fields::WINDOW)
+        })?,
+    };
+    let kept = latency_prefix(prefix);
+    let tier = latency::tier_of(window);
+    let from = ctx.now - window.seconds() - window.bucket_seconds();
+    let rows = ctx.store.latency(subscription, kept, tier, from).await?;
+    let (from, to, buckets) = latency::series(&rows, window, ctx.now);
+    Ok(Json(LatencySeries {
+        prefix: kept.to_string(),
+        window,
+        bucket_seconds: window.bucket_seconds(),
+        from,
+        to,
+        buckets,
+    })
+    .into_response())
 }

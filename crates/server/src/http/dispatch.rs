@@ -192,6 +192,8 @@ async fn api_inner(
         query,
         version,
         path: parts.uri.path().to_owned(),
+        now: (settings.wall_clock)(),
+        retention: settings.retention,
     };
     match (route, op.method) {
         (ArmPath::Operations, "GET") => catalog::operations(&ctx),
@@ -208,6 +210,8 @@ async fn api_inner(
             (Sop::IngestMonitorResults, "POST") => {
                 telemetry::monitor_results(ctx, subscription).await
             }
+            (Sop::IngestLatency, "POST") => telemetry::latency_samples(ctx, subscription).await,
+            (Sop::PrefixLatency, "GET") => telemetry::prefix_latency(ctx, subscription).await,
             _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
         },
         (

@@ -64,7 +64,10 @@ fn operation(route: &RouteSpec, op: &crate::routes::Op) -> Value {
             r["content"] = json!({ "application/json": { "schema": schema_ref(schema) } });
             if !schema.ends_with("ListResult")
                 && route.arm
-                && !matches!(*schema, "ServiceProviderAvailability" | "IngestReport")
+                && !matches!(
+                    *schema,
+                    "ServiceProviderAvailability" | "IngestReport" | "LatencySeries"
+                )
             {
                 r["headers"] = json!({ "ETag": { "description": "A hash of the resource's representation.", "schema": { "type": "string" } } });
             }
@@ -98,6 +101,13 @@ fn operation(route: &RouteSpec, op: &crate::routes::Op) -> Value {
 
 /// The whole document.
 pub fn document() -> Value {
+    let mut all_schemas = schemas();
+    if let (Some(all), Value::Object(more)) = (
+        all_schemas.as_object_mut(),
+        super::openapi_telemetry::schemas(),
+    ) {
+        all.extend(more);
+    }
     let mut paths = Map::new();
     for route in &ROUTES {
         let mut item = Map::new();
@@ -116,22 +126,12 @@ pub fn document() -> Value {
         "security": [{ "bearer": [] }],
         "paths": paths,
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from the server's tokens file; it grants subscriptions and a role (reader or contributor)." } },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from the server's tokens file; it grants subscriptions and a role (reader, contributor, or collector: telemetry ingestion only)." } },
             "parameters": {
                 "ApiVersion": { "name": targets::API_VERSION, "in": "query", "required": true, "schema": { "type": "string", "enum": peering_model::ApiVersion::spellings() } }
             },
-            "schemas": schemas(),
+            "schemas": all_schemas,
         }
-    })
-}
-
-/// An ingestion body: `{"value": [item, ...]}`, at most `MAX_BATCH` items.
-fn batch_of(item: Value) -> Value {
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["value"],
-        "properties": { "value": { "type": "array", "maxItems": peering_model::telemetry::MAX_BATCH, "items": item } }
     })
 }
 
@@ -269,57 +269,6 @@ fn schemas() -> Value {
             Value::Null,
         ),
         "ConnectionMonitorTestListResult": list_of("ConnectionMonitorTest"),
-        "RouteObservationBatch": batch_of(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["provider", "peeringLocation", "router", "address", "prefix", "originAsn", "announced", "timestamp"],
-            "properties": {
-                "provider": { "type": "string", "description": "A provider of the catalog." },
-                "peeringLocation": { "type": "string", "description": "One of the provider's peering locations: where the session is." },
-                "router": { "type": "string", "description": "The session's router (or session) id." },
-                "address": { "type": "string", "description": "The session's IP address (named in a failure reason)." },
-                "prefix": { "type": "string", "description": "An IPv4 prefix in canonical CIDR form." },
-                "originAsn": { "type": "integer", "minimum": 0, "maximum": 4294967295u64 },
-                "asPath": { "type": "array", "items": { "type": "integer" }, "description": "Ending with originAsn when announced." },
-                "communities": { "type": "array", "items": string, "description": "As in 8075:8007." },
-                "announced": { "type": "boolean", "description": "False: withdrawn." },
-                "timestamp": { "type": "string", "format": "date-time" }
-            }
-        })),
-        "ProviderPrefixKeyBatch": batch_of(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["provider", "prefix", "prefixKey"],
-            "properties": {
-                "provider": string,
-                "prefix": string,
-                "prefixKey": { "type": "string", "description": "A GUID; empty withdraws the registration." }
-            }
-        })),
-        "MonitorTestResultBatch": batch_of(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["resourceGroup", "peeringService", "test", "timestamp", "success"],
-            "properties": {
-                "resourceGroup": string,
-                "peeringService": { "type": "string", "description": "The connection's name." },
-                "test": { "type": "string", "description": "The connection monitor test's name." },
-                "timestamp": { "type": "string", "format": "date-time" },
-                "success": { "type": "boolean" },
-                "hops": { "type": "array", "items": string },
-                "rttMs": { "type": "number", "minimum": 0 }
-            }
-        })),
-        "IngestReport": {
-            "type": "object",
-            "required": ["accepted", "stale", "reevaluated", "events"],
-            "properties": {
-                "accepted": { "type": "integer", "description": "Items stored." },
-                "stale": { "type": "integer", "description": "Items no newer than what was stored, skipped." },
-                "reevaluated": { "type": "integer", "description": "Prefixes whose validation was decided again." },
-                "events": { "type": "integer", "description": "Prefix events recorded." }
-            }
-        },
         "PeeringServiceCountry": resource("Microsoft.Peering/peeringServiceCountries", Value::Null, Value::Null),
         "PeeringServiceCountryListResult": list_of("PeeringServiceCountry"),
         "PeeringServiceLocation": resource(

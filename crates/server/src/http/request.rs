@@ -23,6 +23,9 @@ pub(crate) struct Ctx {
     pub path: String,
     /// Where `nextLink`s point: `--public-url`, or the listen address.
     pub base: String,
+    /// Now in Unix seconds ([`crate::Settings::wall_clock`]).
+    pub now: i64,
+    pub retention: crate::settings::Retention,
 }
 
 impl Ctx {

@@ -28,6 +28,8 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::IngestRoutes => RouteKind::IngestRoutes,
             SubscriptionOp::IngestPrefixKeys => RouteKind::IngestPrefixKeys,
             SubscriptionOp::IngestMonitorResults => RouteKind::IngestMonitorResults,
+            SubscriptionOp::IngestLatency => RouteKind::IngestLatency,
+            SubscriptionOp::PrefixLatency => RouteKind::PrefixLatency,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -59,12 +61,14 @@ pub enum RouteKind {
     IngestRoutes,
     IngestPrefixKeys,
     IngestMonitorResults,
+    IngestLatency,
+    PrefixLatency,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 18] = [
+    pub const ALL: [RouteKind; 20] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -83,6 +87,8 @@ impl RouteKind {
         RouteKind::IngestRoutes,
         RouteKind::IngestPrefixKeys,
         RouteKind::IngestMonitorResults,
+        RouteKind::IngestLatency,
+        RouteKind::PrefixLatency,
     ];
 
     pub const fn index(self) -> usize {
@@ -105,6 +111,8 @@ impl RouteKind {
             RouteKind::IngestRoutes => 15,
             RouteKind::IngestPrefixKeys => 16,
             RouteKind::IngestMonitorResults => 17,
+            RouteKind::IngestLatency => 18,
+            RouteKind::PrefixLatency => 19,
         }
     }
 
@@ -190,7 +198,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 18] = [
+pub static ROUTES: [RouteSpec; 20] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -366,6 +374,27 @@ pub static ROUTES: [RouteSpec; 18] = [
             "Telemetry_IngestMonitorTestResults",
             "Extension (not in ARM), role collector only: results of connection monitor tests; each names a stored test, or nothing is stored. The newest result sets the test's isTestSuccessful and path.",
             "MonitorTestResultBatch",
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::IngestLatency,
+        path: sub_path!("ingestLatencySamples"),
+        arm: true,
+        ops: &[ingest(
+            "Telemetry_IngestLatencySamples",
+            "Extension (not in ARM), role collector only: round trips from clients in a prefix to the Microsoft edge. A prefix longer than /24 is kept under its /24. Samples are folded into quantile sketches per prefix per minute, 5 minutes and hour; samples older than the hourly retention are counted as stale and not stored.",
+            "LatencySampleBatch",
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::PrefixLatency,
+        path: sub_path!("peeringServicePrefixLatency"),
+        arm: true,
+        ops: &[get(
+            "PeeringServicePrefixLatency_Get",
+            "Extension (not in ARM): a prefix's latency over a window (6h, 12h, 1d, 7d or 30d; default 1d): buckets of count, min, p50, p95 and max ms, oldest first; a bucket without samples is left out. A prefix longer than /24 reads its /24; a shorter one merges the prefixes inside it.",
+            LATENCY,
+            &[(200, Some("LatencySeries"))],
         )],
     },
 ];

@@ -31,6 +31,18 @@ pub(super) const EXPAND: &[QueryParam] = &[QueryParam {
     description: "`events` adds the prefix's events.",
     kind: "string",
 }];
+pub(super) const LATENCY: &[QueryParam] = &[
+    QueryParam {
+        name: peering_model::telemetry::fields::PREFIX,
+        description: "The prefix (IPv4 CIDR).",
+        kind: "string",
+    },
+    QueryParam {
+        name: peering_model::telemetry::fields::WINDOW,
+        description: "6h, 12h, 1d (default), 7d or 30d.",
+        kind: "string",
+    },
+];
 pub(super) const COUNTRY: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],

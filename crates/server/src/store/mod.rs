@@ -13,6 +13,9 @@
 //! the casing first used.
 
 pub mod sqlite;
+mod telemetry;
+
+pub use telemetry::{IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey};
 
 use crate::error::ApiResult;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
@@ -180,46 +183,6 @@ pub struct LastResult {
     pub hops: Vec<String>,
 }
 
-/// A checked route observation and when it was made (UTC RFC 3339 with milliseconds, so
-/// text order is time order).
-#[derive(Debug, Clone)]
-pub struct Observed {
-    pub route: peering_model::observation::Route,
-    pub at: String,
-}
-
-/// A provider's registration of a customer prefix's key (None: withdrawn).
-#[derive(Debug, Clone)]
-pub struct RegisteredKey {
-    pub provider: String,
-    pub prefix: Ipv4Prefix,
-    pub key: Option<String>,
-    pub at: String,
-}
-
-/// A checked monitor test result (`at` as for [`Observed`]).
-#[derive(Debug, Clone)]
-pub struct MonitorRun {
-    pub resource_group: String,
-    pub peering_service: String,
-    pub test: String,
-    pub at: String,
-    pub success: bool,
-    pub hops: Vec<String>,
-    pub rtt_ms: Option<f64>,
-}
-
-/// What an ingestion did: items stored, items older than (or the same as) what was stored
-/// and so skipped, prefixes re-evaluated, and events made.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IngestReport {
-    pub accepted: usize,
-    pub stale: usize,
-    pub reevaluated: usize,
-    pub events: usize,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChildRecord {
     Prefix(PrefixRecord),
@@ -369,6 +332,26 @@ pub trait Store: Send + Sync {
         subscription: String,
         items: Vec<MonitorRun>,
     ) -> StoreFuture<'_, IngestReport>;
+
+    /// Merges latency sketches (prefix, tier, bucket start → sketch, see [`crate::latency`])
+    /// into the stored ones, then removes each tier's buckets that start before its entry of
+    /// `keep_from` (tier, Unix seconds).
+    fn ingest_latency(
+        &self,
+        subscription: String,
+        folded: Vec<LatencyRow>,
+        keep_from: Vec<(i64, i64)>,
+    ) -> StoreFuture<'_, ()>;
+
+    /// The stored buckets (start, sketch bytes) of `tier` from `from` on, of every prefix
+    /// the samples of `prefix` are kept under (itself, or the /24s inside it), oldest first.
+    fn latency(
+        &self,
+        subscription: String,
+        prefix: Ipv4Prefix,
+        tier: i64,
+        from: i64,
+    ) -> StoreFuture<'_, Vec<(i64, Vec<u8>)>>;
 
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.

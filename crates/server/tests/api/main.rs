@@ -6,6 +6,7 @@ mod contract;
 mod demo;
 mod hardening;
 mod helpers;
+mod latency;
 mod limits;
 mod monitor_tests;
 mod openapi;

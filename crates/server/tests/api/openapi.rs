@@ -56,6 +56,13 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
             ),
             "",
         ),
+        "Telemetry_IngestLatencySamples" => (
+            Some(
+                json!({"value": [{"prefix": "8.8.8.0/24", "timestamp": "2026-11-30T10:00:00Z", "rttMs": 12.5, "source": "agent"}]}),
+            ),
+            "",
+        ),
+        "PeeringServicePrefixLatency_Get" => (None, "&prefix=8.8.8.0/24&window=6h"),
         "Telemetry_IngestMonitorTestResults" => (
             Some(
                 json!({"value": [{"resourceGroup": "rg", "peeringService": "c", "test": "t",

@@ -14,9 +14,9 @@ mod verdicts;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, IngestReport, Lookup,
-    MonitorRun, Observed, PrefixCountsPage, RegisteredKey, Render, ServiceListQuery, ServicePage,
-    Store, StoreFuture, StoredRepr,
+    Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, IngestReport,
+    LatencyRow, Lookup, MonitorRun, Observed, PrefixCountsPage, RegisteredKey, Render,
+    ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_audit_columns.sql"),
     include_str!("../../../migrations/0003_service_json.sql"),
     include_str!("../../../migrations/0004_telemetry.sql"),
+    include_str!("../../../migrations/0005_latency.sql"),
 ];
 
 /// The schema version this server writes: the number of migrations it knows.
@@ -339,6 +340,35 @@ impl Store for SqliteStore {
         items: Vec<MonitorRun>,
     ) -> StoreFuture<'_, IngestReport> {
         Box::pin(self.write(move |tx| telemetry::ingest_results(tx, &subscription, items)))
+    }
+
+    fn ingest_latency(
+        &self,
+        subscription: String,
+        folded: Vec<LatencyRow>,
+        keep_from: Vec<(i64, i64)>,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(
+            self.write(move |tx| telemetry::ingest_latency(tx, &subscription, folded, &keep_from)),
+        )
+    }
+
+    fn latency(
+        &self,
+        subscription: String,
+        prefix: Ipv4Prefix,
+        tier: i64,
+        from: i64,
+    ) -> StoreFuture<'_, Vec<(i64, Vec<u8>)>> {
+        Box::pin(self.read(move |tx| {
+            Ok(telemetry::latency_rows(
+                tx,
+                &subscription,
+                prefix,
+                tier,
+                from,
+            )?)
+        }))
     }
 
     fn delete_child(

@@ -9,7 +9,8 @@
 
 use super::verdicts::{self, owner_of, route_from, Owner, Scope, OWNER_COLUMNS};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{IngestReport, MonitorRun, Observed, RegisteredKey};
+use crate::latency;
+use crate::store::{IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey};
 use peering_model::catalog::match_key;
 use peering_model::observation::{self, Route, Session};
 use peering_model::prefix::Ipv4Prefix;
@@ -253,4 +254,56 @@ pub(super) fn ingest_results(
         return Err(ApiError::items("UnknownMonitorTest", missing));
     }
     Ok(report)
+}
+
+/// Merges each folded sketch into its stored bucket, then applies the retention.
+pub(super) fn ingest_latency(
+    tx: &Transaction<'_>,
+    sub: &str,
+    folded: Vec<LatencyRow>,
+    keep_from: &[(i64, i64)],
+) -> ApiResult<()> {
+    for (prefix, tier, start, mut sketch) in folded {
+        let key = params![sub, prefix.addr(), prefix.len(), tier, start];
+        let stored: Option<Vec<u8>> = tx
+            .prepare_cached(
+                "SELECT sketch FROM latency_sketches WHERE subscription = ?1 AND prefix_addr = ?2 AND prefix_len = ?3 AND tier = ?4 AND start = ?5",
+            )?
+            .query_row(key, |r| r.get(0))
+            .optional()?;
+        if let Some(bytes) = stored {
+            // Same configuration on both sides: merging cannot fail.
+            let _ = sketch.merge(&latency::decode(&bytes));
+        }
+        tx.prepare_cached(
+            "INSERT INTO latency_sketches (subscription, prefix_addr, prefix_len, tier, start, samples, sketch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (subscription, prefix_addr, prefix_len, tier, start) DO UPDATE SET samples = excluded.samples, sketch = excluded.sketch",
+        )?
+        .execute(params![sub, prefix.addr(), prefix.len(), tier, start, sketch.count() as i64, latency::encode(&sketch)])?;
+    }
+    for (tier, from) in keep_from {
+        tx.prepare_cached(
+            "DELETE FROM latency_sketches WHERE subscription = ?1 AND tier = ?2 AND start < ?3",
+        )?
+        .execute(params![sub, tier, from])?;
+    }
+    Ok(())
+}
+
+/// The buckets of `tier` from `from` of the prefixes `prefix` covers (itself and longer ones
+/// inside it: a /22's chart is its /24s merged).
+pub(super) fn latency_rows(
+    tx: &Transaction<'_>,
+    sub: &str,
+    prefix: Ipv4Prefix,
+    tier: i64,
+    from: i64,
+) -> rusqlite::Result<Vec<(i64, Vec<u8>)>> {
+    tx.prepare_cached(
+        "SELECT start, sketch FROM latency_sketches
+         WHERE subscription = ?1 AND prefix_addr BETWEEN ?2 AND ?3 AND prefix_len >= ?4 AND tier = ?5 AND start >= ?6
+         ORDER BY start",
+    )?
+    .query_map(params![sub, prefix.addr(), prefix.last(), prefix.len(), tier, from], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

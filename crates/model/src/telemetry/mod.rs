@@ -13,6 +13,9 @@ use crate::observation::{Route, Session};
 use crate::prefix::Ipv4Prefix;
 use serde::{Deserialize, Serialize};
 
+mod latency;
+pub use latency::*;
+
 /// The tag (set to "true") of what `peering-server --demo` made up, so the console can say
 /// it is simulated.
 pub const SIMULATED_TAG: &str = "simulated";
@@ -43,6 +46,9 @@ pub mod fields {
     pub const TEST: &str = "test";
     pub const HOPS: &str = "hops";
     pub const RTT_MS: &str = "rttMs";
+    pub const SOURCE: &str = "source";
+    /// The query parameter naming a latency series' window.
+    pub const WINDOW: &str = "window";
     /// The array of items in every ingestion body.
     pub const VALUE: &str = "value";
 }
@@ -109,11 +115,11 @@ pub struct ItemError {
     pub message: String,
 }
 
-fn err(field: &'static str, message: String) -> ItemError {
+pub(crate) fn err(field: &'static str, message: String) -> ItemError {
     ItemError { field, message }
 }
 
-fn text(field: &'static str, what: &str, s: &str, out: &mut Vec<ItemError>) {
+pub(crate) fn text(field: &'static str, what: &str, s: &str, out: &mut Vec<ItemError>) {
     if s.trim().is_empty() {
         out.push(err(field, format!("The {what} is required.")));
     } else if s.len() > MAX_TEXT {
@@ -141,7 +147,7 @@ fn provider<'c>(
 }
 
 /// A prefix a provider's session can carry: IPv4 in canonical form.
-fn prefix(s: &str) -> Result<Ipv4Prefix, ItemError> {
+pub(crate) fn prefix(s: &str) -> Result<Ipv4Prefix, ItemError> {
     let p = Ipv4Prefix::parse(s).map_err(|f| err(fields::PREFIX, f.message))?;
     Ok(p)
 }
