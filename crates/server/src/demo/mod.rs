@@ -21,7 +21,9 @@ use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
 use peering_model::catalog::Catalog;
-use peering_model::telemetry::{MonitorResult, ProviderPrefix, RouteObservation, SIMULATED_TAG};
+use peering_model::telemetry::{
+    LatencySample, MonitorResult, ProviderPrefix, RouteObservation, SIMULATED_TAG,
+};
 use peering_model::wire::{
     ConnectionMonitorTest, ConnectionMonitorTestProperties, PeeringService, PeeringServicePrefix,
     PeeringServiceProperties, PrefixProperties,
@@ -233,7 +235,36 @@ impl Demo {
         self.ingest(router, "ingestRouteObservations", routes)
             .await?;
         self.ingest(router, "ingestMonitorTestResults", results)
-            .await
+            .await?;
+        // Latency: on the first tick the last six hours (so a chart has a shape at once), then
+        // each tick's own samples; the flapping site is slow while its backup is gone.
+        let now_secs = time::OffsetDateTime::now_utc().unix_timestamp();
+        let span = if tick == 0 {
+            6 * 3600
+        } else {
+            TICK.as_secs() as i64
+        };
+        let mut samples = Vec::new();
+        for s in &sites {
+            let slow = if flapping == Some(s.index) { 60.0 } else { 0.0 };
+            for back in (0..span).step_by(if tick == 0 { 60 } else { 1 }) {
+                let at = now_secs - back;
+                samples.push(to_value(&LatencySample {
+                    prefix: s.prefix(),
+                    timestamp: time::OffsetDateTime::from_unix_timestamp(at)
+                        .map_err(|e| e.to_string())?
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .map_err(|e| e.to_string())?,
+                    rtt_ms: s.latency(at) + slow,
+                    source: agent(s),
+                })?);
+            }
+        }
+        for batch in samples.chunks(peering_model::telemetry::MAX_BATCH) {
+            self.ingest(router, "ingestLatencySamples", batch.to_vec())
+                .await?;
+        }
+        Ok(())
     }
 
     async fn ingest(&self, router: &Router, op: &str, items: Vec<Value>) -> Result<(), String> {

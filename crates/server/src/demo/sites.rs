@@ -68,6 +68,15 @@ impl Site<'_> {
         }
     }
 
+    /// A simulated round trip at `at` (Unix seconds): a base per site, a slow daily swell,
+    /// and a jitter that repeats every few seconds (the same on every start).
+    pub(super) fn latency(&self, at: i64) -> f64 {
+        let base = 8.0 + (self.index % 6) as f64 * 6.0;
+        let day = (at % 86_400) as f64 / 86_400.0 * std::f64::consts::TAU;
+        let jitter = ((at * 7 + self.index as i64 * 13) % 11) as f64;
+        base * (1.0 + 0.25 * day.sin()) + jitter
+    }
+
     pub(super) fn path(&self) -> String {
         format!(
             "/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Peering/peeringServices/{}",

@@ -111,4 +111,15 @@ async fn the_demo_shows_verified_and_failed_prefixes_events_and_results() {
     let t: Value = expect_status(res, 200).json().await.unwrap();
     assert_eq!(t["properties"]["isTestSuccessful"], true);
     assert_eq!(t["properties"]["path"][2], "Microsoft edge");
+
+    // The first report fills six hours of latency, so every chart has a shape at once.
+    let latency = format!(
+        "{}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/peeringServicePrefixLatency?{API}&prefix=45.60.0.0/24&window=6h",
+        app.base
+    );
+    let res = app.send_as(ADMIN, Method::GET, &latency, &[], None).await;
+    let s: Value = expect_status(res, 200).json().await.unwrap();
+    let buckets = s["buckets"].as_array().unwrap();
+    assert!(buckets.len() >= 355, "{}", buckets.len());
+    assert!(buckets.iter().all(|b| b["p50"].as_f64().unwrap() > 0.0));
 }
