@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         Some("map") => map::build(&root().join("public/map.json")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup | run [--demo] | lint | test | e2e | bench [api|model|browser] | map>"
+                "usage: cargo xtask <setup | run [--demo] | lint | test | e2e | bench [api|telemetry|model|browser] | map>"
             );
             return ExitCode::from(2);
         }
@@ -261,6 +261,15 @@ fn bench(what: Option<&str>) -> Result<(), String> {
             "--example",
             "loadgen",
         ])),
+        Some("telemetry") => run(cmd("cargo").args([
+            "run",
+            "--profile",
+            "server",
+            "-p",
+            "peering-server",
+            "--example",
+            "telemetry_bench",
+        ])),
         Some("model") => run(cmd("cargo").args(["bench", "-p", "peering-model"])),
         Some("browser") => {
             // The model's 10,000-row import, then the app's list at 10,000 connections.
@@ -287,6 +296,6 @@ fn bench(what: Option<&str>) -> Result<(), String> {
             build_app()?;
             bench_nav::run_all(&bin, &root().join("dist"))
         }
-        _ => Err("bench what? api | model | browser".into()),
+        _ => Err("bench what? api | telemetry | model | browser".into()),
     }
 }
