@@ -29,6 +29,7 @@ mod error;
 mod links;
 mod lists;
 mod replay;
+mod telemetry;
 pub use error::{ApiError, ErrorKind};
 pub use links::{api_origin_base, checked_next};
 pub use lists::{
@@ -36,6 +37,7 @@ pub use lists::{
     list_prefix_summary_pages, probe_list, Validators,
 };
 pub use replay::{holds, replay, Replay};
+pub use telemetry::prefix_latency;
 
 /// A resource as read, with the `ETag` of that version (`None` when the server sent none).
 #[derive(Debug, Clone, PartialEq)]

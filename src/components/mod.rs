@@ -18,6 +18,7 @@ pub mod facet;
 pub mod feedback;
 pub mod field;
 pub mod freshness;
+pub mod latency_chart;
 pub mod list_query;
 pub mod load_error;
 pub mod monitor_tests;

@@ -5,6 +5,7 @@
 use crate::api::{self, ApiError, ErrorKind, Tagged, Validators};
 use crate::components::delete_connection::DeleteConnection;
 use crate::components::freshness::on_interval_and_focus;
+use crate::components::latency_chart::{LatencyChart, WindowPicker};
 use crate::components::monitor_tests::MonitorTests;
 use crate::components::overview::Overview;
 use crate::components::prefix_import::{subscription_prefixes, OtherPrefixes, PrefixImport};
@@ -142,6 +143,15 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     // a reload (after a delete, an import, or a change elsewhere) never rebuilds them and
     // nothing the user is typing, nor the import's list of refused rows, is lost.
     let loaded = Memo::new(move |_| matches!(data.get(), Some(Ok(_))));
+    // The prefixes that get a latency chart, kept across reloads while they stay the same
+    // (the charts are outside the Transition and load again on their own).
+    let charted = Memo::new(move |_| match data.get() {
+        Some(Ok((_, prefixes))) => prefixes
+            .iter()
+            .filter_map(|p| Some((p.name.clone()?, p.properties.as_ref()?.prefix.clone()?)))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    });
     let etag = Signal::derive(move || match data.get() {
         Some(Ok((c, _))) => c.etag,
         _ => None,
@@ -191,6 +201,15 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
+            <Show when=move || !charted.with(Vec::is_empty)>
+                <section class="latency-charts">
+                    <h2>"Latency"</h2>
+                    <WindowPicker/>
+                    <For each=move || charted.get() key=|p| p.clone() let:p>
+                        <LatencyChart name=p.0 prefix=p.1 reload=Signal::derive(move || loads.get())/>
+                    </For>
+                </section>
+            </Show>
             <Show when=move || loaded.get()>
                 {move || {
                     let service = service.get();

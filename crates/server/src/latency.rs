@@ -96,14 +96,17 @@ pub fn series(rows: &[(i64, Vec<u8>)], window: Window, now: i64) -> (i64, i64, V
     let buckets = merged
         .into_iter()
         .filter_map(|(start, s)| {
-            let q = |q: f64| s.quantile(q).ok().flatten();
+            let (min, max) = (s.min()?, s.max()?);
+            // A sketch's quantiles are within 1% of the truth; min and max are exact, and a
+            // quantile is never shown outside them.
+            let q = |q: f64| s.quantile(q).ok().flatten().map(|v| v.clamp(min, max));
             Some(LatencyBucket {
                 start,
                 count: s.count() as u64,
-                min: s.min()?,
+                min,
                 p50: q(0.5)?,
                 p95: q(0.95)?,
-                max: s.max()?,
+                max,
             })
         })
         .collect();

@@ -247,7 +247,8 @@ impl Demo {
         let mut samples = Vec::new();
         for s in &sites {
             let slow = if flapping == Some(s.index) { 60.0 } else { 0.0 };
-            for back in (0..span).step_by(if tick == 0 { 60 } else { 1 }) {
+            // Ten samples a minute in the backfill, one a second after it.
+            for back in (0..span).step_by(if tick == 0 { 6 } else { 1 }) {
                 let at = now_secs - back;
                 samples.push(to_value(&LatencySample {
                     prefix: s.prefix(),
@@ -260,7 +261,8 @@ impl Demo {
                 })?);
             }
         }
-        for batch in samples.chunks(peering_model::telemetry::MAX_BATCH) {
+        // Half the largest batch: ten thousand of these would pass the default 1 MB body limit.
+        for batch in samples.chunks(peering_model::telemetry::MAX_BATCH / 2) {
             self.ingest(router, "ingestLatencySamples", batch.to_vec())
                 .await?;
         }

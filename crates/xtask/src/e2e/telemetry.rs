@@ -5,8 +5,9 @@
 
 use super::a11y::{audit, save_screenshot};
 use super::{free_port, start_server_with};
-use crate::webdriver::{api, click_centered, wait_for, wait_for_text};
+use crate::webdriver::{api, click_centered, exec, wait_for, wait_for_text};
 use fantoccini::Client;
+use serde_json::json;
 use std::path::Path;
 
 const DEMO_SUB: &str = "00000000-0000-0000-0000-000000000000";
@@ -73,11 +74,47 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, ".timeline", "PrefixAnnouncementEvent").await?;
     wait_for_text(c, ".timeline", "Prefix announcement was received.").await?;
     wait_for_text(c, "#monitor-tests", "Succeeded").await?;
+    // The latency chart: a line and a band, a read-out under the pointer, drag to zoom, and
+    // the window in the URL.
+    wait_for(c, "svg.latency-chart path.p50").await?;
+    let d = exec(
+        c,
+        "return document.querySelector('svg.latency-chart path.p50').getAttribute('d');",
+        vec![],
+    )
+    .await?;
+    if !d
+        .as_str()
+        .is_some_and(|d| d.starts_with('M') && d.matches('L').count() > 50)
+    {
+        return Err(format!(
+            "the p50 line of six hours of five-minute buckets is not drawn: {d}"
+        ));
+    }
+    let mouse = r#"
+        const [type, frac] = arguments;
+        const svg = document.querySelector('svg.latency-chart');
+        const r = svg.getBoundingClientRect();
+        svg.dispatchEvent(new MouseEvent(type, {bubbles: true, clientX: r.left + r.width * frac, clientY: r.top + r.height / 2}));
+        return true;"#;
+    exec(c, mouse, vec![json!("mousemove"), json!(0.9)]).await?;
+    wait_for_text(c, ".latency .readout", "p50").await?;
+    wait_for_text(c, ".latency .readout", "samples)").await?;
+    for (kind, frac) in [("mousedown", 0.7), ("mousemove", 0.95), ("mouseup", 0.95)] {
+        exec(c, mouse, vec![json!(kind), json!(frac)]).await?;
+    }
+    wait_for(c, ".latency .reset-zoom").await?;
+    click_centered(c, "[data-window='6h']").await?;
+    wait_for(c, "[data-window='6h'][aria-pressed='true']").await?;
+    let url = c.current_url().await.map_err(|e| e.to_string())?;
+    if !url.as_str().contains("latency=6h") {
+        return Err(format!("the window is not in the URL: {url}"));
+    }
     save_screenshot(c, "demo-connection.png").await;
     let found = audit(c, &axe, "a demo connection with its events open").await?;
     if !found.is_empty() {
         return Err(found.join("\n"));
     }
-    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events and its monitor test's result");
+    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events, its monitor test's result and a latency chart (read-out, zoom, window in the URL)");
     Ok(())
 }
