@@ -1146,11 +1146,13 @@ async fn prefixes_are_rolled_up_and_filtered_by_validation() {
         total: 3,
         states: [(S::Verified, 2), (S::Failed, 1)].into(),
         list: Vec::new(),
+        ..Default::default()
     });
     rows[1].prefixes = Some(Prefixes {
         total: 2,
         states: [(S::Verified, 2)].into(),
         list: Vec::new(),
+        ..Default::default()
     });
     leptos::mount::mount_to(
         root.clone(),
@@ -1195,6 +1197,7 @@ async fn rows_that_change_while_shown_are_rendered_anew() {
             total: 1,
             states: [(S::Pending, 1)].into(),
             list: Vec::new(),
+            ..Default::default()
         });
         r.push(row("b", "Japan", "Tokyo"));
     });

@@ -2,7 +2,7 @@
 //! from rows (search text, counts for the filters).
 
 use peering_model::index::PrefixRow;
-use peering_model::wire::{PeeringService, PrefixSummary, PrefixValidationState};
+use peering_model::wire::{PeeringService, PrefixEvent, PrefixSummary, PrefixValidationState};
 use peering_model::{Catalog, ResourceId};
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ pub struct Row {
 }
 
 /// The list's columns: (key in the URL and the column chooser, heading).
-pub const COLUMNS: [(&str, &str); 10] = [
+pub const COLUMNS: [(&str, &str); 12] = [
     ("name", "Name"),
     ("rg", "Resource group"),
     ("country", "Country"),
@@ -36,6 +36,8 @@ pub const COLUMNS: [(&str, &str); 10] = [
     ("backup", "Backup"),
     ("region", "Azure region"),
     ("prefixes", "Prefixes"),
+    ("latency", "Latency, 1 d"),
+    ("event", "Latest event"),
     ("tags", "Tags"),
 ];
 
@@ -46,6 +48,10 @@ pub struct Prefixes {
     pub states: BTreeMap<PrefixValidationState, u32>,
     /// The prefixes themselves (name, prefix, key), for an export.
     pub list: Vec<PrefixRow>,
+    /// The median round trip over the last day, ms.
+    pub latency_p50: Option<f64>,
+    /// The newest event of any of the prefixes.
+    pub latest_event: Option<PrefixEvent>,
 }
 
 impl From<&PrefixSummary> for Prefixes {
@@ -62,6 +68,8 @@ impl From<&PrefixSummary> for Prefixes {
                     key: p.peering_service_prefix_key.clone(),
                 })
                 .collect(),
+            latency_p50: s.latency_p50_ms,
+            latest_event: s.latest_event.clone(),
         }
     }
 }
@@ -141,6 +149,19 @@ impl Row {
                 .prefixes
                 .as_ref()
                 .map_or_else(|| "—".to_owned(), Prefixes::label),
+            "latency" => self
+                .prefixes
+                .as_ref()
+                .and_then(|p| p.latency_p50)
+                .map_or_else(|| "—".to_owned(), |ms| format!("{ms:.1} ms")),
+            "event" => self
+                .prefixes
+                .as_ref()
+                .and_then(|p| p.latest_event.as_ref())
+                .map_or_else(
+                    || "—".to_owned(),
+                    |e| format!("{} · {}", e.event_level, e.event_type),
+                ),
             "tags" => peering_model::connections_import::write_tags(&self.tags),
             _ => self.name.clone(),
         }
@@ -159,6 +180,21 @@ impl Row {
             "prefixes" => {
                 let n = self.prefixes.as_ref().map_or(0, |p| p.total);
                 return (format!("{n:010}"), self.name.to_lowercase());
+            }
+            "latency" => {
+                // Slowest last when ascending; none after every measured one.
+                let ms = self.prefixes.as_ref().and_then(|p| p.latency_p50);
+                let key = ms.map_or_else(|| "~".to_owned(), |ms| format!("{:012.3}", ms.max(0.0)));
+                return (key, self.name.to_lowercase());
+            }
+            "event" => {
+                let at = self
+                    .prefixes
+                    .as_ref()
+                    .and_then(|p| p.latest_event.as_ref())
+                    .map(|e| e.event_timestamp.clone())
+                    .unwrap_or_default();
+                return (at, self.name.to_lowercase());
             }
             "tags" => return (self.cell("tags").to_lowercase(), self.name.to_lowercase()),
             _ => &self.name,
@@ -204,7 +240,8 @@ impl Row {
 pub fn row_sides(theirs: &Row, shown: &Row) -> Vec<(String, Option<String>, Option<String>)> {
     COLUMNS
         .iter()
-        .filter(|(k, _)| !matches!(*k, "name" | "rg" | "prefixes"))
+        // What telemetry moves (prefix states, latency, events) is nobody's change.
+        .filter(|(k, _)| !matches!(*k, "name" | "rg" | "prefixes" | "latency" | "event"))
         .map(|(k, label)| {
             (
                 (*label).to_owned(),
@@ -232,7 +269,7 @@ pub fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize
 pub fn haystack(r: &Row) -> String {
     COLUMNS
         .iter()
-        .filter(|(k, _)| *k != "prefixes")
+        .filter(|(k, _)| !matches!(*k, "prefixes" | "latency" | "event"))
         .map(|(k, _)| r.cell(k).to_lowercase())
         .collect::<Vec<_>>()
         .join("\u{1f}")
@@ -248,6 +285,7 @@ mod tests {
             total: states.iter().map(|(_, n)| n).sum(),
             states: states.iter().copied().collect(),
             list: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -272,5 +310,36 @@ mod tests {
         assert_eq!(p(&[(S::Unknown, 1)]).rollup(), "Pending");
         assert_eq!(p(&[(S::Invalid, 1), (S::Warning, 1)]).rollup(), "Failed");
         assert!(ROLLUPS.contains(&m.rollup()));
+    }
+
+    #[test]
+    fn latency_and_the_latest_event_are_shown_and_sorted() {
+        use peering_model::wire::{EventLevel, PrefixEventType};
+        let mut r = Row::from_wire(&PeeringService::default());
+        assert_eq!(
+            (r.cell("latency").as_str(), r.cell("event").as_str()),
+            ("—", "—")
+        );
+        r.prefixes = Some(Prefixes {
+            latency_p50: Some(23.456),
+            latest_event: Some(PrefixEvent {
+                event_timestamp: "2026-12-01T10:00:00.000Z".into(),
+                event_type: PrefixEventType::PrefixWithdrawalEvent,
+                event_summary: String::new(),
+                event_level: EventLevel::Warning,
+                event_description: String::new(),
+            }),
+            ..Default::default()
+        });
+        assert_eq!(r.cell("latency"), "23.5 ms");
+        assert_eq!(r.cell("event"), "Warning · PrefixWithdrawalEvent");
+        let mut slow = r.clone();
+        slow.prefixes.as_mut().unwrap().latency_p50 = Some(150.0);
+        assert!(r.sort_key("latency") < slow.sort_key("latency"));
+        let none = Row::from_wire(&PeeringService::default());
+        assert!(
+            slow.sort_key("latency") < none.sort_key("latency"),
+            "unmeasured last"
+        );
     }
 }

@@ -180,6 +180,15 @@ pub struct PrefixSummary {
     /// The prefixes themselves, by name (what an export of the list needs).
     #[serde(default)]
     pub prefixes: Vec<SummaryPrefix>,
+    /// The median round trip of all its prefixes' samples over the last day (ms); absent
+    /// without samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p50_ms: Option<f64>,
+    /// The newest event of any of its prefixes, and that prefix's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_event: Option<PrefixEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_event_prefix: Option<String>,
 }
 
 /// One prefix of a [`PrefixSummary`].

@@ -233,7 +233,7 @@ pub(crate) async fn prefix_summaries(ctx: Ctx, sub: String) -> ApiResult<Respons
     let page = PageRequest::from_query(&ctx.query)?;
     let (counts, next) = ctx
         .store
-        .prefix_counts(sub.clone(), page.after, page.size)
+        .prefix_counts(sub.clone(), page.after, page.size, ctx.now - 86_400)
         .await?;
     let value: Vec<peering_model::wire::PrefixSummary> = counts
         .into_iter()
@@ -242,6 +242,9 @@ pub(crate) async fn prefix_summaries(ctx: Ctx, sub: String) -> ApiResult<Respons
             prefix_count: c.by_state.iter().map(|(_, n)| n).sum(),
             validation_states: c.by_state.into_iter().collect(),
             prefixes: c.prefixes,
+            latency_p50_ms: c.latency_p50_ms,
+            latest_event_prefix: c.latest_event.as_ref().map(|(n, _)| n.clone()),
+            latest_event: c.latest_event.map(|(_, e)| e),
         })
         .collect();
     let next = next.map(|k| ctx.next_link(&k));

@@ -210,6 +210,9 @@ fn schemas() -> Value {
                     "description": "Prefixes per prefixValidationState; states with none are left out.",
                     "additionalProperties": { "type": "integer" }
                 },
+                "latencyP50Ms": { "type": "number", "description": "The median round trip of all its prefixes' latency samples over the last day; absent without samples." },
+                "latestEvent": { "$ref": "#/components/schemas/PeeringServicePrefixEvent" },
+                "latestEventPrefix": { "type": "string", "description": "The name of the prefix latestEvent belongs to." },
                 "prefixes": {
                     "type": "array",
                     "description": "The connection's prefixes, by name.",

@@ -119,6 +119,10 @@ pub struct PrefixCounts {
     pub by_state: Vec<(PrefixValidationState, u32)>,
     /// Its prefixes, by name.
     pub prefixes: Vec<peering_model::wire::SummaryPrefix>,
+    /// The median of its prefixes' latency samples since the `since` asked for.
+    pub latency_p50_ms: Option<f64>,
+    /// The newest event of its prefixes, with the prefix's name.
+    pub latest_event: Option<(String, PrefixEvent)>,
 }
 
 /// A page of [`PrefixCounts`] and the key (rg_key, name_key) to continue after, if any.
@@ -302,13 +306,15 @@ pub trait Store: Send + Sync {
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>>;
 
     /// For up to `limit` connections of the subscription that have prefixes, after the key
-    /// (rg_key, name_key) `after`, in key order: their prefixes counted by validation state;
-    /// and the key to continue after, when there are more.
+    /// (rg_key, name_key) `after`, in key order: their prefixes counted by validation state,
+    /// the median of their latency samples from `since` (Unix seconds) and their newest
+    /// event; and the key to continue after, when there are more.
     fn prefix_counts(
         &self,
         subscription: String,
         after: Option<(String, String)>,
         limit: usize,
+        since: i64,
     ) -> StoreFuture<'_, PrefixCountsPage>;
 
     /// Stores route observations of the subscription's providers, with the events they make,

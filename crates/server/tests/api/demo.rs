@@ -122,4 +122,37 @@ async fn the_demo_shows_verified_and_failed_prefixes_events_and_results() {
     let buckets = s["buckets"].as_array().unwrap();
     assert!(buckets.len() >= 355, "{}", buckets.len());
     assert!(buckets.iter().all(|b| b["p50"].as_f64().unwrap() > 0.0));
+
+    // The list's summaries carry each connection's median latency and its newest event.
+    let res = app
+        .send_as(
+            ADMIN,
+            Method::GET,
+            &format!("{}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/peeringServicePrefixSummaries?{API}", app.base),
+            &[],
+            None,
+        )
+        .await;
+    let summaries: Value = expect_status(res, 200).json().await.unwrap();
+    let all = summaries["value"].as_array().unwrap();
+    assert_eq!(all.len(), SITES);
+    for s in all {
+        let p50 = s["latencyP50Ms"].as_f64().unwrap_or(0.0);
+        assert!((1.0..200.0).contains(&p50), "{s}");
+        assert_eq!(s["latestEventPrefix"], "site");
+        assert!(s["latestEvent"]["eventType"].is_string(), "{s}");
+    }
+    let flapped_summary = all
+        .iter()
+        .find(|s| {
+            s["id"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/{}", flapped[0]))
+        })
+        .unwrap();
+    assert_eq!(
+        flapped_summary["latestEvent"]["eventType"],
+        "PrefixBackupPath"
+    );
 }

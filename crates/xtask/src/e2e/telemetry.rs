@@ -23,6 +23,9 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         .await
         .map_err(|e| e.to_string())?;
     wait_for_text(c, ".simulated", "12 of these connections").await?;
+    // The list shows each connection's median latency over the last day and its newest event.
+    wait_for_text(c, "table.grid tbody td.latency", " ms").await?;
+    wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
     // A connection whose prefix the simulated collector made fail (the summaries say which).
     let path = format!("/subscriptions/{DEMO_SUB}/providers/Microsoft.Peering/peeringServicePrefixSummaries?api-version=2022-10-01");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -41,7 +41,7 @@ fn columns(kind: ChildKind) -> &'static str {
 }
 
 /// A stored enum value; one that no longer parses is an error (the server wrote it).
-fn wire<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T>
+pub(super) fn wire<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {

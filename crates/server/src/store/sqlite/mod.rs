@@ -312,10 +312,17 @@ impl Store for SqliteStore {
         subscription: String,
         after: Option<(String, String)>,
         limit: usize,
+        since: i64,
     ) -> StoreFuture<'_, PrefixCountsPage> {
-        Box::pin(
-            self.read(move |tx| Ok(summaries::prefix_counts(tx, &subscription, after, limit)?)),
-        )
+        Box::pin(self.read(move |tx| {
+            Ok(summaries::prefix_counts(
+                tx,
+                &subscription,
+                after,
+                limit,
+                since,
+            )?)
+        }))
     }
 
     fn ingest_routes(

@@ -13,6 +13,7 @@ pub(super) fn prefix_counts(
     sub: &str,
     after: Option<(String, String)>,
     limit: usize,
+    since: i64,
 ) -> rusqlite::Result<PrefixCountsPage> {
     use peering_model::wire::PrefixValidationState;
     let (after_rg, after_name) = after.unwrap_or_default();
@@ -68,13 +69,76 @@ pub(super) fn prefix_counts(
             })
             .collect();
         prefixes.sort_by_key(|p| p.name.to_ascii_lowercase());
+        let (rg_key, service_key): (String, String) = (r.get(0)?, r.get(1)?);
         out.push(PrefixCounts {
             resource_group: r.get(2)?,
             connection: r.get(3)?,
             by_state,
+            latency_p50_ms: median_since(tx, sub, &prefixes, since)?,
+            latest_event: latest_event(tx, sub, &rg_key, &service_key)?,
             prefixes,
         });
         last = Some((r.get(0)?, r.get(1)?));
     }
     Ok((out, None))
+}
+
+/// The median of the samples of `prefixes` from `since` on, from the hourly sketches (a day
+/// is 24 of them per prefix), merged.
+fn median_since(
+    tx: &Transaction<'_>,
+    sub: &str,
+    prefixes: &[peering_model::wire::SummaryPrefix],
+    since: i64,
+) -> rusqlite::Result<Option<f64>> {
+    let mut all = crate::latency::new_sketch();
+    for p in prefixes {
+        let Ok(prefix) = peering_model::prefix::Ipv4Prefix::parse(&p.prefix) else {
+            continue;
+        };
+        let kept = peering_model::telemetry::latency_prefix(prefix);
+        for (_, bytes) in super::telemetry::latency_rows(tx, sub, kept, 3600, since - since % 3600)?
+        {
+            // Same configuration on both sides: merging cannot fail.
+            let _ = all.merge(&crate::latency::decode(&bytes));
+        }
+    }
+    let (min, max) = (all.min(), all.max());
+    Ok(all
+        .quantile(0.5)
+        .ok()
+        .flatten()
+        .zip(min.zip(max))
+        .map(|(q, (lo, hi))| q.clamp(lo, hi)))
+}
+
+/// The newest event of a connection's prefixes, with the prefix's name.
+fn latest_event(
+    tx: &Transaction<'_>,
+    sub: &str,
+    rg_key: &str,
+    service_key: &str,
+) -> rusqlite::Result<Option<(String, peering_model::wire::PrefixEvent)>> {
+    use super::children::wire;
+    use rusqlite::OptionalExtension;
+    tx.prepare_cached(
+        "SELECT p.name, e.event_timestamp, e.event_type, e.event_summary, e.event_level, e.event_description
+         FROM prefix_events e JOIN prefixes p
+           ON p.subscription = e.subscription AND p.rg_key = e.rg_key AND p.service_key = e.service_key AND p.name_key = e.prefix_key
+         WHERE e.subscription = ?1 AND e.rg_key = ?2 AND e.service_key = ?3
+         ORDER BY e.event_timestamp DESC, e.seq DESC LIMIT 1",
+    )?
+    .query_row(params![sub, rg_key, service_key], |r| {
+        Ok((
+            r.get(0)?,
+            peering_model::wire::PrefixEvent {
+                event_timestamp: r.get(1)?,
+                event_type: wire(r, 2)?,
+                event_summary: r.get(3)?,
+                event_level: wire(r, 4)?,
+                event_description: r.get(5)?,
+            },
+        ))
+    })
+    .optional()
 }
