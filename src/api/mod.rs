@@ -36,7 +36,7 @@ pub use lists::{
     list, list_children, list_children_tagged, list_connection_pages, list_connections, list_pages,
     list_prefix_summary_pages, probe_list, Validators,
 };
-pub use replay::{holds, replay, Replay};
+pub use replay::{holds, replay, same_properties, Replay};
 pub use telemetry::prefix_latency;
 
 /// A resource as read, with the `ETag` of that version (`None` when the server sent none).

@@ -29,8 +29,10 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Where `t` is drawn; a bucket that reaches past the span (zoomed in) stops at its edge.
     pub fn x(&self, t: i64) -> f64 {
-        LEFT + (t - self.from) as f64 / (self.to - self.from).max(1) as f64 * PLOT_W
+        let frac = (t - self.from) as f64 / (self.to - self.from).max(1) as f64;
+        LEFT + frac.clamp(0.0, 1.0) * PLOT_W
     }
 
     pub fn y(&self, ms: f64) -> f64 {
@@ -167,7 +169,8 @@ pub fn WindowPicker() -> impl IntoView {
     view! { <div class="window-picker" role="group" aria-label="Show latency for the last">{buttons}</div> }
 }
 
-/// One prefix's chart; it loads again whenever `reload` changes (the page's data did).
+/// One prefix's chart; it loads again on the page's refresh interval, on focus, and whenever
+/// `reload` changes (the page's data did).
 #[component]
 pub fn LatencyChart(name: String, prefix: String, reload: Signal<u32>) -> impl IntoView {
     let session = expect_context::<Session>();
@@ -179,6 +182,8 @@ pub fn LatencyChart(name: String, prefix: String, reload: Signal<u32>) -> impl I
         let (s, p, w) = (session.clone(), p.clone(), window.get());
         async move { api::prefix_latency(&s, &p, w).await }
     });
+    // New samples arrive whether or not anything else on the page changes.
+    crate::components::freshness::on_interval_and_focus(move || series.refetch());
     let zoom = RwSignal::new(None::<(i64, i64)>);
     let hover = RwSignal::new(None::<i64>);
     let drag = RwSignal::new(None::<(i64, i64)>);
@@ -198,7 +203,12 @@ pub fn LatencyChart(name: String, prefix: String, reload: Signal<u32>) -> impl I
             .cloned()
             .collect();
         if shown.is_empty() {
-            return view! { <p class="state empty small latency-empty">{format!("No latency samples in the last {}.", s.window.label())}</p> }.into_any();
+            let message = if zoom.get_untracked().is_some() {
+                "No latency samples in the span chosen.".to_owned()
+            } else {
+                format!("No latency samples in the last {}.", s.window.label())
+            };
+            return view! { <p class="state empty small latency-empty">{message}</p> }.into_any();
         }
         let top = nice_top(shown.iter().map(|b| b.p95).fold(0.0, f64::max));
         let f = Frame { from, to, top };

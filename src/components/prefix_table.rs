@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use peering_model::names::NameKind;
 use peering_model::wire::{PeeringServicePrefix, PrefixEvent, PrefixValidationState};
 use peering_model::{ChildKind, ServiceId};
+use std::collections::BTreeSet;
 
 /// One row of the table, flattened from the ARM shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +59,7 @@ fn reasons(r: Vec<String>) -> AnyView {
 }
 
 /// A prefix's events, newest first: when, how serious, what, and the documented meaning.
-fn timeline(name: &str, events: Vec<PrefixEvent>) -> AnyView {
+fn timeline(name: &str, events: Vec<PrefixEvent>, open: RwSignal<BTreeSet<String>>) -> AnyView {
     if events.is_empty() {
         return ().into_any();
     }
@@ -80,10 +81,27 @@ fn timeline(name: &str, events: Vec<PrefixEvent>) -> AnyView {
         })
         .collect_view();
     let count = items.len();
+    let key = name.to_ascii_lowercase();
+    let key2 = key.clone();
     view! {
         <tr class="events-row">
             <td colspan="6">
-                <details>
+                // Open stays open when the table is drawn again (a reload after new events).
+                <details prop:open=open.with_untracked(|o| o.contains(&key)) on:toggle=move |ev| {
+                    let is_open = ev
+                        .target()
+                        .and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok())
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
+                    let key = key2.clone();
+                    open.update(|o| {
+                        if is_open {
+                            o.insert(key);
+                        } else {
+                            o.remove(&key);
+                        }
+                    });
+                }>
                     <summary>{format!("Events ({count}) · latest: {latest}")}</summary>
                     <ol class="timeline" aria-label=label>{items}</ol>
                 </details>
@@ -100,7 +118,11 @@ pub fn PrefixTable(
     rows: Vec<PeeringServicePrefix>,
     /// After a delete, or to reload after a change made elsewhere.
     on_change: impl Fn() + Clone + Send + Sync + 'static,
+    /// The prefixes (names in lower case) whose events are open; the page keeps it.
+    #[prop(optional)]
+    open_events: Option<RwSignal<BTreeSet<String>>>,
 ) -> impl IntoView {
+    let open_events = open_events.unwrap_or_else(|| RwSignal::new(BTreeSet::new()));
     let session = expect_context::<Session>();
     if rows.is_empty() {
         return view! {
@@ -138,7 +160,7 @@ pub fn PrefixTable(
                     <td class="mono">{r.key}</td>
                     <td class="actions">{change}<ConfirmDelete kind=NameKind::Prefix name=r.name.clone() mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=on_reload/></td>
                 </tr>
-                {timeline(&r.name, r.events)}
+                {timeline(&r.name, r.events, open_events)}
             }
         })
         .collect_view();

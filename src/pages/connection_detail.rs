@@ -35,6 +35,13 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     // the page as `data-loads`, so a test can tell a reload happened).
     let refused = RwSignal::new(false);
     let loads = RwSignal::new(0u32);
+    // "Changed elsewhere" is for changes someone made. A probe that saw only the prefixes'
+    // list change (new events, a validation the server decided) reloads quietly; the banner
+    // shows only if the reload finds a prefix added, removed or changed by someone.
+    let changed_elsewhere = RwSignal::new(false);
+    let compare_next = StoredValue::new(false);
+    let last_prefixes = StoredValue::new(Vec::<PeeringServicePrefix>::new());
+    let open_events = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let data = LocalResource::new(move || {
         let (s, service) = (s2.clone(), service.get());
         async move {
@@ -48,6 +55,14 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                 )
                 .await?;
                 list_validators.set(v);
+                if compare_next.try_get_value() == Some(true) {
+                    compare_next.try_set_value(false);
+                    let before = last_prefixes.try_get_value().unwrap_or_default();
+                    if !same_prefixes(&before, &p) {
+                        changed_elsewhere.try_set(true);
+                    }
+                }
+                last_prefixes.try_set_value(p.clone());
                 Ok::<_, ApiError>((c, p))
             }
             .await;
@@ -111,7 +126,6 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     }
     // A new token (a portal's refresh) after this one was refused: load again with it.
     crate::app::reload_on_new_token(move || refused.get_untracked(), refresh);
-    let changed_elsewhere = RwSignal::new(false);
     let probing = StoredValue::new(false);
     let s5 = session.clone();
     on_interval_and_focus(move || {
@@ -127,14 +141,19 @@ pub fn ConnectionDetailPage() -> impl IntoView {
         leptos::task::spawn_local_scoped(async move {
             let conn = api::probe_resource(&s, &id, &etag).await;
             let kids = api::probe_list(&s, &list_validators.get_untracked()).await;
-            let changed = match (conn, kids) {
-                (Err(e), _) => e.kind == ErrorKind::NotFound,
-                (Ok(c), Ok(Some((k, _)))) => c.is_some() || k,
-                (Ok(c), _) => c.is_some(),
+            // (the connection changed, the prefixes' list changed)
+            let (conn, kids) = match (conn, kids) {
+                (Err(e), _) => (e.kind == ErrorKind::NotFound, false),
+                (Ok(c), Ok(Some((k, _)))) => (c.is_some(), k),
+                (Ok(c), _) => (c.is_some(), false),
             };
             probing.try_set_value(false);
-            if changed {
+            if conn {
                 changed_elsewhere.try_set(true);
+            } else if kids {
+                compare_next.try_set_value(true);
+            }
+            if conn || kids {
                 refresh();
             }
         });
@@ -197,7 +216,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                     }.into_any(),
                     Ok((c, prefixes)) => view! {
                         <Overview connection=c.value/>
-                        <PrefixTable service=service.get_untracked() rows=prefixes on_change=refresh/>
+                        <PrefixTable service=service.get_untracked() rows=prefixes on_change=refresh open_events=open_events/>
                     }.into_any(),
                 })}
             </Transition>
@@ -242,4 +261,19 @@ fn existing(
             })
         })
         .collect()
+}
+
+/// Whether two lists of prefixes hold the same prefixes as people set them (what the server
+/// moves itself, validation and events, aside).
+fn same_prefixes(a: &[PeeringServicePrefix], b: &[PeeringServicePrefix]) -> bool {
+    let key = |p: &PeeringServicePrefix| p.name.clone().unwrap_or_default().to_ascii_lowercase();
+    a.len() == b.len()
+        && a.iter().all(|x| {
+            b.iter().find(|y| key(y) == key(x)).is_some_and(|y| {
+                match (serde_json::to_value(x), serde_json::to_value(y)) {
+                    (Ok(x), Ok(y)) => crate::api::same_properties(&x, &y),
+                    _ => x == y,
+                }
+            })
+        })
 }

@@ -122,7 +122,7 @@ pub(crate) fn err(field: &'static str, message: String) -> ItemError {
 pub(crate) fn text(field: &'static str, what: &str, s: &str, out: &mut Vec<ItemError>) {
     if s.trim().is_empty() {
         out.push(err(field, format!("The {what} is required.")));
-    } else if s.len() > MAX_TEXT {
+    } else if s.chars().count() > MAX_TEXT {
         out.push(err(
             field,
             format!("The {what} is longer than {MAX_TEXT} characters."),

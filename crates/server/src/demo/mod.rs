@@ -98,10 +98,17 @@ impl Demo {
                 }
             }
             if seeded {
-                if let Err(e) = self.report(&router, tick).await {
-                    tracing::warn!("demo: a simulated report failed: {e}");
+                match self.report(&router, tick).await {
+                    Ok(()) => tick += 1,
+                    // Someone deleted a simulated site or its test (the console allows it):
+                    // create the sites again, then report this tick again.
+                    Err(e) => {
+                        tracing::warn!(
+                            "demo: a simulated report failed, creating the sites again: {e}"
+                        );
+                        seeded = false;
+                    }
                 }
-                tick += 1;
             }
             tokio::time::sleep(TICK).await;
         }
@@ -239,7 +246,10 @@ impl Demo {
         // Latency: on the first tick the last six hours (so a chart has a shape at once), then
         // each tick's own samples; the flapping site is slow while its backup is gone.
         let now_secs = time::OffsetDateTime::now_utc().unix_timestamp();
-        let span = if tick == 0 {
+        // A restart finds the last hours there already: no second backfill (sketches merge,
+        // so samples sent twice would count twice).
+        let backfill = tick == 0 && !self.has_recent_latency(router, &sites[0].prefix()).await;
+        let span = if backfill {
             6 * 3600
         } else {
             TICK.as_secs() as i64
@@ -248,7 +258,7 @@ impl Demo {
         for s in &sites {
             let slow = if flapping == Some(s.index) { 60.0 } else { 0.0 };
             // Ten samples a minute in the backfill, one a second after it.
-            for back in (0..span).step_by(if tick == 0 { 6 } else { 1 }) {
+            for back in (0..span).step_by(if backfill { 6 } else { 1 }) {
                 let at = now_secs - back;
                 samples.push(to_value(&LatencySample {
                     prefix: s.prefix(),
@@ -269,6 +279,17 @@ impl Demo {
         Ok(())
     }
 
+    async fn has_recent_latency(&self, router: &Router, prefix: &str) -> bool {
+        let path = format!(
+            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/peeringServicePrefixLatency?prefix={prefix}&window=6h"
+        );
+        send(router, &self.seeder, Method::GET, path, Value::Null)
+            .await
+            .ok()
+            .and_then(|s| s["buckets"].as_array().map(|b| !b.is_empty()))
+            .unwrap_or(false)
+    }
+
     async fn ingest(&self, router: &Router, op: &str, items: Vec<Value>) -> Result<(), String> {
         let path = format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/{op}");
         send(
@@ -279,6 +300,7 @@ impl Demo {
             json!({ "value": items }),
         )
         .await
+        .map(drop)
     }
 }
 
@@ -293,10 +315,15 @@ async fn send(
     method: Method,
     path: String,
     body: Value,
-) -> Result<(), String> {
+) -> Result<Value, String> {
+    let uri = if path.contains('?') {
+        format!("{path}&{API}")
+    } else {
+        format!("{path}?{API}")
+    };
     let request = Request::builder()
         .method(method.clone())
-        .uri(format!("{path}?{API}"))
+        .uri(uri)
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
@@ -307,12 +334,12 @@ async fn send(
         .await
         .map_err(|e| e.to_string())?;
     let status = response.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+    let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
         .await
         .unwrap_or_default();
+    if status.is_success() {
+        return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
+    }
     Err(format!(
         "{method} {path}: {status} {}",
         String::from_utf8_lossy(&bytes)

@@ -47,12 +47,13 @@ pub(crate) fn canonical_time(t: OffsetDateTime) -> String {
     )
 }
 
-fn timestamp(s: &str) -> Result<String, ItemError> {
-    instant(s).map(canonical_time)
+fn timestamp(s: &str, now: i64) -> Result<String, ItemError> {
+    instant(s, now).map(canonical_time)
 }
 
-/// An RFC 3339 timestamp, not ahead of the server's clock by more than [`MAX_AHEAD`].
-fn instant(s: &str) -> Result<OffsetDateTime, ItemError> {
+/// An RFC 3339 timestamp, not ahead of the server's clock (`now`, Unix seconds: the
+/// injectable one) by more than [`MAX_AHEAD`].
+fn instant(s: &str, now: i64) -> Result<OffsetDateTime, ItemError> {
     let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| ItemError {
         field: fields::TIMESTAMP,
         message: format!(
@@ -60,10 +61,13 @@ fn instant(s: &str) -> Result<OffsetDateTime, ItemError> {
             s.chars().take(40).collect::<String>()
         ),
     })?;
-    if t - OffsetDateTime::now_utc() > MAX_AHEAD {
+    if t.unix_timestamp() - now > MAX_AHEAD.whole_seconds() {
         return Err(ItemError {
             field: fields::TIMESTAMP,
-            message: format!("{s} is in the future; check the collector's clock."),
+            message: format!(
+                "{} is in the future; check the collector's clock.",
+                s.trim()
+            ),
         });
     }
     Ok(t)
@@ -158,8 +162,12 @@ fn items<T: DeserializeOwned, U>(
     }
 }
 
-fn with_time<U>(u: Result<U, Vec<ItemError>>, at: &str) -> Result<(U, String), Vec<ItemError>> {
-    match (u, timestamp(at)) {
+fn with_time<U>(
+    u: Result<U, Vec<ItemError>>,
+    at: &str,
+    now: i64,
+) -> Result<(U, String), Vec<ItemError>> {
+    match (u, timestamp(at, now)) {
         (Ok(u), Ok(t)) => Ok((u, t)),
         (Err(mut es), Err(e)) => {
             es.push(e);
@@ -173,7 +181,7 @@ fn with_time<U>(u: Result<U, Vec<ItemError>>, at: &str) -> Result<(U, String), V
 pub(crate) async fn routes(ctx: Ctx, subscription: String) -> ApiResult<Response> {
     let catalog = Catalog::embedded();
     let items = items(&ctx, |o: RouteObservation| {
-        with_time(o.check(catalog), &o.timestamp).map(|(route, at)| Observed { route, at })
+        with_time(o.check(catalog), &o.timestamp, ctx.now).map(|(route, at)| Observed { route, at })
     })?;
     let report = ctx.store.ingest_routes(subscription, items).await?;
     Ok(Json(report).into_response())
@@ -197,7 +205,7 @@ pub(crate) async fn prefix_keys(ctx: Ctx, subscription: String) -> ApiResult<Res
 
 pub(crate) async fn monitor_results(ctx: Ctx, subscription: String) -> ApiResult<Response> {
     let items = items(&ctx, |r: MonitorResult| {
-        with_time(r.check(), &r.timestamp).map(|((), at)| MonitorRun {
+        with_time(r.check(), &r.timestamp, ctx.now).map(|((), at)| MonitorRun {
             resource_group: r.resource_group.trim().to_owned(),
             peering_service: r.peering_service.trim().to_owned(),
             test: r.test.trim().to_owned(),
@@ -213,7 +221,7 @@ pub(crate) async fn monitor_results(ctx: Ctx, subscription: String) -> ApiResult
 
 pub(crate) async fn latency_samples(ctx: Ctx, subscription: String) -> ApiResult<Response> {
     let points = items(&ctx, |s: LatencySample| {
-        match (s.check(), instant(&s.timestamp)) {
+        match (s.check(), instant(&s.timestamp, ctx.now)) {
             (Ok(prefix), Ok(at)) => Ok(latency::Point {
                 prefix,
                 at: at.unix_timestamp(),

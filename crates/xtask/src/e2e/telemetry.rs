@@ -23,9 +23,7 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         .await
         .map_err(|e| e.to_string())?;
     wait_for_text(c, ".simulated", "12 of these connections").await?;
-    // The list shows each connection's median latency over the last day and its newest event.
-    wait_for_text(c, "table.grid tbody td.latency", " ms").await?;
-    wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
+
     // A connection whose prefix the simulated collector made fail (the summaries say which).
     let path = format!("/subscriptions/{DEMO_SUB}/providers/Microsoft.Peering/peeringServicePrefixSummaries?api-version=2022-10-01");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -114,6 +112,13 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         return Err(format!("the window is not in the URL: {url}"));
     }
     save_screenshot(c, "demo-connection.png").await;
+    // Back on the list (loaded again, after the first reports): each connection's median
+    // latency over the last day and its newest event.
+    c.goto(&format!("{}/#/", server.url))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for_text(c, "table.grid tbody td.latency", " ms").await?;
+    wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
     let found = audit(c, &axe, "a demo connection with its events open").await?;
     if !found.is_empty() {
         return Err(found.join("\n"));

@@ -103,11 +103,12 @@ fn select(kind: ChildKind, filter: &str) -> String {
 /// A prefix's events, newest first.
 fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<()> {
     let m = &p.meta;
-    // The newest MAX_EVENTS (a prefix's history grows without end), newest first: what a
-    // timeline shows on top, and what a client reading only the first few wants.
+    // The newest MAX_EVENTS (a prefix's history grows without end), newest first by when
+    // they happened (a late observation's events sort by their time, not their arrival):
+    // what a timeline shows on top, and what a client reading only the first few wants.
     let mut st = tx.prepare_cached(
         "SELECT seq, event_timestamp, event_type, event_summary, event_level, event_description FROM prefix_events
-         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY seq DESC LIMIT ?5",
+         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 ORDER BY event_timestamp DESC, seq DESC LIMIT ?5",
     )?;
     p.events = st
         .query_map(

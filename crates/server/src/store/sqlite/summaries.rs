@@ -83,8 +83,8 @@ pub(super) fn prefix_counts(
     Ok((out, None))
 }
 
-/// The median of the samples of `prefixes` from `since` on, from the hourly sketches (a day
-/// is 24 of them per prefix), merged.
+/// The median of the samples of `prefixes` from the hour `since` falls in, from the hourly
+/// sketches merged (for "the last day": 24 or 25 of them per prefix, whole hours).
 fn median_since(
     tx: &Transaction<'_>,
     sub: &str,

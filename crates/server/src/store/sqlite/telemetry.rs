@@ -118,10 +118,25 @@ pub(super) fn ingest_routes(
     // Stable: observations of one moment keep the order they were sent in.
     items.sort_by(|a, b| a.at.cmp(&b.at));
     let mut report = IngestReport::default();
-    let mut providers: Vec<String> = Vec::new();
+    // Per provider: whether a session is new (every prefix of the provider is decided again:
+    // the session counts for each), else the prefixes whose routes changed.
+    let mut touched: Vec<(String, bool, Vec<String>)> = Vec::new();
     for Observed { route, at } in items {
         let s = &route.session;
         let (pk, lk) = (match_key(&s.provider), match_key(&s.peering_location));
+        let known = tx
+            .prepare_cached(
+                "SELECT 1 FROM bgp_sessions WHERE subscription = ?1 AND provider_key = ?2 AND location_key = ?3 AND router = ?4",
+            )?
+            .exists(params![sub, pk, lk, s.router])?;
+        let entry = match touched.iter().position(|(k, _, _)| *k == pk) {
+            Some(i) => i,
+            None => {
+                touched.push((pk.clone(), false, Vec::new()));
+                touched.len() - 1
+            }
+        };
+        touched[entry].1 |= !known;
         tx.prepare_cached(
             "INSERT INTO bgp_sessions (subscription, provider_key, location_key, router, provider, peering_location, address, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -149,8 +164,8 @@ pub(super) fn ingest_routes(
             route.announced, at
         ])?;
         report.accepted += 1;
-        if !providers.contains(&pk) {
-            providers.push(pk);
+        if !touched[entry].2.contains(&route.prefix) {
+            touched[entry].2.push(route.prefix.clone());
         }
         let Some(o) = owner(tx, sub, &s.provider, &route.prefix)? else {
             continue;
@@ -164,8 +179,14 @@ pub(super) fn ingest_routes(
             add_events(tx, &o, &at, &events)?;
         }
     }
-    for p in &providers {
-        report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(p))?;
+    for (pk, all, prefixes) in &touched {
+        if *all {
+            report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(pk))?;
+        } else {
+            for p in prefixes {
+                report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Prefix(pk, p))?;
+            }
+        }
     }
     Ok(report)
 }

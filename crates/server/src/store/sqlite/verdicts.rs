@@ -78,6 +78,8 @@ pub(super) enum Scope<'a> {
     Provider(&'a str),
     /// Every prefix of one connection.
     Service(&'a ServiceId),
+    /// The customer prefix with this value under connections of this provider (its key).
+    Prefix(&'a str, &'a str),
 }
 
 /// Re-evaluates the prefixes in `scope` and stores each changed verdict; answers how many
@@ -99,6 +101,15 @@ pub(super) fn reevaluate(
             .prepare_cached(&format!("{base} AND lower(s.provider) = ?2"))?
             .query_map(params![sub, key], |r| owner_of(r, sub))?
             .collect::<rusqlite::Result<_>>()?,
+        Scope::Prefix(key, value) => match Ipv4Prefix::parse(value) {
+            Ok(p) => tx
+                .prepare_cached(&format!(
+                    "{base} AND lower(s.provider) = ?2 AND p.prefix_addr = ?3 AND p.prefix_len = ?4"
+                ))?
+                .query_map(params![sub, key, p.addr(), p.len()], |r| owner_of(r, sub))?
+                .collect::<rusqlite::Result<_>>()?,
+            Err(_) => Vec::new(),
+        },
         Scope::Service(id) => tx
             .prepare_cached(&format!("{base} AND p.rg_key = ?2 AND p.service_key = ?3"))?
             .query_map(params![sub, id.rg_key(), id.name_key()], |r| {
