@@ -1,11 +1,13 @@
-//! The telemetry extensions the console reads: a prefix's latency series.
+//! The telemetry extensions the console reads: a prefix's latency series, a monitor test's
+//! results.
 
 use super::{send, url, ApiError, Precondition};
 use crate::state::Session;
 use gloo_net::http::Method;
 use peering_model::resource_id::SubscriptionOp;
-use peering_model::telemetry::{fields, LatencySeries, Window};
-use peering_model::ArmPath;
+use peering_model::telemetry::{fields, LatencySeries, MonitorTestRun, Window};
+use peering_model::wire::ListResult;
+use peering_model::{ArmPath, ServiceId};
 
 /// The latency of `prefix` over `window` (`peeringServicePrefixLatency`).
 pub async fn prefix_latency(
@@ -26,5 +28,36 @@ pub async fn prefix_latency(
         .await?
         .json::<LatencySeries>()
         .await?
+        .value)
+}
+
+/// The newest `top` results of a connection monitor test, newest first
+/// (`connectionMonitorTestResults`).
+pub async fn monitor_test_results(
+    s: &Session,
+    service: &ServiceId,
+    test: &str,
+    top: u32,
+) -> Result<Vec<MonitorTestRun>, ApiError> {
+    let path = ArmPath::Subscription {
+        subscription: s.subscription.clone(),
+        op: SubscriptionOp::MonitorTestResults,
+    };
+    let top = top.to_string();
+    let u = url(
+        &s.config,
+        &path.to_string(),
+        &[
+            (fields::RESOURCE_GROUP, &service.resource_group),
+            (fields::PEERING_SERVICE, &service.name),
+            (fields::TEST, test),
+            (peering_model::targets::TOP, &top),
+        ],
+    );
+    Ok(send::<()>(s, Method::GET, &u, Precondition::None, None)
+        .await?
+        .json::<ListResult<MonitorTestRun>>()
+        .await?
+        .value
         .value)
 }

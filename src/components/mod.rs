@@ -27,6 +27,7 @@ pub mod overview;
 pub mod prefix_import;
 pub mod prefix_table;
 pub mod region_map;
+pub mod rtt_sparkline;
 pub mod state_pill;
 pub mod tags_editor;
 pub mod virtual_rows;

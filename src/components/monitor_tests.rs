@@ -5,6 +5,7 @@ use crate::api;
 use crate::components::child_conflict::{delete_or_compare, ChildConflict, ChildConflictDialog};
 use crate::components::confirm_delete::{ConfirmDelete, ConfirmMode, DeleteFuture};
 use crate::components::feedback::Feedback;
+use crate::components::rtt_sparkline::RttSparkline;
 use crate::components::state_pill::{StatePill, TestResult};
 use crate::components::Field;
 use crate::outbox::Outbox;
@@ -84,6 +85,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
         let test = shown.name.clone().unwrap_or_default();
         let result = TestResult::of(p.is_test_successful);
         let hops = p.path.clone().unwrap_or_default();
+        let sv3 = sv2.clone();
         let id = sv2.child(ChildKind::MonitorTest, &test);
         let (s, t) = (s2.clone(), test.clone());
         let on_confirm = move || -> DeleteFuture {
@@ -104,6 +106,7 @@ pub fn MonitorTests(service: ServiceId) -> impl IntoView {
                 <td class="num">{p.test_frequency_in_sec.map(|v| format!("{v} s")).unwrap_or_default()}</td>
                 <td><StatePill state=result/>
                     {(!hops.is_empty()).then(|| view! { <span class="hint path" title="The last result's path">{hops.join(" → ")}</span> })}
+                    {(result != TestResult::NoResult).then(|| view! { <RttSparkline service=sv3.clone() test=test.clone()/> })}
                 </td>
                 <td><ConfirmDelete kind=NameKind::MonitorTest name=test mode=ConfirmMode::Inline on_confirm=on_confirm on_reload=move || tests.refetch()/></td>
             </tr>

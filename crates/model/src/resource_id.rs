@@ -66,10 +66,12 @@ pub enum SubscriptionOp {
     IngestLatency,
     /// An extension: a prefix's latency series over a window (`telemetry::LatencySeries`).
     PrefixLatency,
+    /// An extension: a connection monitor test's newest results (`telemetry::MonitorTestRun`).
+    MonitorTestResults,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 12] = [
+    pub const ALL: [SubscriptionOp; 13] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -82,6 +84,7 @@ impl SubscriptionOp {
         SubscriptionOp::IngestMonitorResults,
         SubscriptionOp::IngestLatency,
         SubscriptionOp::PrefixLatency,
+        SubscriptionOp::MonitorTestResults,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -98,6 +101,7 @@ impl SubscriptionOp {
             SubscriptionOp::IngestMonitorResults => "ingestMonitorTestResults",
             SubscriptionOp::IngestLatency => "ingestLatencySamples",
             SubscriptionOp::PrefixLatency => "peeringServicePrefixLatency",
+            SubscriptionOp::MonitorTestResults => "connectionMonitorTestResults",
         }
     }
 

@@ -108,6 +108,19 @@ pub struct MonitorResult {
     pub rtt_ms: Option<f64>,
 }
 
+/// One stored run of a connection monitor test (the `connectionMonitorTestResults`
+/// extension answers them newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorTestRun {
+    pub timestamp: String,
+    pub success: bool,
+    #[serde(default)]
+    pub hops: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+}
+
 /// What is wrong with one field of an item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemError {

@@ -292,3 +292,43 @@ pub(crate) async fn prefix_latency(ctx: Ctx, subscription: String) -> ApiResult<
     })
     .into_response())
 }
+
+/// `connectionMonitorTestResults?resourceGroup=&peeringService=&test=`: the test's newest
+/// results, newest first.
+pub(crate) async fn monitor_test_results(ctx: Ctx, subscription: String) -> ApiResult<Response> {
+    let param = |name: &'static str| -> ApiResult<String> {
+        match ctx.query.get(&name.to_ascii_lowercase()).map(|v| v.trim()) {
+            Some(v) if !v.is_empty() => Ok(v.to_owned()),
+            _ => Err(ApiError::bad_request(
+                "InvalidParameter",
+                format!("The query parameter {name} is required."),
+            )
+            .with_target(name)),
+        }
+    };
+    let (rg, service, test) = (
+        param(fields::RESOURCE_GROUP)?,
+        param(fields::PEERING_SERVICE)?,
+        param(fields::TEST)?,
+    );
+    let limit = match ctx.query.get(peering_model::targets::TOP) {
+        None => 100,
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request("InvalidParameter", "$top is a whole number from 1 to 1000.")
+                    .with_target(peering_model::targets::TOP)
+            })?,
+    };
+    let parent = peering_model::ServiceId::new(&subscription, &rg, &service);
+    match ctx.store.monitor_results(parent, test.clone(), limit).await? {
+        Some(value) => Ok(Json(serde_json::json!({ "value": value })).into_response()),
+        None => Err(ApiError::not_found(
+            "ResourceNotFound",
+            format!("There is no connection monitor test '{test}' under connection '{service}' in resource group '{rg}'."),
+        )),
+    }
+}

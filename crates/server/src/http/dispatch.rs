@@ -212,6 +212,9 @@ async fn api_inner(
             }
             (Sop::IngestLatency, "POST") => telemetry::latency_samples(ctx, subscription).await,
             (Sop::PrefixLatency, "GET") => telemetry::prefix_latency(ctx, subscription).await,
+            (Sop::MonitorTestResults, "GET") => {
+                telemetry::monitor_test_results(ctx, subscription).await
+            }
             _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
         },
         (

@@ -91,6 +91,25 @@ pub(super) fn schemas() -> Value {
                 }
             }
         },
+        "MonitorTestRunList": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {
+                "value": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["timestamp", "success", "hops"],
+                        "properties": {
+                            "timestamp": { "type": "string", "format": "date-time" },
+                            "success": { "type": "boolean" },
+                            "hops": { "type": "array", "items": string },
+                            "rttMs": { "type": "number" }
+                        }
+                    }
+                }
+            }
+        },
         "IngestReport": {
             "type": "object",
             "required": ["accepted", "stale", "reevaluated", "events"],

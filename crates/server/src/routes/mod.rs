@@ -30,6 +30,7 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::IngestMonitorResults => RouteKind::IngestMonitorResults,
             SubscriptionOp::IngestLatency => RouteKind::IngestLatency,
             SubscriptionOp::PrefixLatency => RouteKind::PrefixLatency,
+            SubscriptionOp::MonitorTestResults => RouteKind::MonitorTestResults,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -63,12 +64,13 @@ pub enum RouteKind {
     IngestMonitorResults,
     IngestLatency,
     PrefixLatency,
+    MonitorTestResults,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 20] = [
+    pub const ALL: [RouteKind; 21] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -89,6 +91,7 @@ impl RouteKind {
         RouteKind::IngestMonitorResults,
         RouteKind::IngestLatency,
         RouteKind::PrefixLatency,
+        RouteKind::MonitorTestResults,
     ];
 
     pub const fn index(self) -> usize {
@@ -113,6 +116,7 @@ impl RouteKind {
             RouteKind::IngestMonitorResults => 17,
             RouteKind::IngestLatency => 18,
             RouteKind::PrefixLatency => 19,
+            RouteKind::MonitorTestResults => 20,
         }
     }
 
@@ -198,7 +202,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 20] = [
+pub static ROUTES: [RouteSpec; 21] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -395,6 +399,17 @@ pub static ROUTES: [RouteSpec; 20] = [
             "Extension (not in ARM): a prefix's latency over a window (6h, 12h, 1d, 7d or 30d; default 1d): buckets of count, min, p50, p95 and max ms, oldest first; a bucket without samples is left out. A prefix longer than /24 reads its /24; a shorter one merges the prefixes inside it.",
             LATENCY,
             &[(200, Some("LatencySeries"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::MonitorTestResults,
+        path: sub_path!("connectionMonitorTestResults"),
+        arm: true,
+        ops: &[get(
+            "ConnectionMonitorTestResults_List",
+            "Extension (not in ARM): a connection monitor test's newest results (at most $top, default 100, up to 1000), newest first: when, success, hops and round trip. 404 when there is no such test.",
+            MONITOR_RESULTS,
+            &[(200, Some("MonitorTestRunList"))],
         )],
     },
 ];

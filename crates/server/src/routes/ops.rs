@@ -43,6 +43,24 @@ pub(super) const LATENCY: &[QueryParam] = &[
         kind: "string",
     },
 ];
+pub(super) const MONITOR_RESULTS: &[QueryParam] = &[
+    QueryParam {
+        name: peering_model::telemetry::fields::RESOURCE_GROUP,
+        description: "The connection's resource group.",
+        kind: "string",
+    },
+    QueryParam {
+        name: peering_model::telemetry::fields::PEERING_SERVICE,
+        description: "The connection's name.",
+        kind: "string",
+    },
+    QueryParam {
+        name: peering_model::telemetry::fields::TEST,
+        description: "The connection monitor test's name.",
+        kind: "string",
+    },
+    PAGING[0],
+];
 pub(super) const COUNTRY: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],

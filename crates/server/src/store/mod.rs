@@ -359,6 +359,15 @@ pub trait Store: Send + Sync {
         from: i64,
     ) -> StoreFuture<'_, Vec<(i64, Vec<u8>)>>;
 
+    /// The newest `limit` results of a monitor test, newest first; None when there is no
+    /// such test.
+    fn monitor_results(
+        &self,
+        parent: ServiceId,
+        test: String,
+        limit: usize,
+    ) -> StoreFuture<'_, Option<Vec<peering_model::telemetry::MonitorTestRun>>>;
+
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.
     fn delete_child(

@@ -63,6 +63,7 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
             "",
         ),
         "PeeringServicePrefixLatency_Get" => (None, "&prefix=8.8.8.0/24&window=6h"),
+        "ConnectionMonitorTestResults_List" => (None, "&resourceGroup=rg&peeringService=c&test=t"),
         "Telemetry_IngestMonitorTestResults" => (
             Some(
                 json!({"value": [{"resourceGroup": "rg", "peeringService": "c", "test": "t",

@@ -388,4 +388,33 @@ async fn monitor_results_set_the_tests_newest_result() {
     let props = app.get_json(&url).await["properties"].clone();
     assert_eq!(props["isTestSuccessful"], false);
     assert_eq!(props["path"], json!(["agent", "hop1"]));
+
+    // The newest results, newest first, with their round trips.
+    let results = app
+        .get_json(&format!(
+            "{}&resourceGroup=rg&peeringService=c&test=T&$top=1",
+            app.sub_url("connectionMonitorTestResults")
+        ))
+        .await;
+    assert_eq!(
+        results["value"],
+        json!([{"timestamp": "2026-11-30T10:01:00.000Z", "success": false, "hops": ["agent", "hop1"], "rttMs": 20.5}])
+    );
+    let all = app
+        .get_json(&format!(
+            "{}&resourceGroup=rg&peeringService=c&test=t",
+            app.sub_url("connectionMonitorTestResults")
+        ))
+        .await;
+    assert_eq!(all["value"].as_array().unwrap().len(), 2);
+    let (code, _, _) = arm_error(
+        app.get(&format!(
+            "{}&resourceGroup=rg&peeringService=c&test=nope",
+            app.sub_url("connectionMonitorTestResults")
+        ))
+        .await,
+        404,
+    )
+    .await;
+    assert_eq!(code, "ResourceNotFound");
 }

@@ -75,6 +75,8 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, ".timeline", "PrefixAnnouncementEvent").await?;
     wait_for_text(c, ".timeline", "Prefix announcement was received.").await?;
     wait_for_text(c, "#monitor-tests", "Succeeded").await?;
+    // The test's recent round trips as a line.
+    wait_for(c, "#monitor-tests svg.rtt-sparkline path.rtt").await?;
     // The latency chart: a line and a band, a read-out under the pointer, drag to zoom, and
     // the window in the URL.
     wait_for(c, "svg.latency-chart path.p50").await?;

@@ -378,6 +378,15 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn monitor_results(
+        &self,
+        parent: ServiceId,
+        test: String,
+        limit: usize,
+    ) -> StoreFuture<'_, Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
+        Box::pin(self.read(move |tx| Ok(telemetry::monitor_results(tx, &parent, &test, limit)?)))
+    }
+
     fn delete_child(
         &self,
         parent: ServiceId,

@@ -328,3 +328,39 @@ pub(super) fn latency_rows(
     .query_map(params![sub, prefix.addr(), prefix.last(), prefix.len(), tier, from], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
 }
+
+/// A test's newest results, newest first; None when there is no such test.
+pub(super) fn monitor_results(
+    tx: &Transaction<'_>,
+    parent: &ServiceId,
+    test: &str,
+    limit: usize,
+) -> rusqlite::Result<Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
+    let key = test.to_ascii_lowercase();
+    let exists = tx
+        .prepare_cached(
+            "SELECT 1 FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND name_key = ?4",
+        )?
+        .exists(params![parent.subscription, parent.rg_key(), parent.name_key(), key])?;
+    if !exists {
+        return Ok(None);
+    }
+    tx.prepare_cached(
+        "SELECT at, success, hops, rtt_ms FROM monitor_results
+         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4 ORDER BY at DESC LIMIT ?5",
+    )?
+    .query_map(
+        params![parent.subscription, parent.rg_key(), parent.name_key(), key, limit as i64],
+        |r| {
+            let hops: String = r.get(2)?;
+            Ok(peering_model::telemetry::MonitorTestRun {
+                timestamp: r.get(0)?,
+                success: r.get(1)?,
+                hops: serde_json::from_str(&hops).unwrap_or_default(),
+                rtt_ms: r.get(3)?,
+            })
+        },
+    )?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map(Some)
+}
