@@ -2,127 +2,17 @@
 //! and `/openapi.json` is generated from it, so the two cannot drift apart; a test sends every
 //! method to every path of the generated document and checks it against the router.
 
-use peering_model::resource_id::{PathError, SubscriptionOp};
-use peering_model::{ArmPath, ChildKind};
+use peering_model::resource_id::PathError;
+use peering_model::ArmPath;
 
+mod kinds;
 mod ops;
+pub use kinds::{kind_of, RouteKind};
 use ops::*;
 
 /// Parses an API path (see [`ArmPath::parse`]).
 pub fn parse_route(path: &str) -> Result<ArmPath, PathError> {
     ArmPath::parse(path)
-}
-
-/// The kind of route a parsed path is.
-pub fn kind_of(p: &ArmPath) -> RouteKind {
-    match p {
-        ArmPath::Operations => RouteKind::Operations,
-        ArmPath::Subscription { op, .. } => match op {
-            SubscriptionOp::PeeringServices => RouteKind::ServicesBySubscription,
-            SubscriptionOp::Countries => RouteKind::Countries,
-            SubscriptionOp::Locations => RouteKind::Locations,
-            SubscriptionOp::Providers => RouteKind::Providers,
-            SubscriptionOp::CheckAvailability => RouteKind::CheckAvailability,
-            SubscriptionOp::InitializeConnectionMonitor => RouteKind::InitializeConnectionMonitor,
-            SubscriptionOp::PrefixSummaries => RouteKind::PrefixSummaries,
-            SubscriptionOp::IngestRoutes => RouteKind::IngestRoutes,
-            SubscriptionOp::IngestPrefixKeys => RouteKind::IngestPrefixKeys,
-            SubscriptionOp::IngestMonitorResults => RouteKind::IngestMonitorResults,
-            SubscriptionOp::IngestLatency => RouteKind::IngestLatency,
-            SubscriptionOp::PrefixLatency => RouteKind::PrefixLatency,
-            SubscriptionOp::MonitorTestResults => RouteKind::MonitorTestResults,
-        },
-        ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
-        ArmPath::Service(_) => RouteKind::Service,
-        ArmPath::Children(_, ChildKind::Prefix) => RouteKind::Prefixes,
-        ArmPath::Child(_, ChildKind::Prefix, _) => RouteKind::Prefix,
-        ArmPath::Children(_, ChildKind::MonitorTest) => RouteKind::MonitorTests,
-        ArmPath::Child(_, ChildKind::MonitorTest, _) => RouteKind::MonitorTest,
-    }
-}
-
-/// What a path names, without its parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RouteKind {
-    OpenApi,
-    Operations,
-    ServicesBySubscription,
-    Countries,
-    Locations,
-    Providers,
-    CheckAvailability,
-    InitializeConnectionMonitor,
-    ServicesInGroup,
-    Service,
-    Prefixes,
-    Prefix,
-    MonitorTests,
-    MonitorTest,
-    PrefixSummaries,
-    IngestRoutes,
-    IngestPrefixKeys,
-    IngestMonitorResults,
-    IngestLatency,
-    PrefixLatency,
-    MonitorTestResults,
-}
-
-impl RouteKind {
-    /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
-    /// without deciding its place here.
-    pub const ALL: [RouteKind; 21] = [
-        RouteKind::OpenApi,
-        RouteKind::Operations,
-        RouteKind::ServicesBySubscription,
-        RouteKind::Countries,
-        RouteKind::Locations,
-        RouteKind::Providers,
-        RouteKind::CheckAvailability,
-        RouteKind::InitializeConnectionMonitor,
-        RouteKind::ServicesInGroup,
-        RouteKind::Service,
-        RouteKind::Prefixes,
-        RouteKind::Prefix,
-        RouteKind::MonitorTests,
-        RouteKind::MonitorTest,
-        RouteKind::PrefixSummaries,
-        RouteKind::IngestRoutes,
-        RouteKind::IngestPrefixKeys,
-        RouteKind::IngestMonitorResults,
-        RouteKind::IngestLatency,
-        RouteKind::PrefixLatency,
-        RouteKind::MonitorTestResults,
-    ];
-
-    pub const fn index(self) -> usize {
-        match self {
-            RouteKind::OpenApi => 0,
-            RouteKind::Operations => 1,
-            RouteKind::ServicesBySubscription => 2,
-            RouteKind::Countries => 3,
-            RouteKind::Locations => 4,
-            RouteKind::Providers => 5,
-            RouteKind::CheckAvailability => 6,
-            RouteKind::InitializeConnectionMonitor => 7,
-            RouteKind::ServicesInGroup => 8,
-            RouteKind::Service => 9,
-            RouteKind::Prefixes => 10,
-            RouteKind::Prefix => 11,
-            RouteKind::MonitorTests => 12,
-            RouteKind::MonitorTest => 13,
-            RouteKind::PrefixSummaries => 14,
-            RouteKind::IngestRoutes => 15,
-            RouteKind::IngestPrefixKeys => 16,
-            RouteKind::IngestMonitorResults => 17,
-            RouteKind::IngestLatency => 18,
-            RouteKind::PrefixLatency => 19,
-            RouteKind::MonitorTestResults => 20,
-        }
-    }
-
-    pub fn spec(self) -> &'static RouteSpec {
-        &ROUTES[self.index()]
-    }
 }
 
 /// One operation of a path.
