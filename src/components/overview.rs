@@ -25,6 +25,10 @@ pub fn Overview(connection: PeeringService) -> impl IntoView {
             {item("Primary location", p.provider_primary_peering_location.clone().unwrap_or_default())}
             {item("Backup location", p.provider_backup_peering_location.clone().unwrap_or_else(|| "None".into()))}
             {item("Azure region", connection.location.clone().unwrap_or_default())}
+            {item("Connected agents", p.log_analytics_workspace_properties.as_ref()
+                .and_then(|l| l.connected_agents.clone())
+                .filter(|a| !a.is_empty())
+                .map_or_else(|| "None has reported yet".to_owned(), |a| a.join(", ")))}
             <dt>"Provisioning"</dt>
             <dd>{p.provisioning_state.map(|s| view! { <StatePill state=s/> })}</dd>
             {item("SKU", connection.sku.as_ref().and_then(|s| s.name.clone()).unwrap_or_else(|| "—".into()))}

@@ -41,6 +41,7 @@ impl From<&ValidConnection> for PeeringService {
                 provider_primary_peering_location: Some(v.primary.clone()),
                 provider_backup_peering_location: v.backup.clone(),
                 provisioning_state: None,
+                log_analytics_workspace_properties: None,
             }),
             ..PeeringService::default()
         }

@@ -150,6 +150,17 @@ pub struct PeeringServiceProperties {
     pub provider_backup_peering_location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<ProvisioningState>,
+    /// Read-only: the monitor agents that have reported (the server's connected agents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_analytics_workspace_properties: Option<LogAnalyticsWorkspaceProperties>,
+}
+
+/// `logAnalyticsWorkspaceProperties` of a connection (read-only).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogAnalyticsWorkspaceProperties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_agents: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

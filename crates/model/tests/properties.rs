@@ -127,13 +127,19 @@ fn properties() -> impl Strategy<Value = PeeringServiceProperties> {
         opt_string(),
         opt_string(),
         opt_of(ProvisioningState::ALL),
+        proptest::option::of(proptest::collection::vec("[a-z0-9-]{1,12}", 0..3)),
     )
-        .prop_map(|(a, b, c, d, e)| PeeringServiceProperties {
+        .prop_map(|(a, b, c, d, e, agents)| PeeringServiceProperties {
             peering_service_location: a,
             peering_service_provider: b,
             provider_primary_peering_location: c,
             provider_backup_peering_location: d,
             provisioning_state: e,
+            log_analytics_workspace_properties: agents.map(|a| {
+                peering_model::wire::LogAnalyticsWorkspaceProperties {
+                    connected_agents: Some(a),
+                }
+            }),
         })
 }
 

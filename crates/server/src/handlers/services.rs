@@ -119,6 +119,8 @@ pub(crate) async fn put(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<Re
                     created_by: keep(|e| &e.created_by, &caller.id),
                     modified_at: now.clone(),
                     modified_by: caller.id.clone(),
+                    // What the monitor agents reported; no PUT sets it.
+                    connected_agents: existing.as_ref().and_then(|e| e.connected_agents.clone()),
                 })
             }),
         )

@@ -332,3 +332,20 @@ pub(crate) async fn monitor_test_results(ctx: Ctx, subscription: String) -> ApiR
         )),
     }
 }
+
+/// `initializeConnectionMonitor`: records the subscription as initialized (once; a repeat
+/// changes nothing) and answers 200 without a body, as ARM does.
+pub(crate) async fn initialize_connection_monitor(
+    ctx: Ctx,
+    caller: crate::auth::Caller,
+    subscription: String,
+) -> ApiResult<Response> {
+    let author = crate::store::Author {
+        id: caller.id,
+        at: crate::handlers::services::now_rfc3339(),
+    };
+    ctx.store
+        .initialize_connection_monitor(subscription, author)
+        .await?;
+    Ok(axum::http::StatusCode::OK.into_response())
+}

@@ -203,7 +203,9 @@ async fn api_inner(
             (Sop::Locations, "GET") => catalog::locations(&ctx, &subscription),
             (Sop::Providers, "GET") => catalog::providers(&ctx),
             (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
-            (Sop::InitializeConnectionMonitor, "POST") => Ok(StatusCode::OK.into_response()),
+            (Sop::InitializeConnectionMonitor, "POST") => {
+                telemetry::initialize_connection_monitor(ctx, caller, subscription).await
+            }
             (Sop::PrefixSummaries, "GET") => catalog::prefix_summaries(ctx, subscription).await,
             (Sop::IngestRoutes, "POST") => telemetry::routes(ctx, subscription).await,
             (Sop::IngestPrefixKeys, "POST") => telemetry::prefix_keys(ctx, subscription).await,

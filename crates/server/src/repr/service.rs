@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 /// The version of [`StoredRepr`]'s format: change it whenever the representation of a
 /// connection changes, and the server rewrites the stored ones when it opens the database.
-pub(crate) const FORMAT: i64 = 1;
+pub(crate) const FORMAT: i64 = 2;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,6 +43,15 @@ struct ServicePropertiesJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     provider_backup_peering_location: Option<&'a str>,
     provisioning_state: ProvisioningState,
+    /// The agents that reported monitor test results, once one has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_analytics_workspace_properties: Option<LogAnalyticsJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogAnalyticsJson<'a> {
+    connected_agents: &'a RawValue,
 }
 
 /// `systemData` (2025-05-01): who created and last changed a resource, and when.
@@ -77,6 +86,8 @@ pub(crate) fn json(r: &ServiceRecord, v: ApiVersion) -> ServiceJson<'_> {
             provider_primary_peering_location: &r.primary,
             provider_backup_peering_location: r.backup.as_deref(),
             provisioning_state: ProvisioningState::Succeeded,
+            log_analytics_workspace_properties: raw(r.connected_agents.as_deref())
+                .map(|connected_agents| LogAnalyticsJson { connected_agents }),
         },
         system_data: v.has_system_data().then_some(SystemDataJson {
             created_by: &r.created_by,
@@ -148,6 +159,7 @@ mod tests {
             created_by: "token-\"quoted\"".into(),
             modified_at: "2025-01-02T03:04:06Z".into(),
             modified_by: "token-b".into(),
+            connected_agents: None,
         }
     }
 

@@ -150,7 +150,7 @@ pub static ROUTES: [RouteSpec; 21] = [
         ops: &[Op {
             method: "POST",
             operation_id: "PeeringServices_InitializeConnectionMonitor",
-            summary: "Initialise the subscription for connection monitor tests (nothing to do here).",
+            summary: "Initialise the subscription for connection monitor tests: recorded once (who and when); a repeat changes nothing.",
             query: &[],
             request: None,
             responses: &[(200, None)],

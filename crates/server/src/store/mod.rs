@@ -44,6 +44,9 @@ pub struct ServiceRecord {
     pub created_by: String,
     pub modified_at: String,
     pub modified_by: String,
+    /// The agents that reported monitor test results (a JSON array of strings as stored);
+    /// kept by the store, never written by a connection PUT.
+    pub connected_agents: Option<String>,
 }
 
 /// A connection's representation, stored with it and written in the same transaction, so a
@@ -358,6 +361,14 @@ pub trait Store: Send + Sync {
         tier: i64,
         from: i64,
     ) -> StoreFuture<'_, Vec<(i64, Vec<u8>)>>;
+
+    /// Records that the subscription was initialized for connection monitor tests (by whom
+    /// and when; the first time is kept). Answers whether it already was.
+    fn initialize_connection_monitor(
+        &self,
+        subscription: String,
+        author: Author,
+    ) -> StoreFuture<'_, bool>;
 
     /// The newest `limit` results of a monitor test, newest first; None when there is no
     /// such test.

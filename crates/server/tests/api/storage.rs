@@ -77,6 +77,7 @@ async fn stored_representations_are_written_for_older_databases() {
         // As the server left it before migration 3.
         "DROP TABLE peering_service_json; DROP TABLE monitor_results; DROP TABLE provider_prefixes;
          DROP TABLE bgp_routes; DROP TABLE bgp_sessions; DROP TABLE latency_sketches;
+         DROP TABLE connection_monitor_subscriptions; ALTER TABLE peering_services DROP COLUMN connected_agents;
          PRAGMA user_version = 2;",
         // Representations of another format, and one missing.
         "UPDATE peering_service_json SET format = 0, body = '{\"stale\":true', etag = 'x';
@@ -108,10 +109,10 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 5, "the migrations in crates/server/migrations");
+    assert_eq!(version, 6, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 5);
+    assert_eq!(rusqlite_open(&path).1, 6);
 }
 
 fn rusqlite_open(path: &std::path::Path) -> (String, i64) {

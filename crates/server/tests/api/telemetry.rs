@@ -388,6 +388,12 @@ async fn monitor_results_set_the_tests_newest_result() {
     let props = app.get_json(&url).await["properties"].clone();
     assert_eq!(props["isTestSuccessful"], false);
     assert_eq!(props["path"], json!(["agent", "hop1"]));
+    // The test's agent has reported: the connection lists it among its connected agents.
+    let connection = app.get_json(&app.service_url("rg", "c")).await;
+    assert_eq!(
+        connection["properties"]["logAnalyticsWorkspaceProperties"],
+        json!({"connectedAgents": ["agent-1"]})
+    );
 
     // The newest results, newest first, with their round trips.
     let results = app
@@ -417,4 +423,26 @@ async fn monitor_results_set_the_tests_newest_result() {
     )
     .await;
     assert_eq!(code, "ResourceNotFound");
+
+    // initializeConnectionMonitor is recorded once, with who and when.
+    for _ in 0..2 {
+        let res = app
+            .send(
+                Method::POST,
+                &app.sub_url("initializeConnectionMonitor"),
+                &[],
+                None,
+            )
+            .await;
+        expect_status(res, 200);
+    }
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    let rows: i64 = db
+        .query_row(
+            "SELECT count(*) FROM connection_monitor_subscriptions WHERE subscription = ?1",
+            [SUB],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 1);
 }

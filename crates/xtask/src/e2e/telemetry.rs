@@ -54,6 +54,8 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         .await
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "#prefixes", "Failed").await?;
+    // The connection lists the agent whose monitor test reported.
+    wait_for_text(c, ".overview", "sim-agent-").await?;
     let reasons = [
         peering_model::observation::reasons::COMMUNITY,
         peering_model::observation::reasons::AS_PATH,

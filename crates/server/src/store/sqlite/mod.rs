@@ -49,6 +49,7 @@ pub struct SqliteStore {
     writer: Pool,
     readers: Pool,
     format: i64,
+    render: Render,
 }
 
 fn configure(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
@@ -103,6 +104,7 @@ impl SqliteStore {
             writer: Pool::spawn("db-writer", vec![writer], options.queue)?,
             readers: Pool::spawn("db-reader", readers, options.queue)?,
             format: options.format,
+            render: options.render,
         })
     }
 
@@ -296,7 +298,12 @@ impl Store for SqliteStore {
         subscription: String,
         items: Vec<MonitorRun>,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(self.write(move |tx| telemetry::ingest_results(tx, &subscription, items)))
+        let (render, format) = (self.render, self.format);
+        Box::pin(
+            self.write(move |tx| {
+                telemetry::ingest_results(tx, &subscription, items, render, format)
+            }),
+        )
     }
 
     fn ingest_latency(
@@ -325,6 +332,22 @@ impl Store for SqliteStore {
                 tier,
                 from,
             )?)
+        }))
+    }
+
+    fn initialize_connection_monitor(
+        &self,
+        subscription: String,
+        author: Author,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO connection_monitor_subscriptions (subscription, initialized_at, initialized_by) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (subscription) DO NOTHING",
+                )?
+                .execute(rusqlite::params![subscription, author.at, author.id])?;
+            Ok(n == 0)
         }))
     }
 

@@ -9,7 +9,7 @@ use crate::store::{
 use peering_model::ServiceId;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
-const COLUMNS: &str = "subscription, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by";
+const COLUMNS: &str = "subscription, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by, connected_agents";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
     Ok(ServiceRecord {
@@ -27,6 +27,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
         created_by: r.get(11)?,
         modified_at: r.get(12)?,
         modified_by: r.get(13)?,
+        connected_agents: r.get(14)?,
     })
 }
 
@@ -81,7 +82,7 @@ pub(super) fn get_repr(
 }
 
 /// Stores `repr` as the representation of the connection with keys (rg_key, name_key).
-fn store_repr(
+pub(super) fn store_repr(
     tx: &Connection,
     sub: &str,
     rg_key: &str,
@@ -227,7 +228,7 @@ pub(super) fn sync_stored_json(
                 .map_err(|e| e.to_string())?;
             let rows = st
                 .query_map(params![format], |r| {
-                    Ok((r.get(14)?, r.get(15)?, from_row(r)?))
+                    Ok((r.get(15)?, r.get(16)?, from_row(r)?))
                 })
                 .map_err(|e| e.to_string())?;
             rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?
@@ -241,4 +242,30 @@ pub(super) fn sync_stored_json(
         Ok(stale.len())
     };
     run()
+}
+
+/// Stores a connection's connected agents (JSON array text) and writes its representation
+/// again with them; nothing when they are what is stored.
+pub(super) fn set_connected_agents(
+    tx: &Transaction<'_>,
+    id: &ServiceId,
+    agents: &str,
+    render: Render,
+    format: i64,
+) -> ApiResult<()> {
+    let Some(mut record) = get(tx, id)? else {
+        return Ok(());
+    };
+    if record.connected_agents.as_deref() == Some(agents) {
+        return Ok(());
+    }
+    let (sub, rg_key, name_key) = key(id);
+    tx.prepare_cached(
+        "UPDATE peering_services SET connected_agents = ?4 WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
+    )?
+    .execute(params![sub, rg_key, name_key, agents])?;
+    record.connected_agents = Some(agents.to_owned());
+    let repr = render(&record).map_err(crate::error::ApiError::internal)?;
+    store_repr(tx, &sub, &rg_key, &name_key, &repr, format)?;
+    Ok(())
 }

@@ -229,6 +229,8 @@ pub(super) fn ingest_results(
     tx: &Transaction<'_>,
     sub: &str,
     items: Vec<MonitorRun>,
+    render: crate::store::Render,
+    format: i64,
 ) -> ApiResult<IngestReport> {
     let mut missing = Vec::new();
     let mut report = IngestReport::default();
@@ -273,6 +275,32 @@ pub(super) fn ingest_results(
     }
     if !missing.is_empty() {
         return Err(ApiError::items("UnknownMonitorTest", missing));
+    }
+    // The connections' agents that have reported (a test's source agent, once it has a
+    // result), sent as logAnalyticsWorkspaceProperties.connectedAgents.
+    let mut connections: Vec<ServiceId> = Vec::new();
+    for run in &items {
+        let id = ServiceId::new(sub, &run.resource_group, &run.peering_service);
+        if !connections
+            .iter()
+            .any(|c| c.rg_key() == id.rg_key() && c.name_key() == id.name_key())
+        {
+            connections.push(id);
+        }
+    }
+    for id in connections {
+        let agents: Vec<String> = tx
+            .prepare_cached(
+                "SELECT DISTINCT t.source_agent FROM monitor_tests t
+                 WHERE t.subscription = ?1 AND t.rg_key = ?2 AND t.service_key = ?3
+                   AND EXISTS (SELECT 1 FROM monitor_results r WHERE r.subscription = t.subscription AND r.rg_key = t.rg_key
+                               AND r.service_key = t.service_key AND r.test_key = t.name_key)
+                 ORDER BY t.source_agent",
+            )?
+            .query_map(params![sub, id.rg_key(), id.name_key()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let json = serde_json::to_string(&agents).map_err(ApiError::internal)?;
+        super::services::set_connected_agents(tx, &id, &json, render, format)?;
     }
     Ok(report)
 }
