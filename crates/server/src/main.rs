@@ -78,6 +78,21 @@ struct Cli {
     /// endpoints (resource group demo-simulated, tag simulated=true). For trying the console.
     #[arg(long)]
     demo: bool,
+    /// How long one-minute latency buckets are kept (the 6-hour window; at least 6h).
+    #[arg(long = "keep-latency-1m", default_value = "7h", value_parser = peering_server::settings::parse_duration)]
+    keep_latency_1m: i64,
+    /// How long five-minute latency buckets are kept (12 hours and 1 day; at least 1d).
+    #[arg(long = "keep-latency-5m", default_value = "25h", value_parser = peering_server::settings::parse_duration)]
+    keep_latency_5m: i64,
+    /// How long one-hour latency buckets are kept (7 and 30 days; at least 30d).
+    #[arg(long = "keep-latency-1h", default_value = "31d", value_parser = peering_server::settings::parse_duration)]
+    keep_latency_1h: i64,
+    /// How many events are kept per prefix (the newest).
+    #[arg(long, default_value_t = 1000)]
+    keep_events: usize,
+    /// How many results are kept per connection monitor test (the newest).
+    #[arg(long, default_value_t = 1000)]
+    keep_monitor_results: usize,
     /// How the log is written (to stderr); the level comes from RUST_LOG (default info).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -178,8 +193,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         max_connections: cli.max_connections as usize,
         drain_timeout: Duration::from_secs(cli.drain_timeout),
         csp_report_log: cli.csp_report_log.clone(),
+        retention: peering_server::settings::Retention {
+            latency_minute: cli.keep_latency_1m,
+            latency_five_minutes: cli.keep_latency_5m,
+            latency_hour: cli.keep_latency_1h,
+            events_per_prefix: cli.keep_events,
+            results_per_test: cli.keep_monitor_results,
+        },
         ..Settings::default()
     };
+    settings.retention.check()?;
     let demo = cli.demo.then(peering_server::demo::Demo::default);
     if let Some(d) = &demo {
         tokens.add(d.grants());

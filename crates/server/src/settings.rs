@@ -52,6 +52,10 @@ pub struct Retention {
     pub latency_five_minutes: i64,
     /// One-hour buckets (7 and 30 days).
     pub latency_hour: i64,
+    /// The newest events kept per prefix (a count: events are read newest first).
+    pub events_per_prefix: usize,
+    /// The newest results kept per monitor test.
+    pub results_per_test: usize,
 }
 
 impl Default for Retention {
@@ -60,11 +64,51 @@ impl Default for Retention {
             latency_minute: 7 * 3600,
             latency_five_minutes: 25 * 3600,
             latency_hour: 31 * 86_400,
+            events_per_prefix: 1000,
+            results_per_test: 1000,
         }
     }
 }
 
+/// `90m`, `7h`, `31d` (or plain seconds) as seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration such as 90m, 7h or 31d"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{s}' is not a duration such as 90m, 7h or 31d")),
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("'{s}' is too long"))
+}
+
 impl Retention {
+    /// Refuses a retention shorter than the longest window its tier serves (the chart of
+    /// that window would have holes), or a count of zero.
+    pub fn check(&self) -> Result<(), String> {
+        for (what, kept, needed) in [
+            ("--keep-latency-1m", self.latency_minute, 6 * 3600),
+            ("--keep-latency-5m", self.latency_five_minutes, 86_400),
+            ("--keep-latency-1h", self.latency_hour, 30 * 86_400),
+        ] {
+            if kept < needed {
+                return Err(format!(
+                    "{what} keeps {kept} s, less than the {needed} s of the longest window it serves"
+                ));
+            }
+        }
+        if self.events_per_prefix == 0 || self.results_per_test == 0 {
+            return Err("--keep-events and --keep-monitor-results are at least 1".into());
+        }
+        Ok(())
+    }
+
     /// How long buckets of `tier` seconds are kept.
     pub fn of_tier(&self, tier: i64) -> i64 {
         match tier {
@@ -191,6 +235,27 @@ pub fn parse_public_url(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_and_retention_are_checked() {
+        assert_eq!(parse_duration("90m"), Ok(5400));
+        assert_eq!(parse_duration("7h"), Ok(25_200));
+        assert_eq!(parse_duration("31d"), Ok(2_678_400));
+        assert_eq!(parse_duration("45"), Ok(45));
+        assert!(parse_duration("7 hours").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(Retention::default().check().is_ok());
+        let short = Retention {
+            latency_minute: 3600,
+            ..Retention::default()
+        };
+        assert!(short.check().unwrap_err().contains("--keep-latency-1m"));
+        let none = Retention {
+            events_per_prefix: 0,
+            ..Retention::default()
+        };
+        assert!(none.check().is_err());
+    }
 
     #[test]
     fn public_urls_are_checked_and_lose_their_trailing_slash() {

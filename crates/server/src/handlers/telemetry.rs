@@ -183,7 +183,10 @@ pub(crate) async fn routes(ctx: Ctx, subscription: String) -> ApiResult<Response
     let items = items(&ctx, |o: RouteObservation| {
         with_time(o.check(catalog), &o.timestamp, ctx.now).map(|(route, at)| Observed { route, at })
     })?;
-    let report = ctx.store.ingest_routes(subscription, items).await?;
+    let report = ctx
+        .store
+        .ingest_routes(subscription, items, ctx.retention.events_per_prefix)
+        .await?;
     Ok(Json(report).into_response())
 }
 
@@ -215,7 +218,10 @@ pub(crate) async fn monitor_results(ctx: Ctx, subscription: String) -> ApiResult
             rtt_ms: r.rtt_ms,
         })
     })?;
-    let report = ctx.store.ingest_results(subscription, items).await?;
+    let report = ctx
+        .store
+        .ingest_results(subscription, items, ctx.retention.results_per_test)
+        .await?;
     Ok(Json(report).into_response())
 }
 

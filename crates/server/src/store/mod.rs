@@ -320,12 +320,13 @@ pub trait Store: Send + Sync {
         since: i64,
     ) -> StoreFuture<'_, PrefixCountsPage>;
 
-    /// Stores route observations of the subscription's providers, with the events they make,
-    /// and re-evaluates the prefixes they concern.
+    /// Stores route observations of the subscription's providers, with the events they make
+    /// (the newest `keep_events` kept per prefix), and re-evaluates the prefixes they concern.
     fn ingest_routes(
         &self,
         subscription: String,
         items: Vec<Observed>,
+        keep_events: usize,
     ) -> StoreFuture<'_, IngestReport>;
 
     /// Stores providers' prefix key registrations and re-evaluates the prefixes they concern.
@@ -335,11 +336,13 @@ pub trait Store: Send + Sync {
         items: Vec<RegisteredKey>,
     ) -> StoreFuture<'_, IngestReport>;
 
-    /// Stores monitor test results; refuses the whole batch when an item names no stored test.
+    /// Stores monitor test results (the newest `keep` kept per test); refuses the whole batch
+    /// when an item names no stored test.
     fn ingest_results(
         &self,
         subscription: String,
         items: Vec<MonitorRun>,
+        keep: usize,
     ) -> StoreFuture<'_, IngestReport>;
 
     /// Merges latency sketches (prefix, tier, bucket start → sketch, see [`crate::latency`])

@@ -446,3 +446,55 @@ async fn monitor_results_set_the_tests_newest_result() {
         .unwrap();
     assert_eq!(rows, 1);
 }
+
+/// Events and monitor results are kept by count, per kind, as configured.
+#[tokio::test]
+async fn events_and_results_are_kept_as_configured() {
+    let app = spawn_app_with(peering_server::Settings {
+        retention: peering_server::settings::Retention {
+            events_per_prefix: 3,
+            results_per_test: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    with_key(&app).await;
+    app.create_monitor_test("rg", "c", "t").await;
+    for minute in 0..4 {
+        let mut r = route(
+            "Seattle",
+            "r1",
+            "10.0.0.1",
+            &format!("2026-11-30T10:0{minute}:00Z"),
+        );
+        r["announced"] = json!(minute % 2 == 0);
+        ingest(&app, "ingestRouteObservations", json!([r])).await;
+        ingest(
+            &app,
+            "ingestMonitorTestResults",
+            json!([{"resourceGroup": "rg", "peeringService": "c", "test": "t",
+            "timestamp": format!("2026-11-30T10:0{minute}:00Z"), "success": true}]),
+        )
+        .await;
+    }
+    let events = prefix(&app).await["events"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0]["eventTimestamp"], "2026-11-30T10:03:00.000Z");
+    let results = app
+        .get_json(&format!(
+            "{}&resourceGroup=rg&peeringService=c&test=t",
+            app.sub_url("connectionMonitorTestResults")
+        ))
+        .await;
+    let kept: Vec<&str> = results["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        ["2026-11-30T10:03:00.000Z", "2026-11-30T10:02:00.000Z"]
+    );
+}

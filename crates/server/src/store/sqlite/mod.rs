@@ -281,8 +281,11 @@ impl Store for SqliteStore {
         &self,
         subscription: String,
         items: Vec<Observed>,
+        keep_events: usize,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(self.write(move |tx| telemetry::ingest_routes(tx, &subscription, items)))
+        Box::pin(
+            self.write(move |tx| telemetry::ingest_routes(tx, &subscription, items, keep_events)),
+        )
     }
 
     fn ingest_keys(
@@ -297,13 +300,12 @@ impl Store for SqliteStore {
         &self,
         subscription: String,
         items: Vec<MonitorRun>,
+        keep: usize,
     ) -> StoreFuture<'_, IngestReport> {
         let (render, format) = (self.render, self.format);
-        Box::pin(
-            self.write(move |tx| {
-                telemetry::ingest_results(tx, &subscription, items, render, format)
-            }),
-        )
+        Box::pin(self.write(move |tx| {
+            telemetry::ingest_results(tx, &subscription, items, keep, render, format)
+        }))
     }
 
     fn ingest_latency(

@@ -18,11 +18,6 @@ use peering_model::telemetry::{fields, item_target};
 use peering_model::ServiceId;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-/// The most events kept per prefix; older ones are removed as new ones arrive.
-pub(crate) const KEPT_EVENTS: i64 = 1000;
-/// The most results kept per monitor test.
-pub(crate) const KEPT_RESULTS: i64 = 1000;
-
 /// The route a session last reported for a prefix, with when.
 fn stored_route(
     tx: &Transaction<'_>,
@@ -74,6 +69,7 @@ fn add_events(
     o: &Owner,
     at: &str,
     events: &[(peering_model::wire::PrefixEventType, String)],
+    keep: usize,
 ) -> rusqlite::Result<()> {
     let (sub, rg, svc) = (&o.id.subscription, o.id.rg_key(), o.id.name_key());
     let next: i64 = tx
@@ -103,7 +99,7 @@ fn add_events(
     tx.prepare_cached(
         "DELETE FROM prefix_events WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 AND seq <= ?5",
     )?
-    .execute(params![sub, rg, svc, o.name_key, next + events.len() as i64 - 1 - KEPT_EVENTS])?;
+    .execute(params![sub, rg, svc, o.name_key, next + events.len() as i64 - 1 - keep as i64])?;
     Ok(())
 }
 
@@ -114,6 +110,7 @@ pub(super) fn ingest_routes(
     tx: &Transaction<'_>,
     sub: &str,
     mut items: Vec<Observed>,
+    keep_events: usize,
 ) -> ApiResult<IngestReport> {
     // Stable: observations of one moment keep the order they were sent in.
     items.sort_by(|a, b| a.at.cmp(&b.at));
@@ -176,7 +173,7 @@ pub(super) fn ingest_routes(
         if let Some(role) = observation::role(&o.subject(prefix), s) {
             let events = observation::events(role, before.as_ref().map(|(r, _)| r), &route);
             report.events += events.len();
-            add_events(tx, &o, &at, &events)?;
+            add_events(tx, &o, &at, &events, keep_events)?;
         }
     }
     for (pk, all, prefixes) in &touched {
@@ -229,6 +226,7 @@ pub(super) fn ingest_results(
     tx: &Transaction<'_>,
     sub: &str,
     items: Vec<MonitorRun>,
+    keep: usize,
     render: crate::store::Render,
     format: i64,
 ) -> ApiResult<IngestReport> {
@@ -271,7 +269,7 @@ pub(super) fn ingest_results(
              AND at < (SELECT at FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
                        ORDER BY at DESC LIMIT 1 OFFSET ?5)",
         )?
-        .execute(params![sub, id.rg_key(), id.name_key(), test_key, KEPT_RESULTS - 1])?;
+        .execute(params![sub, id.rg_key(), id.name_key(), test_key, keep as i64 - 1])?;
     }
     if !missing.is_empty() {
         return Err(ApiError::items("UnknownMonitorTest", missing));
