@@ -73,6 +73,8 @@ wire_enum! {
         InvalidPort = "InvalidPort",
         /// Connection monitor test: frequency outside 30–86400 seconds.
         InvalidFrequency = "InvalidFrequency",
+        /// An alert rule's parameter is missing or out of range.
+        InvalidAlertRule = "InvalidAlertRule",
         /// More than 50 tags.
         TooManyTags = "TooManyTags",
         /// A tag name is empty, too long or has a forbidden character.

@@ -88,6 +88,7 @@ macro_rules! wire_enum {
     };
 }
 
+pub mod alerts;
 pub mod api_version;
 pub mod batch;
 pub mod catalog;

@@ -26,6 +26,13 @@ pub const DESTINATION: &str = "properties.destination";
 pub const PORT: &str = "properties.destinationPort";
 pub const FREQUENCY: &str = "properties.testFrequencyInSec";
 
+/// An alert rule's fields.
+pub const ALERT_KIND: &str = "properties.kind";
+pub const ALERT_THRESHOLD: &str = "properties.thresholdMs";
+pub const ALERT_FOR_MINUTES: &str = "properties.forMinutes";
+pub const ALERT_LEVEL: &str = "properties.level";
+pub const ALERT_CONSECUTIVE: &str = "properties.consecutive";
+
 /// `checkServiceProviderAvailability` names its two fields without `properties.`.
 pub const AVAILABILITY_LOCATION: &str = "peeringServiceLocation";
 pub const AVAILABILITY_PROVIDER: &str = "peeringServiceProvider";
@@ -58,6 +65,11 @@ pub const ALL: &[&str] = &[
     TAGS,
     PREFIX,
     PREFIX_KEY,
+    ALERT_KIND,
+    ALERT_THRESHOLD,
+    ALERT_FOR_MINUTES,
+    ALERT_LEVEL,
+    ALERT_CONSECUTIVE,
     SOURCE_AGENT,
     DESTINATION,
     PORT,

@@ -19,6 +19,8 @@
 //! * `monitorTest` `{sourceAgent, destination, destinationPort?, testFrequencyInSec?}` (a
 //!   missing port or frequency is `None`).
 //! * `tags`: an object of tag names to values.
+//! * `alertRule`: an alert rule's properties `{kind?, thresholdMs?, forMinutes?, level?,
+//!   consecutive?}` ([`peering_model::alerts::validate_rule`]).
 //! * `replace` `{existing: {azureRegion, primary, backup?}, draft}`: a PUT replacing a stored
 //!   connection; `draft` is a `connection` draft that must validate, then [`check_replace`]
 //!   gives the findings.
@@ -44,7 +46,7 @@ use std::collections::BTreeMap;
 pub const FINDINGS_JSON: &str = include_str!("../fixtures/findings.json");
 
 /// The number of cases the fixture held when its last case was added: it only grows.
-pub const MIN_CASES: usize = 115;
+pub const MIN_CASES: usize = 120;
 
 /// How many cases the file holds, counted from its JSON alone.
 pub fn case_count(json: &str) -> usize {
@@ -269,6 +271,10 @@ pub fn actual(case: &Case) -> Result<(Vec<Expected>, Option<Value>), String> {
                 prefix(&i.stored)?,
                 prefix(&i.requested)?,
             )])
+        }
+        "alertRule" => {
+            let p: peering_model::alerts::AlertRuleProperties = input(case)?;
+            all(peering_model::alerts::validate_rule(&p).1 .0)
         }
         "monitorTest" => {
             let m: MonitorTest = input(case)?;
