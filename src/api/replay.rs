@@ -59,8 +59,9 @@ fn id_name(id: &ResourceId) -> String {
 pub fn same_properties(a: &Value, b: &Value) -> bool {
     // What the server itself moves (validation, test results, provisioning) is not a change
     // anyone made, so it does not hold a delete back.
-    const READ_ONLY: [&str; 7] = [
+    const READ_ONLY: [&str; 8] = [
         "provisioningState",
+        "logAnalyticsWorkspaceProperties",
         "prefixValidationState",
         "learnedType",
         "errorMessage",

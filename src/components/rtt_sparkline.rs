@@ -52,8 +52,8 @@ pub fn RttSparkline(service: ServiceId, test: String) -> impl IntoView {
     move || match runs.get() {
         Some(Ok(r)) if !r.is_empty() => {
             let (d, failed) = shape(&r);
-            let rtts: Vec<f64> = r.iter().filter_map(|x| x.rtt_ms).collect();
-            let label = match rtts.first() {
+            // The newest run's round trip, if it measured one.
+            let label = match r.first().and_then(|x| x.rtt_ms) {
                 Some(last) => format!(
                     "Round trip of {test}: last {last:.1} ms; {} of the last {} runs failed",
                     failed.len(),

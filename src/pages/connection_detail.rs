@@ -41,6 +41,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
     let changed_elsewhere = RwSignal::new(false);
     let compare_next = StoredValue::new(false);
     let last_prefixes = StoredValue::new(Vec::<PeeringServicePrefix>::new());
+    let last_connection = StoredValue::new(None::<PeeringService>);
     let open_events = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let data = LocalResource::new(move || {
         let (s, service) = (s2.clone(), service.get());
@@ -58,11 +59,19 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                 if compare_next.try_get_value() == Some(true) {
                     compare_next.try_set_value(false);
                     let before = last_prefixes.try_get_value().unwrap_or_default();
-                    if !same_prefixes(&before, &p) {
+                    let connection_before = last_connection.try_get_value().flatten();
+                    let same_connection = match (connection_before, serde_json::to_value(&c.value))
+                    {
+                        (Some(b), Ok(now)) => serde_json::to_value(&b)
+                            .is_ok_and(|b| crate::api::same_properties(&b, &now)),
+                        _ => false,
+                    };
+                    if !same_prefixes(&before, &p) || !same_connection {
                         changed_elsewhere.try_set(true);
                     }
                 }
                 last_prefixes.try_set_value(p.clone());
+                last_connection.try_set_value(Some(c.value.clone()));
                 Ok::<_, ApiError>((c, p))
             }
             .await;
@@ -148,9 +157,9 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                 (Ok(c), _) => (c.is_some(), false),
             };
             probing.try_set_value(false);
-            if conn {
-                changed_elsewhere.try_set(true);
-            } else if kids {
+            // Reload, then say "changed elsewhere" only if someone changed something (what
+            // the server moves itself, telemetry, changes ETags too).
+            if conn || kids {
                 compare_next.try_set_value(true);
             }
             if conn || kids {

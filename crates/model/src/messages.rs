@@ -17,6 +17,9 @@ pub fn name_taken(kind: NameKind, name: &str, parent: &str) -> String {
         NameKind::MonitorTest => format!(
             "A monitor test named '{name}' already exists on connection '{parent}'; choose another name (names are not case-sensitive)."
         ),
+        NameKind::AlertRule => format!(
+            "An alert rule named '{name}' already exists on connection '{parent}'; choose another name (names are not case-sensitive)."
+        ),
     }
 }
 

@@ -9,6 +9,7 @@ pub enum NameKind {
     Connection,
     Prefix,
     MonitorTest,
+    AlertRule,
 }
 
 impl NameKind {
@@ -18,6 +19,7 @@ impl NameKind {
             NameKind::Connection => "connection",
             NameKind::Prefix => "prefix",
             NameKind::MonitorTest => "monitor test",
+            NameKind::AlertRule => "alert rule",
         }
     }
 
@@ -26,6 +28,7 @@ impl NameKind {
             NameKind::Connection => "connection name",
             NameKind::Prefix => "prefix name",
             NameKind::MonitorTest => "monitor test name",
+            NameKind::AlertRule => "alert rule name",
         }
     }
 }

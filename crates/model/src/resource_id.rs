@@ -18,16 +18,23 @@ pub const NAMESPACE: &str = "Microsoft.Peering";
 pub enum ChildKind {
     Prefix,
     MonitorTest,
+    /// An extension: the connection's alert rules (`alerts`).
+    AlertRule,
 }
 
 impl ChildKind {
-    pub const ALL: [ChildKind; 2] = [ChildKind::Prefix, ChildKind::MonitorTest];
+    pub const ALL: [ChildKind; 3] = [
+        ChildKind::Prefix,
+        ChildKind::MonitorTest,
+        ChildKind::AlertRule,
+    ];
 
     /// The path segment under a connection, as ARM spells it.
     pub const fn segment(self) -> &'static str {
         match self {
             ChildKind::Prefix => "prefixes",
             ChildKind::MonitorTest => "connectionMonitorTests",
+            ChildKind::AlertRule => "alertRules",
         }
     }
 
@@ -36,6 +43,7 @@ impl ChildKind {
         match self {
             ChildKind::Prefix => crate::names::NameKind::Prefix,
             ChildKind::MonitorTest => crate::names::NameKind::MonitorTest,
+            ChildKind::AlertRule => crate::names::NameKind::AlertRule,
         }
     }
 

@@ -109,6 +109,7 @@ wire_enum! {
 pub const PEERING_SERVICE_TYPE: &str = "Microsoft.Peering/peeringServices";
 pub const PREFIX_TYPE: &str = "Microsoft.Peering/peeringServices/prefixes";
 pub const MONITOR_TEST_TYPE: &str = "Microsoft.Peering/peeringServices/connectionMonitorTests";
+pub const ALERT_RULE_TYPE: &str = "Microsoft.Peering/peeringServices/alertRules";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -89,13 +89,22 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 }
 
 impl Retention {
-    /// Refuses a retention shorter than the longest window its tier serves (the chart of
-    /// that window would have holes), or a count of zero.
+    /// Refuses a retention shorter than what the longest window its tier serves reads (the
+    /// window, one of its buckets and one of the tier's: a chart would lose its oldest
+    /// bucket), a count of zero, or one over a million.
     pub fn check(&self) -> Result<(), String> {
         for (what, kept, needed) in [
-            ("--keep-latency-1m", self.latency_minute, 6 * 3600),
-            ("--keep-latency-5m", self.latency_five_minutes, 86_400),
-            ("--keep-latency-1h", self.latency_hour, 30 * 86_400),
+            ("--keep-latency-1m", self.latency_minute, 6 * 3600 + 60 + 60),
+            (
+                "--keep-latency-5m",
+                self.latency_five_minutes,
+                86_400 + 300 + 300,
+            ),
+            (
+                "--keep-latency-1h",
+                self.latency_hour,
+                30 * 86_400 + 4 * 3600 + 3600,
+            ),
         ] {
             if kept < needed {
                 return Err(format!(
@@ -103,8 +112,10 @@ impl Retention {
                 ));
             }
         }
-        if self.events_per_prefix == 0 || self.results_per_test == 0 {
-            return Err("--keep-events and --keep-monitor-results are at least 1".into());
+        if !(1..=1_000_000).contains(&self.events_per_prefix)
+            || !(1..=1_000_000).contains(&self.results_per_test)
+        {
+            return Err("--keep-events and --keep-monitor-results are from 1 to 1,000,000".into());
         }
         Ok(())
     }

@@ -101,13 +101,15 @@ impl Demo {
                 match self.report(&router, tick).await {
                     Ok(()) => tick += 1,
                     // Someone deleted a simulated site or its test (the console allows it):
-                    // create the sites again, then report this tick again.
-                    Err(e) => {
+                    // create the sites again, then report this tick again. Any other
+                    // failure (a busy server) only retries the tick.
+                    Err(e) if e.contains("UnknownMonitorTest") || e.contains(" 404 ") => {
                         tracing::warn!(
-                            "demo: a simulated report failed, creating the sites again: {e}"
+                            "demo: a simulated site is gone, creating the sites again: {e}"
                         );
                         seeded = false;
                     }
+                    Err(e) => tracing::warn!("demo: a simulated report failed; trying again: {e}"),
                 }
             }
             tokio::time::sleep(TICK).await;

@@ -54,7 +54,7 @@ pub(crate) fn check_child_path(p: &ServiceId, kind: ChildKind, name: &str) -> Ap
 fn expand(ctx: &Ctx, kind: ChildKind) -> ApiResult<bool> {
     match kind {
         ChildKind::Prefix => super::prefixes::expand(&ctx.query),
-        ChildKind::MonitorTest => Ok(false),
+        ChildKind::MonitorTest | ChildKind::AlertRule => Ok(false),
     }
 }
 
@@ -89,6 +89,7 @@ pub(crate) async fn put(
     let (overlapping, decide) = match kind {
         ChildKind::Prefix => super::prefixes::decide(&ctx, &p, &name)?,
         ChildKind::MonitorTest => super::monitor_tests::decide(&ctx, &name)?,
+        ChildKind::AlertRule => super::alert_rules::decide(&ctx, &name)?,
     };
     let headers = ctx.headers.clone();
     let author = Author {

@@ -1,6 +1,7 @@
 //! Request handlers: one module per resource. A handler checks the request with
 //! `peering-model`, asks the store (never SQL), and renders the answer with [`crate::repr`].
 
+pub(crate) mod alert_rules;
 pub(crate) mod catalog;
 pub(crate) mod children;
 pub(crate) mod monitor_tests;

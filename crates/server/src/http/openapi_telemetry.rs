@@ -110,6 +110,35 @@ pub(super) fn schemas() -> Value {
                 }
             }
         },
+        "AlertRule": {
+            "type": "object",
+            "properties": {
+                "id": { "type": "string", "readOnly": true },
+                "name": { "type": "string", "readOnly": true },
+                "type": { "type": "string", "readOnly": true, "enum": [peering_model::wire::ALERT_RULE_TYPE] },
+                "properties": {
+                    "type": "object",
+                    "required": ["kind"],
+                    "properties": {
+                        "kind": { "type": "string", "enum": ["LatencyP95", "EventLevel", "PrefixFailed", "MonitorFailures"] },
+                        "thresholdMs": { "type": "number", "description": "LatencyP95: above this p95 (ms)." },
+                        "forMinutes": { "type": "integer", "minimum": 1, "maximum": 1440, "description": "LatencyP95: in each of this many minutes." },
+                        "level": { "type": "string", "enum": ["Information", "Warning", "Error", "Critical"], "description": "EventLevel: a prefix's newest event at this level or above." },
+                        "consecutive": { "type": "integer", "minimum": 1, "maximum": 100, "description": "MonitorFailures: this many failed results in a row." },
+                        "provisioningState": { "type": "string", "readOnly": true }
+                    }
+                },
+                "systemData": { "type": "object", "readOnly": true }
+            }
+        },
+        "AlertRuleListResult": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {
+                "value": { "type": "array", "items": { "$ref": "#/components/schemas/AlertRule" } },
+                "nextLink": { "type": "string" }
+            }
+        },
         "IngestReport": {
             "type": "object",
             "required": ["accepted", "stale", "reevaluated", "events"],

@@ -67,12 +67,30 @@ pub(crate) fn monitor_test(t: &MonitorTestRecord, v: ApiVersion) -> ConnectionMo
 pub(crate) enum ChildJson {
     Prefix(PeeringServicePrefix),
     MonitorTest(ConnectionMonitorTest),
+    AlertRule(peering_model::alerts::AlertRule),
+}
+
+/// An alert rule: its kind and the kind's own parameters.
+pub(crate) fn alert_rule(
+    r: &crate::store::AlertRuleRecord,
+    v: ApiVersion,
+) -> peering_model::alerts::AlertRule {
+    let mut properties = r.condition.properties();
+    properties.provisioning_state = Some(ProvisioningState::Succeeded);
+    peering_model::alerts::AlertRule {
+        id: Some(id(&r.meta, ChildKind::AlertRule)),
+        name: Some(r.meta.name.clone()),
+        kind: Some(peering_model::wire::ALERT_RULE_TYPE.to_owned()),
+        properties: Some(properties),
+        system_data: system_data(&r.meta, v),
+    }
 }
 
 pub(crate) fn json(c: &ChildRecord, v: ApiVersion, expand: bool) -> ChildJson {
     match c {
         ChildRecord::Prefix(p) => ChildJson::Prefix(prefix(p, v, expand)),
         ChildRecord::MonitorTest(t) => ChildJson::MonitorTest(monitor_test(t, v)),
+        ChildRecord::AlertRule(r) => ChildJson::AlertRule(alert_rule(r, v)),
     }
 }
 

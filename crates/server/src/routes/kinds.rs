@@ -29,6 +29,8 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
         ArmPath::Child(_, ChildKind::Prefix, _) => RouteKind::Prefix,
         ArmPath::Children(_, ChildKind::MonitorTest) => RouteKind::MonitorTests,
         ArmPath::Child(_, ChildKind::MonitorTest, _) => RouteKind::MonitorTest,
+        ArmPath::Children(_, ChildKind::AlertRule) => RouteKind::AlertRules,
+        ArmPath::Child(_, ChildKind::AlertRule, _) => RouteKind::AlertRule,
     }
 }
 
@@ -56,12 +58,14 @@ pub enum RouteKind {
     IngestLatency,
     PrefixLatency,
     MonitorTestResults,
+    AlertRules,
+    AlertRule,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 21] = [
+    pub const ALL: [RouteKind; 23] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -83,6 +87,8 @@ impl RouteKind {
         RouteKind::IngestLatency,
         RouteKind::PrefixLatency,
         RouteKind::MonitorTestResults,
+        RouteKind::AlertRules,
+        RouteKind::AlertRule,
     ];
 
     pub const fn index(self) -> usize {
@@ -108,6 +114,8 @@ impl RouteKind {
             RouteKind::IngestLatency => 18,
             RouteKind::PrefixLatency => 19,
             RouteKind::MonitorTestResults => 20,
+            RouteKind::AlertRules => 21,
+            RouteKind::AlertRule => 22,
         }
     }
 

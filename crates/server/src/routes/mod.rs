@@ -92,7 +92,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 21] = [
+pub static ROUTES: [RouteSpec; 23] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -301,6 +301,27 @@ pub static ROUTES: [RouteSpec; 21] = [
             MONITOR_RESULTS,
             &[(200, Some("MonitorTestRunList"))],
         )],
+    },
+    RouteSpec {
+        kind: RouteKind::AlertRules,
+        path: ps_path!("/{peeringServiceName}/alertRules"),
+        arm: true,
+        ops: &[get("AlertRules_ListByPeeringService", "Extension (not in ARM): the connection's alert rules, by name.", PAGED, &[(200, Some("AlertRuleListResult"))])],
+    },
+    RouteSpec {
+        kind: RouteKind::AlertRule,
+        path: ps_path!("/{peeringServiceName}/alertRules/{alertRuleName}"),
+        arm: true,
+        ops: &[
+            get("AlertRules_Get", "Extension (not in ARM): an alert rule of a connection.", &[], &[(200, Some("AlertRule"))]),
+            put(
+                "AlertRules_CreateOrUpdate",
+                "Extension (not in ARM): create (201) or replace (200) an alert rule: LatencyP95 {thresholdMs, forMinutes}, EventLevel {level}, PrefixFailed, or MonitorFailures {consecutive}. Checked as the console checks it (peering_model::alerts).",
+                "AlertRule",
+                &[(200, Some("AlertRule")), (201, Some("AlertRule"))],
+            ),
+            delete("AlertRules_Delete", "Extension (not in ARM): delete an alert rule (200) with its alerts, or 204 when absent."),
+        ],
     },
 ];
 

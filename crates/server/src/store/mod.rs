@@ -12,14 +12,20 @@
 //! (Unicode), a connection's or child's `*_key` its name in ASCII lower case; the records keep
 //! the casing first used.
 
+mod children;
 pub mod sqlite;
 mod telemetry;
+
+pub use children::{
+    AlertRuleRecord, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord,
+    PrefixRecord, MAX_EVENTS,
+};
 
 pub use telemetry::{IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey};
 
 use crate::error::ApiResult;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
-use peering_model::wire::{LearnedType, PrefixEvent, PrefixValidationState};
+use peering_model::wire::{PrefixEvent, PrefixValidationState};
 use peering_model::{ChildKind, ServiceId};
 use std::future::Future;
 use std::pin::Pin;
@@ -130,100 +136,6 @@ pub struct PrefixCounts {
 
 /// A page of [`PrefixCounts`] and the key (rg_key, name_key) to continue after, if any.
 pub type PrefixCountsPage = (Vec<PrefixCounts>, Option<(String, String)>);
-
-/// Where a child lives and who made it, with the casing of its connection and resource group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChildMeta {
-    pub subscription: String,
-    pub rg_key: String,
-    pub service_key: String,
-    pub name_key: String,
-    pub resource_group: String,
-    pub connection: String,
-    pub name: String,
-    pub created_at: String,
-    pub created_by: String,
-    pub modified_at: String,
-    pub modified_by: String,
-}
-
-impl ChildMeta {
-    /// The connection it belongs to, as stored.
-    pub fn parent(&self) -> ServiceId {
-        ServiceId::new(&self.subscription, &self.resource_group, &self.connection)
-    }
-}
-
-/// The most events of one prefix a read returns (the newest): a prefix's history grows
-/// without end, an answer must not.
-pub const MAX_EVENTS: usize = 100;
-
-/// A stored prefix with its newest [`MAX_EVENTS`] events (left empty in a list that does not
-/// expand them).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrefixRecord {
-    pub meta: ChildMeta,
-    pub prefix: String,
-    pub key: Option<String>,
-    pub validation_state: PrefixValidationState,
-    pub learned_type: LearnedType,
-    pub error_message: Option<String>,
-    pub events: Vec<PrefixEvent>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MonitorTestRecord {
-    pub meta: ChildMeta,
-    pub source_agent: String,
-    pub destination: String,
-    pub destination_port: i32,
-    pub frequency_sec: i32,
-    /// The newest result a collector reported; None before the first.
-    pub last: Option<LastResult>,
-}
-
-/// The newest run of a monitor test.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastResult {
-    pub at: String,
-    pub success: bool,
-    pub hops: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChildRecord {
-    Prefix(PrefixRecord),
-    MonitorTest(MonitorTestRecord),
-}
-
-impl ChildRecord {
-    pub fn meta(&self) -> &ChildMeta {
-        match self {
-            ChildRecord::Prefix(p) => &p.meta,
-            ChildRecord::MonitorTest(t) => &t.meta,
-        }
-    }
-}
-
-/// What a write of a child stores: the child's own fields, with who writes and when.
-#[derive(Debug, Clone)]
-pub enum ChildWrite {
-    Prefix {
-        name: String,
-        prefix: Ipv4Prefix,
-        key: Option<String>,
-        /// Set on create, and when a new key means the provider's registration must be
-        /// checked again; `None` keeps the stored state.
-        reset_state: Option<(PrefixValidationState, LearnedType)>,
-    },
-    MonitorTest {
-        name: String,
-        source_agent: String,
-        destination: String,
-        destination_port: i32,
-        frequency_sec: i32,
-    },
-}
 
 /// Who writes, and when (RFC 3339).
 #[derive(Debug, Clone)]

@@ -212,3 +212,36 @@ async fn bad_samples_and_parameters_are_named() {
     .await;
     assert_eq!(target.as_deref(), Some("prefix"));
 }
+
+static NOW2: AtomicI64 = AtomicI64::new(T + 1800);
+
+fn clock2() -> i64 {
+    NOW2.load(Ordering::SeqCst)
+}
+
+/// A sample inside its retention stays, even when its bucket started before the cutoff.
+#[tokio::test]
+async fn a_bucket_is_kept_while_any_of_it_is_in_retention() {
+    let app = spawn_app_with(peering_server::Settings {
+        wall_clock: clock2,
+        ..Default::default()
+    })
+    .await;
+    // Now is 12:30; the hourly tier keeps 31 days, so the cutoff is 12:30 31 days ago. A
+    // sample ten minutes after it is in the 12:00 bucket, which starts before the cutoff.
+    let cutoff = T + 1800 - 31 * 86_400;
+    let report = ingest(&app, vec![sample("9.9.9.0/24", cutoff + 600, 7.0)]).await;
+    assert_eq!(report["accepted"], 1);
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    let kept: i64 = db
+        .query_row(
+            "SELECT count(*) FROM latency_sketches WHERE tier = 3600 AND start = ?1",
+            [cutoff - 1800],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        kept, 1,
+        "the 12:00 bucket holds a sample inside its retention"
+    );
+}

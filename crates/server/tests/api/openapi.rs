@@ -26,6 +26,7 @@ fn fill(path: &str) -> String {
         .replace("{peeringServiceName}", "c")
         .replace("{prefixName}", "p")
         .replace("{connectionMonitorTestName}", "t")
+        .replace("{alertRuleName}", "a")
 }
 
 /// A request for each operation that should succeed once `c`, `p` and `t` exist.
@@ -63,6 +64,11 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
             "",
         ),
         "PeeringServicePrefixLatency_Get" => (None, "&prefix=8.8.8.0/24&window=6h"),
+        "AlertRules_CreateOrUpdate" => (
+            Some(json!({"properties": {"kind": "EventLevel", "level": "Warning"}})),
+            "",
+        ),
+        "AlertRules_Get" | "AlertRules_ListByPeeringService" | "AlertRules_Delete" => (None, ""),
         "ConnectionMonitorTestResults_List" => (None, "&resourceGroup=rg&peeringService=c&test=t"),
         "Telemetry_IngestMonitorTestResults" => (
             Some(

@@ -78,6 +78,8 @@ async fn stored_representations_are_written_for_older_databases() {
         "DROP TABLE peering_service_json; DROP TABLE monitor_results; DROP TABLE provider_prefixes;
          DROP TABLE bgp_routes; DROP TABLE bgp_sessions; DROP TABLE latency_sketches;
          DROP TABLE connection_monitor_subscriptions; ALTER TABLE peering_services DROP COLUMN connected_agents;
+         DROP TABLE alerts; DROP TABLE alert_rules; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;
+         DROP INDEX prefix_events_by_time; DROP INDEX prefix_events_by_connection_time;
          PRAGMA user_version = 2;",
         // Representations of another format, and one missing.
         "UPDATE peering_service_json SET format = 0, body = '{\"stale\":true', etag = 'x';
@@ -109,10 +111,10 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 6, "the migrations in crates/server/migrations");
+    assert_eq!(version, 7, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 6);
+    assert_eq!(rusqlite_open(&path).1, 7);
 }
 
 fn rusqlite_open(path: &std::path::Path) -> (String, i64) {

@@ -445,6 +445,16 @@ async fn monitor_results_set_the_tests_newest_result() {
         )
         .unwrap();
     assert_eq!(rows, 1);
+
+    // Its test deleted, the agent no longer counts as having reported.
+    expect_status(app.delete(&url).await, 200);
+    let connection = app.get_json(&app.service_url("rg", "c")).await;
+    assert!(
+        connection["properties"]
+            .get("logAnalyticsWorkspaceProperties")
+            .is_none(),
+        "{connection}"
+    );
 }
 
 /// Events and monitor results are kept by count, per kind, as configured.

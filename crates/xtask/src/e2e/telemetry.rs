@@ -116,6 +116,12 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         return Err(format!("the window is not in the URL: {url}"));
     }
     save_screenshot(c, "demo-connection.png").await;
+    let mut found = audit(
+        c,
+        &axe,
+        "a demo connection with its events, chart and results",
+    )
+    .await?;
     // Back on the list (loaded again, after the first reports): each connection's median
     // latency over the last day and its newest event.
     c.goto(&format!("{}/#/", server.url))
@@ -123,7 +129,7 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody td.latency", " ms").await?;
     wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
-    let found = audit(c, &axe, "a demo connection with its events open").await?;
+    found.extend(audit(c, &axe, "the demo list with latency and events").await?);
     if !found.is_empty() {
         return Err(found.join("\n"));
     }

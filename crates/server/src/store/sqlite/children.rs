@@ -4,8 +4,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord, PrefixRecord,
-    MAX_EVENTS,
+    AlertRuleRecord, Author, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord,
+    PrefixRecord, MAX_EVENTS,
 };
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
@@ -20,6 +20,7 @@ fn table(kind: ChildKind) -> &'static str {
     match kind {
         ChildKind::Prefix => "prefixes",
         ChildKind::MonitorTest => "monitor_tests",
+        ChildKind::AlertRule => "alert_rules",
     }
 }
 
@@ -37,6 +38,7 @@ fn columns(kind: ChildKind) -> &'static str {
               WHERE r.subscription = c.subscription AND r.rg_key = c.rg_key AND r.service_key = c.service_key AND r.test_key = c.name_key
               ORDER BY r.at DESC LIMIT 1)"
         }
+        ChildKind::AlertRule => "c.kind, c.threshold_ms, c.for_minutes, c.level, c.consecutive",
     }
 }
 
@@ -87,6 +89,37 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
                 .and_then(|j| serde_json::from_str::<(String, bool, Vec<String>)>(&j).ok())
                 .map(|(at, success, hops)| LastResult { at, success, hops }),
         }),
+        ChildKind::AlertRule => {
+            let properties = peering_model::alerts::AlertRuleProperties {
+                kind: Some(wire(r, i)?),
+                threshold_ms: r.get(i + 1)?,
+                for_minutes: r.get(i + 2)?,
+                level: r
+                    .get::<_, Option<String>>(i + 3)?
+                    .map(|l| l.parse())
+                    .transpose()
+                    .map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            i + 3,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                consecutive: r.get(i + 4)?,
+                provisioning_state: None,
+            };
+            // The server checked it before storing it.
+            let condition = peering_model::alerts::validate_rule(&properties)
+                .0
+                .ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        "a stored alert rule no longer validates".into(),
+                    )
+                })?;
+            ChildRecord::AlertRule(AlertRuleRecord { meta, condition })
+        }
     })
 }
 
@@ -136,7 +169,7 @@ fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<(
 fn load_related(tx: &Transaction<'_>, c: &mut ChildRecord) -> rusqlite::Result<()> {
     match c {
         ChildRecord::Prefix(p) => load_events(tx, p),
-        ChildRecord::MonitorTest(_) => Ok(()),
+        ChildRecord::MonitorTest(_) | ChildRecord::AlertRule(_) => Ok(()),
     }
 }
 
@@ -264,6 +297,22 @@ pub(super) fn store(
                     state.map(|s| s.as_str()), learned.map(|l| l.as_str())
                 ])?;
             }
+        }
+        ChildWrite::AlertRule { name, condition } => {
+            let p = condition.properties();
+            tx.prepare_cached(
+                "INSERT INTO alert_rules (subscription, rg_key, service_key, name_key, name, kind, threshold_ms, for_minutes, level, consecutive,
+                     created_at, modified_at, created_by, modified_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?12)
+                 ON CONFLICT (subscription, rg_key, service_key, name_key) DO UPDATE SET
+                     kind = excluded.kind, threshold_ms = excluded.threshold_ms, for_minutes = excluded.for_minutes,
+                     level = excluded.level, consecutive = excluded.consecutive,
+                     modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+            )?
+            .execute(params![
+                sub, rg_key, service_key, name.to_ascii_lowercase(), name, condition.kind().as_str(),
+                p.threshold_ms, p.for_minutes, p.level.map(|l| l.as_str()), p.consecutive, author.at, author.id
+            ])?;
         }
         ChildWrite::MonitorTest {
             name,

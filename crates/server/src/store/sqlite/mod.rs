@@ -6,6 +6,7 @@
 //! mode survives a crash of the process but may lose the last commits on power loss).
 
 mod children;
+mod monitor;
 mod pool;
 mod schema;
 mod services;
@@ -304,7 +305,7 @@ impl Store for SqliteStore {
     ) -> StoreFuture<'_, IngestReport> {
         let (render, format) = (self.render, self.format);
         Box::pin(self.write(move |tx| {
-            telemetry::ingest_results(tx, &subscription, items, keep, render, format)
+            monitor::ingest_results(tx, &subscription, items, keep, render, format)
         }))
     }
 
@@ -359,7 +360,7 @@ impl Store for SqliteStore {
         test: String,
         limit: usize,
     ) -> StoreFuture<'_, Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
-        Box::pin(self.read(move |tx| Ok(telemetry::monitor_results(tx, &parent, &test, limit)?)))
+        Box::pin(self.read(move |tx| Ok(monitor::monitor_results(tx, &parent, &test, limit)?)))
     }
 
     fn delete_child(
@@ -369,6 +370,7 @@ impl Store for SqliteStore {
         name: String,
         check: Option<CheckDelete<ChildRecord>>,
     ) -> StoreFuture<'_, Option<bool>> {
+        let (render, format) = (self.render, self.format);
         Box::pin(self.write(move |tx| {
             if !services::exists(tx, &parent)? {
                 return Ok(None);
@@ -376,7 +378,12 @@ impl Store for SqliteStore {
             if let Some(check) = check {
                 check(children::get(tx, &parent, kind, &name)?.as_ref())?;
             }
-            Ok(Some(children::delete(tx, &parent, kind, &name)?))
+            let deleted = children::delete(tx, &parent, kind, &name)?;
+            // A test's results went with it: its agent may no longer have reported.
+            if deleted && kind == ChildKind::MonitorTest {
+                monitor::refresh_connected_agents(tx, &parent, render, format)?;
+            }
+            Ok(Some(deleted))
         }))
     }
 }

@@ -12,6 +12,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0004_telemetry.sql"),
     include_str!("../../../migrations/0005_latency.sql"),
     include_str!("../../../migrations/0006_connection_monitor.sql"),
+    include_str!("../../../migrations/0007_alerts.sql"),
 ];
 
 /// The schema version this server writes: the number of migrations it knows.

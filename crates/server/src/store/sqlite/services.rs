@@ -249,14 +249,14 @@ pub(super) fn sync_stored_json(
 pub(super) fn set_connected_agents(
     tx: &Transaction<'_>,
     id: &ServiceId,
-    agents: &str,
+    agents: Option<&str>,
     render: Render,
     format: i64,
 ) -> ApiResult<()> {
     let Some(mut record) = get(tx, id)? else {
         return Ok(());
     };
-    if record.connected_agents.as_deref() == Some(agents) {
+    if record.connected_agents.as_deref() == agents {
         return Ok(());
     }
     let (sub, rg_key, name_key) = key(id);
@@ -264,7 +264,7 @@ pub(super) fn set_connected_agents(
         "UPDATE peering_services SET connected_agents = ?4 WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
     )?
     .execute(params![sub, rg_key, name_key, agents])?;
-    record.connected_agents = Some(agents.to_owned());
+    record.connected_agents = agents.map(str::to_owned);
     let repr = render(&record).map_err(crate::error::ApiError::internal)?;
     store_repr(tx, &sub, &rg_key, &name_key, &repr, format)?;
     Ok(())

@@ -10,12 +10,10 @@
 use super::verdicts::{self, owner_of, route_from, Owner, Scope, OWNER_COLUMNS};
 use crate::error::{ApiError, ApiResult};
 use crate::latency;
-use crate::store::{IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey};
+use crate::store::{IngestReport, LatencyRow, Observed, RegisteredKey};
 use peering_model::catalog::match_key;
 use peering_model::observation::{self, Route, Session};
 use peering_model::prefix::Ipv4Prefix;
-use peering_model::telemetry::{fields, item_target};
-use peering_model::ServiceId;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// The route a session last reported for a prefix, with when.
@@ -52,9 +50,14 @@ fn owner(
     let mut st = tx.prepare_cached(&format!(
         "SELECT {OWNER_COLUMNS} FROM prefixes p
          JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
-         WHERE p.subscription = ?1 AND p.prefix = ?2"
+         WHERE p.subscription = ?1 AND p.prefix_addr = ?2 AND p.prefix_len = ?3"
     ))?;
-    let rows = st.query_map(params![sub, prefix], |r| owner_of(r, sub))?;
+    // The index on (subscription, prefix_addr) finds it; both values are canonical (the
+    // observation's prefix was checked, the stored one was parsed before it was written).
+    let Ok(p) = Ipv4Prefix::parse(prefix) else {
+        return Ok(None);
+    };
+    let rows = st.query_map(params![sub, p.addr(), p.len()], |r| owner_of(r, sub))?;
     for r in rows {
         let (o, _, _) = r?;
         if match_key(&o.provider) == match_key(provider) {
@@ -220,89 +223,6 @@ pub(super) fn ingest_keys(
     Ok(report)
 }
 
-/// Stores monitor test results; every item must name a stored test, else nothing is written
-/// and the error names each item that does not.
-pub(super) fn ingest_results(
-    tx: &Transaction<'_>,
-    sub: &str,
-    items: Vec<MonitorRun>,
-    keep: usize,
-    render: crate::store::Render,
-    format: i64,
-) -> ApiResult<IngestReport> {
-    let mut missing = Vec::new();
-    let mut report = IngestReport::default();
-    for (i, run) in items.iter().enumerate() {
-        let id = ServiceId::new(sub, &run.resource_group, &run.peering_service);
-        let test_key = run.test.to_ascii_lowercase();
-        let exists = tx
-            .prepare_cached(
-                "SELECT 1 FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND name_key = ?4",
-            )?
-            .exists(params![sub, id.rg_key(), id.name_key(), test_key])?;
-        if !exists {
-            missing.push((
-                item_target(i, Some(fields::TEST)),
-                format!(
-                    "There is no connection monitor test '{}' under connection '{}' in resource group '{}'.",
-                    run.test, run.peering_service, run.resource_group
-                ),
-            ));
-            continue;
-        }
-        let n = tx
-            .prepare_cached(
-                "INSERT INTO monitor_results (subscription, rg_key, service_key, test_key, at, success, hops, rtt_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![
-                sub, id.rg_key(), id.name_key(), test_key, run.at, run.success,
-                serde_json::to_string(&run.hops).map_err(ApiError::internal)?, run.rtt_ms
-            ])?;
-        if n == 0 {
-            report.stale += 1;
-            continue;
-        }
-        report.accepted += 1;
-        tx.prepare_cached(
-            "DELETE FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
-             AND at < (SELECT at FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
-                       ORDER BY at DESC LIMIT 1 OFFSET ?5)",
-        )?
-        .execute(params![sub, id.rg_key(), id.name_key(), test_key, keep as i64 - 1])?;
-    }
-    if !missing.is_empty() {
-        return Err(ApiError::items("UnknownMonitorTest", missing));
-    }
-    // The connections' agents that have reported (a test's source agent, once it has a
-    // result), sent as logAnalyticsWorkspaceProperties.connectedAgents.
-    let mut connections: Vec<ServiceId> = Vec::new();
-    for run in &items {
-        let id = ServiceId::new(sub, &run.resource_group, &run.peering_service);
-        if !connections
-            .iter()
-            .any(|c| c.rg_key() == id.rg_key() && c.name_key() == id.name_key())
-        {
-            connections.push(id);
-        }
-    }
-    for id in connections {
-        let agents: Vec<String> = tx
-            .prepare_cached(
-                "SELECT DISTINCT t.source_agent FROM monitor_tests t
-                 WHERE t.subscription = ?1 AND t.rg_key = ?2 AND t.service_key = ?3
-                   AND EXISTS (SELECT 1 FROM monitor_results r WHERE r.subscription = t.subscription AND r.rg_key = t.rg_key
-                               AND r.service_key = t.service_key AND r.test_key = t.name_key)
-                 ORDER BY t.source_agent",
-            )?
-            .query_map(params![sub, id.rg_key(), id.name_key()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let json = serde_json::to_string(&agents).map_err(ApiError::internal)?;
-        super::services::set_connected_agents(tx, &id, &json, render, format)?;
-    }
-    Ok(report)
-}
-
 /// Merges each folded sketch into its stored bucket, then applies the retention.
 pub(super) fn ingest_latency(
     tx: &Transaction<'_>,
@@ -329,8 +249,10 @@ pub(super) fn ingest_latency(
         .execute(params![sub, prefix.addr(), prefix.len(), tier, start, sketch.count() as i64, latency::encode(&sketch)])?;
     }
     for (tier, from) in keep_from {
+        // A bucket goes once its end is past the retention (the ingestion keeps the same
+        // ones), so no sample is removed before its retention ends.
         tx.prepare_cached(
-            "DELETE FROM latency_sketches WHERE subscription = ?1 AND tier = ?2 AND start < ?3",
+            "DELETE FROM latency_sketches WHERE subscription = ?1 AND tier = ?2 AND start + tier <= ?3",
         )?
         .execute(params![sub, tier, from])?;
     }
@@ -338,7 +260,9 @@ pub(super) fn ingest_latency(
 }
 
 /// The buckets of `tier` from `from` of the prefixes `prefix` covers (itself and longer ones
-/// inside it: a /22's chart is its /24s merged).
+/// inside it: a /22's chart is its /24s merged). The unary `+` keeps SQLite off the age index
+/// (which would read every prefix's rows of the tier): the primary key's (subscription,
+/// prefix_addr) range reads only these prefixes' rows.
 pub(super) fn latency_rows(
     tx: &Transaction<'_>,
     sub: &str,
@@ -348,45 +272,9 @@ pub(super) fn latency_rows(
 ) -> rusqlite::Result<Vec<(i64, Vec<u8>)>> {
     tx.prepare_cached(
         "SELECT start, sketch FROM latency_sketches
-         WHERE subscription = ?1 AND prefix_addr BETWEEN ?2 AND ?3 AND prefix_len >= ?4 AND tier = ?5 AND start >= ?6
+         WHERE subscription = ?1 AND prefix_addr BETWEEN ?2 AND ?3 AND prefix_len >= ?4 AND +tier = ?5 AND +start >= ?6
          ORDER BY start",
     )?
     .query_map(params![sub, prefix.addr(), prefix.last(), prefix.len(), tier, from], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
-}
-
-/// A test's newest results, newest first; None when there is no such test.
-pub(super) fn monitor_results(
-    tx: &Transaction<'_>,
-    parent: &ServiceId,
-    test: &str,
-    limit: usize,
-) -> rusqlite::Result<Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
-    let key = test.to_ascii_lowercase();
-    let exists = tx
-        .prepare_cached(
-            "SELECT 1 FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND name_key = ?4",
-        )?
-        .exists(params![parent.subscription, parent.rg_key(), parent.name_key(), key])?;
-    if !exists {
-        return Ok(None);
-    }
-    tx.prepare_cached(
-        "SELECT at, success, hops, rtt_ms FROM monitor_results
-         WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4 ORDER BY at DESC LIMIT ?5",
-    )?
-    .query_map(
-        params![parent.subscription, parent.rg_key(), parent.name_key(), key, limit as i64],
-        |r| {
-            let hops: String = r.get(2)?;
-            Ok(peering_model::telemetry::MonitorTestRun {
-                timestamp: r.get(0)?,
-                success: r.get(1)?,
-                hops: serde_json::from_str(&hops).unwrap_or_default(),
-                rtt_ms: r.get(3)?,
-            })
-        },
-    )?
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .map(Some)
 }
