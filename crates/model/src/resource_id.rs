@@ -76,10 +76,12 @@ pub enum SubscriptionOp {
     PrefixLatency,
     /// An extension: a connection monitor test's newest results (`telemetry::MonitorTestRun`).
     MonitorTestResults,
+    /// An extension: alerts opened and resolved by connections' alert rules (`alerts::Alert`).
+    Alerts,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 13] = [
+    pub const ALL: [SubscriptionOp; 14] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -93,6 +95,7 @@ impl SubscriptionOp {
         SubscriptionOp::IngestLatency,
         SubscriptionOp::PrefixLatency,
         SubscriptionOp::MonitorTestResults,
+        SubscriptionOp::Alerts,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -110,6 +113,7 @@ impl SubscriptionOp {
             SubscriptionOp::IngestLatency => "ingestLatencySamples",
             SubscriptionOp::PrefixLatency => "peeringServicePrefixLatency",
             SubscriptionOp::MonitorTestResults => "connectionMonitorTestResults",
+            SubscriptionOp::Alerts => "peeringServiceAlerts",
         }
     }
 

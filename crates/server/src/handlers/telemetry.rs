@@ -355,3 +355,43 @@ pub(crate) async fn initialize_connection_monitor(
         .await?;
     Ok(axum::http::StatusCode::OK.into_response())
 }
+
+/// `peeringServiceAlerts[?resourceGroup=&peeringService=]`: alerts newest first.
+pub(crate) async fn alerts(ctx: Ctx, subscription: String) -> ApiResult<Response> {
+    let get = |name: &str| {
+        ctx.query
+            .get(&name.to_ascii_lowercase())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let connection = match (get(fields::RESOURCE_GROUP), get(fields::PEERING_SERVICE)) {
+        (Some(rg), Some(name)) => Some(peering_model::ServiceId::new(&subscription, &rg, &name)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::bad_request(
+                "InvalidParameter",
+                "resourceGroup and peeringService go together: both name one connection.",
+            )
+            .with_target(fields::PEERING_SERVICE))
+        }
+    };
+    let limit = top(&ctx)?;
+    let value = ctx.store.alerts(subscription, connection, limit).await?;
+    Ok(Json(serde_json::json!({ "value": value })).into_response())
+}
+
+/// `$top`: 1 to 1000, default 100.
+fn top(ctx: &Ctx) -> ApiResult<usize> {
+    match ctx.query.get(peering_model::targets::TOP) {
+        None => Ok(100),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request("InvalidParameter", "$top is a whole number from 1 to 1000.")
+                    .with_target(peering_model::targets::TOP)
+            }),
+    }
+}

@@ -66,7 +66,11 @@ fn operation(route: &RouteSpec, op: &crate::routes::Op) -> Value {
                 && route.arm
                 && !matches!(
                     *schema,
-                    "ServiceProviderAvailability" | "IngestReport" | "LatencySeries"
+                    "ServiceProviderAvailability"
+                        | "IngestReport"
+                        | "LatencySeries"
+                        | "MonitorTestRunList"
+                        | "AlertList"
                 )
             {
                 r["headers"] = json!({ "ETag": { "description": "A hash of the resource's representation.", "schema": { "type": "string" } } });

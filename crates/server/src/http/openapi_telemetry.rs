@@ -139,6 +139,27 @@ pub(super) fn schemas() -> Value {
                 "nextLink": { "type": "string" }
             }
         },
+        "AlertList": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {
+                "value": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["connection", "rule", "kind", "openedAt", "summary"],
+                        "properties": {
+                            "connection": { "type": "string", "description": "The connection's resource id." },
+                            "rule": string,
+                            "kind": { "type": "string", "enum": ["LatencyP95", "EventLevel", "PrefixFailed", "MonitorFailures"] },
+                            "openedAt": { "type": "string", "format": "date-time" },
+                            "resolvedAt": { "type": "string", "format": "date-time", "description": "Absent while the alert is open." },
+                            "summary": string
+                        }
+                    }
+                }
+            }
+        },
         "IngestReport": {
             "type": "object",
             "required": ["accepted", "stale", "reevaluated", "events"],

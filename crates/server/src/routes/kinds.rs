@@ -22,6 +22,7 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::IngestLatency => RouteKind::IngestLatency,
             SubscriptionOp::PrefixLatency => RouteKind::PrefixLatency,
             SubscriptionOp::MonitorTestResults => RouteKind::MonitorTestResults,
+            SubscriptionOp::Alerts => RouteKind::Alerts,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -60,12 +61,13 @@ pub enum RouteKind {
     MonitorTestResults,
     AlertRules,
     AlertRule,
+    Alerts,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 23] = [
+    pub const ALL: [RouteKind; 24] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -89,6 +91,7 @@ impl RouteKind {
         RouteKind::MonitorTestResults,
         RouteKind::AlertRules,
         RouteKind::AlertRule,
+        RouteKind::Alerts,
     ];
 
     pub const fn index(self) -> usize {
@@ -116,6 +119,7 @@ impl RouteKind {
             RouteKind::MonitorTestResults => 20,
             RouteKind::AlertRules => 21,
             RouteKind::AlertRule => 22,
+            RouteKind::Alerts => 23,
         }
     }
 

@@ -92,7 +92,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 23] = [
+pub static ROUTES: [RouteSpec; 24] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -316,12 +316,23 @@ pub static ROUTES: [RouteSpec; 23] = [
             get("AlertRules_Get", "Extension (not in ARM): an alert rule of a connection.", &[], &[(200, Some("AlertRule"))]),
             put(
                 "AlertRules_CreateOrUpdate",
-                "Extension (not in ARM): create (201) or replace (200) an alert rule: LatencyP95 {thresholdMs, forMinutes}, EventLevel {level}, PrefixFailed, or MonitorFailures {consecutive}. Checked as the console checks it (peering_model::alerts).",
+                "Extension (not in ARM): create (201) or replace (200) an alert rule: LatencyP95 {thresholdMs, forMinutes}, EventLevel {level}, PrefixFailed, or MonitorFailures {consecutive}. Checked as the console checks it (peering_model::alerts). The connection's rules are evaluated whenever its telemetry changes (and when a rule is written): an active rule opens an alert, which resolves when the rule is no longer active; both are delivered to the --alert-webhook URLs.",
                 "AlertRule",
                 &[(200, Some("AlertRule")), (201, Some("AlertRule"))],
             ),
             delete("AlertRules_Delete", "Extension (not in ARM): delete an alert rule (200) with its alerts, or 204 when absent."),
         ],
+    },
+    RouteSpec {
+        kind: RouteKind::Alerts,
+        path: sub_path!("peeringServiceAlerts"),
+        arm: true,
+        ops: &[get(
+            "PeeringServiceAlerts_List",
+            "Extension (not in ARM): the alerts the subscription's alert rules opened, newest first (at most $top, default 100, up to 1000), open ones without resolvedAt; resourceGroup and peeringService narrow it to one connection.",
+            ALERTS,
+            &[(200, Some("AlertList"))],
+        )],
     },
 ];
 

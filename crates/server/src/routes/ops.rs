@@ -61,6 +61,19 @@ pub(super) const MONITOR_RESULTS: &[QueryParam] = &[
     },
     PAGING[0],
 ];
+pub(super) const ALERTS: &[QueryParam] = &[
+    QueryParam {
+        name: peering_model::telemetry::fields::RESOURCE_GROUP,
+        description: "Only this connection's: its resource group (with peeringService).",
+        kind: "string",
+    },
+    QueryParam {
+        name: peering_model::telemetry::fields::PEERING_SERVICE,
+        description: "Only this connection's: its name (with resourceGroup).",
+        kind: "string",
+    },
+    PAGING[0],
+];
 pub(super) const COUNTRY: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],

@@ -294,6 +294,14 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> StoreFuture<'_, Option<Vec<peering_model::telemetry::MonitorTestRun>>>;
 
+    /// The newest `limit` alerts of the subscription, or of one connection, newest first.
+    fn alerts(
+        &self,
+        subscription: String,
+        connection: Option<ServiceId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>>;
+
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.
     fn delete_child(

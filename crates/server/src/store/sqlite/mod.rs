@@ -5,6 +5,10 @@
 //! a commit returns, and a write the API acknowledged survives power loss (with `NORMAL`, WAL
 //! mode survives a crash of the process but may lose the last commits on power loss).
 
+// tidy: long file: most of it is the one `impl Store for SqliteStore`, which Rust cannot
+// split across files; each method only opens its transaction and calls one module's function.
+
+mod alerting;
 mod children;
 mod monitor;
 mod pool;
@@ -51,6 +55,10 @@ pub struct SqliteStore {
     readers: Pool,
     format: i64,
     render: Render,
+    /// Where alert openings and resolutions are delivered (`--alert-webhook`).
+    webhooks: std::sync::Arc<Vec<String>>,
+    /// Now, in Unix seconds (alerts' times; tests stop it).
+    clock: fn() -> i64,
 }
 
 fn configure(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
@@ -106,7 +114,46 @@ impl SqliteStore {
             readers: Pool::spawn("db-reader", readers, options.queue)?,
             format: options.format,
             render: options.render,
+            webhooks: std::sync::Arc::new(Vec::new()),
+            clock: crate::settings::unix_now,
         })
+    }
+
+    /// Delivers alert openings and resolutions to these webhooks.
+    pub fn with_webhooks(mut self, urls: Vec<String>) -> Self {
+        self.webhooks = std::sync::Arc::new(urls);
+        self
+    }
+
+    /// Uses `clock` (Unix seconds) for the times of alerts.
+    pub fn with_clock(mut self, clock: fn() -> i64) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A write that also evaluates the alert rules of `connections` (None: every connection
+    /// of `sub` with rules) before it commits.
+    async fn write_alerting<T, F>(
+        &self,
+        sub: String,
+        connections: Option<Vec<ServiceId>>,
+        f: F,
+    ) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        let (webhooks, clock) = (self.webhooks.clone(), self.clock);
+        self.write(move |tx| {
+            let out = f(tx)?;
+            let a = alerting::Alerting {
+                now: clock(),
+                webhooks: &webhooks,
+            };
+            alerting::evaluate(tx, &sub, connections.as_deref(), a)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// Keeps the writer busy and its queue full until the guard is dropped, so every write
@@ -171,7 +218,8 @@ impl Store for SqliteStore {
         decide: DecideService,
     ) -> StoreFuture<'_, (bool, StoredRepr)> {
         let format = self.format;
-        Box::pin(self.write(move |tx| {
+        let (sub, one) = (id.subscription.clone(), vec![id.clone()]);
+        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
             let out = services::write(tx, &id, decide, format)?;
             // A replaced connection may name another provider or backup: its prefixes are
             // decided again.
@@ -230,7 +278,8 @@ impl Store for SqliteStore {
         author: Author,
         decide: DecideChild,
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>> {
-        Box::pin(self.write(move |tx| {
+        let (sub, one) = (parent.subscription.clone(), vec![parent.clone()]);
+        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
             if !services::exists(tx, &parent)? {
                 return Ok(None);
             }
@@ -284,9 +333,9 @@ impl Store for SqliteStore {
         items: Vec<Observed>,
         keep_events: usize,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(
-            self.write(move |tx| telemetry::ingest_routes(tx, &subscription, items, keep_events)),
-        )
+        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
+            telemetry::ingest_routes(tx, &subscription, items, keep_events)
+        }))
     }
 
     fn ingest_keys(
@@ -294,7 +343,9 @@ impl Store for SqliteStore {
         subscription: String,
         items: Vec<RegisteredKey>,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(self.write(move |tx| telemetry::ingest_keys(tx, &subscription, items)))
+        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
+            telemetry::ingest_keys(tx, &subscription, items)
+        }))
     }
 
     fn ingest_results(
@@ -304,7 +355,7 @@ impl Store for SqliteStore {
         keep: usize,
     ) -> StoreFuture<'_, IngestReport> {
         let (render, format) = (self.render, self.format);
-        Box::pin(self.write(move |tx| {
+        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
             monitor::ingest_results(tx, &subscription, items, keep, render, format)
         }))
     }
@@ -315,9 +366,9 @@ impl Store for SqliteStore {
         folded: Vec<LatencyRow>,
         keep_from: Vec<(i64, i64)>,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(
-            self.write(move |tx| telemetry::ingest_latency(tx, &subscription, folded, &keep_from)),
-        )
+        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
+            telemetry::ingest_latency(tx, &subscription, folded, &keep_from)
+        }))
     }
 
     fn latency(
@@ -363,6 +414,15 @@ impl Store for SqliteStore {
         Box::pin(self.read(move |tx| Ok(monitor::monitor_results(tx, &parent, &test, limit)?)))
     }
 
+    fn alerts(
+        &self,
+        subscription: String,
+        connection: Option<ServiceId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>> {
+        Box::pin(self.read(move |tx| alerting::list(tx, &subscription, connection.as_ref(), limit)))
+    }
+
     fn delete_child(
         &self,
         parent: ServiceId,
@@ -371,7 +431,8 @@ impl Store for SqliteStore {
         check: Option<CheckDelete<ChildRecord>>,
     ) -> StoreFuture<'_, Option<bool>> {
         let (render, format) = (self.render, self.format);
-        Box::pin(self.write(move |tx| {
+        let (sub, one) = (parent.subscription.clone(), vec![parent.clone()]);
+        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
             if !services::exists(tx, &parent)? {
                 return Ok(None);
             }

@@ -1,0 +1,286 @@
+//! Alert rules: checked like the console checks them, evaluated as telemetry arrives, each
+//! opening an alert when it becomes active and resolving it when it no longer is.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// 2026-11-30T12:00:30Z: the store's and the server's clock in these tests.
+const T: i64 = 1_796_040_030;
+
+fn clock() -> i64 {
+    T
+}
+
+async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2)
+        .unwrap()
+        .with_clock(clock);
+    let state = Arc::new(peering_server::AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings: peering_server::Settings {
+            wall_clock: clock,
+            ..Default::default()
+        },
+    });
+    spawn_state(dir, state).await
+}
+
+fn rule_url(app: &TestApp, rule: &str) -> String {
+    app.url("rg", "c", &format!("/alertRules/{rule}"))
+}
+
+async fn put_rule(app: &TestApp, rule: &str, properties: Value) -> reqwest::Response {
+    app.put_json(&rule_url(app, rule), &json!({ "properties": properties }))
+        .await
+}
+
+async fn ingest(app: &TestApp, op: &str, items: Value) {
+    let url = format!(
+        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
+        app.base
+    );
+    let res = app
+        .send_as(
+            COLLECTOR,
+            Method::POST,
+            &url,
+            &[],
+            Some(&json!({ "value": items })),
+        )
+        .await;
+    let status = res.status().as_u16();
+    assert_eq!(status, 200, "{op}: {}", res.text().await.unwrap());
+}
+
+/// The connection's alerts, newest first: (rule, open?, summary).
+async fn alerts(app: &TestApp) -> Vec<(String, bool, String)> {
+    let url = format!(
+        "{}&resourceGroup=rg&peeringService=c",
+        app.sub_url("peeringServiceAlerts")
+    );
+    let got = app.get_json(&url).await;
+    got["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_owned(),
+                a.get("resolvedAt").is_none(),
+                a["summary"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn route(router: &str, address: &str, location: &str, at: i64, announced: bool) -> Value {
+    let ts = time::OffsetDateTime::from_unix_timestamp(at)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    json!({"provider": "Equinix MAPS", "peeringLocation": location, "router": router, "address": address,
+           "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169], "communities": ["8075:8007"],
+           "announced": announced, "timestamp": ts})
+}
+
+#[tokio::test]
+async fn rules_are_checked_stored_and_listed() {
+    let app = spawn().await;
+    app.create_connection("rg", "c").await;
+    let res = put_rule(
+        &app,
+        "slow",
+        json!({"kind": "LatencyP95", "thresholdMs": -1}),
+    )
+    .await;
+    let body: Value = expect_status(res, 400).json().await.unwrap();
+    assert_eq!(body["error"]["target"], "properties.thresholdMs");
+    let res = put_rule(
+        &app,
+        "slow",
+        json!({"kind": "LatencyP95", "thresholdMs": 80, "forMinutes": 5, "level": "Critical"}),
+    )
+    .await;
+    let got: Value = expect_status(res, 201).json().await.unwrap();
+    assert_eq!(got["type"], "Microsoft.Peering/peeringServices/alertRules");
+    assert_eq!(
+        got["properties"],
+        json!({"kind": "LatencyP95", "thresholdMs": 80.0, "forMinutes": 5, "provisioningState": "Succeeded"}),
+        "only the kind's own parameters are kept"
+    );
+    let (items, _) = app.list_all(&app.url("rg", "c", "/alertRules")).await;
+    assert_eq!(items.len(), 1);
+    app.delete_and_check_gone(&rule_url(&app, "slow")).await;
+}
+
+#[tokio::test]
+async fn alerts_open_and_resolve_with_the_telemetry() {
+    let app = spawn().await;
+    app.create_connection("rg", "c").await;
+    let key = "6a7f0d42-e49c-4eea-a930-280610671c3f";
+    let res = app
+        .put_json(
+            &app.prefix_url("rg", "c", "p"),
+            &json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": key}}),
+        )
+        .await;
+    expect_status(res, 201);
+    app.create_monitor_test("rg", "c", "t").await;
+    for (name, p) in [
+        ("failed", json!({"kind": "PrefixFailed"})),
+        ("warned", json!({"kind": "EventLevel", "level": "Warning"})),
+        ("down", json!({"kind": "MonitorFailures", "consecutive": 2})),
+        (
+            "slow",
+            json!({"kind": "LatencyP95", "thresholdMs": 50, "forMinutes": 2}),
+        ),
+    ] {
+        expect_status(put_rule(&app, name, p).await, 201);
+    }
+    assert_eq!(
+        alerts(&app).await,
+        vec![],
+        "Pending, no event, no result, no latency: nothing is active"
+    );
+
+    // One primary session: Failed, and an announcement (Information) is no warning.
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
+    )
+    .await;
+    let open = alerts(&app).await;
+    assert_eq!(
+        open,
+        vec![("failed".into(), true, "a prefix is Failed: p".into())]
+    );
+
+    // Every session and the key: Verified, so the alert resolves.
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([
+            route("r2", "10.0.0.2", "Seattle", T - 290, true),
+            route("r3", "10.0.1.1", "San Jose", T - 290, true),
+        ]),
+    )
+    .await;
+    ingest(
+        &app,
+        "ingestProviderPrefixKeys",
+        json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24", "prefixKey": key}]),
+    )
+    .await;
+    assert_eq!(
+        alerts(&app).await,
+        vec![("failed".into(), false, "a prefix is Failed: p".into())]
+    );
+
+    // A withdrawal (Warning) opens the event rule and fails the prefix; announcing again resolves both.
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r3", "10.0.1.1", "San Jose", T - 200, false)]),
+    )
+    .await;
+    let now: Vec<(String, bool)> = alerts(&app)
+        .await
+        .into_iter()
+        .map(|(r, o, _)| (r, o))
+        .collect();
+    assert!(
+        now.contains(&("warned".into(), true)) && now.contains(&("failed".into(), true)),
+        "{now:?}"
+    );
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r3", "10.0.1.1", "San Jose", T - 100, true)]),
+    )
+    .await;
+    assert!(alerts(&app).await.iter().all(|(_, open, _)| !open));
+
+    // Two failed results in a row, then a success.
+    let result = |at: i64, success: bool| {
+        json!({"resourceGroup": "rg", "peeringService": "c", "test": "t",
+        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "success": success})
+    };
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([result(T - 90, false)]),
+    )
+    .await;
+    assert!(
+        alerts(&app)
+            .await
+            .iter()
+            .all(|(r, open, _)| r != "down" || !open),
+        "one failure is not two"
+    );
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([result(T - 60, false)]),
+    )
+    .await;
+    assert!(alerts(&app).await.contains(&(
+        "down".into(),
+        true,
+        "a monitor test failed 2 times in a row: t (2)".into()
+    )));
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([result(T - 30, true)]),
+    )
+    .await;
+    assert!(alerts(&app).await.iter().all(|(_, open, _)| !open));
+
+    // p95 above 50 ms in each of the last two whole minutes (11:58 and 11:59).
+    let sample = |at: i64, ms: f64| {
+        json!({"prefix": "8.8.8.0/24", "rttMs": ms, "source": "a",
+        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()})
+    };
+    ingest(
+        &app,
+        "ingestLatencySamples",
+        json!([sample(T - 150, 120.0)]),
+    )
+    .await;
+    assert!(
+        alerts(&app)
+            .await
+            .iter()
+            .all(|(r, open, _)| r != "slow" || !open),
+        "one minute is not two"
+    );
+    ingest(&app, "ingestLatencySamples", json!([sample(T - 80, 90.0)])).await;
+    let slow: Vec<String> = alerts(&app)
+        .await
+        .into_iter()
+        .filter(|(r, o, _)| r == "slow" && *o)
+        .map(|a| a.2)
+        .collect();
+    assert_eq!(slow.len(), 1);
+    assert!(
+        slow[0].starts_with("p95 latency above 50 ms for 2 min: up to 120"),
+        "{}",
+        slow[0]
+    );
+
+    // Across the subscription too, newest first.
+    let all = app.get_json(&app.sub_url("peeringServiceAlerts")).await;
+    let all = all["value"].as_array().unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(all[0]["connection"]
+        .as_str()
+        .unwrap()
+        .ends_with("/peeringServices/c"));
+}
