@@ -286,6 +286,38 @@ pub struct Alert {
     pub summary: String,
 }
 
+/// One webhook delivery of an alert's opening or resolution, with every attempt (the
+/// `alertWebhookDeliveries` extension).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub url: String,
+    /// `alert.opened` or `alert.resolved`.
+    pub event: String,
+    pub rule: String,
+    pub connection: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gave_up_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    pub attempts: Vec<WebhookAttempt>,
+}
+
+/// One attempt: when, the HTTP status if an answer came, and what went wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookAttempt {
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

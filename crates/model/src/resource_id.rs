@@ -78,10 +78,12 @@ pub enum SubscriptionOp {
     MonitorTestResults,
     /// An extension: alerts opened and resolved by connections' alert rules (`alerts::Alert`).
     Alerts,
+    /// An extension: the webhook deliveries of alerts, with every attempt.
+    AlertDeliveries,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 14] = [
+    pub const ALL: [SubscriptionOp; 15] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -96,6 +98,7 @@ impl SubscriptionOp {
         SubscriptionOp::PrefixLatency,
         SubscriptionOp::MonitorTestResults,
         SubscriptionOp::Alerts,
+        SubscriptionOp::AlertDeliveries,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -114,6 +117,7 @@ impl SubscriptionOp {
             SubscriptionOp::PrefixLatency => "peeringServicePrefixLatency",
             SubscriptionOp::MonitorTestResults => "connectionMonitorTestResults",
             SubscriptionOp::Alerts => "peeringServiceAlerts",
+            SubscriptionOp::AlertDeliveries => "alertWebhookDeliveries",
         }
     }
 

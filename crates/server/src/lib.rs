@@ -9,7 +9,8 @@
 //! * [`store`]: the [`store::Store`] trait and its backends (`store::sqlite`); no backend
 //!   calls a handler;
 //! * [`settings`], [`auth`], [`routes`] (the one route table) and `error` (the ARM error);
-//! * [`demo`]: `--demo`'s simulated sites and collector, a client of the router like any other.
+//! * [`demo`]: `--demo`'s simulated sites and collector, a client of the router like any other;
+//! * [`webhooks`]: the sender of alert webhooks (signed, retried), reading the store's queue.
 //!
 //! `ARCHITECTURE.md` at the repository root is the map and its invariants.
 
@@ -24,6 +25,7 @@ pub mod routes;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod webhooks;
 
 pub use http::paging::encode_token;
 pub use http::security::{cors_layer, is_csp_source};

@@ -93,6 +93,14 @@ struct Cli {
     /// How many results are kept per connection monitor test (the newest).
     #[arg(long, default_value_t = 1000)]
     keep_monitor_results: usize,
+    /// A URL (http or https) that gets every opening and resolution of an alert, as JSON
+    /// signed with HMAC-SHA256 (header X-Peering-Signature); repeatable. Needs a secret:
+    /// --alert-webhook-secret-file, or PEERING_WEBHOOK_SECRET in the environment.
+    #[arg(long = "alert-webhook")]
+    alert_webhooks: Vec<String>,
+    /// A file holding the webhook secret (its first line).
+    #[arg(long)]
+    alert_webhook_secret_file: Option<PathBuf>,
     /// How the log is written (to stderr); the level comes from RUST_LOG (default info).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -157,6 +165,35 @@ async fn shutdown_signal() {
     }
 }
 
+/// The webhooks' secret: none without webhooks; required with them.
+fn webhook_secret(cli: &Cli) -> Result<Option<Vec<u8>>, String> {
+    if cli.alert_webhooks.is_empty() {
+        return Ok(None);
+    }
+    if let Some(bad) = cli.alert_webhooks.iter().find(|u| {
+        !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.parse::<axum::http::Uri>().is_err()
+    }) {
+        return Err(format!(
+            "--alert-webhook '{bad}' is not an http:// or https:// URL"
+        ));
+    }
+    let secret = match &cli.alert_webhook_secret_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        None => std::env::var("PEERING_WEBHOOK_SECRET").unwrap_or_default(),
+    };
+    if secret.len() < 16 {
+        return Err("--alert-webhook needs a secret of at least 16 characters: --alert-webhook-secret-file FILE, or PEERING_WEBHOOK_SECRET".into());
+    }
+    Ok(Some(secret.into_bytes()))
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     peering_server::cors_layer(&cli.cors_origins).map(drop)?;
     if let Some(bad) = cli
@@ -168,7 +205,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             "--frame-ancestor '{bad}' is not a CSP source such as https://portal.example.com"
         ));
     }
-    let store = peering_server::open_sqlite(&cli.db, 4)?;
+    let webhook_secret = webhook_secret(&cli)?;
+    let store = Arc::new(
+        peering_server::open_sqlite(&cli.db, 4)?.with_webhooks(cli.alert_webhooks.clone()),
+    );
     let (mut tokens, generated) = match &cli.tokens {
         Some(path) => (Tokens::load(path)?, None),
         None => {
@@ -207,8 +247,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(d) = &demo {
         tokens.add(d.grants());
     }
+    if let Some(secret) = webhook_secret {
+        let sender = peering_server::webhooks::Sender::new(secret);
+        tokio::spawn(sender.run(store.clone()));
+    }
     let state = Arc::new(AppState {
-        store: Arc::new(store),
+        store,
         tokens,
         settings: settings.clone(),
     });

@@ -395,3 +395,10 @@ fn top(ctx: &Ctx) -> ApiResult<usize> {
             }),
     }
 }
+
+/// `alertWebhookDeliveries`: the deliveries newest first, with their attempts.
+pub(crate) async fn deliveries(ctx: Ctx, subscription: String) -> ApiResult<Response> {
+    let limit = top(&ctx)?;
+    let value = ctx.store.deliveries(subscription, limit).await?;
+    Ok(Json(serde_json::json!({ "value": value })).into_response())
+}

@@ -215,6 +215,7 @@ async fn api_inner(
             (Sop::IngestLatency, "POST") => telemetry::latency_samples(ctx, subscription).await,
             (Sop::PrefixLatency, "GET") => telemetry::prefix_latency(ctx, subscription).await,
             (Sop::Alerts, "GET") => telemetry::alerts(ctx, subscription).await,
+            (Sop::AlertDeliveries, "GET") => telemetry::deliveries(ctx, subscription).await,
             (Sop::MonitorTestResults, "GET") => {
                 telemetry::monitor_test_results(ctx, subscription).await
             }

@@ -71,6 +71,7 @@ fn operation(route: &RouteSpec, op: &crate::routes::Op) -> Value {
                         | "LatencySeries"
                         | "MonitorTestRunList"
                         | "AlertList"
+                        | "WebhookDeliveryList"
                 )
             {
                 r["headers"] = json!({ "ETag": { "description": "A hash of the resource's representation.", "schema": { "type": "string" } } });

@@ -160,6 +160,42 @@ pub(super) fn schemas() -> Value {
                 }
             }
         },
+        "WebhookDeliveryList": {
+            "type": "object",
+            "required": ["value"],
+            "properties": {
+                "value": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "url", "event", "rule", "connection", "createdAt", "attempts"],
+                        "properties": {
+                            "id": { "type": "integer", "description": "Also sent as X-Peering-Delivery." },
+                            "url": string,
+                            "event": { "type": "string", "enum": ["alert.opened", "alert.resolved"] },
+                            "rule": string,
+                            "connection": string,
+                            "createdAt": { "type": "string", "format": "date-time" },
+                            "deliveredAt": { "type": "string", "format": "date-time" },
+                            "gaveUpAt": { "type": "string", "format": "date-time" },
+                            "nextAttemptAt": { "type": "string", "format": "date-time" },
+                            "attempts": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["at"],
+                                    "properties": {
+                                        "at": { "type": "string", "format": "date-time" },
+                                        "status": { "type": "integer" },
+                                        "error": string
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "IngestReport": {
             "type": "object",
             "required": ["accepted", "stale", "reevaluated", "events"],

@@ -23,6 +23,7 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::PrefixLatency => RouteKind::PrefixLatency,
             SubscriptionOp::MonitorTestResults => RouteKind::MonitorTestResults,
             SubscriptionOp::Alerts => RouteKind::Alerts,
+            SubscriptionOp::AlertDeliveries => RouteKind::AlertDeliveries,
         },
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
@@ -62,12 +63,13 @@ pub enum RouteKind {
     AlertRules,
     AlertRule,
     Alerts,
+    AlertDeliveries,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 24] = [
+    pub const ALL: [RouteKind; 25] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -92,6 +94,7 @@ impl RouteKind {
         RouteKind::AlertRules,
         RouteKind::AlertRule,
         RouteKind::Alerts,
+        RouteKind::AlertDeliveries,
     ];
 
     pub const fn index(self) -> usize {
@@ -120,6 +123,7 @@ impl RouteKind {
             RouteKind::AlertRules => 21,
             RouteKind::AlertRule => 22,
             RouteKind::Alerts => 23,
+            RouteKind::AlertDeliveries => 24,
         }
     }
 

@@ -92,7 +92,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 24] = [
+pub static ROUTES: [RouteSpec; 25] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -332,6 +332,17 @@ pub static ROUTES: [RouteSpec; 24] = [
             "Extension (not in ARM): the alerts the subscription's alert rules opened, newest first (at most $top, default 100, up to 1000), open ones without resolvedAt; resourceGroup and peeringService narrow it to one connection.",
             ALERTS,
             &[(200, Some("AlertList"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::AlertDeliveries,
+        path: sub_path!("alertWebhookDeliveries"),
+        arm: true,
+        ops: &[get(
+            "AlertWebhookDeliveries_List",
+            "Extension (not in ARM): the webhook deliveries of the subscription's alerts, newest first (at most $top, default 100), each with every attempt (when, the HTTP status or the error), and whether it was delivered, is to be tried again (when) or was given up.",
+            PAGED_TOP,
+            &[(200, Some("WebhookDeliveryList"))],
         )],
     },
 ];

@@ -74,6 +74,7 @@ pub(super) const ALERTS: &[QueryParam] = &[
     },
     PAGING[0],
 ];
+pub(super) const PAGED_TOP: &[QueryParam] = &[PAGING[0]];
 pub(super) const COUNTRY: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],

@@ -21,7 +21,9 @@ pub use children::{
     PrefixRecord, MAX_EVENTS,
 };
 
-pub use telemetry::{IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey};
+pub use telemetry::{
+    Attempt, DueDelivery, IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey,
+};
 
 use crate::error::ApiResult;
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
@@ -301,6 +303,19 @@ pub trait Store: Send + Sync {
         connection: Option<ServiceId>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>>;
+
+    /// Up to `limit` webhook deliveries due at `now` (Unix seconds), oldest first.
+    fn due_deliveries(&self, now: i64, limit: usize) -> StoreFuture<'_, Vec<DueDelivery>>;
+
+    /// Records an attempt at delivery `id` and what follows it.
+    fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
+
+    /// The subscription's newest `limit` deliveries, with their attempts.
+    fn deliveries(
+        &self,
+        subscription: String,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<peering_model::alerts::WebhookDelivery>>;
 
     /// Deletes a child; `check` (when given) sees the stored one first. `None` when the
     /// connection does not exist; else whether there was such a child.

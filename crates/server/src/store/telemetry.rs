@@ -35,6 +35,27 @@ pub struct MonitorRun {
 /// in seconds), the bucket's start, and its sketch.
 pub type LatencyRow = (Ipv4Prefix, i64, i64, sketches_ddsketch::DDSketch);
 
+/// A webhook delivery that is due: where, what (the exact bytes to sign and send), and how
+/// many attempts it has had.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub url: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
+/// One attempt at a delivery: when (Unix seconds), the answer's status or the error, and what
+/// follows: delivered, another attempt at `retry_at`, or (neither) given up.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub at: i64,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub delivered: bool,
+    pub retry_at: Option<i64>,
+}
+
 /// What an ingestion did: items stored, items older than (or the same as) what was stored
 /// and so skipped, prefixes re-evaluated, and events made.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

@@ -19,3 +19,4 @@ mod process;
 mod static_files;
 mod storage;
 mod telemetry;
+mod webhooks;

@@ -69,7 +69,7 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
             "",
         ),
         "AlertRules_Get" | "AlertRules_ListByPeeringService" | "AlertRules_Delete" => (None, ""),
-        "PeeringServiceAlerts_List" => (None, ""),
+        "PeeringServiceAlerts_List" | "AlertWebhookDeliveries_List" => (None, ""),
         "ConnectionMonitorTestResults_List" => (None, "&resourceGroup=rg&peeringService=c&test=t"),
         "Telemetry_IngestMonitorTestResults" => (
             Some(

@@ -10,6 +10,7 @@
 
 mod alerting;
 mod children;
+mod deliveries;
 mod monitor;
 mod pool;
 mod schema;
@@ -20,9 +21,9 @@ mod verdicts;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
-    Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, IngestReport,
-    LatencyRow, Lookup, MonitorRun, Observed, PrefixCountsPage, RegisteredKey, Render,
-    ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
+    Attempt, Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, DueDelivery,
+    IngestReport, LatencyRow, Lookup, MonitorRun, Observed, PrefixCountsPage, RegisteredKey,
+    Render, ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
@@ -421,6 +422,22 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>> {
         Box::pin(self.read(move |tx| alerting::list(tx, &subscription, connection.as_ref(), limit)))
+    }
+
+    fn due_deliveries(&self, now: i64, limit: usize) -> StoreFuture<'_, Vec<DueDelivery>> {
+        Box::pin(self.read(move |tx| deliveries::due(tx, now, limit)))
+    }
+
+    fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |tx| deliveries::record(tx, id, &attempt)))
+    }
+
+    fn deliveries(
+        &self,
+        subscription: String,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<peering_model::alerts::WebhookDelivery>> {
+        Box::pin(self.read(move |tx| deliveries::list(tx, &subscription, limit)))
     }
 
     fn delete_child(
