@@ -8,3 +8,4 @@ pub(crate) mod monitor_tests;
 pub(crate) mod prefixes;
 pub(crate) mod services;
 pub(crate) mod telemetry;
+pub(crate) mod telemetry_reads;

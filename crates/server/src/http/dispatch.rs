@@ -8,7 +8,7 @@ use super::request::{api_version, body_read_error, query_map, Ctx};
 use super::static_files;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::handlers::{catalog, children, services, telemetry};
+use crate::handlers::{catalog, children, services, telemetry, telemetry_reads};
 use crate::routes::{kind_of, RouteKind};
 use crate::serve::LocalAddr;
 use crate::AppState;
@@ -204,7 +204,7 @@ async fn api_inner(
             (Sop::Providers, "GET") => catalog::providers(&ctx),
             (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
             (Sop::InitializeConnectionMonitor, "POST") => {
-                telemetry::initialize_connection_monitor(ctx, caller, subscription).await
+                telemetry_reads::initialize_connection_monitor(ctx, caller, subscription).await
             }
             (Sop::PrefixSummaries, "GET") => catalog::prefix_summaries(ctx, subscription).await,
             (Sop::IngestRoutes, "POST") => telemetry::routes(ctx, subscription).await,
@@ -213,11 +213,11 @@ async fn api_inner(
                 telemetry::monitor_results(ctx, subscription).await
             }
             (Sop::IngestLatency, "POST") => telemetry::latency_samples(ctx, subscription).await,
-            (Sop::PrefixLatency, "GET") => telemetry::prefix_latency(ctx, subscription).await,
-            (Sop::Alerts, "GET") => telemetry::alerts(ctx, subscription).await,
-            (Sop::AlertDeliveries, "GET") => telemetry::deliveries(ctx, subscription).await,
+            (Sop::PrefixLatency, "GET") => telemetry_reads::prefix_latency(ctx, subscription).await,
+            (Sop::Alerts, "GET") => telemetry_reads::alerts(ctx, subscription).await,
+            (Sop::AlertDeliveries, "GET") => telemetry_reads::deliveries(ctx, subscription).await,
             (Sop::MonitorTestResults, "GET") => {
-                telemetry::monitor_test_results(ctx, subscription).await
+                telemetry_reads::monitor_test_results(ctx, subscription).await
             }
             _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),
         },
