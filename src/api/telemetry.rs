@@ -61,3 +61,28 @@ pub async fn monitor_test_results(
         .value
         .value)
 }
+
+/// The newest alerts of the subscription, or of one connection (`peeringServiceAlerts`).
+pub async fn alerts(
+    s: &Session,
+    connection: Option<&ServiceId>,
+) -> Result<Vec<peering_model::alerts::Alert>, ApiError> {
+    let path = ArmPath::Subscription {
+        subscription: s.subscription.clone(),
+        op: SubscriptionOp::Alerts,
+    };
+    let query: Vec<(&str, &str)> = match connection {
+        Some(c) => vec![
+            (fields::RESOURCE_GROUP, c.resource_group.as_str()),
+            (fields::PEERING_SERVICE, c.name.as_str()),
+        ],
+        None => Vec::new(),
+    };
+    let u = url(&s.config, &path.to_string(), &query);
+    Ok(send::<()>(s, Method::GET, &u, Precondition::None, None)
+        .await?
+        .json::<ListResult<peering_model::alerts::Alert>>()
+        .await?
+        .value
+        .value)
+}

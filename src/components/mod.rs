@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod alerts_panel;
 pub mod bulk;
 pub mod bulk_ops;
 pub mod change_prefix;

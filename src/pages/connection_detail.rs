@@ -3,6 +3,7 @@
 //! subscription's other prefixes for the import preview without waiting for it.
 
 use crate::api::{self, ApiError, ErrorKind, Tagged, Validators};
+use crate::components::alerts_panel::AlertsPanel;
 use crate::components::delete_connection::DeleteConnection;
 use crate::components::freshness::on_interval_and_focus;
 use crate::components::latency_chart::{LatencyChart, WindowPicker};
@@ -245,6 +246,7 @@ pub fn ConnectionDetailPage() -> impl IntoView {
                         <TagsEditor service=service.clone() tags=tags etag=etag on_reload=refresh/>
                         <PrefixImport service=service.clone() index=index scope=Signal::derive(move || others_now.get()) on_done=refresh/>
                         <MonitorTests service=service.clone()/>
+                        <AlertsPanel service=service.clone()/>
                         <DeleteConnection service=service shown=shown on_reload=refresh/>
                     }
                 }}

@@ -2,6 +2,7 @@
 //! URL so a filtered view can be bookmarked.
 
 use crate::api::{self, ApiError, ErrorKind, Validators};
+use crate::components::alerts_panel::OpenAlerts;
 use crate::components::bulk::{server_actions, RowChange};
 use crate::components::connection_import::ConnectionImport;
 use crate::components::connection_row::Prefixes;
@@ -219,6 +220,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                     simulated.get()
                 )}</p>
             </Show>
+            <OpenAlerts/>
             <Show when=move || stale.get()>
                 <p class="msg warning stale" role="status" id="list-stale">
                     "Connections were changed elsewhere since this list loaded. "

@@ -20,10 +20,12 @@ use crate::auth::{Grant, Role};
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
+use peering_model::alerts::{AlertKind, AlertRule, AlertRuleProperties};
 use peering_model::catalog::Catalog;
 use peering_model::telemetry::{
     LatencySample, MonitorResult, ProviderPrefix, RouteObservation, SIMULATED_TAG,
 };
+use peering_model::wire::EventLevel;
 use peering_model::wire::{
     ConnectionMonitorTest, ConnectionMonitorTestProperties, PeeringService, PeeringServicePrefix,
     PeeringServiceProperties, PrefixProperties,
@@ -158,6 +160,31 @@ impl Demo {
                 to_value(&test)?,
             )
             .await?;
+            // Alerts: a withdrawal (Warning) opens one until the route is back, and a prefix
+            // that fails validation keeps one open.
+            for (rule, properties) in [
+                (
+                    "route-withdrawn",
+                    AlertRuleProperties {
+                        kind: Some(AlertKind::EventLevel),
+                        level: Some(EventLevel::Warning),
+                        ..Default::default()
+                    },
+                ),
+                (
+                    "prefix-failed",
+                    AlertRuleProperties {
+                        kind: Some(AlertKind::PrefixFailed),
+                        ..Default::default()
+                    },
+                ),
+            ] {
+                let body = AlertRule {
+                    properties: Some(properties),
+                    ..Default::default()
+                };
+                put(format!("{}/alertRules/{rule}", s.path()), to_value(&body)?).await?;
+            }
         }
         Ok(())
     }

@@ -93,7 +93,48 @@ async fn the_demo_shows_verified_and_failed_prefixes_events_and_results() {
         "{message}"
     );
     assert_eq!(events[0]["eventType"], "PrefixBackupRouteWithdrawalEvent");
+    let alerts_of = |name: &str| {
+        let url = format!(
+            "{}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/peeringServiceAlerts?{API}&resourceGroup={RESOURCE_GROUP}&peeringService={name}",
+            app.base
+        );
+        let app = &app;
+        async move {
+            let res = app.send_as(ADMIN, Method::GET, &url, &[], None).await;
+            let v: Value = expect_status(res, 200).json().await.unwrap();
+            v["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["rule"].as_str().unwrap().to_owned(),
+                        a.get("resolvedAt").is_none(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let during = alerts_of(flapped[0]).await;
+    assert!(
+        during.contains(&("route-withdrawn".to_owned(), true)),
+        "{during:?}"
+    );
+    assert!(
+        during.contains(&("prefix-failed".to_owned(), true)),
+        "{during:?}"
+    );
     demo.report(&router, 2).await.unwrap();
+    let after = alerts_of(flapped[0]).await;
+    assert!(
+        after.iter().all(|(_, open)| !open),
+        "both resolve once the route is back: {after:?}"
+    );
+    // A site whose prefix keeps failing keeps its alert open.
+    let failing = first.keys().find(|k| first[*k].0 == "Failed").unwrap();
+    assert!(alerts_of(failing)
+        .await
+        .contains(&("prefix-failed".to_owned(), true)));
     let third = prefixes(&app).await;
     assert_eq!(third[flapped[0]].0, "Verified");
     assert_eq!(third[flapped[0]].2[0]["eventType"], "PrefixBackupPath");

@@ -77,6 +77,10 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, ".timeline", "PrefixAnnouncementEvent").await?;
     wait_for_text(c, ".timeline", "Prefix announcement was received.").await?;
     wait_for_text(c, "#monitor-tests", "Succeeded").await?;
+    // Its alert rules, and the alert its failing prefix keeps open.
+    wait_for_text(c, "#alert-rules", "a prefix is Failed").await?;
+    wait_for_text(c, "ul.alerts", "Open").await?;
+    wait_for_text(c, "ul.alerts", "prefix-failed").await?;
     // The test's recent round trips as a line.
     wait_for(c, "#monitor-tests svg.rtt-sparkline path.rtt").await?;
     // The latency chart: a line and a band, a read-out under the pointer, drag to zoom, and
@@ -129,10 +133,12 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody td.latency", " ms").await?;
     wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
+    // The subscription's open alerts above the list.
+    wait_for_text(c, ".open-alerts summary", "open alert").await?;
     found.extend(audit(c, &axe, "the demo list with latency and events").await?);
     if !found.is_empty() {
         return Err(found.join("\n"));
     }
-    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events, its monitor test's result and a latency chart (read-out, zoom, window in the URL)");
+    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events, its monitor test's result, a latency chart (read-out, zoom, window in the URL) and its open alert; the list shows the open alerts");
     Ok(())
 }
