@@ -62,22 +62,28 @@ pub async fn monitor_test_results(
         .value)
 }
 
-/// The newest alerts of the subscription, or of one connection (`peeringServiceAlerts`).
+/// The newest alerts of the subscription, or of one connection (`peeringServiceAlerts`);
+/// only the open ones when `open_only` (however old: a list of the newest would lose a
+/// long-open alert behind newer resolved ones).
 pub async fn alerts(
     s: &Session,
     connection: Option<&ServiceId>,
+    open_only: bool,
 ) -> Result<Vec<peering_model::alerts::Alert>, ApiError> {
     let path = ArmPath::Subscription {
         subscription: s.subscription.clone(),
         op: SubscriptionOp::Alerts,
     };
-    let query: Vec<(&str, &str)> = match connection {
+    let mut query: Vec<(&str, &str)> = match connection {
         Some(c) => vec![
             (fields::RESOURCE_GROUP, c.resource_group.as_str()),
             (fields::PEERING_SERVICE, c.name.as_str()),
         ],
         None => Vec::new(),
     };
+    if open_only {
+        query.push((fields::STATE, "open"));
+    }
     let u = url(&s.config, &path.to_string(), &query);
     Ok(send::<()>(s, Method::GET, &u, Precondition::None, None)
         .await?

@@ -11,7 +11,10 @@ use crate::components::Field;
 use crate::state::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
-use peering_model::alerts::{validate_rule, Alert, AlertKind, AlertRule, AlertRuleProperties};
+use peering_model::alerts::{
+    validate_rule, Alert, AlertKind, AlertRule, AlertRuleProperties, MAX_CONSECUTIVE,
+    MAX_FOR_MINUTES,
+};
 use peering_model::messages;
 use peering_model::names::{NameKind, ResourceName};
 use peering_model::targets::{
@@ -85,7 +88,16 @@ pub fn AlertsPanel(service: ServiceId) -> impl IntoView {
     let (s2, sv2) = (session.clone(), service.clone());
     let alerts = LocalResource::new(move || {
         let (s, service) = (s2.clone(), sv2.clone());
-        async move { api::alerts(&s, Some(&service)).await }
+        // Every open alert however old, then the newest resolved ones.
+        async move {
+            let open = api::alerts(&s, Some(&service), true).await?;
+            let newest = api::alerts(&s, Some(&service), false).await?;
+            Ok::<Vec<Alert>, api::ApiError>(
+                open.into_iter()
+                    .chain(newest.into_iter().filter(|a| a.resolved_at.is_some()))
+                    .collect(),
+            )
+        }
     });
     on_interval_and_focus(move || alerts.refetch());
     let conflict = RwSignal::new(None::<ChildConflict>);
@@ -123,7 +135,7 @@ pub fn AlertsPanel(service: ServiceId) -> impl IntoView {
                 Err(e) => view! { <p class="msg error" role="alert">{format!("Alerts could not be loaded: {}", e.message)}</p> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <p class="state empty small">"No alert has opened."</p> }.into_any(),
                 Ok(list) => view! {
-                    <ul class="alerts" aria-label="Alerts of this connection, newest first">
+                    <ul class="alerts" aria-label="Alerts of this connection: open ones, then resolved ones, newest first">
                         {list.into_iter().map(|a| {
                             let open = a.resolved_at.is_none();
                             view! {
@@ -231,7 +243,7 @@ fn RuleFormView(service: ServiceId, on_done: impl Fn() + Clone + 'static) -> imp
                             prop:value=move || form.with(|f| f.threshold.clone()) on:input=feedback.edit(form, ALERT_THRESHOLD, |f, v| f.threshold = v)/>
                     </Field>
                     <Field label="For (minutes)" id="ar-minutes" finding=feedback.finding_for(ALERT_FOR_MINUTES)>
-                        <input id="ar-minutes" type="number" min="1" max="1440" aria-describedby="ar-minutes-msg" aria-invalid=move || feedback.invalid(ALERT_FOR_MINUTES)
+                        <input id="ar-minutes" type="number" min="1" max=MAX_FOR_MINUTES.to_string() aria-describedby="ar-minutes-msg" aria-invalid=move || feedback.invalid(ALERT_FOR_MINUTES)
                             prop:value=move || form.with(|f| f.minutes.clone()) on:input=feedback.edit(form, ALERT_FOR_MINUTES, |f, v| f.minutes = v)/>
                     </Field>
                 </Show>
@@ -247,7 +259,7 @@ fn RuleFormView(service: ServiceId, on_done: impl Fn() + Clone + 'static) -> imp
                 </Show>
                 <Show when=move || kind.get() == Some(AlertKind::MonitorFailures)>
                     <Field label="Failures in a row" id="ar-consecutive" finding=feedback.finding_for(ALERT_CONSECUTIVE)>
-                        <input id="ar-consecutive" type="number" min="1" max="100" aria-describedby="ar-consecutive-msg" aria-invalid=move || feedback.invalid(ALERT_CONSECUTIVE)
+                        <input id="ar-consecutive" type="number" min="1" max=MAX_CONSECUTIVE.to_string() aria-describedby="ar-consecutive-msg" aria-invalid=move || feedback.invalid(ALERT_CONSECUTIVE)
                             prop:value=move || form.with(|f| f.consecutive.clone()) on:input=feedback.edit(form, ALERT_CONSECUTIVE, |f, v| f.consecutive = v)/>
                     </Field>
                 </Show>
@@ -270,7 +282,7 @@ pub fn OpenAlerts() -> impl IntoView {
     let session = expect_context::<Session>();
     let alerts = LocalResource::new(move || {
         let s = session.clone();
-        async move { api::alerts(&s, None).await }
+        async move { api::alerts(&s, None, true).await }
     });
     on_interval_and_focus(move || alerts.refetch());
     move || {

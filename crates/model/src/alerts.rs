@@ -44,7 +44,10 @@ impl AlertKind {
 
 /// The limits of a rule's numbers.
 pub const MAX_THRESHOLD_MS: f64 = 60_000.0;
-pub const MAX_FOR_MINUTES: u32 = 1440;
+/// A p95 rule looks at one-minute buckets, which are kept at least 6 hours (the finest
+/// window, `Window::H6`, reads them and retention may not be shorter): a longer run could never
+/// be seen, so it is refused rather than accepted and never firing.
+pub const MAX_FOR_MINUTES: u32 = 360;
 pub const MAX_CONSECUTIVE: u32 = 100;
 
 /// The properties of an alert rule as sent; only the kind's own parameters are kept.
@@ -222,6 +225,11 @@ pub struct Now {
     pub failed_prefixes: Vec<String>,
     /// Each monitor test's failures in a row, counted from its newest result.
     pub failures_in_a_row: Vec<(String, u32)>,
+    /// The events the write being evaluated recorded (prefix, level), superseded or not.
+    pub new_events: Vec<(String, EventLevel)>,
+    /// Per monitor test that got results in the write, the longest run of failures that
+    /// holds one of them (a run can end with a success of the same write).
+    pub new_failure_runs: Vec<(String, u32)>,
 }
 
 /// Whether the rule is active now, and if so why (the alert's summary).
@@ -270,6 +278,56 @@ pub fn active(c: Condition, now: &Now) -> Option<String> {
             (!hits.is_empty()).then(|| format!("{}: {}", c.describe(), hits.join(", ")))
         }
     }
+}
+
+/// Whether the rule held at some moment of the write being evaluated though [`active`] says
+/// it does not now: a Warning event superseded by the re-announcement in the same batch, three
+/// failures followed by a success. Such an alert opens and resolves at once, so nothing that
+/// happened is missed because a collector sent it together with what followed. (The other
+/// kinds have no such moment: a prefix's verdict is decided once per write, from everything it
+/// stored, and a p95 belongs to a whole minute.)
+pub fn held_during(c: Condition, now: &Now) -> Option<String> {
+    let hits: Vec<String> = match c {
+        Condition::EventLevel { at_least } => now
+            .new_events
+            .iter()
+            .filter(|(_, l)| rank(*l) >= rank(at_least))
+            .map(|(p, l)| format!("{p} ({l})"))
+            .collect(),
+        Condition::MonitorFailures { consecutive } => now
+            .new_failure_runs
+            .iter()
+            .filter(|(_, n)| *n >= consecutive)
+            .map(|(t, n)| format!("{t} ({n})"))
+            .collect(),
+        Condition::LatencyP95 { .. } | Condition::PrefixFailed => Vec::new(),
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for h in hits {
+        if !seen.contains(&h) {
+            seen.push(h);
+        }
+    }
+    (!seen.is_empty()).then(|| format!("{}: {}", c.describe(), seen.join(", ")))
+}
+
+/// The longest run of failures (`false`) in `runs` (oldest first) that holds an index for
+/// which `is_new` is true.
+pub fn longest_new_failure_run(runs: &[bool], is_new: impl Fn(usize) -> bool) -> u32 {
+    let (mut best, mut len, mut has_new) = (0u32, 0u32, false);
+    for (i, ok) in runs.iter().enumerate() {
+        if *ok {
+            len = 0;
+            has_new = false;
+            continue;
+        }
+        len += 1;
+        has_new |= is_new(i);
+        if has_new {
+            best = best.max(len);
+        }
+    }
+    best
 }
 
 /// An alert record (the `peeringServiceAlerts` extension).
@@ -408,5 +466,38 @@ mod tests {
         assert!(active(Condition::MonitorFailures { consecutive: 3 }, &now).is_none());
         now.failures_in_a_row = vec![("t".into(), 3)];
         assert!(active(Condition::MonitorFailures { consecutive: 3 }, &now).is_some());
+    }
+
+    #[test]
+    fn what_held_during_a_write_is_not_missed() {
+        let now = Now {
+            new_events: vec![
+                ("web".into(), EventLevel::Warning),
+                ("web".into(), EventLevel::Information),
+                ("web".into(), EventLevel::Warning),
+            ],
+            new_failure_runs: vec![("t".into(), 3)],
+            ..Default::default()
+        };
+        let ev = |l| Condition::EventLevel { at_least: l };
+        assert!(active(ev(EventLevel::Warning), &now).is_none());
+        assert_eq!(
+            held_during(ev(EventLevel::Warning), &now).unwrap(),
+            "a prefix event at Warning or above: web (Warning)"
+        );
+        assert!(held_during(ev(EventLevel::Error), &now).is_none());
+        assert!(held_during(Condition::MonitorFailures { consecutive: 3 }, &now).is_some());
+        assert!(held_during(Condition::MonitorFailures { consecutive: 4 }, &now).is_none());
+        assert!(held_during(Condition::PrefixFailed, &now).is_none());
+    }
+
+    #[test]
+    fn a_failure_run_counts_only_with_a_new_result() {
+        // ok, fail, fail | fail, fail, ok, fail (the last four are new)
+        let runs = [true, false, false, false, false, true, false];
+        assert_eq!(longest_new_failure_run(&runs, |i| i >= 3), 4);
+        assert_eq!(longest_new_failure_run(&runs, |i| i >= 5), 1);
+        assert_eq!(longest_new_failure_run(&runs, |i| i == 5), 0);
+        assert_eq!(longest_new_failure_run(&runs, |_| false), 0);
     }
 }

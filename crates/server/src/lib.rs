@@ -14,6 +14,7 @@
 //!
 //! `ARCHITECTURE.md` at the repository root is the map and its invariants.
 
+pub mod alert_clock;
 pub mod auth;
 pub mod demo;
 pub(crate) mod error;

@@ -247,6 +247,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(d) = &demo {
         tokens.add(d.grants());
     }
+    tokio::spawn(peering_server::alert_clock::run(
+        store.clone(),
+        peering_server::alert_clock::PERIOD,
+    ));
     if let Some(secret) = webhook_secret {
         let sender = peering_server::webhooks::Sender::new(secret);
         tokio::spawn(sender.run(store.clone()));

@@ -72,10 +72,13 @@ impl Sender {
         (d.ceil() as i64).max(1)
     }
 
-    /// Sends what is due until the task is dropped.
+    /// Sends what is due until the task is dropped: the due deliveries of each poll are
+    /// claimed (not due again until their attempt could have ended) and sent concurrently, so
+    /// a receiver that does not answer delays nobody else's deliveries.
     pub async fn run(self, store: Arc<dyn Store>) {
+        let this = Arc::new(self);
         let client = match reqwest::Client::builder()
-            .timeout(self.timeout)
+            .timeout(this.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
         {
@@ -86,18 +89,24 @@ impl Sender {
             }
         };
         loop {
-            match store.due_deliveries((self.clock)(), 50).await {
+            let now = (this.clock)();
+            // Long enough for the attempt and its recording (retried below).
+            let until = now + this.timeout.as_secs() as i64 + RECORD_TRIES as i64 * 4 + 5;
+            match store.claim_deliveries(now, until, IN_FLIGHT).await {
                 Ok(due) => {
+                    let mut sending = tokio::task::JoinSet::new();
                     for d in due {
-                        self.attempt(&client, &store, d).await;
+                        let (this, client, store) = (this.clone(), client.clone(), store.clone());
+                        sending.spawn(async move { this.attempt(&client, &store, d).await });
                     }
+                    while sending.join_next().await.is_some() {}
                 }
                 Err(e) => tracing::warn!(
-                    "alert webhooks: reading the due deliveries failed: {}",
+                    "alert webhooks: claiming the due deliveries failed: {}",
                     e.message
                 ),
             }
-            tokio::time::sleep(self.poll).await;
+            tokio::time::sleep(this.poll).await;
         }
     }
 
@@ -141,13 +150,45 @@ impl Sender {
             delivered,
             retry_at,
         };
-        if let Err(e) = store.record_attempt(d.id, attempt).await {
-            tracing::warn!(
-                delivery = d.id,
-                "alert webhooks: recording an attempt failed: {}",
-                e.message
-            );
+        // The attempt happened: it is recorded even when the database is busy for a while
+        // (a full writer queue), so every attempt stays visible.
+        for i in 0..RECORD_TRIES {
+            match store.record_attempt(d.id, attempt.clone()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(
+                        delivery = d.id,
+                        "alert webhooks: recording an attempt failed: {}",
+                        e.message
+                    );
+                    tokio::time::sleep(Duration::from_secs(1 << i)).await;
+                }
+            }
         }
+    }
+}
+
+/// Deliveries sent at once at most.
+const IN_FLIGHT: usize = 16;
+/// Tries at recording an attempt (waiting 1, 2, 4 s between them).
+const RECORD_TRIES: u32 = 3;
+
+/// A webhook URL as any reader may see it: scheme, host, port and path; a user, password or
+/// query (where receivers often put a token) is left out.
+pub fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let hidden = u.query().is_some() || !u.username().is_empty() || u.password().is_some();
+            format!(
+                "{}://{}{port}{}{}",
+                u.scheme(),
+                u.host_str().unwrap_or_default(),
+                u.path(),
+                if hidden { " (credentials hidden)" } else { "" }
+            )
+        }
+        Err(_) => "(not a URL)".to_owned(),
     }
 }
 
@@ -170,6 +211,18 @@ mod tests {
         assert_eq!(
             signature(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn a_shown_url_keeps_no_credentials() {
+        assert_eq!(
+            shown_url("https://u:p@hooks.example.com:8443/in?token=s3cret"),
+            "https://hooks.example.com:8443/in (credentials hidden)"
+        );
+        assert_eq!(
+            shown_url("http://127.0.0.1:9000/alerts"),
+            "http://127.0.0.1:9000/alerts"
         );
     }
 

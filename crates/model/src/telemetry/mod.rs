@@ -44,6 +44,8 @@ pub mod fields {
     pub const RESOURCE_GROUP: &str = "resourceGroup";
     pub const PEERING_SERVICE: &str = "peeringService";
     pub const TEST: &str = "test";
+    /// `peeringServiceAlerts?state=open`: only the open alerts.
+    pub const STATE: &str = "state";
     pub const HOPS: &str = "hops";
     pub const RTT_MS: &str = "rttMs";
     pub const SOURCE: &str = "source";

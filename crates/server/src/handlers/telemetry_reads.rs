@@ -100,7 +100,7 @@ pub(crate) async fn initialize_connection_monitor(
     Ok(axum::http::StatusCode::OK.into_response())
 }
 
-/// `peeringServiceAlerts[?resourceGroup=&peeringService=]`: alerts newest first.
+/// `peeringServiceAlerts[?resourceGroup=&peeringService=][&state=open]`: alerts newest first.
 pub(crate) async fn alerts(ctx: Ctx, subscription: String) -> ApiResult<Response> {
     let get = |name: &str| {
         ctx.query
@@ -119,9 +119,37 @@ pub(crate) async fn alerts(ctx: Ctx, subscription: String) -> ApiResult<Response
             .with_target(fields::PEERING_SERVICE))
         }
     };
+    let open_only = match get(fields::STATE).as_deref() {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("open") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "InvalidParameter",
+                "state is 'open' (only the open alerts) or absent (every alert).",
+            )
+            .with_target(fields::STATE))
+        }
+    };
     let limit = top(&ctx)?;
-    let value = ctx.store.alerts(subscription, connection, limit).await?;
-    Ok(Json(serde_json::json!({ "value": value })).into_response())
+    let value = ctx
+        .store
+        .alerts(subscription, connection.clone(), open_only, limit)
+        .await?;
+    match (value, connection) {
+        (Some(value), _) => Ok(Json(serde_json::json!({ "value": value })).into_response()),
+        // Only a named connection can be missing.
+        (None, c) => Err(ApiError::not_found(
+            "ResourceNotFound",
+            match c {
+                Some(c) => format!(
+                    "There is no connection '{}' in resource group '{}'.",
+                    c.name, c.resource_group
+                ),
+                None => "There is no such connection.".to_owned(),
+            },
+        )
+        .with_target(fields::PEERING_SERVICE)),
+    }
 }
 
 /// `$top`: 1 to 1000, default 100.

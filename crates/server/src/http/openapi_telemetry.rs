@@ -122,9 +122,9 @@ pub(super) fn schemas() -> Value {
                     "properties": {
                         "kind": { "type": "string", "enum": ["LatencyP95", "EventLevel", "PrefixFailed", "MonitorFailures"] },
                         "thresholdMs": { "type": "number", "description": "LatencyP95: above this p95 (ms)." },
-                        "forMinutes": { "type": "integer", "minimum": 1, "maximum": 1440, "description": "LatencyP95: in each of this many minutes." },
-                        "level": { "type": "string", "enum": ["Information", "Warning", "Error", "Critical"], "description": "EventLevel: a prefix's newest event at this level or above." },
-                        "consecutive": { "type": "integer", "minimum": 1, "maximum": 100, "description": "MonitorFailures: this many failed results in a row." },
+                        "forMinutes": { "type": "integer", "minimum": 1, "maximum": peering_model::alerts::MAX_FOR_MINUTES, "description": "LatencyP95: in each of this many whole minutes (one-minute buckets are kept at least 6 hours)." },
+                        "level": { "type": "string", "enum": ["Information", "Warning", "Error", "Critical"], "description": "EventLevel: a prefix's newest event at this level or above (an event superseded within one batch opens and resolves an alert at once)." },
+                        "consecutive": { "type": "integer", "minimum": 1, "maximum": peering_model::alerts::MAX_CONSECUTIVE, "description": "MonitorFailures: this many failed results in a row." },
                         "provisioningState": { "type": "string", "readOnly": true }
                     }
                 },

@@ -72,6 +72,11 @@ pub(super) const ALERTS: &[QueryParam] = &[
         description: "Only this connection's: its name (with resourceGroup).",
         kind: "string",
     },
+    QueryParam {
+        name: peering_model::telemetry::fields::STATE,
+        description: "open: only the open alerts.",
+        kind: "string",
+    },
     PAGING[0],
 ];
 pub(super) const PAGED_TOP: &[QueryParam] = &[PAGING[0]];

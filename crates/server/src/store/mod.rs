@@ -296,16 +296,29 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> StoreFuture<'_, Option<Vec<peering_model::telemetry::MonitorTestRun>>>;
 
-    /// The newest `limit` alerts of the subscription, or of one connection, newest first.
+    /// The newest `limit` alerts of the subscription, or of one connection (None when it
+    /// does not exist), newest first; only the open ones when `open_only`.
     fn alerts(
         &self,
         subscription: String,
         connection: Option<ServiceId>,
+        open_only: bool,
         limit: usize,
-    ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>>;
+    ) -> StoreFuture<'_, Option<Vec<peering_model::alerts::Alert>>>;
 
-    /// Up to `limit` webhook deliveries due at `now` (Unix seconds), oldest first.
-    fn due_deliveries(&self, now: i64, limit: usize) -> StoreFuture<'_, Vec<DueDelivery>>;
+    /// Claims up to `limit` webhook deliveries due at `now` (Unix seconds), oldest first:
+    /// none of them is due again before `until` unless an attempt is recorded.
+    fn claim_deliveries(
+        &self,
+        now: i64,
+        until: i64,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<DueDelivery>>;
+
+    /// Evaluates the rules that depend on time passing as well as on telemetry (p95 latency
+    /// over the last minutes) in every subscription, so such an alert resolves when samples
+    /// stop; answers how many subscriptions had such rules.
+    fn evaluate_time_alerts(&self) -> StoreFuture<'_, usize>;
 
     /// Records an attempt at delivery `id` and what follows it.
     fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;

@@ -284,3 +284,323 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
         .unwrap()
         .ends_with("/peeringServices/c"));
 }
+
+/// A connection whose prefix is Verified: both Seattle sessions and the San Jose backup
+/// announce it, and the provider registered its key.
+async fn verified(app: &TestApp) {
+    app.create_connection("rg", "c").await;
+    let key = "6a7f0d42-e49c-4eea-a930-280610671c3f";
+    let res = app
+        .put_json(
+            &app.prefix_url("rg", "c", "p"),
+            &json!({"properties": {"prefix": "8.8.8.0/24", "peeringServicePrefixKey": key}}),
+        )
+        .await;
+    expect_status(res, 201);
+    ingest(
+        app,
+        "ingestRouteObservations",
+        json!([
+            route("r1", "10.0.0.1", "Seattle", T - 300, true),
+            route("r2", "10.0.0.2", "Seattle", T - 300, true),
+            route("r3", "10.0.1.1", "San Jose", T - 300, true),
+        ]),
+    )
+    .await;
+    ingest(
+        app,
+        "ingestProviderPrefixKeys",
+        json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24", "prefixKey": key}]),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn what_held_only_inside_one_batch_opens_and_resolves_an_alert() {
+    let app = spawn().await;
+    verified(&app).await;
+    app.create_monitor_test("rg", "c", "t").await;
+    expect_status(
+        put_rule(
+            &app,
+            "warned",
+            json!({"kind": "EventLevel", "level": "Warning"}),
+        )
+        .await,
+        201,
+    );
+    expect_status(
+        put_rule(
+            &app,
+            "down",
+            json!({"kind": "MonitorFailures", "consecutive": 2}),
+        )
+        .await,
+        201,
+    );
+    expect_status(
+        put_rule(&app, "failed", json!({"kind": "PrefixFailed"})).await,
+        201,
+    );
+    assert_eq!(alerts(&app).await, vec![]);
+
+    // The backup withdraws and announces again in one batch: the newest event is an
+    // announcement, but the withdrawal (Warning) happened.
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([
+            route("r3", "10.0.1.1", "San Jose", T - 200, false),
+            route("r3", "10.0.1.1", "San Jose", T - 100, true),
+        ]),
+    )
+    .await;
+    let got = alerts(&app).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].0.as_str(), got[0].1), ("warned", false));
+    assert!(got[0].2.contains("p (Warning)"), "{}", got[0].2);
+
+    // Two failures then a success, in one batch; and one failure alone is not two.
+    let result = |at: i64, success: bool| {
+        json!({"resourceGroup": "rg", "peeringService": "c", "test": "t",
+        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "success": success})
+    };
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([result(T - 90, false), result(T - 60, true)]),
+    )
+    .await;
+    assert_eq!(alerts(&app).await.len(), 1);
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([
+            result(T - 50, false),
+            result(T - 40, false),
+            result(T - 30, true)
+        ]),
+    )
+    .await;
+    let got = alerts(&app).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        got.iter().filter(|a| a.0 == "down").collect::<Vec<_>>(),
+        [&(
+            "down".to_owned(),
+            false,
+            "a monitor test failed 2 times in a row: t (2)".to_owned()
+        )]
+    );
+}
+
+/// The queued webhook deliveries (no sender runs): (event, rule, summary), oldest first.
+async fn queued(app: &TestApp) -> Vec<(String, String, String)> {
+    let got = app.get_json(&app.sub_url("alertWebhookDeliveries")).await;
+    let mut out: Vec<(String, String, String)> = got["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["event"].as_str().unwrap().to_owned(),
+                d["rule"].as_str().unwrap().to_owned(),
+                d["url"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+#[tokio::test]
+async fn a_rule_changed_or_deleted_ends_its_alert_and_receivers_hear_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2)
+        .unwrap()
+        .with_clock(clock)
+        .with_webhooks(vec!["https://u:pw@hooks.example.com/in?token=s3cret".into()]);
+    let state = Arc::new(peering_server::AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings: peering_server::Settings {
+            wall_clock: clock,
+            ..Default::default()
+        },
+    });
+    let app = spawn_state(dir, state).await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
+    )
+    .await;
+    expect_status(
+        put_rule(&app, "r", json!({"kind": "PrefixFailed"})).await,
+        201,
+    );
+    assert!(alerts(&app).await[0].1, "Failed: open");
+    // Now it watches events at Information or above (the announcement): the PrefixFailed
+    // alert ends and an EventLevel one opens.
+    expect_status(
+        put_rule(
+            &app,
+            "r",
+            json!({"kind": "EventLevel", "level": "Information"}),
+        )
+        .await,
+        200,
+    );
+    let got = alerts(&app).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got[0].1
+            && got[0]
+                .2
+                .starts_with("a prefix event at Information or above")
+    );
+    assert!(!got[1].1 && got[1].2.ends_with("(rule changed)"), "{got:?}");
+    // The same rule written again changes nothing.
+    expect_status(
+        put_rule(
+            &app,
+            "r",
+            json!({"kind": "EventLevel", "level": "Information"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(alerts(&app).await.len(), 2);
+
+    expect_status(app.delete(&rule_url(&app, "r")).await, 200);
+    assert_eq!(alerts(&app).await, vec![], "the alerts go with their rule");
+    expect_status(
+        put_rule(&app, "f", json!({"kind": "PrefixFailed"})).await,
+        201,
+    );
+    assert_eq!(alerts(&app).await.len(), 1);
+    let open_only = app
+        .get_json(&format!(
+            "{}&state=open",
+            app.sub_url("peeringServiceAlerts")
+        ))
+        .await;
+    assert_eq!(open_only["value"].as_array().unwrap().len(), 1);
+    let res = app
+        .get(&format!(
+            "{}&state=closed",
+            app.sub_url("peeringServiceAlerts")
+        ))
+        .await;
+    let body: Value = expect_status(res, 400).json().await.unwrap();
+    assert_eq!(body["error"]["target"], "state");
+
+    app.delete_and_check_gone(&app.service_url("rg", "c")).await;
+    let res = app
+        .get(&format!(
+            "{}&resourceGroup=rg&peeringService=c",
+            app.sub_url("peeringServiceAlerts")
+        ))
+        .await;
+    expect_status(res, 404);
+
+    let shown = "https://hooks.example.com/in (credentials hidden)";
+    let q = |e: &str, r: &str| (e.to_owned(), r.to_owned(), shown.to_owned());
+    assert_eq!(
+        queued(&app).await,
+        vec![
+            q("alert.opened", "r"),
+            q("alert.resolved", "r"),
+            q("alert.opened", "r"),
+            q("alert.resolved", "r"),
+            q("alert.opened", "f"),
+            q("alert.resolved", "f"),
+        ],
+        "each opening is followed by its end: changed, deleted, connection deleted"
+    );
+}
+
+static MOVING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(T);
+
+fn moving() -> i64 {
+    MOVING.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_latency_alert_resolves_when_the_samples_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        peering_server::open_sqlite(&dir.path().join("test.db"), 2)
+            .unwrap()
+            .with_clock(moving),
+    );
+    let state = Arc::new(peering_server::AppState {
+        store: store.clone(),
+        tokens: tokens(),
+        settings: peering_server::Settings {
+            wall_clock: moving,
+            ..Default::default()
+        },
+    });
+    let app = spawn_state(dir, state).await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    expect_status(
+        put_rule(
+            &app,
+            "slow",
+            json!({"kind": "LatencyP95", "thresholdMs": 50, "forMinutes": 2}),
+        )
+        .await,
+        201,
+    );
+    let sample = |at: i64| {
+        json!({"prefix": "8.8.8.0/24", "rttMs": 120.0, "source": "a",
+        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()})
+    };
+    ingest(
+        &app,
+        "ingestLatencySamples",
+        json!([sample(T - 150), sample(T - 80)]),
+    )
+    .await;
+    assert!(alerts(&app).await[0].1);
+    use peering_server::store::Store;
+    // Still 12:00: nothing has changed.
+    assert_eq!(store.evaluate_time_alerts().await.unwrap(), 1);
+    assert!(alerts(&app).await[0].1);
+    // 12:01:30: the minute 12:00 had no sample, and no write came: the minute's evaluation
+    // resolves it.
+    MOVING.store(T + 60, std::sync::atomic::Ordering::SeqCst);
+    store.evaluate_time_alerts().await.unwrap();
+    let got = alerts(&app).await;
+    assert_eq!(got.len(), 1);
+    assert!(!got[0].1, "{got:?}");
+
+    // Newest first by when they opened, not by when they were stored: a rule that opens at
+    // 12:01:30 lists above one whose alert opened at 12:00:30 though stored after it.
+    expect_status(
+        put_rule(&app, "failed", json!({"kind": "PrefixFailed"})).await,
+        201,
+    );
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
+    )
+    .await;
+    MOVING.store(T, std::sync::atomic::Ordering::SeqCst);
+    ingest(&app, "ingestLatencySamples", json!([sample(T - 20)])).await;
+    let order: Vec<(String, bool)> = alerts(&app).await.into_iter().map(|a| (a.0, a.1)).collect();
+    assert_eq!(
+        order,
+        vec![
+            ("failed".to_owned(), true),
+            ("slow".to_owned(), true),
+            ("slow".to_owned(), false)
+        ]
+    );
+}

@@ -143,6 +143,18 @@ async fn a_receiver_down_for_a_while_gets_every_change_signed() {
     .await;
 
     let received = got.lock().unwrap().clone();
+    let ids: Vec<i64> = received
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_str::<Value>(b).unwrap()["alertId"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        ids[0], ids[1],
+        "alertId pairs the resolution with its opening"
+    );
     for (i, (headers, body)) in received.iter().enumerate() {
         assert_eq!(
             headers[SIGNATURE_HEADER].to_str().unwrap(),
@@ -166,5 +178,91 @@ async fn a_receiver_down_for_a_while_gets_every_change_signed() {
     assert!(attempts.len() >= 2, "{opened}");
     assert_eq!(attempts.last().unwrap()["status"], 200);
     assert!(opened["deliveredAt"].is_string() && opened.get("nextAttemptAt").is_none());
+    sending.abort();
+}
+
+async fn refuse(
+    State(got): State<Received>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::http::StatusCode {
+    got.lock().unwrap().push((headers, body));
+    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+}
+
+#[tokio::test]
+async fn a_receiver_that_keeps_failing_is_given_up_after_the_last_attempt() {
+    let got: Received = Arc::default();
+    let receiver = axum::Router::new()
+        .route("/hook", axum::routing::post(refuse))
+        .with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn peering_server::store::Store> = Arc::new(
+        peering_server::open_sqlite(&dir.path().join("test.db"), 2)
+            .unwrap()
+            .with_webhooks(vec![url.clone()]),
+    );
+    let sender = Sender {
+        poll: Duration::from_millis(100),
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(2),
+        max_attempts: 3,
+        timeout: Duration::from_secs(2),
+        ..Sender::new(SECRET.to_vec())
+    };
+    let sending = tokio::spawn(sender.run(store.clone()));
+    let state = Arc::new(peering_server::AppState {
+        store,
+        tokens: tokens(),
+        settings: Default::default(),
+    });
+    let app = spawn_state(dir, state).await;
+    app.create_connection("rg", "c").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    expect_status(
+        app.put_json(
+            &app.url("rg", "c", "/alertRules/failed"),
+            &json!({"properties": {"kind": "PrefixFailed"}}),
+        )
+        .await,
+        201,
+    );
+    ingest(
+        &app,
+        "ingestRouteObservations",
+        json!([route("r1", "10.0.0.1", "Seattle")]),
+    )
+    .await;
+    until("given up", || async {
+        deliveries(&app)
+            .await
+            .first()
+            .is_some_and(|d| d["gaveUpAt"].is_string())
+    })
+    .await;
+    let d = deliveries(&app).await[0].clone();
+    let attempts = d["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{d}");
+    assert!(attempts.iter().all(|a| a["status"] == 500), "{d}");
+    assert!(d.get("nextAttemptAt").is_none() && d.get("deliveredAt").is_none());
+    assert_eq!(got.lock().unwrap().len(), 3, "no attempt after the last");
+    // The waits grew: 1 s, then 2 s (each at most half as much again of jitter).
+    let at: Vec<i64> = attempts
+        .iter()
+        .map(|a| {
+            time::OffsetDateTime::parse(
+                a["at"].as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap()
+            .unix_timestamp()
+        })
+        .collect();
+    assert!(at[1] - at[0] >= 1 && at[2] - at[1] >= 2, "{at:?}");
     sending.abort();
 }

@@ -25,6 +25,9 @@ SUBSCRIPTION = "00000000-0000-0000-0000-00000000c0de"
 OTHER_SUBSCRIPTION = "00000000-0000-0000-0000-00000000beef"
 CONTRIBUTOR = "sdk-contributor-token-0123456789abcdef"
 READER = "sdk-reader-token-0123456789abcdef"
+# Telemetry comes from collectors, which the SDK has no operation for: tests send it with
+# plain HTTP under this token.
+COLLECTOR = "sdk-collector-token-0123456789abcdef"
 
 
 class StaticCredential:
@@ -77,6 +80,7 @@ def server(tmp_path):
             [
                 {"token": CONTRIBUTOR, "subscriptions": [SUBSCRIPTION], "role": "contributor"},
                 {"token": READER, "subscriptions": [SUBSCRIPTION], "role": "reader"},
+                {"token": COLLECTOR, "subscriptions": [SUBSCRIPTION], "role": "collector"},
             ]
         )
     )

@@ -4,6 +4,9 @@ Every test runs twice (see conftest.py): with the SDK's default api-version (202
 azure-mgmt-peering 2.0.0) and with api_version="2022-10-01".
 """
 
+import json
+import urllib.request
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,7 +18,7 @@ from azure.core.exceptions import (
 )
 from azure.mgmt.peering import models as m
 
-from conftest import CONTRIBUTOR, OTHER_SUBSCRIPTION, READER, SUBSCRIPTION, make_client
+from conftest import COLLECTOR, CONTRIBUTOR, OTHER_SUBSCRIPTION, READER, SUBSCRIPTION, make_client
 
 RG = "sdk-rg"
 
@@ -199,7 +202,20 @@ def test_prefix_lifecycle(client):
     assert parent.value.error.code == "ParentResourceNotFound"
 
 
-def test_connection_monitor_tests(client):
+def ingest(server, op, items):
+    """POSTs a telemetry batch as a collector does; answers the parsed report."""
+    request = urllib.request.Request(
+        f"{server.url}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
+        data=json.dumps({"value": items}).encode(),
+        headers={"Authorization": f"Bearer {COLLECTOR}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def test_connection_monitor_tests(client, server):
     client.peering_services.create_or_update(RG, "conn", connection())
     body = m.ConnectionMonitorTest(
         properties=m.ConnectionMonitorTestProperties(
@@ -213,9 +229,19 @@ def test_connection_monitor_tests(client):
     assert created.properties.destination == "1.1.1.1"
     assert created.properties.destination_port == 443
     assert created.properties.test_frequency_in_sec == 30
-    assert created.properties.is_test_successful is False
-    assert created.properties.path == []
+    # No result yet: neither success nor a path is claimed.
+    assert created.properties.is_test_successful is None
+    assert created.properties.path is None
     assert created.properties.provisioning_state == "Succeeded"
+
+    # A collector reports a run: the SDK sees its outcome and path.
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run = {"resourceGroup": RG, "peeringService": "conn", "test": "latency", "timestamp": now,
+           "success": True, "hops": ["10.0.0.1", "1.1.1.1"], "rttMs": 12.5}
+    assert ingest(server, "ingestMonitorTestResults", [run])["accepted"] == 1
+    measured = client.connection_monitor_tests.get(RG, "conn", "latency")
+    assert measured.properties.is_test_successful is True
+    assert measured.properties.path == ["10.0.0.1", "1.1.1.1"]
 
     body.properties.destination = "www.example.com"
     body.properties.destination_port = 80

@@ -5,16 +5,20 @@
 //! (`webhook_deliveries`), so a delivery exists exactly when the change it reports was
 //! committed.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::latency;
 use peering_model::alerts::{
-    active, validate_rule, Alert, AlertRuleProperties, Condition, Now, MAX_CONSECUTIVE,
+    active, held_during, longest_new_failure_run, validate_rule, AlertRuleProperties, Condition,
+    Now, MAX_CONSECUTIVE,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::telemetry::latency_prefix;
 use peering_model::wire::EventLevel;
 use peering_model::ServiceId;
 use rusqlite::{params, OptionalExtension, Transaction};
+
+pub(super) use super::alert_records::{list, resolve_open};
+use super::alert_records::{open_alert, resolve};
 use std::collections::BTreeMap;
 
 /// What evaluation needs besides the data: the time and where changes are delivered.
@@ -22,6 +26,52 @@ use std::collections::BTreeMap;
 pub(super) struct Alerting<'a> {
     pub now: i64,
     pub webhooks: &'a [String],
+}
+
+/// What a write changed, for the alert rules it may affect: only these connections are
+/// evaluated (a write never pays for connections it cannot have changed).
+#[derive(Default)]
+pub(super) struct Touched {
+    connections: Vec<ServiceId>,
+    /// Also every connection of the subscription that has a latency rule (samples are kept
+    /// per prefix, and the sender of a sample does not say whose it is).
+    latency: bool,
+    /// The events the write recorded: connection, prefix key, level.
+    events: Vec<(ServiceId, String, EventLevel)>,
+    /// The monitor results the write stored: connection, test key, when.
+    results: Vec<(ServiceId, String, String)>,
+}
+
+fn same(a: &ServiceId, b: &ServiceId) -> bool {
+    a.subscription == b.subscription && a.rg_key() == b.rg_key() && a.name_key() == b.name_key()
+}
+
+impl Touched {
+    pub(super) fn one(id: &ServiceId) -> Touched {
+        let mut t = Touched::default();
+        t.connection(id);
+        t
+    }
+    pub(super) fn latency() -> Touched {
+        Touched {
+            latency: true,
+            ..Default::default()
+        }
+    }
+    pub(super) fn connection(&mut self, id: &ServiceId) {
+        if !self.connections.iter().any(|c| same(c, id)) {
+            self.connections.push(id.clone());
+        }
+    }
+    pub(super) fn event(&mut self, id: &ServiceId, prefix_key: &str, level: EventLevel) {
+        self.connection(id);
+        self.events.push((id.clone(), prefix_key.to_owned(), level));
+    }
+    pub(super) fn result(&mut self, id: &ServiceId, test_key: &str, at: &str) {
+        self.connection(id);
+        self.results
+            .push((id.clone(), test_key.to_owned(), at.to_owned()));
+    }
 }
 
 /// UTC RFC 3339 with milliseconds, as every stored time.
@@ -80,7 +130,13 @@ fn rules(tx: &Transaction<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
 }
 
 /// What the connection's telemetry says now, as far as its rules need it.
-fn now_of(tx: &Transaction<'_>, id: &ServiceId, rules: &[Rule], now: i64) -> ApiResult<Now> {
+fn now_of(
+    tx: &Transaction<'_>,
+    id: &ServiceId,
+    rules: &[Rule],
+    now: i64,
+    touched: &Touched,
+) -> ApiResult<Now> {
     let (sub, rg, svc) = (id.subscription.as_str(), id.rg_key(), id.name_key());
     let mut out = Now {
         minute: now - now.rem_euclid(60),
@@ -136,6 +192,11 @@ fn now_of(tx: &Transaction<'_>, id: &ServiceId, rules: &[Rule], now: i64) -> Api
         if let Some(level) = level.and_then(|l| l.parse::<EventLevel>().ok()) {
             out.newest_events.push((name.clone(), level));
         }
+        for (c, prefix_key, level) in &touched.events {
+            if same(c, id) && prefix_key == key {
+                out.new_events.push((name.clone(), *level));
+            }
+        }
     }
     out.failed_prefixes = tx
         .prepare_cached(
@@ -160,40 +221,70 @@ fn now_of(tx: &Transaction<'_>, id: &ServiceId, rules: &[Rule], now: i64) -> Api
                 .query_map(params![sub, rg, svc, key, MAX_CONSECUTIVE], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let failures = newest.iter().take_while(|ok| !**ok).count() as u32;
-            out.failures_in_a_row.push((name, failures));
+            out.failures_in_a_row.push((name.clone(), failures));
+            let new: Vec<&str> = touched
+                .results
+                .iter()
+                .filter(|(c, t, _)| same(c, id) && *t == key)
+                .map(|(_, _, at)| at.as_str())
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            // The new results with the ones just before them, oldest first: enough to see
+            // the longest run of failures that holds a new one (a run longer than the limit
+            // counts as the limit, which every rule's `consecutive` is within).
+            let mut runs: Vec<(String, bool)> = tx
+                .prepare_cached(
+                    "SELECT at, success FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
+                     ORDER BY at DESC LIMIT ?5",
+                )?
+                .query_map(
+                    params![sub, rg, svc, key, MAX_CONSECUTIVE as i64 + new.len() as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            runs.reverse();
+            let oks: Vec<bool> = runs.iter().map(|(_, ok)| *ok).collect();
+            let longest = longest_new_failure_run(&oks, |i| new.contains(&runs[i].0.as_str()));
+            out.new_failure_runs.push((name, longest));
         }
     }
     Ok(out)
 }
 
-/// Evaluates the rules of `connections` (every connection of `sub` that has rules when None)
-/// and opens or resolves their alerts.
+/// Evaluates the rules of the connections `touched` names and opens or resolves their alerts.
 pub(super) fn evaluate(
     tx: &Transaction<'_>,
     sub: &str,
-    connections: Option<&[ServiceId]>,
+    touched: &Touched,
     a: Alerting<'_>,
 ) -> ApiResult<()> {
-    let ids: Vec<ServiceId> = match connections {
-        Some(c) => c.to_vec(),
-        None => tx
+    let mut ids: Vec<ServiceId> = touched.connections.clone();
+    if touched.latency {
+        let with_latency_rules: Vec<ServiceId> = tx
             .prepare_cached(
                 "SELECT DISTINCT s.resource_group, s.name FROM alert_rules r
                  JOIN peering_services s ON s.subscription = r.subscription AND s.rg_key = r.rg_key AND s.name_key = r.service_key
-                 WHERE r.subscription = ?1",
+                 WHERE r.subscription = ?1 AND r.kind = 'LatencyP95'",
             )?
             .query_map(params![sub], |r| {
                 Ok(ServiceId::new(sub, &r.get::<_, String>(0)?, &r.get::<_, String>(1)?))
             })?
-            .collect::<rusqlite::Result<_>>()?,
-    };
+            .collect::<rusqlite::Result<_>>()?;
+        for id in with_latency_rules {
+            if !ids.iter().any(|c| same(c, &id)) {
+                ids.push(id);
+            }
+        }
+    }
     let at = rfc3339(a.now);
     for id in ids {
         let rules = rules(tx, &id)?;
         if rules.is_empty() {
             continue;
         }
-        let now = now_of(tx, &id, &rules, a.now)?;
+        let now = now_of(tx, &id, &rules, a.now, touched)?;
         for rule in &rules {
             let open: Option<(i64, String)> = tx
                 .prepare_cached(
@@ -203,108 +294,64 @@ pub(super) fn evaluate(
                 .optional()?;
             match (active(rule.condition, &now), open) {
                 (Some(summary), None) => {
-                    tx.prepare_cached(
-                        "INSERT INTO alerts (subscription, rg_key, service_key, rule_key, kind, opened_at, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?
-                    .execute(params![id.subscription, id.rg_key(), id.name_key(), rule.key, rule.condition.kind().as_str(), at, summary])?;
-                    let alert = Alert {
-                        connection: id.to_string(),
-                        rule: rule.name.clone(),
-                        kind: rule.condition.kind(),
-                        opened_at: at.clone(),
-                        resolved_at: None,
-                        summary,
-                    };
-                    enqueue(tx, sub, "alert.opened", &alert, a)?;
+                    open_alert(
+                        tx,
+                        &id,
+                        (&rule.key, &rule.name, rule.condition.kind()),
+                        &at,
+                        &summary,
+                        a,
+                    )?;
                 }
                 (Some(summary), Some((alert_id, was))) if summary != was => {
                     tx.prepare_cached("UPDATE alerts SET summary = ?2 WHERE id = ?1")?
                         .execute(params![alert_id, summary])?;
                 }
                 (None, Some((alert_id, summary))) => {
-                    tx.prepare_cached("UPDATE alerts SET resolved_at = ?2 WHERE id = ?1")?
-                        .execute(params![alert_id, at])?;
-                    let opened_at: String = tx
-                        .prepare_cached("SELECT opened_at FROM alerts WHERE id = ?1")?
-                        .query_row(params![alert_id], |r| r.get(0))?;
-                    let alert = Alert {
-                        connection: id.to_string(),
-                        rule: rule.name.clone(),
-                        kind: rule.condition.kind(),
-                        opened_at,
-                        resolved_at: Some(at.clone()),
+                    resolve(
+                        tx,
+                        &id,
+                        alert_id,
+                        &rule.name,
+                        rule.condition.kind(),
+                        &at,
                         summary,
-                    };
-                    enqueue(tx, sub, "alert.resolved", &alert, a)?;
+                        a,
+                    )?;
                 }
-                _ => {}
+                (None, None) => {
+                    // It held for a moment of this write only: opened and resolved at once.
+                    if let Some(summary) = held_during(rule.condition, &now) {
+                        let rule_of =
+                            (rule.key.as_str(), rule.name.as_str(), rule.condition.kind());
+                        let alert_id = open_alert(tx, &id, rule_of, &at, &summary, a)?;
+                        resolve(
+                            tx,
+                            &id,
+                            alert_id,
+                            &rule.name,
+                            rule.condition.kind(),
+                            &at,
+                            summary,
+                            a,
+                        )?;
+                    }
+                }
+                (Some(_), Some(_)) => {}
             }
         }
     }
     Ok(())
 }
 
-/// Queues one delivery of `alert` to each webhook; the body is what is signed and sent.
-fn enqueue(
+/// The condition a stored rule holds now (None when there is no such rule).
+pub(super) fn condition_of(
     tx: &Transaction<'_>,
-    sub: &str,
-    event: &str,
-    alert: &Alert,
-    a: Alerting<'_>,
-) -> ApiResult<()> {
-    if a.webhooks.is_empty() {
-        return Ok(());
-    }
-    let body =
-        serde_json::json!({ "type": event, "subscription": sub, "alert": alert }).to_string();
-    for url in a.webhooks {
-        tx.prepare_cached(
-            "INSERT INTO webhook_deliveries (subscription, url, body, created_at, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![sub, url, body, rfc3339(a.now), a.now])?;
-    }
-    Ok(())
-}
-
-/// The alerts of the subscription (or one connection), newest first.
-pub(super) fn list(
-    tx: &Transaction<'_>,
-    sub: &str,
-    connection: Option<&ServiceId>,
-    limit: usize,
-) -> ApiResult<Vec<Alert>> {
-    let (rg, svc) = connection.map_or((None, None), |c| (Some(c.rg_key()), Some(c.name_key())));
-    let rows = tx
-        .prepare_cached(
-            "SELECT s.resource_group, s.name, r.name, a.kind, a.opened_at, a.resolved_at, a.summary
-             FROM alerts a
-             JOIN alert_rules r ON r.subscription = a.subscription AND r.rg_key = a.rg_key AND r.service_key = a.service_key AND r.name_key = a.rule_key
-             JOIN peering_services s ON s.subscription = a.subscription AND s.rg_key = a.rg_key AND s.name_key = a.service_key
-             WHERE a.subscription = ?1 AND (?2 IS NULL OR (a.rg_key = ?2 AND a.service_key = ?3))
-             ORDER BY a.opened_at DESC, a.id DESC LIMIT ?4",
-        )?
-        .query_map(params![sub, rg, svc, limit as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(|(rg, name, rule, kind, opened_at, resolved_at, summary)| {
-            Ok(Alert {
-                connection: ServiceId::new(sub, &rg, &name).to_string(),
-                rule,
-                kind: kind.parse().map_err(ApiError::internal)?,
-                opened_at,
-                resolved_at,
-                summary,
-            })
-        })
-        .collect()
+    id: &ServiceId,
+    rule_key: &str,
+) -> ApiResult<Option<Condition>> {
+    Ok(rules(tx, id)?
+        .into_iter()
+        .find(|r| r.key == rule_key)
+        .map(|r| r.condition))
 }

@@ -7,9 +7,16 @@ use crate::store::{Attempt, DueDelivery};
 use peering_model::alerts::{WebhookAttempt, WebhookDelivery};
 use rusqlite::{params, Transaction};
 
-/// Up to `limit` deliveries due at `now`, oldest first.
-pub(super) fn due(tx: &Transaction<'_>, now: i64, limit: usize) -> ApiResult<Vec<DueDelivery>> {
-    Ok(tx
+/// Claims up to `limit` deliveries due at `now`, oldest first: each is not due again before
+/// `until`, so an attempt whose outcome could not be recorded is not repeated at once, and
+/// a second sender (another instance) does not send it meanwhile.
+pub(super) fn claim(
+    tx: &Transaction<'_>,
+    now: i64,
+    until: i64,
+    limit: usize,
+) -> ApiResult<Vec<DueDelivery>> {
+    let due: Vec<DueDelivery> = tx
         .prepare_cached(
             "SELECT id, url, body, attempts FROM webhook_deliveries
              WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt <= ?1
@@ -23,7 +30,12 @@ pub(super) fn due(tx: &Transaction<'_>, now: i64, limit: usize) -> ApiResult<Vec
                 attempts: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<rusqlite::Result<_>>()?;
+    for d in &due {
+        tx.prepare_cached("UPDATE webhook_deliveries SET next_attempt = ?2 WHERE id = ?1")?
+            .execute(params![d.id, until])?;
+    }
+    Ok(due)
 }
 
 /// Records an attempt and what follows it: delivered, another attempt at a time, or given up.
@@ -103,7 +115,7 @@ pub(super) fn list(
         let pending = delivered_at.is_none() && gave_up_at.is_none();
         out.push(WebhookDelivery {
             id,
-            url,
+            url: crate::webhooks::shown_url(&url),
             event: text("/type"),
             rule: text("/alert/rule"),
             connection: text("/alert/connection"),

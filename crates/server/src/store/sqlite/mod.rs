@@ -8,6 +8,7 @@
 // tidy: long file: most of it is the one `impl Store for SqliteStore`, which Rust cannot
 // split across files; each method only opens its transaction and calls one module's function.
 
+mod alert_records;
 mod alerting;
 mod children;
 mod deliveries;
@@ -134,24 +135,21 @@ impl SqliteStore {
 
     /// A write that also evaluates the alert rules of `connections` (None: every connection
     /// of `sub` with rules) before it commits.
-    async fn write_alerting<T, F>(
-        &self,
-        sub: String,
-        connections: Option<Vec<ServiceId>>,
-        f: F,
-    ) -> ApiResult<T>
+    async fn write_alerting<T, F>(&self, sub: String, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&Transaction<'_>, alerting::Alerting<'_>) -> ApiResult<(T, alerting::Touched)>
+            + Send
+            + 'static,
     {
         let (webhooks, clock) = (self.webhooks.clone(), self.clock);
         self.write(move |tx| {
-            let out = f(tx)?;
             let a = alerting::Alerting {
                 now: clock(),
                 webhooks: &webhooks,
             };
-            alerting::evaluate(tx, &sub, connections.as_deref(), a)?;
+            let (out, touched) = f(tx, a)?;
+            alerting::evaluate(tx, &sub, &touched, a)?;
             Ok(out)
         })
         .await
@@ -219,13 +217,12 @@ impl Store for SqliteStore {
         decide: DecideService,
     ) -> StoreFuture<'_, (bool, StoredRepr)> {
         let format = self.format;
-        let (sub, one) = (id.subscription.clone(), vec![id.clone()]);
-        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
+        Box::pin(self.write_alerting(id.subscription.clone(), move |tx, _| {
             let out = services::write(tx, &id, decide, format)?;
             // A replaced connection may name another provider or backup: its prefixes are
             // decided again.
             verdicts::reevaluate(tx, &id.subscription, verdicts::Scope::Service(&id))?;
-            Ok(out)
+            Ok((out, alerting::Touched::one(&id)))
         }))
     }
 
@@ -234,7 +231,15 @@ impl Store for SqliteStore {
         id: ServiceId,
         check: Option<CheckDelete<crate::store::StoredService>>,
     ) -> StoreFuture<'_, bool> {
-        Box::pin(self.write(move |tx| services::delete(tx, &id, check)))
+        Box::pin(self.write_alerting(id.subscription.clone(), move |tx, a| {
+            // Its alerts go with it: their receivers hear them resolved first. (A refused
+            // delete rolls this back with everything else.)
+            alerting::resolve_open(tx, &id, None, "connection deleted", a)?;
+            Ok((
+                services::delete(tx, &id, check)?,
+                alerting::Touched::default(),
+            ))
+        }))
     }
 
     fn get_child(
@@ -279,35 +284,51 @@ impl Store for SqliteStore {
         author: Author,
         decide: DecideChild,
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>> {
-        let (sub, one) = (parent.subscription.clone(), vec![parent.clone()]);
-        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
-            if !services::exists(tx, &parent)? {
-                return Ok(None);
-            }
-            let existing = children::get(tx, &parent, kind, &name)?;
-            let candidates = match overlapping {
-                Some(p) => children::overlapping(tx, &parent.subscription, p)?,
-                None => Vec::new(),
-            };
-            let created = existing.is_none();
-            let write = decide(existing, candidates)?;
-            children::store(tx, &parent, &write, &author, created)?;
-            // A new prefix, or one with a new key, is decided from the telemetry stored.
-            if let ChildWrite::Prefix {
-                reset_state: Some(_),
-                ..
-            } = &write
-            {
-                verdicts::initial(tx, &parent)?;
-            }
-            let stored = children::get(tx, &parent, kind, &name)?.ok_or_else(|| {
-                ApiError::internal(format!(
-                    "{} vanished inside its transaction",
-                    kind.segment()
-                ))
-            })?;
-            Ok(Some((created, stored)))
-        }))
+        Box::pin(
+            self.write_alerting(parent.subscription.clone(), move |tx, a| {
+                let touched = alerting::Touched::one(&parent);
+                if !services::exists(tx, &parent)? {
+                    return Ok((None, touched));
+                }
+                let existing = children::get(tx, &parent, kind, &name)?;
+                let candidates = match overlapping {
+                    Some(p) => children::overlapping(tx, &parent.subscription, p)?,
+                    None => Vec::new(),
+                };
+                let created = existing.is_none();
+                let write = decide(existing, candidates)?;
+                let rule_key = name.to_ascii_lowercase();
+                let rule_before = match kind {
+                    ChildKind::AlertRule if !created => {
+                        alerting::condition_of(tx, &parent, &rule_key)?
+                    }
+                    _ => None,
+                };
+                children::store(tx, &parent, &write, &author, created)?;
+                // A rule that now watches something else ends its open alert; the evaluation
+                // below opens one under the new condition if it holds.
+                if let Some(before) = rule_before {
+                    if alerting::condition_of(tx, &parent, &rule_key)? != Some(before) {
+                        alerting::resolve_open(tx, &parent, Some(&rule_key), "rule changed", a)?;
+                    }
+                }
+                // A new prefix, or one with a new key, is decided from the telemetry stored.
+                if let ChildWrite::Prefix {
+                    reset_state: Some(_),
+                    ..
+                } = &write
+                {
+                    verdicts::initial(tx, &parent)?;
+                }
+                let stored = children::get(tx, &parent, kind, &name)?.ok_or_else(|| {
+                    ApiError::internal(format!(
+                        "{} vanished inside its transaction",
+                        kind.segment()
+                    ))
+                })?;
+                Ok((Some((created, stored)), touched))
+            }),
+        )
     }
 
     fn prefix_counts(
@@ -334,8 +355,11 @@ impl Store for SqliteStore {
         items: Vec<Observed>,
         keep_events: usize,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
-            telemetry::ingest_routes(tx, &subscription, items, keep_events)
+        Box::pin(self.write_alerting(subscription.clone(), move |tx, _| {
+            let mut touched = alerting::Touched::default();
+            let report =
+                telemetry::ingest_routes(tx, &subscription, items, keep_events, &mut touched)?;
+            Ok((report, touched))
         }))
     }
 
@@ -344,8 +368,10 @@ impl Store for SqliteStore {
         subscription: String,
         items: Vec<RegisteredKey>,
     ) -> StoreFuture<'_, IngestReport> {
-        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
-            telemetry::ingest_keys(tx, &subscription, items)
+        Box::pin(self.write_alerting(subscription.clone(), move |tx, _| {
+            let mut touched = alerting::Touched::default();
+            let report = telemetry::ingest_keys(tx, &subscription, items, &mut touched)?;
+            Ok((report, touched))
         }))
     }
 
@@ -356,8 +382,18 @@ impl Store for SqliteStore {
         keep: usize,
     ) -> StoreFuture<'_, IngestReport> {
         let (render, format) = (self.render, self.format);
-        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
-            monitor::ingest_results(tx, &subscription, items, keep, render, format)
+        Box::pin(self.write_alerting(subscription.clone(), move |tx, _| {
+            let mut touched = alerting::Touched::default();
+            let report = monitor::ingest_results(
+                tx,
+                &subscription,
+                items,
+                keep,
+                render,
+                format,
+                &mut touched,
+            )?;
+            Ok((report, touched))
         }))
     }
 
@@ -367,8 +403,9 @@ impl Store for SqliteStore {
         folded: Vec<LatencyRow>,
         keep_from: Vec<(i64, i64)>,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(self.write_alerting(subscription.clone(), None, move |tx| {
-            telemetry::ingest_latency(tx, &subscription, folded, &keep_from)
+        Box::pin(self.write_alerting(subscription.clone(), move |tx, _| {
+            telemetry::ingest_latency(tx, &subscription, folded, &keep_from)?;
+            Ok(((), alerting::Touched::latency()))
         }))
     }
 
@@ -419,13 +456,52 @@ impl Store for SqliteStore {
         &self,
         subscription: String,
         connection: Option<ServiceId>,
+        open_only: bool,
         limit: usize,
-    ) -> StoreFuture<'_, Vec<peering_model::alerts::Alert>> {
-        Box::pin(self.read(move |tx| alerting::list(tx, &subscription, connection.as_ref(), limit)))
+    ) -> StoreFuture<'_, Option<Vec<peering_model::alerts::Alert>>> {
+        Box::pin(self.read(move |tx| {
+            if let Some(c) = &connection {
+                if !services::exists(tx, c)? {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(alerting::list(
+                tx,
+                &subscription,
+                connection.as_ref(),
+                open_only,
+                limit,
+            )?))
+        }))
     }
 
-    fn due_deliveries(&self, now: i64, limit: usize) -> StoreFuture<'_, Vec<DueDelivery>> {
-        Box::pin(self.read(move |tx| deliveries::due(tx, now, limit)))
+    fn claim_deliveries(
+        &self,
+        now: i64,
+        until: i64,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<DueDelivery>> {
+        Box::pin(self.write(move |tx| deliveries::claim(tx, now, until, limit)))
+    }
+
+    fn evaluate_time_alerts(&self) -> StoreFuture<'_, usize> {
+        let (webhooks, clock) = (self.webhooks.clone(), self.clock);
+        Box::pin(self.write(move |tx| {
+            let a = alerting::Alerting {
+                now: clock(),
+                webhooks: &webhooks,
+            };
+            let subs: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT DISTINCT subscription FROM alert_rules WHERE kind = 'LatencyP95'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for sub in &subs {
+                alerting::evaluate(tx, sub, &alerting::Touched::latency(), a)?;
+            }
+            Ok(subs.len())
+        }))
     }
 
     fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
@@ -448,21 +524,28 @@ impl Store for SqliteStore {
         check: Option<CheckDelete<ChildRecord>>,
     ) -> StoreFuture<'_, Option<bool>> {
         let (render, format) = (self.render, self.format);
-        let (sub, one) = (parent.subscription.clone(), vec![parent.clone()]);
-        Box::pin(self.write_alerting(sub, Some(one), move |tx| {
-            if !services::exists(tx, &parent)? {
-                return Ok(None);
-            }
-            if let Some(check) = check {
-                check(children::get(tx, &parent, kind, &name)?.as_ref())?;
-            }
-            let deleted = children::delete(tx, &parent, kind, &name)?;
-            // A test's results went with it: its agent may no longer have reported.
-            if deleted && kind == ChildKind::MonitorTest {
-                monitor::refresh_connected_agents(tx, &parent, render, format)?;
-            }
-            Ok(Some(deleted))
-        }))
+        Box::pin(
+            self.write_alerting(parent.subscription.clone(), move |tx, a| {
+                let touched = alerting::Touched::one(&parent);
+                if !services::exists(tx, &parent)? {
+                    return Ok((None, touched));
+                }
+                if let Some(check) = check {
+                    check(children::get(tx, &parent, kind, &name)?.as_ref())?;
+                }
+                // A rule's alerts go with it: their receivers hear them resolved first.
+                if kind == ChildKind::AlertRule {
+                    let key = name.to_ascii_lowercase();
+                    alerting::resolve_open(tx, &parent, Some(&key), "rule deleted", a)?;
+                }
+                let deleted = children::delete(tx, &parent, kind, &name)?;
+                // A test's results went with it: its agent may no longer have reported.
+                if deleted && kind == ChildKind::MonitorTest {
+                    monitor::refresh_connected_agents(tx, &parent, render, format)?;
+                }
+                Ok((Some(deleted), touched))
+            }),
+        )
     }
 }
 

@@ -16,6 +16,7 @@ pub(super) fn ingest_results(
     keep: usize,
     render: crate::store::Render,
     format: i64,
+    touched: &mut super::alerting::Touched,
 ) -> ApiResult<IngestReport> {
     let mut missing = Vec::new();
     let mut report = IngestReport::default();
@@ -53,6 +54,7 @@ pub(super) fn ingest_results(
             continue;
         }
         report.accepted += 1;
+        touched.result(&id, &test_key, &run.at);
         tx.prepare_cached(
             "DELETE FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
              AND at < (SELECT at FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4

@@ -7,6 +7,7 @@
 //! `peering_model::observation::evaluate`, so a read never sees a state older than the data
 //! it was decided from.
 
+use super::alerting::Touched;
 use super::verdicts::{self, owner_of, route_from, Owner, Scope, OWNER_COLUMNS};
 use crate::error::{ApiError, ApiResult};
 use crate::latency;
@@ -114,6 +115,7 @@ pub(super) fn ingest_routes(
     sub: &str,
     mut items: Vec<Observed>,
     keep_events: usize,
+    alerts: &mut Touched,
 ) -> ApiResult<IngestReport> {
     // Stable: observations of one moment keep the order they were sent in.
     items.sort_by(|a, b| a.at.cmp(&b.at));
@@ -177,15 +179,21 @@ pub(super) fn ingest_routes(
             let events = observation::events(role, before.as_ref().map(|(r, _)| r), &route);
             report.events += events.len();
             add_events(tx, &o, &at, &events, keep_events)?;
+            for (t, _) in &events {
+                alerts.event(&o.id, &o.name_key, t.level());
+            }
         }
     }
     for (pk, all, prefixes) in &touched {
-        if *all {
-            report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(pk))?;
+        let scopes: Vec<Scope<'_>> = if *all {
+            vec![Scope::Provider(pk)]
         } else {
-            for p in prefixes {
-                report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Prefix(pk, p))?;
-            }
+            prefixes.iter().map(|p| Scope::Prefix(pk, p)).collect()
+        };
+        for scope in scopes {
+            let owners = verdicts::reevaluate(tx, sub, scope)?;
+            report.reevaluated += owners.len();
+            owners.iter().for_each(|id| alerts.connection(id));
         }
     }
     Ok(report)
@@ -196,6 +204,7 @@ pub(super) fn ingest_keys(
     tx: &Transaction<'_>,
     sub: &str,
     items: Vec<RegisteredKey>,
+    touched: &mut Touched,
 ) -> ApiResult<IngestReport> {
     let mut report = IngestReport::default();
     let mut providers: Vec<String> = Vec::new();
@@ -218,7 +227,9 @@ pub(super) fn ingest_keys(
         }
     }
     for p in &providers {
-        report.reevaluated += verdicts::reevaluate(tx, sub, Scope::Provider(p))?;
+        let owners = verdicts::reevaluate(tx, sub, Scope::Provider(p))?;
+        report.reevaluated += owners.len();
+        owners.iter().for_each(|id| touched.connection(id));
     }
     Ok(report)
 }

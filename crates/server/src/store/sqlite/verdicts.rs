@@ -82,13 +82,13 @@ pub(super) enum Scope<'a> {
     Prefix(&'a str, &'a str),
 }
 
-/// Re-evaluates the prefixes in `scope` and stores each changed verdict; answers how many
-/// prefixes were evaluated.
+/// Re-evaluates the prefixes in `scope` and stores each changed verdict; answers the
+/// connection of each prefix evaluated.
 pub(super) fn reevaluate(
     tx: &Transaction<'_>,
     sub: &str,
     scope: Scope<'_>,
-) -> rusqlite::Result<usize> {
+) -> rusqlite::Result<Vec<ServiceId>> {
     let base = format!(
         "SELECT {OWNER_COLUMNS} FROM prefixes p
          JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
@@ -159,7 +159,7 @@ pub(super) fn reevaluate(
             ])?;
         }
     }
-    Ok(owners.len())
+    Ok(owners.into_iter().map(|(o, _, _)| o.id).collect())
 }
 
 pub(super) fn sessions(
