@@ -137,6 +137,11 @@ pub fn setup() -> Result<bool, String> {
         apt_install(&["chromium", "chromium-driver"])?;
         installed.push("chromium + chromedriver");
     }
+    // The PostgreSQL tests start throw-away clusters with Debian's server binaries.
+    if postgres_bin().is_none() {
+        apt_install(&["postgresql"])?;
+        installed.push("postgresql");
+    }
     // Debian's python3 has no ensurepip without python3-venv; the SDK tests need a venv.
     let venv_ok = Command::new("python3")
         .args(["-c", "import ensurepip, venv"])
@@ -159,6 +164,22 @@ pub fn setup() -> Result<bool, String> {
         );
     }
     Ok(!installed.is_empty())
+}
+
+/// The directory of Debian's PostgreSQL server binaries (`initdb`, `pg_ctl`), the newest
+/// version installed; None when there is none.
+pub fn postgres_bin() -> Option<std::path::PathBuf> {
+    let mut found: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! the casing first used.
 
 mod children;
+pub mod postgres;
 pub mod sqlite;
 mod telemetry;
 
