@@ -5,7 +5,7 @@
 
 use super::a11y::{audit, save_screenshot};
 use super::{free_port, start_server_with};
-use crate::webdriver::{api, click_centered, exec, wait_for, wait_for_text};
+use crate::webdriver::{api, click_centered, exec, select, wait_for, wait_for_text};
 use fantoccini::Client;
 use serde_json::json;
 use std::path::Path;
@@ -81,6 +81,21 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, "#alert-rules", "a prefix is Failed").await?;
     wait_for_text(c, "ul.alerts", "Open").await?;
     wait_for_text(c, "ul.alerts", "prefix-failed").await?;
+    // A rule added through the form: the model's own message as a wrong threshold is typed,
+    // then, fixed, the rule in the table, said as the model says it.
+    let typed = |css: &'static str, text: &'static str| async move {
+        let e = wait_for(c, css).await?;
+        e.clear().await.map_err(|e| e.to_string())?;
+        e.send_keys(text).await.map_err(|e| e.to_string())
+    };
+    typed("#ar-name", "slow-site").await?;
+    select(c, "#ar-kind", "LatencyP95").await?;
+    typed("#ar-threshold", "0").await?;
+    wait_for_text(c, "#ar-threshold-msg", "above 0").await?;
+    typed("#ar-threshold", "80").await?;
+    typed("#ar-minutes", "5").await?;
+    click_centered(c, "#add-rule").await?;
+    wait_for_text(c, "#alert-rules", "p95 latency above 80 ms for 5 min").await?;
     // The test's recent round trips as a line.
     wait_for(c, "#monitor-tests svg.rtt-sparkline path.rtt").await?;
     // The latency chart: a line and a band, a read-out under the pointer, drag to zoom, and
