@@ -37,7 +37,7 @@ pub use lists::{
     list_prefix_summary_pages, probe_list, Validators,
 };
 pub use replay::{holds, replay, same_properties, Replay};
-pub use telemetry::{alerts, monitor_test_results, prefix_latency};
+pub use telemetry::{alerts, monitor_test_results, prefix_latency, webhook_deliveries};
 
 /// A resource as read, with the `ETag` of that version (`None` when the server sent none).
 #[derive(Debug, Clone, PartialEq)]

@@ -92,3 +92,21 @@ pub async fn alerts(
         .value
         .value)
 }
+
+/// The subscription's newest webhook deliveries, each with its attempts
+/// (`alertWebhookDeliveries`).
+pub async fn webhook_deliveries(
+    s: &Session,
+) -> Result<Vec<peering_model::alerts::WebhookDelivery>, ApiError> {
+    let path = ArmPath::Subscription {
+        subscription: s.subscription.clone(),
+        op: SubscriptionOp::AlertDeliveries,
+    };
+    let u = url(&s.config, &path.to_string(), &[]);
+    Ok(send::<()>(s, Method::GET, &u, Precondition::None, None)
+        .await?
+        .json::<ListResult<peering_model::alerts::WebhookDelivery>>()
+        .await?
+        .value
+        .value)
+}

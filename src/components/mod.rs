@@ -32,6 +32,7 @@ pub mod rtt_sparkline;
 pub mod state_pill;
 pub mod tags_editor;
 pub mod virtual_rows;
+pub mod webhook_deliveries;
 pub mod wizard_create;
 pub mod wizard_prefixes;
 pub use field::Field;

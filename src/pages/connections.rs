@@ -12,6 +12,7 @@ use crate::components::freshness::on_interval_and_focus;
 use crate::components::load_error::LoadError;
 use crate::components::region_map::RegionMap;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
+use crate::components::webhook_deliveries::WebhookDeliveries;
 use crate::outbox::Outbox;
 use crate::routing::A;
 use crate::state::Session;
@@ -221,6 +222,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                 )}</p>
             </Show>
             <OpenAlerts/>
+            <WebhookDeliveries/>
             <Show when=move || stale.get()>
                 <p class="msg warning stale" role="status" id="list-stale">
                     "Connections were changed elsewhere since this list loaded. "

@@ -18,7 +18,25 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     let axe =
         std::fs::read_to_string(&axe_path).map_err(|e| format!("{}: {e}", axe_path.display()))?;
     let listen = format!("127.0.0.1:{}", free_port()?);
-    let server = start_server_with(bin, &dir.join("demo.db"), dist, &listen, &["--demo"])?;
+    // A webhook nobody listens on: every delivery fails and waits for its next try, as the
+    // list's deliveries must say.
+    let hook = format!("http://127.0.0.1:{}/hook", free_port()?);
+    let secret = dir.join("webhook.secret");
+    std::fs::write(&secret, "e2e-webhook-secret-0123456789\n").map_err(|e| e.to_string())?;
+    let secret = secret.to_string_lossy().into_owned();
+    let server = start_server_with(
+        bin,
+        &dir.join("demo.db"),
+        dist,
+        &listen,
+        &[
+            "--demo",
+            "--alert-webhook",
+            &hook,
+            "--alert-webhook-secret-file",
+            &secret,
+        ],
+    )?;
     c.goto(&format!("{}/#token={}", server.url, server.token))
         .await
         .map_err(|e| e.to_string())?;
@@ -150,10 +168,15 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
     // The subscription's open alerts above the list.
     wait_for_text(c, ".open-alerts summary", "open alert").await?;
+    // The webhook deliveries of those alerts, failing against a receiver that is down.
+    wait_for_text(c, ".webhook-deliveries summary", "not delivered").await?;
+    click_centered(c, ".webhook-deliveries summary").await?;
+    wait_for_text(c, "#webhook-deliveries", "alert.opened").await?;
+    wait_for_text(c, "#webhook-deliveries", "Next try").await?;
     found.extend(audit(c, &axe, "the demo list with latency and events").await?);
     if !found.is_empty() {
         return Err(found.join("\n"));
     }
-    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events, its monitor test's result, a latency chart (read-out, zoom, window in the URL) and its open alert; the list shows the open alerts");
+    eprintln!("e2e: --demo: 12 simulated connections; {failed} shows its documented failure reason, its events, its monitor test's result, a latency chart (read-out, zoom, window in the URL) and its open alert; the list shows the open alerts and their webhook deliveries failing against a receiver that is down");
     Ok(())
 }
