@@ -1,4 +1,4 @@
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use peering_server::auth::Tokens;
 use peering_server::serve::{serve, Drained};
 use peering_server::{app, AppState, Settings};
@@ -19,6 +19,8 @@ enum LogFormat {
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on (use port 0 for any free port; the chosen one is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -125,10 +127,57 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Copy every row of a SQLite database into PostgreSQL: the target's tables are replaced in
+    /// one transaction, each table's row count and checksum compared before it commits (a
+    /// failed copy changes nothing; running it again gives the same copy).
+    Migrate {
+        /// The SQLite database file (as --db takes it).
+        #[arg(long)]
+        from: PathBuf,
+        /// postgres://user[:password]@host[:port]/dbname; PEERING_DB in the environment when
+        /// absent (so the password need not be on the command line).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+/// `peering-server migrate`: the copy, and a line per table.
+async fn migrate(from: PathBuf, to: Option<String>) -> Result<(), String> {
+    let url = match to.or_else(|| std::env::var("PEERING_DB").ok()) {
+        Some(u) => u,
+        None => return Err("migrate needs --to postgres://… (or PEERING_DB)".into()),
+    };
+    let started = std::time::Instant::now();
+    let pool =
+        peering_server::store::postgres::pool(peering_server::store::postgres::config(&url)?, 1)?;
+    let copied = peering_server::store::postgres::copy::copy_from_sqlite(&from, &pool).await?;
+    let mut total = 0;
+    for t in &copied {
+        println!("{:<34} {:>10} rows  sha256 {}", t.table, t.rows, t.checksum);
+        total += t.rows;
+    }
+    println!(
+        "migrate: copied {total} rows of {} tables from {} in {:.1} s; counts and checksums match",
+        copied.len(),
+        from.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     init_logging(cli.log_format);
+    if let Some(Command::Migrate { from, to }) = cli.command.take() {
+        if let Err(e) = migrate(from, to).await {
+            eprintln!("peering-server migrate: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Err(e) = run(cli).await {
         tracing::error!("{e}");
         eprintln!("peering-server: {e}");

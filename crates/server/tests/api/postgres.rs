@@ -100,3 +100,189 @@ async fn a_newer_schema_is_refused_and_left_as_it_is() {
     assert_eq!(n, SCHEMA_VERSION + 1);
     assert!(cluster.dir().exists());
 }
+
+async fn ingest(app: &crate::helpers::TestApp, op: &str, items: serde_json::Value) {
+    use crate::helpers::*;
+    let url = format!(
+        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
+        app.base
+    );
+    let res = app
+        .send_as(
+            COLLECTOR,
+            reqwest::Method::POST,
+            &url,
+            &[],
+            Some(&serde_json::json!({ "value": items })),
+        )
+        .await;
+    expect_status(res, 200);
+}
+
+/// Every table's rows in the SQLite file.
+fn sqlite_counts(db: &std::path::Path) -> Vec<(String, u64)> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    peering_server::store::postgres::copy::TABLES
+        .iter()
+        .map(|t| {
+            let n: i64 = c
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            (t.to_string(), n as u64)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() {
+    use crate::helpers::*;
+    use peering_server::store::postgres::copy::copy_from_sqlite;
+    use serde_json::json;
+    // Data of every kind through the API on SQLite.
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    app.create_connection("Other-RG", "d").await;
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    app.create_monitor_test("rg", "c", "t").await;
+    expect_status(
+        app.put_json(
+            &app.url("rg", "c", "/alertRules/failed"),
+            &json!({"properties": {"kind": "PrefixFailed"}}),
+        )
+        .await,
+        201,
+    );
+    ingest(&app, "ingestRouteObservations", json!([{"provider": "Equinix MAPS", "peeringLocation": "Seattle",
+        "router": "r1", "address": "10.0.0.1", "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169],
+        "communities": ["8075:8007"], "announced": true, "timestamp": "2026-11-30T10:00:00Z"}])).await;
+    ingest(
+        &app,
+        "ingestProviderPrefixKeys",
+        json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24",
+        "prefixKey": "6a7f0d42-e49c-4eea-a930-280610671c3f"}]),
+    )
+    .await;
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([{"resourceGroup": "rg", "peeringService": "c", "test": "t",
+        "timestamp": now, "success": false, "hops": ["10.0.0.1"], "rttMs": 12.5}]),
+    )
+    .await;
+    ingest(
+        &app,
+        "ingestLatencySamples",
+        json!([{"prefix": "8.8.8.0/24", "rttMs": 21.5, "source": "a", "timestamp": now}]),
+    )
+    .await;
+    let dir = app.stop().await;
+    let db = dir.path().join("test.db");
+    let counts = sqlite_counts(&db);
+    for t in [
+        "peering_services",
+        "peering_service_json",
+        "prefixes",
+        "prefix_events",
+        "monitor_tests",
+        "monitor_results",
+        "bgp_sessions",
+        "bgp_routes",
+        "provider_prefixes",
+        "latency_sketches",
+        "alert_rules",
+        "alerts",
+    ] {
+        assert!(
+            counts.iter().any(|(n, c)| n == t && *c > 0),
+            "{t} is empty: {counts:?}"
+        );
+    }
+
+    let cluster = PgCluster::start();
+    let p = pool(config(&cluster.url()).unwrap(), 2).unwrap();
+    let first = copy_from_sqlite(&db, &p).await.unwrap();
+    let copied: Vec<(String, u64)> = first.iter().map(|t| (t.table.to_owned(), t.rows)).collect();
+    assert_eq!(copied, counts);
+    let client = p.get().await.unwrap();
+    let in_pg: i64 = client
+        .query_one("SELECT count(*) FROM prefix_events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        Some(in_pg as u64),
+        counts
+            .iter()
+            .find(|(t, _)| t == "prefix_events")
+            .map(|c| c.1)
+    );
+    // What the audit columns said (who created what) came along.
+    let by: String = client
+        .query_one(
+            "SELECT created_by FROM peering_services WHERE name_key = 'c'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!by.is_empty());
+    // The target changed meanwhile: a copy makes it the source again, checksums equal.
+    client
+        .execute("DELETE FROM peering_services WHERE name_key = 'd'", &[])
+        .await
+        .unwrap();
+    drop(client);
+    let again = copy_from_sqlite(&db, &p).await.unwrap();
+    assert_eq!(again, first, "the same rows, the same checksums");
+    // An alert opened after the copy gets an id after the copied ones.
+    let client = p.get().await.unwrap();
+    let max: i64 = client
+        .query_one("SELECT MAX(id) FROM alerts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let seq: i64 = client
+        .query_one(
+            "SELECT nextval(pg_get_serial_sequence('alerts', 'id'))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        seq > max,
+        "the sequence continues after the copied ids: {seq} > {max}"
+    );
+    drop(client);
+
+    // The command does the same, reads the URL from PEERING_DB, and never prints a password.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peering-server"))
+        .args(["migrate", "--from"])
+        .arg(&db)
+        .env("PEERING_DB", cluster.url())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("counts and checksums match"), "{text}");
+    assert!(text.contains(&first[0].checksum), "{text}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peering-server"))
+        .args(["migrate", "--from"])
+        .arg(&db)
+        .args(["--to", "postgres://u:s3cret@127.0.0.1:1/peering"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cannot connect to PostgreSQL") && !err.contains("s3cret"),
+        "{err}"
+    );
+}

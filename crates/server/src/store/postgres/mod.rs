@@ -4,8 +4,12 @@
 //!
 //! Not yet selectable: the `Store` implementation over this pool is the next step, and until
 //! it covers every method `--db` takes SQLite paths only (nothing half-works in the meantime).
+//! What works already: `peering-server migrate` copies a SQLite database here ([`copy`]).
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+pub mod copy;
+
+pub use deadpool_postgres::Pool;
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 /// Migrations run in order, each once, in one transaction with the version they reach.
