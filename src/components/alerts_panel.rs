@@ -92,11 +92,21 @@ pub fn AlertsPanel(service: ServiceId) -> impl IntoView {
         async move {
             let open = api::alerts(&s, Some(&service), true).await?;
             let newest = api::alerts(&s, Some(&service), false).await?;
-            Ok::<Vec<Alert>, api::ApiError>(
-                open.into_iter()
-                    .chain(newest.into_iter().filter(|a| a.resolved_at.is_some()))
-                    .collect(),
-            )
+            // One that resolved between the two reads is shown once, resolved.
+            let resolved: Vec<Alert> = newest
+                .into_iter()
+                .filter(|a| a.resolved_at.is_some())
+                .collect();
+            let mut shown: Vec<Alert> = open
+                .into_iter()
+                .filter(|o| {
+                    !resolved
+                        .iter()
+                        .any(|r| r.rule == o.rule && r.opened_at == o.opened_at)
+                })
+                .collect();
+            shown.extend(resolved);
+            Ok::<Vec<Alert>, api::ApiError>(shown)
         }
     });
     on_interval_and_focus(move || alerts.refetch());

@@ -72,9 +72,10 @@ impl Sender {
         (d.ceil() as i64).max(1)
     }
 
-    /// Sends what is due until the task is dropped: the due deliveries of each poll are
-    /// claimed (not due again until their attempt could have ended) and sent concurrently, so
-    /// a receiver that does not answer delays nobody else's deliveries.
+    /// Sends what is due until the task is dropped. Each poll claims as many due deliveries
+    /// as there are free slots (up to [`IN_FLIGHT`] in flight; a claimed one is not due again
+    /// until its attempt could have ended) and sends them concurrently; first attempts are
+    /// claimed before retries, so a receiver that keeps failing holds back nobody's first try.
     pub async fn run(self, store: Arc<dyn Store>) {
         let this = Arc::new(self);
         let client = match reqwest::Client::builder()
@@ -88,23 +89,27 @@ impl Sender {
                 return;
             }
         };
+        let mut sending = tokio::task::JoinSet::new();
         loop {
-            let now = (this.clock)();
-            // Long enough for the attempt and its recording (retried below).
-            let until = now + this.timeout.as_secs() as i64 + RECORD_TRIES as i64 * 4 + 5;
-            match store.claim_deliveries(now, until, IN_FLIGHT).await {
-                Ok(due) => {
-                    let mut sending = tokio::task::JoinSet::new();
-                    for d in due {
-                        let (this, client, store) = (this.clone(), client.clone(), store.clone());
-                        sending.spawn(async move { this.attempt(&client, &store, d).await });
+            while sending.try_join_next().is_some() {}
+            let free = IN_FLIGHT.saturating_sub(sending.len());
+            if free > 0 {
+                let now = (this.clock)();
+                // Long enough for the attempt and its recording (retried below).
+                let until = now + this.timeout.as_secs() as i64 + (1 << RECORD_TRIES) + 5;
+                match store.claim_deliveries(now, until, free).await {
+                    Ok(due) => {
+                        for d in due {
+                            let (this, client, store) =
+                                (this.clone(), client.clone(), store.clone());
+                            sending.spawn(async move { this.attempt(&client, &store, d).await });
+                        }
                     }
-                    while sending.join_next().await.is_some() {}
+                    Err(e) => tracing::warn!(
+                        "alert webhooks: claiming the due deliveries failed: {}",
+                        e.message
+                    ),
                 }
-                Err(e) => tracing::warn!(
-                    "alert webhooks: claiming the due deliveries failed: {}",
-                    e.message
-                ),
             }
             tokio::time::sleep(this.poll).await;
         }
@@ -132,15 +137,16 @@ impl Sender {
         let delivered = error.is_none();
         let retry_at = (!delivered && failures < self.max_attempts)
             .then(|| now + self.delay(failures, jitter()));
+        let url = shown_url(&d.url);
         match (&error, retry_at) {
             (None, _) => {
-                tracing::info!(delivery = d.id, url = %d.url, attempt = failures, "alert webhook delivered")
+                tracing::info!(delivery = d.id, url = %url, attempt = failures, "alert webhook delivered")
             }
             (Some(e), Some(at)) => {
-                tracing::warn!(delivery = d.id, url = %d.url, attempt = failures, retry_in_s = at - now, "alert webhook failed: {e}")
+                tracing::warn!(delivery = d.id, url = %url, attempt = failures, retry_in_s = at - now, "alert webhook failed: {e}")
             }
             (Some(e), None) => {
-                tracing::error!(delivery = d.id, url = %d.url, attempt = failures, "alert webhook failed, giving up: {e}")
+                tracing::error!(delivery = d.id, url = %url, attempt = failures, "alert webhook failed, giving up: {e}")
             }
         }
         let attempt = Attempt {
@@ -161,7 +167,9 @@ impl Sender {
                         "alert webhooks: recording an attempt failed: {}",
                         e.message
                     );
-                    tokio::time::sleep(Duration::from_secs(1 << i)).await;
+                    if i + 1 < RECORD_TRIES {
+                        tokio::time::sleep(Duration::from_secs(1 << i)).await;
+                    }
                 }
             }
         }
@@ -170,7 +178,7 @@ impl Sender {
 
 /// Deliveries sent at once at most.
 const IN_FLIGHT: usize = 16;
-/// Tries at recording an attempt (waiting 1, 2, 4 s between them).
+/// Tries at recording an attempt (waiting 1, then 2 s between them).
 const RECORD_TRIES: u32 = 3;
 
 /// A webhook URL as any reader may see it: scheme, host, port and path; a user, password or

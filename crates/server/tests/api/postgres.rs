@@ -139,7 +139,26 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
     use peering_server::store::postgres::copy::copy_from_sqlite;
     use serde_json::json;
     // Data of every kind through the API on SQLite.
-    let app = spawn_app().await;
+    // A webhook nobody sends to (no sender runs): each alert change leaves a delivery.
+    let dir = tempfile::tempdir().unwrap();
+    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2)
+        .unwrap()
+        .with_webhooks(vec!["http://127.0.0.1:9/hook".into()]);
+    let state = std::sync::Arc::new(peering_server::AppState {
+        store: std::sync::Arc::new(store),
+        tokens: tokens(),
+        settings: Default::default(),
+    });
+    let app = spawn_state(dir, state).await;
+    let res = app
+        .send(
+            reqwest::Method::POST,
+            &app.sub_url("initializeConnectionMonitor"),
+            &[],
+            None,
+        )
+        .await;
+    expect_status(res, 200);
     app.create_connection("rg", "c").await;
     app.create_connection("Other-RG", "d").await;
     app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
@@ -180,6 +199,15 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
     .await;
     let dir = app.stop().await;
     let db = dir.path().join("test.db");
+    // An attempt at that delivery, as the sender would record it.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error)
+             SELECT id, 1, created_at, NULL, 'connection refused' FROM webhook_deliveries LIMIT 1",
+            [],
+        )
+        .unwrap();
     let counts = sqlite_counts(&db);
     for t in [
         "peering_services",
@@ -194,6 +222,9 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
         "latency_sketches",
         "alert_rules",
         "alerts",
+        "connection_monitor_subscriptions",
+        "webhook_deliveries",
+        "webhook_attempts",
     ] {
         assert!(
             counts.iter().any(|(n, c)| n == t && *c > 0),
@@ -219,6 +250,48 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
             .find(|(t, _)| t == "prefix_events")
             .map(|c| c.1)
     );
+    // Values of every type came across as they were: booleans, reals, blobs, NULLs.
+    let lite = rusqlite::Connection::open(&db).unwrap();
+    let (ok, rtt, hops): (bool, f64, String) = lite
+        .query_row(
+            "SELECT success, rtt_ms, hops FROM monitor_results",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let row = client
+        .query_one("SELECT success, rtt_ms, hops FROM monitor_results", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            row.get::<_, bool>(0),
+            row.get::<_, f64>(1),
+            row.get::<_, String>(2)
+        ),
+        (ok, rtt, hops)
+    );
+    let sketches: Vec<Vec<u8>> = lite
+        .prepare("SELECT sketch FROM latency_sketches ORDER BY tier")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let in_pg: Vec<Vec<u8>> = client
+        .query("SELECT sketch FROM latency_sketches ORDER BY tier", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(in_pg, sketches);
+    let status: Option<i32> = client
+        .query_one("SELECT status FROM webhook_attempts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, None);
     // What the audit columns said (who created what) came along.
     let by: String = client
         .query_one(

@@ -111,10 +111,30 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 7, "the migrations in crates/server/migrations");
+    assert_eq!(version, 8, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 7);
+    assert_eq!(rusqlite_open(&path).1, 8);
+}
+
+/// A p95 rule stored when forMinutes could be 1440 is brought within today's 360 when the
+/// database is migrated, rather than left unreadable.
+#[tokio::test]
+async fn a_p95_rule_stored_under_the_old_limit_is_brought_within_it() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    let rule = app.url("rg", "c", "/alertRules/slow");
+    let body = serde_json::json!({"properties": {"kind": "LatencyP95", "thresholdMs": 80, "forMinutes": 300}});
+    expect_status(app.put_json(&rule, &body).await, 201);
+    let path = app.db_path();
+    let dir = app.stop().await;
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch("UPDATE alert_rules SET for_minutes = 1440; PRAGMA user_version = 7;")
+        .unwrap();
+    drop(db);
+    let app = spawn_app_in(dir, Settings::default()).await;
+    let got = app.get_json(&app.url("rg", "c", "/alertRules/slow")).await;
+    assert_eq!(got["properties"]["forMinutes"], 360, "{got}");
 }
 
 fn rusqlite_open(path: &std::path::Path) -> (String, i64) {

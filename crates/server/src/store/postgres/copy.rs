@@ -9,10 +9,12 @@
 //! schema that drifted between the backends is refused by name rather than copied in part.
 
 use super::Pool;
+use futures_util::{pin_mut, TryStreamExt};
 use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
 
 /// Every table, parents before children (the order rows are inserted in).
 pub const TABLES: &[&str] = &[
@@ -166,6 +168,19 @@ fn from_postgres(row: &tokio_postgres::Row, i: usize, c: &Column) -> Result<Cell
     .unwrap_or(Cell::Null))
 }
 
+fn pg_type(c: &Column) -> Result<Type, String> {
+    Ok(match c.ty.as_str() {
+        "text" => Type::TEXT,
+        "bigint" => Type::INT8,
+        "integer" => Type::INT4,
+        "smallint" => Type::INT2,
+        "double precision" => Type::FLOAT8,
+        "boolean" => Type::BOOL,
+        "bytea" => Type::BYTEA,
+        ty => return Err(format!("{}: the type {ty} is not copied", c.name)),
+    })
+}
+
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -178,9 +193,12 @@ pub async fn copy_from_sqlite(sqlite: &Path, pool: &Pool) -> Result<Vec<TableCop
     if !sqlite.exists() {
         return Err(format!("{}: no such SQLite database", sqlite.display()));
     }
-    let source =
+    let mut file =
         rusqlite::Connection::open_with_flags(sqlite, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(lite)?;
+    // One read transaction: every table is read from the same moment, even if a server is
+    // writing the file meanwhile (WAL keeps the snapshot).
+    let source = file.transaction().map_err(lite)?;
     let version: i64 = source
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(lite)?;
@@ -255,17 +273,17 @@ pub async fn copy_from_sqlite(sqlite: &Path, pool: &Pool) -> Result<Vec<TableCop
             .collect::<Vec<_>>()
             .join(", ");
         let order = key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
-        let placeholders = (1..=columns.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let insert = tx
-            .prepare(&format!(
-                "INSERT INTO {} ({names}) VALUES ({placeholders})",
+        let types = columns.iter().map(pg_type).collect::<Result<Vec<_>, _>>()?;
+        // Binary COPY: one stream per table instead of a round trip per row.
+        let sink = tx
+            .copy_in(&format!(
+                "COPY {} ({names}) FROM STDIN (FORMAT binary)",
                 quote(table)
             ))
             .await
             .map_err(db)?;
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        pin_mut!(writer);
         let mut st = source
             .prepare(&format!(
                 "SELECT {names} FROM {} ORDER BY {order}",
@@ -291,42 +309,53 @@ pub async fn copy_from_sqlite(sqlite: &Path, pool: &Pool) -> Result<Vec<TableCop
                 .iter()
                 .map(|p| p.as_ref() as &(dyn ToSql + Sync))
                 .collect();
-            tx.execute(&insert, &refs)
+            writer
+                .as_mut()
+                .write(&refs)
                 .await
                 .map_err(|e| format!("{table}: {e}"))?;
             count += 1;
         }
+        writer.finish().await.map_err(|e| format!("{table}: {e}"))?;
         let checksum = hex(&hash.finalize());
-        // Read back what PostgreSQL now holds, in the same order, and compare.
+        // Read back what PostgreSQL now holds, in the same order, as a stream, and compare.
         let back = tx
-            .query(
+            .query_raw(
                 &format!("SELECT {names} FROM {} ORDER BY {order}", quote(table)),
-                &[],
+                std::iter::empty::<i64>(),
             )
             .await
             .map_err(db)?;
-        let mut again = Sha256::new();
-        for row in &back {
+        pin_mut!(back);
+        let (mut again, mut stored_rows) = (Sha256::new(), 0u64);
+        while let Some(row) = back.try_next().await.map_err(db)? {
             for (i, c) in columns.iter().enumerate() {
-                from_postgres(row, i, c)
+                from_postgres(&row, i, c)
                     .map_err(|e| format!("{table}.{e}"))?
                     .hash(&mut again);
             }
+            stored_rows += 1;
         }
         let stored = hex(&again.finalize());
-        if back.len() as u64 != count || stored != checksum {
+        if stored_rows != count || stored != checksum {
             return Err(format!(
-                "{table}: PostgreSQL holds {} rows (checksum {stored}) where SQLite has {count} (checksum {checksum}); nothing was changed",
-                back.len()
+                "{table}: PostgreSQL holds {stored_rows} rows (checksum {stored}) where SQLite has {count} (checksum {checksum}); nothing was changed"
             ));
         }
         if IDENTITY.contains(&table) {
-            tx.execute(
-                &format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                ),
-                &[],
-            )
+            // The next generated id follows the copied ones. `ALTER … RESTART` is part of the
+            // transaction (a sequence's setval is not), so a refused copy leaves it as it was.
+            let next: i64 = tx
+                .query_one(
+                    &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+                    &[],
+                )
+                .await
+                .map_err(db)?
+                .get(0);
+            tx.batch_execute(&format!(
+                "ALTER TABLE {table} ALTER COLUMN id RESTART WITH {next}"
+            ))
             .await
             .map_err(db)?;
         }

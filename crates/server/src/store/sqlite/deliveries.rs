@@ -7,7 +7,8 @@ use crate::store::{Attempt, DueDelivery};
 use peering_model::alerts::{WebhookAttempt, WebhookDelivery};
 use rusqlite::{params, Transaction};
 
-/// Claims up to `limit` deliveries due at `now`, oldest first: each is not due again before
+/// Claims up to `limit` deliveries due at `now`, first attempts before retries (a receiver
+/// that keeps failing cannot crowd out everyone else's first try), oldest first: each is not due again before
 /// `until`, so an attempt whose outcome could not be recorded is not repeated at once, and
 /// a second sender (another instance) does not send it meanwhile.
 pub(super) fn claim(
@@ -20,7 +21,7 @@ pub(super) fn claim(
         .prepare_cached(
             "SELECT id, url, body, attempts FROM webhook_deliveries
              WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt <= ?1
-             ORDER BY next_attempt, id LIMIT ?2",
+             ORDER BY attempts, next_attempt, id LIMIT ?2",
         )?
         .query_map(params![now, limit as i64], |r| {
             Ok(DueDelivery {
