@@ -42,6 +42,10 @@ impl AlertKind {
     }
 }
 
+/// How late a minute's latency samples may arrive: a p95 run may end up to this many minutes
+/// before the last whole minute, so an alert resolves when no samples came for that long.
+pub const LATE_MINUTES: i64 = 2;
+
 /// The limits of a rule's numbers.
 pub const MAX_THRESHOLD_MS: f64 = 60_000.0;
 /// A p95 rule looks at one-minute buckets, which are kept at least 6 hours (the finest
@@ -240,8 +244,16 @@ pub fn active(c: Condition, now: &Now) -> Option<String> {
             for_minutes,
         } => {
             // Each of the last `for_minutes` whole minutes has samples and is above: the
-            // current minute is still filling, so the run ends with the one before it.
-            let last = now.minute - 60;
+            // current minute is still filling, so the run ends with the one before it, or, as
+            // a collector may send a minute's samples up to LATE_MINUTES after it ends, with
+            // the newest of those that has samples (a batch a minute late does not resolve
+            // the alert only for the next batch to open it again).
+            let has = |m: i64| now.minute_p95.iter().any(|(s, _)| *s == m);
+            let newest = now.minute - 60;
+            let last = (0..=LATE_MINUTES)
+                .map(|i| newest - 60 * i)
+                .find(|m| has(*m))
+                .unwrap_or(newest);
             let run: Vec<f64> = (0..i64::from(for_minutes))
                 .map_while(|i| {
                     let start = last - 60 * i;
@@ -441,6 +453,14 @@ mod tests {
             "the filling minute is not counted"
         );
         assert!(active(lat(3), &now).is_none());
+        // Samples a little late: the run still ends with the newest minute that has some,
+        // until LATE_MINUTES have passed without any.
+        let mut late = now.clone();
+        late.minute_p95.retain(|(m, _)| *m <= minute - 60);
+        late.minute = minute + 60 * LATE_MINUTES;
+        assert!(active(lat(2), &late).is_some(), "samples may be late");
+        late.minute += 60;
+        assert!(active(lat(2), &late).is_none(), "none for too long");
         now.minute_p95.retain(|(m, _)| *m != minute - 120);
         assert!(
             active(lat(2), &now).is_none(),

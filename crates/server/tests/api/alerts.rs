@@ -572,16 +572,23 @@ async fn a_latency_alert_resolves_when_the_samples_stop() {
     // Still 12:00: nothing has changed.
     assert_eq!(store.evaluate_time_alerts().await.unwrap(), 1);
     assert!(alerts(&app).await[0].1);
-    // 12:01:30: the minute 12:00 had no sample, and no write came: the minute's evaluation
+    // 12:01:30 and 12:02:30: no sample since 11:59, but samples may come up to two minutes
+    // late, so it holds.
+    for late in [60, 120] {
+        MOVING.store(T + late, std::sync::atomic::Ordering::SeqCst);
+        store.evaluate_time_alerts().await.unwrap();
+        assert!(alerts(&app).await[0].1, "{late} s later");
+    }
+    // 12:03:30: none in 12:00, 12:01 or 12:02, and no write came: the minute's evaluation
     // resolves it.
-    MOVING.store(T + 60, std::sync::atomic::Ordering::SeqCst);
+    MOVING.store(T + 180, std::sync::atomic::Ordering::SeqCst);
     store.evaluate_time_alerts().await.unwrap();
     let got = alerts(&app).await;
     assert_eq!(got.len(), 1);
     assert!(!got[0].1, "{got:?}");
 
     // Newest first by when they opened, not by when they were stored: a rule that opens at
-    // 12:01:30 lists above one whose alert opened at 12:00:30 though stored after it.
+    // 12:03:30 lists above one whose alert opened at 12:00:30 though stored after it.
     expect_status(
         put_rule(&app, "failed", json!({"kind": "PrefixFailed"})).await,
         201,

@@ -154,7 +154,8 @@ fn now_of(
         .query_map(params![sub, rg, svc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if let Some(minutes) = longest {
-        let from = out.minute - 60 * (minutes + 1);
+        // The run may end up to LATE_MINUTES before the last whole minute.
+        let from = out.minute - 60 * (minutes + 1 + peering_model::alerts::LATE_MINUTES);
         let mut per_minute: BTreeMap<i64, sketches_ddsketch::DDSketch> = BTreeMap::new();
         for (_, _, value) in &prefixes {
             let Ok(p) = Ipv4Prefix::parse(value) else {
