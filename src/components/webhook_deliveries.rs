@@ -74,9 +74,9 @@ pub fn DeliveryList(deliveries: Vec<WebhookDelivery>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <details class="webhook-deliveries" class:msg=failing_any class:warning=failing_any>
-            <summary>{summary}</summary>
-            <div class="table-wrap">
+        <details class="webhook-deliveries">
+            <summary class:failing=failing_any>{summary}</summary>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Webhook deliveries, newest first">
                 <table class="grid" id="webhook-deliveries">
                     <thead><tr>
                         <th scope="col">"Queued"</th><th scope="col">"Event"</th><th scope="col">"Connection"</th>

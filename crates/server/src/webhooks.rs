@@ -130,7 +130,7 @@ impl Sender {
                 Some(r.status().as_u16()),
                 Some(format!("answered {}", r.status())),
             ),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => (None, Some(error_chain(e))),
         };
         let now = (self.clock)();
         let failures = d.attempts + 1;
@@ -174,6 +174,23 @@ impl Sender {
             }
         }
     }
+}
+
+/// What went wrong, with its causes ("connection refused" is a cause of reqwest's "error
+/// sending request"), and without the URL, which may hold credentials.
+fn error_chain(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// Deliveries sent at once at most.

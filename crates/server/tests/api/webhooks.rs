@@ -116,6 +116,12 @@ async fn a_receiver_down_for_a_while_gets_every_change_signed() {
         d["attempts"][0].get("status").is_none() && d["attempts"][0]["error"].is_string(),
         "{d}"
     );
+    // The cause is said, and the URL (which may hold credentials) is not.
+    let error = d["attempts"][0]["error"].as_str().unwrap().to_lowercase();
+    assert!(
+        error.contains("refused") && !error.contains("127.0.0.1"),
+        "{error}"
+    );
     assert!(
         d["nextAttemptAt"].is_string() && d.get("deliveredAt").is_none(),
         "{d}"

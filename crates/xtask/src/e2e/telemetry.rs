@@ -173,6 +173,7 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     click_centered(c, ".webhook-deliveries summary").await?;
     wait_for_text(c, "#webhook-deliveries", "alert.opened").await?;
     wait_for_text(c, "#webhook-deliveries", "Next try").await?;
+    save_screenshot(c, "demo-list.png").await;
     found.extend(audit(c, &axe, "the demo list with latency and events").await?);
     if !found.is_empty() {
         return Err(found.join("\n"));
