@@ -244,6 +244,11 @@ fn webhook_secret(cli: &Cli) -> Result<Option<Vec<u8>>, String> {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    // Not a file name that happens to look like a URL: say what works today instead of
+    // creating a SQLite file called "postgres:".
+    if peering_server::store::postgres::is_url(&cli.db.to_string_lossy()) {
+        return Err("--db names a PostgreSQL database, which this peering-server cannot serve from yet: --db takes a SQLite file (peering-server migrate --from FILE --to postgres://… copies one to PostgreSQL for when it can)".into());
+    }
     peering_server::cors_layer(&cli.cors_origins).map(drop)?;
     if let Some(bad) = cli
         .frame_ancestors

@@ -206,6 +206,34 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
     assert_eq!(still.user_version, newer, "nothing was changed");
 }
 
+/// A PostgreSQL URL is not taken for a SQLite file name: the server says what it can do and
+/// creates nothing.
+#[test]
+fn a_postgres_url_is_refused_plainly_until_it_can_be_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "postgres://peering:s3cret@127.0.0.1:1/peering",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot serve from yet") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
+}
+
 /// SIGTERM (and Ctrl-C, SIGINT) stops accepting, lets the request in flight finish, and
 /// exits 0.
 #[tokio::test]
