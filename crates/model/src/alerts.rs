@@ -231,9 +231,10 @@ pub struct Now {
     pub failures_in_a_row: Vec<(String, u32)>,
     /// The events the write being evaluated recorded (prefix, level), superseded or not.
     pub new_events: Vec<(String, EventLevel)>,
-    /// Per monitor test that got results in the write, the longest run of failures that
-    /// holds one of them (a run can end with a success of the same write).
-    pub new_failure_runs: Vec<(String, u32)>,
+    /// Per monitor test that got results in the write, each run of failures that holds one
+    /// of them (a run can end with a success of the same write): its length, and how many of
+    /// its failures were stored before the write.
+    pub new_failure_runs: Vec<(String, u32, u32)>,
 }
 
 /// Whether the rule is active now, and if so why (the alert's summary).
@@ -306,11 +307,13 @@ pub fn held_during(c: Condition, now: &Now) -> Option<String> {
             .filter(|(_, l)| rank(*l) >= rank(at_least))
             .map(|(p, l)| format!("{p} ({l})"))
             .collect(),
+        // A run that had reached the number before this write was seen then (a late failure
+        // added to it is no new episode).
         Condition::MonitorFailures { consecutive } => now
             .new_failure_runs
             .iter()
-            .filter(|(_, n)| *n >= consecutive)
-            .map(|(t, n)| format!("{t} ({n})"))
+            .filter(|(_, n, before)| *n >= consecutive && *before < consecutive)
+            .map(|(t, n, _)| format!("{t} ({n})"))
             .collect(),
         Condition::LatencyP95 { .. } | Condition::PrefixFailed => Vec::new(),
     };
@@ -323,23 +326,28 @@ pub fn held_during(c: Condition, now: &Now) -> Option<String> {
     (!seen.is_empty()).then(|| format!("{}: {}", c.describe(), seen.join(", ")))
 }
 
-/// The longest run of failures (`false`) in `runs` (oldest first) that holds an index for
-/// which `is_new` is true.
-pub fn longest_new_failure_run(runs: &[bool], is_new: impl Fn(usize) -> bool) -> u32 {
-    let (mut best, mut len, mut has_new) = (0u32, 0u32, false);
-    for (i, ok) in runs.iter().enumerate() {
+/// The runs of failures (`false`) in `runs` (oldest first) that hold an index for which
+/// `is_new` is true: each run's length and how many of its failures are not new. (Adding
+/// failures never joins two runs: a success between them stays.)
+pub fn new_failure_runs(runs: &[bool], is_new: impl Fn(usize) -> bool) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let (mut len, mut old, mut has_new) = (0u32, 0u32, false);
+    for (i, ok) in runs.iter().chain(std::iter::once(&true)).enumerate() {
         if *ok {
-            len = 0;
-            has_new = false;
+            if has_new {
+                out.push((len, old));
+            }
+            (len, old, has_new) = (0, 0, false);
             continue;
         }
         len += 1;
-        has_new |= is_new(i);
-        if has_new {
-            best = best.max(len);
+        if is_new(i) {
+            has_new = true;
+        } else {
+            old += 1;
         }
     }
-    best
+    out
 }
 
 /// An alert record (the `peeringServiceAlerts` extension).
@@ -496,7 +504,7 @@ mod tests {
                 ("web".into(), EventLevel::Information),
                 ("web".into(), EventLevel::Warning),
             ],
-            new_failure_runs: vec![("t".into(), 3)],
+            new_failure_runs: vec![("t".into(), 3, 1)],
             ..Default::default()
         };
         let ev = |l| Condition::EventLevel { at_least: l };
@@ -508,6 +516,14 @@ mod tests {
         assert!(held_during(ev(EventLevel::Error), &now).is_none());
         assert!(held_during(Condition::MonitorFailures { consecutive: 3 }, &now).is_some());
         assert!(held_during(Condition::MonitorFailures { consecutive: 4 }, &now).is_none());
+        let late = Now {
+            new_failure_runs: vec![("t".into(), 4, 3)],
+            ..Default::default()
+        };
+        assert!(
+            held_during(Condition::MonitorFailures { consecutive: 3 }, &late).is_none(),
+            "a late failure added to a run already reported"
+        );
         assert!(held_during(Condition::PrefixFailed, &now).is_none());
     }
 
@@ -515,9 +531,9 @@ mod tests {
     fn a_failure_run_counts_only_with_a_new_result() {
         // ok, fail, fail | fail, fail, ok, fail (the last four are new)
         let runs = [true, false, false, false, false, true, false];
-        assert_eq!(longest_new_failure_run(&runs, |i| i >= 3), 4);
-        assert_eq!(longest_new_failure_run(&runs, |i| i >= 5), 1);
-        assert_eq!(longest_new_failure_run(&runs, |i| i == 5), 0);
-        assert_eq!(longest_new_failure_run(&runs, |_| false), 0);
+        assert_eq!(new_failure_runs(&runs, |i| i >= 3), [(4, 2), (1, 0)]);
+        assert_eq!(new_failure_runs(&runs, |i| i >= 5), [(1, 0)]);
+        assert_eq!(new_failure_runs(&runs, |i| i == 5), []);
+        assert_eq!(new_failure_runs(&runs, |_| false), []);
     }
 }

@@ -393,6 +393,18 @@ async fn what_held_only_inside_one_batch_opens_and_resolves_an_alert() {
             "a monitor test failed 2 times in a row: t (2)".to_owned()
         )]
     );
+    // A late failure inside that run, already reported, is no new episode.
+    ingest(
+        &app,
+        "ingestMonitorTestResults",
+        json!([result(T - 45, false)]),
+    )
+    .await;
+    assert_eq!(
+        alerts(&app).await.len(),
+        2,
+        "no second alert for the same run"
+    );
 }
 
 /// The queued webhook deliveries (no sender runs): (event, rule, summary), oldest first.

@@ -8,8 +8,8 @@
 use crate::error::ApiResult;
 use crate::latency;
 use peering_model::alerts::{
-    active, held_during, longest_new_failure_run, validate_rule, AlertRuleProperties, Condition,
-    Now, MAX_CONSECUTIVE,
+    active, held_during, new_failure_runs, validate_rule, AlertRuleProperties, Condition, Now,
+    MAX_CONSECUTIVE,
 };
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::telemetry::latency_prefix;
@@ -232,23 +232,34 @@ fn now_of(
             if new.is_empty() {
                 continue;
             }
-            // The new results with the ones just before them, oldest first: enough to see
-            // the longest run of failures that holds a new one (a run longer than the limit
-            // counts as the limit, which every rule's `consecutive` is within).
+            // The newest results, oldest first, as many as the new ones plus the longest run
+            // a rule can ask for.
+            let limit = MAX_CONSECUTIVE as i64 + new.len() as i64;
             let mut runs: Vec<(String, bool)> = tx
                 .prepare_cached(
                     "SELECT at, success FROM monitor_results WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND test_key = ?4
                      ORDER BY at DESC LIMIT ?5",
                 )?
-                .query_map(
-                    params![sub, rg, svc, key, MAX_CONSECUTIVE as i64 + new.len() as i64],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?
+                .query_map(params![sub, rg, svc, key, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             runs.reverse();
-            let oks: Vec<bool> = runs.iter().map(|(_, ok)| *ok).collect();
-            let longest = longest_new_failure_run(&oks, |i| new.contains(&runs[i].0.as_str()));
-            out.new_failure_runs.push((name, longest));
+            // A full window that starts with a failure may cut a longer run: it is taken as
+            // long enough to have been reported already (no duplicate alert for a late
+            // result), by as many old failures before it as any rule can count.
+            let cut = if runs.len() as i64 == limit && runs.first().is_some_and(|(_, ok)| !ok) {
+                MAX_CONSECUTIVE as usize
+            } else {
+                0
+            };
+            let oks: Vec<bool> = std::iter::repeat_n(false, cut)
+                .chain(runs.iter().map(|(_, ok)| *ok))
+                .collect();
+            let is_new = |i: usize| i >= cut && new.contains(&runs[i - cut].0.as_str());
+            for (len, before) in new_failure_runs(&oks, is_new) {
+                out.new_failure_runs.push((name.clone(), len, before));
+            }
         }
     }
     Ok(out)
