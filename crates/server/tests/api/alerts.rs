@@ -533,6 +533,34 @@ async fn a_rule_changed_or_deleted_ends_its_alert_and_receivers_hear_it() {
         ],
         "each opening is followed by its end: changed, deleted, connection deleted"
     );
+    // Every opening has an alertId of its own, though the alerts of the first two are gone
+    // with their rule (an id is never given twice), and each end names its opening's.
+    let db = rusqlite::Connection::open(app.db_path()).unwrap();
+    let ids: Vec<(String, i64)> = db
+        .prepare("SELECT body FROM webhook_deliveries ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| {
+            let v: Value = serde_json::from_str(&b.unwrap()).unwrap();
+            (
+                v["type"].as_str().unwrap().to_owned(),
+                v["alertId"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let opened: Vec<i64> = ids
+        .iter()
+        .filter(|(t, _)| t == "alert.opened")
+        .map(|x| x.1)
+        .collect();
+    let resolved: Vec<i64> = ids
+        .iter()
+        .filter(|(t, _)| t == "alert.resolved")
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(opened, resolved);
+    assert!(opened.windows(2).all(|w| w[0] < w[1]), "{opened:?}");
 }
 
 static MOVING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(T);

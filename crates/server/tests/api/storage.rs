@@ -111,10 +111,10 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 8, "the migrations in crates/server/migrations");
+    assert_eq!(version, 9, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 8);
+    assert_eq!(rusqlite_open(&path).1, 9);
 }
 
 /// A p95 rule stored when forMinutes could be 1440 is brought within today's 360 when the
