@@ -2,7 +2,6 @@
 //! opening an alert when it becomes active and resolving it when it no longer is.
 
 use crate::helpers::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -38,24 +37,6 @@ async fn put_rule(app: &TestApp, rule: &str, properties: Value) -> reqwest::Resp
         .await
 }
 
-async fn ingest(app: &TestApp, op: &str, items: Value) {
-    let url = format!(
-        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
-        app.base
-    );
-    let res = app
-        .send_as(
-            COLLECTOR,
-            Method::POST,
-            &url,
-            &[],
-            Some(&json!({ "value": items })),
-        )
-        .await;
-    let status = res.status().as_u16();
-    assert_eq!(status, 200, "{op}: {}", res.text().await.unwrap());
-}
-
 /// The connection's alerts, newest first: (rule, open?, summary).
 async fn alerts(app: &TestApp) -> Vec<(String, bool, String)> {
     let url = format!(
@@ -78,13 +59,7 @@ async fn alerts(app: &TestApp) -> Vec<(String, bool, String)> {
 }
 
 fn route(router: &str, address: &str, location: &str, at: i64, announced: bool) -> Value {
-    let ts = time::OffsetDateTime::from_unix_timestamp(at)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    json!({"provider": "Equinix MAPS", "peeringLocation": location, "router": router, "address": address,
-           "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169], "communities": ["8075:8007"],
-           "announced": announced, "timestamp": ts})
+    route_observation(location, router, address, &rfc3339(at), announced)
 }
 
 #[tokio::test]
@@ -148,8 +123,7 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
     );
 
     // One primary session: Failed, and an announcement (Information) is no warning.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
     )
@@ -161,8 +135,7 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
     );
 
     // Every session and the key: Verified, so the alert resolves.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([
             route("r2", "10.0.0.2", "Seattle", T - 290, true),
@@ -170,8 +143,7 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
         ]),
     )
     .await;
-    ingest(
-        &app,
+    app.ingest(
         "ingestProviderPrefixKeys",
         json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24", "prefixKey": key}]),
     )
@@ -182,8 +154,7 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
     );
 
     // A withdrawal (Warning) opens the event rule and fails the prefix; announcing again resolves both.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r3", "10.0.1.1", "San Jose", T - 200, false)]),
     )
@@ -197,8 +168,7 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
         now.contains(&("warned".into(), true)) && now.contains(&("failed".into(), true)),
         "{now:?}"
     );
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r3", "10.0.1.1", "San Jose", T - 100, true)]),
     )
@@ -208,15 +178,11 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
     // Two failed results in a row, then a success.
     let result = |at: i64, success: bool| {
         json!({"resourceGroup": "rg", "peeringService": "c", "test": "t",
-        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "timestamp": rfc3339(at),
         "success": success})
     };
-    ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([result(T - 90, false)]),
-    )
-    .await;
+    app.ingest("ingestMonitorTestResults", json!([result(T - 90, false)]))
+        .await;
     assert!(
         alerts(&app)
             .await
@@ -224,36 +190,24 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
             .all(|(r, open, _)| r != "down" || !open),
         "one failure is not two"
     );
-    ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([result(T - 60, false)]),
-    )
-    .await;
+    app.ingest("ingestMonitorTestResults", json!([result(T - 60, false)]))
+        .await;
     assert!(alerts(&app).await.contains(&(
         "down".into(),
         true,
         "a monitor test failed 2 times in a row: t (2)".into()
     )));
-    ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([result(T - 30, true)]),
-    )
-    .await;
+    app.ingest("ingestMonitorTestResults", json!([result(T - 30, true)]))
+        .await;
     assert!(alerts(&app).await.iter().all(|(_, open, _)| !open));
 
     // p95 above 50 ms in each of the last two whole minutes (11:58 and 11:59).
     let sample = |at: i64, ms: f64| {
         json!({"prefix": "8.8.8.0/24", "rttMs": ms, "source": "a",
-        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()})
+        "timestamp": rfc3339(at)})
     };
-    ingest(
-        &app,
-        "ingestLatencySamples",
-        json!([sample(T - 150, 120.0)]),
-    )
-    .await;
+    app.ingest("ingestLatencySamples", json!([sample(T - 150, 120.0)]))
+        .await;
     assert!(
         alerts(&app)
             .await
@@ -261,7 +215,8 @@ async fn alerts_open_and_resolve_with_the_telemetry() {
             .all(|(r, open, _)| r != "slow" || !open),
         "one minute is not two"
     );
-    ingest(&app, "ingestLatencySamples", json!([sample(T - 80, 90.0)])).await;
+    app.ingest("ingestLatencySamples", json!([sample(T - 80, 90.0)]))
+        .await;
     let slow: Vec<String> = alerts(&app)
         .await
         .into_iter()
@@ -297,8 +252,7 @@ async fn verified(app: &TestApp) {
         )
         .await;
     expect_status(res, 201);
-    ingest(
-        app,
+    app.ingest(
         "ingestRouteObservations",
         json!([
             route("r1", "10.0.0.1", "Seattle", T - 300, true),
@@ -307,8 +261,7 @@ async fn verified(app: &TestApp) {
         ]),
     )
     .await;
-    ingest(
-        app,
+    app.ingest(
         "ingestProviderPrefixKeys",
         json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24", "prefixKey": key}]),
     )
@@ -346,8 +299,7 @@ async fn what_held_only_inside_one_batch_opens_and_resolves_an_alert() {
 
     // The backup withdraws and announces again in one batch: the newest event is an
     // announcement, but the withdrawal (Warning) happened.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([
             route("r3", "10.0.1.1", "San Jose", T - 200, false),
@@ -363,18 +315,16 @@ async fn what_held_only_inside_one_batch_opens_and_resolves_an_alert() {
     // Two failures then a success, in one batch; and one failure alone is not two.
     let result = |at: i64, success: bool| {
         json!({"resourceGroup": "rg", "peeringService": "c", "test": "t",
-        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "timestamp": rfc3339(at),
         "success": success})
     };
-    ingest(
-        &app,
+    app.ingest(
         "ingestMonitorTestResults",
         json!([result(T - 90, false), result(T - 60, true)]),
     )
     .await;
     assert_eq!(alerts(&app).await.len(), 1);
-    ingest(
-        &app,
+    app.ingest(
         "ingestMonitorTestResults",
         json!([
             result(T - 50, false),
@@ -394,12 +344,8 @@ async fn what_held_only_inside_one_batch_opens_and_resolves_an_alert() {
         )]
     );
     // A late failure inside that run, already reported, is no new episode.
-    ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([result(T - 45, false)]),
-    )
-    .await;
+    app.ingest("ingestMonitorTestResults", json!([result(T - 45, false)]))
+        .await;
     assert_eq!(
         alerts(&app).await.len(),
         2,
@@ -444,8 +390,7 @@ async fn a_rule_changed_or_deleted_ends_its_alert_and_receivers_hear_it() {
     let app = spawn_state(dir, state).await;
     app.create_connection("rg", "c").await;
     app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
     )
@@ -599,10 +544,9 @@ async fn a_latency_alert_resolves_when_the_samples_stop() {
     );
     let sample = |at: i64| {
         json!({"prefix": "8.8.8.0/24", "rttMs": 120.0, "source": "a",
-        "timestamp": time::OffsetDateTime::from_unix_timestamp(at).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()})
+        "timestamp": rfc3339(at)})
     };
-    ingest(
-        &app,
+    app.ingest(
         "ingestLatencySamples",
         json!([sample(T - 150), sample(T - 80)]),
     )
@@ -633,14 +577,14 @@ async fn a_latency_alert_resolves_when_the_samples_stop() {
         put_rule(&app, "failed", json!({"kind": "PrefixFailed"})).await,
         201,
     );
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle", T - 300, true)]),
     )
     .await;
     MOVING.store(T, std::sync::atomic::Ordering::SeqCst);
-    ingest(&app, "ingestLatencySamples", json!([sample(T - 20)])).await;
+    app.ingest("ingestLatencySamples", json!([sample(T - 20)]))
+        .await;
     let order: Vec<(String, bool)> = alerts(&app).await.into_iter().map(|a| (a.0, a.1)).collect();
     assert_eq!(
         order,

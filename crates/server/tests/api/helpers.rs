@@ -94,6 +94,31 @@ pub async fn spawn_state(dir: tempfile::TempDir, state: Arc<AppState>) -> TestAp
 }
 
 impl TestApp {
+    /// A collector's ingestion operation at api-version 2025-05-01 (the error shape that lists
+    /// every bad item).
+    pub fn ingest_url(&self, op: &str) -> String {
+        format!(
+            "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
+            self.base
+        )
+    }
+
+    /// POSTs a telemetry batch `{"value": items}` with `token`.
+    pub async fn ingest_as(&self, token: &str, op: &str, items: Value) -> Response {
+        let body = serde_json::json!({ "value": items });
+        self.send_as(token, Method::POST, &self.ingest_url(op), &[], Some(&body))
+            .await
+    }
+
+    /// Sends a batch as the collector and asserts 200; answers the report.
+    pub async fn ingest(&self, op: &str, items: Value) -> Value {
+        let res = self.ingest_as(COLLECTOR, op, items).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, 200, "{op}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// Stops the server and hands back its folder, to start another on the same database.
     pub async fn stop(self) -> tempfile::TempDir {
         self.server.abort();
@@ -343,4 +368,26 @@ pub async fn arm_error(res: Response, status: u16) -> (String, String, Option<St
         e["message"].as_str().expect("message").to_owned(),
         e["target"].as_str().map(str::to_owned),
     )
+}
+
+/// UTC RFC 3339 of Unix seconds, as collectors send times.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// What an Equinix MAPS session says about 8.8.8.0/24 (AS path 3356 15169, community
+/// 8075:8007: every check but the sessions' passes).
+pub fn route_observation(
+    location: &str,
+    router: &str,
+    address: &str,
+    timestamp: &str,
+    announced: bool,
+) -> Value {
+    serde_json::json!({"provider": "Equinix MAPS", "peeringLocation": location, "router": router, "address": address,
+           "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169], "communities": ["8075:8007"],
+           "announced": announced, "timestamp": timestamp})
 }

@@ -14,35 +14,13 @@ fn clock() -> i64 {
     NOW.load(Ordering::SeqCst)
 }
 
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
 fn sample(prefix: &str, at: i64, rtt: f64) -> Value {
     json!({"prefix": prefix, "timestamp": rfc3339(at), "rttMs": rtt, "source": "agent-1"})
 }
 
 async fn ingest(app: &TestApp, items: Vec<Value>) -> Value {
-    let url = format!(
-        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/ingestLatencySamples?api-version=2025-05-01",
-        app.base
-    );
-    let res = app
-        .send_as(
-            COLLECTOR,
-            Method::POST,
-            &url,
-            &[],
-            Some(&json!({ "value": items })),
-        )
-        .await;
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
+    app.ingest("ingestLatencySamples", Value::Array(items))
+        .await
 }
 
 async fn series(app: &TestApp, prefix: &str, window: &str) -> Value {

@@ -101,24 +101,6 @@ async fn a_newer_schema_is_refused_and_left_as_it_is() {
     assert!(cluster.dir().exists());
 }
 
-async fn ingest(app: &crate::helpers::TestApp, op: &str, items: serde_json::Value) {
-    use crate::helpers::*;
-    let url = format!(
-        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
-        app.base
-    );
-    let res = app
-        .send_as(
-            COLLECTOR,
-            reqwest::Method::POST,
-            &url,
-            &[],
-            Some(&serde_json::json!({ "value": items })),
-        )
-        .await;
-    expect_status(res, 200);
-}
-
 /// Every table's rows in the SQLite file.
 fn sqlite_counts(db: &std::path::Path) -> Vec<(String, u64)> {
     let c = rusqlite::Connection::open(db).unwrap();
@@ -171,11 +153,18 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
         .await,
         201,
     );
-    ingest(&app, "ingestRouteObservations", json!([{"provider": "Equinix MAPS", "peeringLocation": "Seattle",
-        "router": "r1", "address": "10.0.0.1", "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169],
-        "communities": ["8075:8007"], "announced": true, "timestamp": "2026-11-30T10:00:00Z"}])).await;
-    ingest(
-        &app,
+    app.ingest(
+        "ingestRouteObservations",
+        json!([route_observation(
+            "Seattle",
+            "r1",
+            "10.0.0.1",
+            "2026-11-30T10:00:00Z",
+            true
+        )]),
+    )
+    .await;
+    app.ingest(
         "ingestProviderPrefixKeys",
         json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24",
         "prefixKey": "6a7f0d42-e49c-4eea-a930-280610671c3f"}]),
@@ -184,15 +173,13 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    ingest(
-        &app,
+    app.ingest(
         "ingestMonitorTestResults",
         json!([{"resourceGroup": "rg", "peeringService": "c", "test": "t",
         "timestamp": now, "success": false, "hops": ["10.0.0.1"], "rttMs": 12.5}]),
     )
     .await;
-    ingest(
-        &app,
+    app.ingest(
         "ingestLatencySamples",
         json!([{"prefix": "8.8.8.0/24", "rttMs": 21.5, "source": "a", "timestamp": now}]),
     )

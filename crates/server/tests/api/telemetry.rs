@@ -6,41 +6,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 const KEY: &str = "6a7f0d42-e49c-4eea-a930-280610671c3f";
-/// Errors list every item only in the 2025-05-01 error shape.
-const V2025: &str = "api-version=2025-05-01";
-
-fn ingest_url(app: &TestApp, op: &str) -> String {
-    format!(
-        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?{V2025}",
-        app.base
-    )
-}
-
-async fn ingest_as(app: &TestApp, token: &str, op: &str, items: Value) -> reqwest::Response {
-    app.send_as(
-        token,
-        Method::POST,
-        &ingest_url(app, op),
-        &[],
-        Some(&json!({ "value": items })),
-    )
-    .await
-}
-
-/// Sends a batch as the collector; answers the report.
-async fn ingest(app: &TestApp, op: &str, items: Value) -> Value {
-    let res = ingest_as(app, COLLECTOR, op, items).await;
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    assert_eq!(status, 200, "{op}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
 
 /// Equinix MAPS: the connection's primary is Seattle, its backup San Jose.
 fn route(location: &str, router: &str, address: &str, at: &str) -> Value {
-    json!({"provider": "Equinix MAPS", "peeringLocation": location, "router": router, "address": address,
-           "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169], "communities": ["8075:8007"],
-           "announced": true, "timestamp": at})
+    route_observation(location, router, address, at, true)
 }
 
 async fn prefix(app: &TestApp) -> Value {
@@ -68,7 +37,9 @@ async fn only_a_collector_ingests_and_a_collector_does_nothing_else() {
     let app = spawn_app().await;
     app.create_connection("rg", "c").await;
     for token in [READER, CONTRIBUTOR] {
-        let res = ingest_as(&app, token, "ingestRouteObservations", json!([])).await;
+        let res = app
+            .ingest_as(token, "ingestRouteObservations", json!([]))
+            .await;
         let (code, message, _) = arm_error(res, 403).await;
         assert_eq!(code, "AuthorizationFailed");
         assert!(message.contains("collector"), "{message}");
@@ -89,7 +60,7 @@ async fn only_a_collector_ingests_and_a_collector_does_nothing_else() {
     }
     app.get_json(&app.service_url("rg", "c")).await;
     // An empty batch is a batch.
-    let report = ingest(&app, "ingestRouteObservations", json!([])).await;
+    let report = app.ingest("ingestRouteObservations", json!([])).await;
     assert_eq!(
         report,
         json!({"accepted": 0, "stale": 0, "reevaluated": 0, "events": 0})
@@ -108,7 +79,9 @@ async fn a_batch_with_a_bad_item_names_each_and_stores_nothing() {
         {"provider": "Equinix MAPS"},
         route("Seattle", "r3", "10.0.0.3", "2999-01-01T00:00:00Z"),
     ]);
-    let res = ingest_as(&app, COLLECTOR, "ingestRouteObservations", items).await;
+    let res = app
+        .ingest_as(COLLECTOR, "ingestRouteObservations", items)
+        .await;
     let body: Value = expect_status(res, 400).json().await.unwrap();
     let targets: Vec<&str> = body["error"]["details"]
         .as_array()
@@ -136,13 +109,13 @@ async fn a_batch_with_a_bad_item_names_each_and_stores_nothing() {
     assert_eq!(prefix(&app).await["prefixValidationState"], "Pending");
     assert_eq!(prefix(&app).await["events"], json!([]));
 
-    let res = ingest_as(
-        &app,
-        COLLECTOR,
-        "ingestProviderPrefixKeys",
-        json!([{"provider": "Nobody", "prefix": "8.8.8.1/24", "prefixKey": "x"}]),
-    )
-    .await;
+    let res = app
+        .ingest_as(
+            COLLECTOR,
+            "ingestProviderPrefixKeys",
+            json!([{"provider": "Nobody", "prefix": "8.8.8.1/24", "prefixKey": "x"}]),
+        )
+        .await;
     let body: Value = expect_status(res, 400).json().await.unwrap();
     assert_eq!(body["error"]["details"].as_array().unwrap().len(), 3);
 }
@@ -156,12 +129,12 @@ async fn observations_drive_validation_with_the_documented_reasons() {
     assert_eq!(p["learnedType"], "None");
 
     // One primary session only, no backup session, no registered key.
-    let report = ingest(
-        &app,
-        "ingestRouteObservations",
-        json!([route("seattle", "r1", "10.0.0.1", "2026-11-30T10:00:00Z")]),
-    )
-    .await;
+    let report = app
+        .ingest(
+            "ingestRouteObservations",
+            json!([route("seattle", "r1", "10.0.0.1", "2026-11-30T10:00:00Z")]),
+        )
+        .await;
     assert_eq!(report["accepted"], 1);
     assert_eq!(report["reevaluated"], 1);
     let p = prefix(&app).await;
@@ -174,8 +147,7 @@ async fn observations_drive_validation_with_the_documented_reasons() {
     );
 
     // Everything in place: Verified, learned via the provider.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([
             route("Seattle", "r2", "10.0.0.2", "2026-11-30T10:00:01Z"),
@@ -183,7 +155,7 @@ async fn observations_drive_validation_with_the_documented_reasons() {
         ]),
     )
     .await;
-    ingest(&app, "ingestProviderPrefixKeys", json!([{"provider": "equinix maps", "prefix": "8.8.8.0/24", "prefixKey": KEY.to_uppercase()}])).await;
+    app.ingest("ingestProviderPrefixKeys", json!([{"provider": "equinix maps", "prefix": "8.8.8.0/24", "prefixKey": KEY.to_uppercase()}])).await;
     let p = prefix(&app).await;
     assert_eq!(p["prefixValidationState"], "Verified");
     assert_eq!(p["learnedType"], "ViaServiceProvider");
@@ -195,7 +167,8 @@ async fn observations_drive_validation_with_the_documented_reasons() {
     let mut leaky = route("San Jose", "r3", "10.0.1.1", "2026-11-30T10:05:00Z");
     leaky["asPath"] = json!([3356, 64512, 174, 15169]);
     leaky["communities"] = json!([]);
-    ingest(&app, "ingestRouteObservations", json!([withdrawn, leaky])).await;
+    app.ingest("ingestRouteObservations", json!([withdrawn, leaky]))
+        .await;
     let p = prefix(&app).await;
     assert_eq!(p["prefixValidationState"], "Failed");
     assert_eq!(
@@ -219,7 +192,7 @@ async fn observations_drive_validation_with_the_documented_reasons() {
 async fn observations_make_events_newest_first_and_late_ones_are_stale() {
     let app = spawn_app().await;
     with_key(&app).await;
-    ingest(&app, "ingestRouteObservations", json!([
+    app.ingest("ingestRouteObservations", json!([
         route("Seattle", "r1", "10.0.0.1", "2026-11-30T10:00:00Z"),
         route("San Jose", "r3", "10.0.1.1", "2026-11-30T10:00:00Z"),
         // A session of another provider location says nothing about this connection.
@@ -231,15 +204,17 @@ async fn observations_make_events_newest_first_and_late_ones_are_stale() {
     hijack["asPath"] = json!([3356, 666]);
     let mut gone = route("San Jose", "r3", "10.0.1.1", "2026-11-30T10:30:00Z");
     gone["announced"] = json!(false);
-    let report = ingest(&app, "ingestRouteObservations", json!([gone, hijack])).await;
+    let report = app
+        .ingest("ingestRouteObservations", json!([gone, hijack]))
+        .await;
     assert_eq!(report["events"], 3, "{report}");
     // Older than what r1 said last: skipped, no event.
-    let report = ingest(
-        &app,
-        "ingestRouteObservations",
-        json!([route("Seattle", "r1", "10.0.0.1", "2026-11-30T09:00:00Z")]),
-    )
-    .await;
+    let report = app
+        .ingest(
+            "ingestRouteObservations",
+            json!([route("Seattle", "r1", "10.0.0.1", "2026-11-30T09:00:00Z")]),
+        )
+        .await;
     assert_eq!(
         (report["accepted"].clone(), report["stale"].clone()),
         (json!(0), json!(1))
@@ -313,8 +288,7 @@ async fn observations_make_events_newest_first_and_late_ones_are_stale() {
 async fn a_prefix_created_later_is_decided_from_what_is_stored() {
     let app = spawn_app().await;
     app.create_connection("rg", "c").await;
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([
             route("Seattle", "r1", "10.0.0.1", "2026-11-30T10:00:00Z"),
@@ -323,8 +297,7 @@ async fn a_prefix_created_later_is_decided_from_what_is_stored() {
         ]),
     )
     .await;
-    ingest(
-        &app,
+    app.ingest(
         "ingestProviderPrefixKeys",
         json!([{"provider": "Equinix MAPS", "prefix": "8.8.8.0/24", "prefixKey": KEY}]),
     )
@@ -354,7 +327,7 @@ async fn monitor_results_set_the_tests_newest_result() {
     let url = app.test_url("rg", "c", "t");
     let run = |at: &str, success: bool, hops: Value| json!({"resourceGroup": "RG", "peeringService": "C", "test": "T", "timestamp": at, "success": success, "hops": hops, "rttMs": 20.5});
     // A result for a test that does not exist refuses the batch.
-    let res = ingest_as(&app, COLLECTOR, "ingestMonitorTestResults", json!([
+    let res = app.ingest_as(COLLECTOR, "ingestMonitorTestResults", json!([
         run("2026-11-30T10:00:00Z", true, json!(["agent", "edge"])),
         {"resourceGroup": "rg", "peeringService": "c", "test": "nope", "timestamp": "2026-11-30T10:00:00Z", "success": true},
     ])).await;
@@ -368,22 +341,22 @@ async fn monitor_results_set_the_tests_newest_result() {
         .is_none());
 
     // Out of order: the newest wins; a replay is stale.
-    let report = ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([
-            run("2026-11-30T10:01:00Z", false, json!(["agent", "hop1"])),
-            run("2026-11-30T10:00:00Z", true, json!(["agent", "edge"])),
-        ]),
-    )
-    .await;
+    let report = app
+        .ingest(
+            "ingestMonitorTestResults",
+            json!([
+                run("2026-11-30T10:01:00Z", false, json!(["agent", "hop1"])),
+                run("2026-11-30T10:00:00Z", true, json!(["agent", "edge"])),
+            ]),
+        )
+        .await;
     assert_eq!(report["accepted"], 2);
-    let report = ingest(
-        &app,
-        "ingestMonitorTestResults",
-        json!([run("2026-11-30T10:00:00Z", true, json!([]))]),
-    )
-    .await;
+    let report = app
+        .ingest(
+            "ingestMonitorTestResults",
+            json!([run("2026-11-30T10:00:00Z", true, json!([]))]),
+        )
+        .await;
     assert_eq!(report["stale"], 1);
     let props = app.get_json(&url).await["properties"].clone();
     assert_eq!(props["isTestSuccessful"], false);
@@ -479,9 +452,8 @@ async fn events_and_results_are_kept_as_configured() {
             &format!("2026-11-30T10:0{minute}:00Z"),
         );
         r["announced"] = json!(minute % 2 == 0);
-        ingest(&app, "ingestRouteObservations", json!([r])).await;
-        ingest(
-            &app,
+        app.ingest("ingestRouteObservations", json!([r])).await;
+        app.ingest(
             "ingestMonitorTestResults",
             json!([{"resourceGroup": "rg", "peeringService": "c", "test": "t",
             "timestamp": format!("2026-11-30T10:0{minute}:00Z"), "success": true}]),

@@ -6,7 +6,6 @@ use crate::helpers::*;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use peering_server::webhooks::{signature, Sender, DELIVERY_HEADER, SIGNATURE_HEADER};
-use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,26 +34,7 @@ async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: imp
 }
 
 fn route(router: &str, address: &str, location: &str) -> Value {
-    json!({"provider": "Equinix MAPS", "peeringLocation": location, "router": router, "address": address,
-           "prefix": "8.8.8.0/24", "originAsn": 15169, "asPath": [3356, 15169], "communities": ["8075:8007"],
-           "announced": true, "timestamp": "2026-11-30T10:00:00Z"})
-}
-
-async fn ingest(app: &TestApp, op: &str, items: Value) {
-    let url = format!(
-        "{}/subscriptions/{SUB}/providers/Microsoft.Peering/{op}?api-version=2025-05-01",
-        app.base
-    );
-    let res = app
-        .send_as(
-            COLLECTOR,
-            Method::POST,
-            &url,
-            &[],
-            Some(&json!({ "value": items })),
-        )
-        .await;
-    expect_status(res, 200);
+    route_observation(location, router, address, "2026-11-30T10:00:00Z", true)
 }
 
 #[tokio::test]
@@ -96,8 +76,7 @@ async fn a_receiver_down_for_a_while_gets_every_change_signed() {
     );
 
     // The prefix fails (no key): an alert opens, and its delivery fails while nobody listens.
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle")]),
     )
@@ -238,8 +217,7 @@ async fn a_receiver_that_keeps_failing_is_given_up_after_the_last_attempt() {
         .await,
         201,
     );
-    ingest(
-        &app,
+    app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle")]),
     )
