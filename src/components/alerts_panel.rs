@@ -77,6 +77,30 @@ fn when(a: &Alert) -> String {
     }
 }
 
+/// Every open alert however old (of one connection, or of the subscription), then the newest
+/// resolved ones; one that resolved between the two reads is shown once, resolved.
+async fn open_then_resolved(
+    s: &Session,
+    connection: Option<&ServiceId>,
+) -> Result<Vec<Alert>, api::ApiError> {
+    let open = api::alerts(s, connection, true).await?;
+    let newest = api::alerts(s, connection, false).await?;
+    let resolved: Vec<Alert> = newest
+        .into_iter()
+        .filter(|a| a.resolved_at.is_some())
+        .collect();
+    let mut shown: Vec<Alert> = open
+        .into_iter()
+        .filter(|o| {
+            !resolved.iter().any(|r| {
+                r.rule == o.rule && r.opened_at == o.opened_at && r.connection == o.connection
+            })
+        })
+        .collect();
+    shown.extend(resolved);
+    Ok(shown)
+}
+
 #[component]
 pub fn AlertsPanel(service: ServiceId) -> impl IntoView {
     let session = expect_context::<Session>();
@@ -88,26 +112,7 @@ pub fn AlertsPanel(service: ServiceId) -> impl IntoView {
     let (s2, sv2) = (session.clone(), service.clone());
     let alerts = LocalResource::new(move || {
         let (s, service) = (s2.clone(), sv2.clone());
-        // Every open alert however old, then the newest resolved ones.
-        async move {
-            let open = api::alerts(&s, Some(&service), true).await?;
-            let newest = api::alerts(&s, Some(&service), false).await?;
-            // One that resolved between the two reads is shown once, resolved.
-            let resolved: Vec<Alert> = newest
-                .into_iter()
-                .filter(|a| a.resolved_at.is_some())
-                .collect();
-            let mut shown: Vec<Alert> = open
-                .into_iter()
-                .filter(|o| {
-                    !resolved
-                        .iter()
-                        .any(|r| r.rule == o.rule && r.opened_at == o.opened_at)
-                })
-                .collect();
-            shown.extend(resolved);
-            Ok::<Vec<Alert>, api::ApiError>(shown)
-        }
+        async move { open_then_resolved(&s, Some(&service)).await }
     });
     on_interval_and_focus(move || alerts.refetch());
     let conflict = RwSignal::new(None::<ChildConflict>);
@@ -285,27 +290,38 @@ fn RuleFormView(service: ServiceId, on_done: impl Fn() + Clone + 'static) -> imp
     }
 }
 
-/// The subscription's open alerts, above the connections list: how many, and each with a link
-/// to its connection.
+/// Resolved alerts the list's banner shows besides the open ones.
+const RESOLVED_SHOWN: usize = 10;
+
+/// The subscription's alerts, above the connections list: every open one and the latest
+/// resolved ones, each with a link to its connection.
 #[component]
 pub fn OpenAlerts() -> impl IntoView {
     let session = expect_context::<Session>();
     let alerts = LocalResource::new(move || {
         let s = session.clone();
-        async move { api::alerts(&s, None, true).await }
+        async move { open_then_resolved(&s, None).await }
     });
     on_interval_and_focus(move || alerts.refetch());
     move || {
-        let open: Vec<Alert> = match alerts.get() {
-            Some(Ok(list)) => list
-                .into_iter()
-                .filter(|a| a.resolved_at.is_none())
-                .collect(),
+        let list: Vec<Alert> = match alerts.get() {
+            Some(Ok(list)) => list,
             _ => Vec::new(),
         };
-        (!open.is_empty()).then(|| {
-            let n = open.len();
-            let items = open
+        let n = list.iter().filter(|a| a.resolved_at.is_none()).count();
+        let shown: Vec<Alert> = list.into_iter().take(n + RESOLVED_SHOWN).collect();
+        let any_open = n > 0;
+        (!shown.is_empty()).then(|| {
+            let resolved = shown.len() - n;
+            let summary = match (n, resolved) {
+                (0, r) => format!("No open alert; {r} resolved lately"),
+                (n, 0) => format!("{n} open alert{}", if n == 1 { "" } else { "s" }),
+                (n, r) => format!(
+                    "{n} open alert{}; {r} resolved lately",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
+            let items = shown
                 .into_iter()
                 .map(|a| {
                     let target = peering_model::ResourceId::parse(&a.connection)
@@ -322,8 +338,10 @@ pub fn OpenAlerts() -> impl IntoView {
                         ),
                         None => (a.connection.clone(), "/".to_owned()),
                     };
+                    let open = a.resolved_at.is_none();
                     view! {
-                        <li>
+                        <li class:open=open>
+                            <span class=if open { "pill failed" } else { "pill" }>{if open { "Open" } else { "Resolved" }}</span>
                             <crate::routing::A href=href>{label}</crate::routing::A>
                             <span class="alert-rule">{a.rule.clone()}</span>
                             <span class="alert-summary">{a.summary.clone()}</span>
@@ -333,8 +351,8 @@ pub fn OpenAlerts() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <details class="open-alerts msg warning" role="status">
-                    <summary>{format!("{n} open alert{}", if n == 1 { "" } else { "s" })}</summary>
+                <details class="open-alerts" class:msg=any_open class:warning=any_open role="status">
+                    <summary>{summary}</summary>
                     <ul class="alerts">{items}</ul>
                 </details>
             }

@@ -191,7 +191,10 @@ pub(crate) async fn routes(ctx: Ctx, subscription: String) -> ApiResult<Response
 
 pub(crate) async fn prefix_keys(ctx: Ctx, subscription: String) -> ApiResult<Response> {
     let catalog = Catalog::embedded();
-    let at = canonical_time(OffsetDateTime::now_utc());
+    // The server's clock (injectable), as every other time it stamps.
+    let at = canonical_time(
+        OffsetDateTime::from_unix_timestamp(ctx.now).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    );
     let items = items(&ctx, |k: ProviderPrefix| {
         k.check(catalog)
             .map(|(provider, prefix, key)| RegisteredKey {

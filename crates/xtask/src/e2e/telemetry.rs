@@ -40,6 +40,23 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     c.goto(&format!("{}/#token={}", server.url, server.token))
         .await
         .map_err(|e| e.to_string())?;
+    // The demo seeds its sites as the server starts: the page may have loaded before the last
+    // one, so wait for all twelve, then load it again.
+    let list = format!(
+        "/subscriptions/{DEMO_SUB}/providers/Microsoft.Peering/peeringServices?api-version=2022-10-01"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, body, _) = api(c, &server.token, "GET", &list, None, None).await?;
+        if body["value"].as_array().is_some_and(|v| v.len() == 12) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("the demo never seeded its twelve sites: {body}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    c.refresh().await.map_err(|e| e.to_string())?;
     wait_for_text(c, ".simulated", "12 of these connections").await?;
 
     // A connection whose prefix the simulated collector made fail (the summaries say which).
@@ -168,6 +185,8 @@ pub async fn demo(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<(),
     wait_for_text(c, "table.grid tbody td.event", " · Prefix").await?;
     // The subscription's open alerts above the list.
     wait_for_text(c, ".open-alerts summary", "open alert").await?;
+    click_centered(c, ".open-alerts summary").await?;
+    wait_for_text(c, ".open-alerts li.open", "prefix-failed").await?;
     // The webhook deliveries of those alerts, failing against a receiver that is down.
     wait_for_text(c, ".webhook-deliveries summary", "not delivered").await?;
     click_centered(c, ".webhook-deliveries summary").await?;
