@@ -37,28 +37,15 @@ fn route(router: &str, address: &str, location: &str) -> Value {
     route_observation(location, router, address, "2026-11-30T10:00:00Z", true)
 }
 
-#[tokio::test]
-async fn a_receiver_down_for_a_while_gets_every_change_signed() {
-    // A port nothing listens on yet: the receiver is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}/hook");
+/// A server whose alert changes go to `url`, `sender` delivering them, with a connection whose
+/// prefix has a PrefixFailed rule (no key is registered: it fails at its first observation).
+async fn spawn_watched(url: &str, sender: Sender) -> (TestApp, tokio::task::JoinHandle<()>) {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn peering_server::store::Store> = Arc::new(
         peering_server::open_sqlite(&dir.path().join("test.db"), 2)
             .unwrap()
-            .with_webhooks(vec![url.clone()]),
+            .with_webhooks(vec![url.to_owned()]),
     );
-    let sender = Sender {
-        poll: Duration::from_millis(100),
-        base_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(1),
-        timeout: Duration::from_secs(2),
-        ..Sender::new(SECRET.to_vec())
-    };
     let sending = tokio::spawn(sender.run(store.clone()));
     let state = Arc::new(peering_server::AppState {
         store,
@@ -68,12 +55,34 @@ async fn a_receiver_down_for_a_while_gets_every_change_signed() {
     let app = spawn_state(dir, state).await;
     app.create_connection("rg", "c").await;
     app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
-    let rule = app.url("rg", "c", "/alertRules/failed");
     expect_status(
-        app.put_json(&rule, &json!({"properties": {"kind": "PrefixFailed"}}))
-            .await,
+        app.put_json(
+            &app.url("rg", "c", "/alertRules/failed"),
+            &json!({"properties": {"kind": "PrefixFailed"}}),
+        )
+        .await,
         201,
     );
+    (app, sending)
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_a_while_gets_every_change_signed() {
+    // A port nothing listens on yet: the receiver is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let sender = Sender {
+        poll: Duration::from_millis(100),
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        ..Sender::new(SECRET.to_vec())
+    };
+    let (app, sending) = spawn_watched(&url, sender).await;
 
     // The prefix fails (no key): an alert opens, and its delivery fails while nobody listens.
     app.ingest(
@@ -186,12 +195,6 @@ async fn a_receiver_that_keeps_failing_is_given_up_after_the_last_attempt() {
         .unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn peering_server::store::Store> = Arc::new(
-        peering_server::open_sqlite(&dir.path().join("test.db"), 2)
-            .unwrap()
-            .with_webhooks(vec![url.clone()]),
-    );
     let sender = Sender {
         poll: Duration::from_millis(100),
         base_delay: Duration::from_secs(1),
@@ -200,23 +203,7 @@ async fn a_receiver_that_keeps_failing_is_given_up_after_the_last_attempt() {
         timeout: Duration::from_secs(2),
         ..Sender::new(SECRET.to_vec())
     };
-    let sending = tokio::spawn(sender.run(store.clone()));
-    let state = Arc::new(peering_server::AppState {
-        store,
-        tokens: tokens(),
-        settings: Default::default(),
-    });
-    let app = spawn_state(dir, state).await;
-    app.create_connection("rg", "c").await;
-    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
-    expect_status(
-        app.put_json(
-            &app.url("rg", "c", "/alertRules/failed"),
-            &json!({"properties": {"kind": "PrefixFailed"}}),
-        )
-        .await,
-        201,
-    );
+    let (app, sending) = spawn_watched(&url, sender).await;
     app.ingest(
         "ingestRouteObservations",
         json!([route("r1", "10.0.0.1", "Seattle")]),
