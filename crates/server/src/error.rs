@@ -51,6 +51,15 @@ impl ApiError {
         self.extra.get_or_insert_with(Box::default)
     }
 
+    /// What went wrong inside the server, else the message (for errors outside a request,
+    /// such as opening the store).
+    pub fn cause(&self) -> &str {
+        self.extra
+            .as_ref()
+            .and_then(|x| x.cause.as_deref())
+            .unwrap_or(&self.message)
+    }
+
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
@@ -88,6 +97,19 @@ impl ApiError {
         );
         e.retry_after = Some(1);
         e.extra().cause = Some(format!("the {queue} queue is full"));
+        e
+    }
+
+    /// The database cannot be reached, or gave up a transaction it may take on a retry: 503,
+    /// retry in a second. Nothing was written.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DatabaseUnavailable",
+            "The server could not reach its database; nothing was written. Retry after the time in Retry-After.",
+        );
+        e.retry_after = Some(1);
+        e.extra().cause = Some(cause.to_string());
         e
     }
 

@@ -36,7 +36,8 @@ use crate::auth::Tokens;
 use crate::error::ApiError;
 use crate::http::dispatch::{handle, Shared};
 use crate::http::ratelimit::RateLimiter;
-use crate::store::sqlite::{Options, SqliteStore};
+use crate::store::sql::SqlStore;
+use crate::store::sqlite::Options;
 use crate::store::Store;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -51,7 +52,7 @@ pub struct AppState {
 }
 
 /// Opens the SQLite store at `path` with `readers` reader threads, as the server runs it.
-pub fn open_sqlite(path: &Path, readers: usize) -> Result<SqliteStore, String> {
+pub fn open_sqlite(path: &Path, readers: usize) -> Result<SqlStore, String> {
     open_sqlite_with(path, readers, 1024, "FULL")
 }
 
@@ -63,8 +64,8 @@ pub fn open_sqlite_with(
     readers: usize,
     queue: usize,
     synchronous: &'static str,
-) -> Result<SqliteStore, String> {
-    SqliteStore::open(
+) -> Result<SqlStore, String> {
+    store::sqlite::open(
         path,
         Options {
             readers,
@@ -74,6 +75,21 @@ pub fn open_sqlite_with(
             synchronous,
         },
     )
+}
+
+/// Opens the store on the PostgreSQL database of `url` with `connections` connections (and
+/// as many queued requests per connection before 503), migrating it first.
+pub async fn open_postgres(url: &str, connections: usize) -> Result<SqlStore, String> {
+    store::postgres::open(
+        url,
+        store::postgres::PgOptions {
+            connections,
+            queue: 128 * connections.max(1),
+            render: repr::service::stored,
+            format: repr::service::FORMAT,
+        },
+    )
+    .await
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

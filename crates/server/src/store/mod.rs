@@ -6,14 +6,19 @@
 //! commits, so what is checked is what is written and nothing is half-written. A backend
 //! depends on the records below, the model and [`crate::error`], never on a handler: the
 //! closures are how the decision comes in. A second backend implements this trait and plugs in
-//! at [`crate::AppState::store`] without a handler changing.
+//! at [`crate::AppState::store`] without a handler changing. Both backends run one body of
+//! logic, [`sql`], over [`sql::db`].
 //!
 //! Keys: names are unique case-insensitively. `rg_key` is the resource group in lower case
 //! (Unicode), a connection's or child's `*_key` its name in ASCII lower case; the records keep
 //! the casing first used.
 
 mod children;
+mod pool;
+#[cfg(feature = "test-util")]
+pub use pool::Hold;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 mod telemetry;
 

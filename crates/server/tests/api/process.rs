@@ -206,31 +206,48 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
     assert_eq!(still.user_version, newer, "nothing was changed");
 }
 
-/// A PostgreSQL URL is not taken for a SQLite file name: the server says what it can do and
-/// creates nothing.
+/// A PostgreSQL URL is not taken for a SQLite file name: without shared tokens it is refused
+/// (a generated token would open one instance only); with them, a database that cannot be
+/// reached is said so, and the password (given in `PEERING_DB`) is never printed, in an error
+/// or in `--help`. Nothing is created either way.
 #[test]
-fn a_postgres_url_is_refused_plainly_until_it_can_be_served() {
+fn a_postgres_url_needs_shared_tokens_and_never_shows_its_password() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            "postgres://peering:s3cret@127.0.0.1:1/peering",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let url = "postgres://peering:s3cret@127.0.0.1:1/peering";
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .env("PEERING_DB", url)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        (out.status.code(), text)
+    };
+    let (code, text) = run(&[]);
+    assert!(code == Some(1) && text.contains("--tokens"), "{text}");
+    std::fs::write(
+        dir.path().join("tokens.json"),
+        r#"[{"token": "contributor-token-0123456789", "subscriptions": ["*"], "role": "contributor"}]"#,
+    )
+    .unwrap();
+    let (code, text) = run(&["--tokens", "tokens.json"]);
     assert!(
-        stderr.contains("cannot serve from yet") && !stderr.contains("s3cret"),
-        "{stderr}"
+        code == Some(1) && text.contains("cannot connect to PostgreSQL"),
+        "{text}"
     );
+    let (code, text) = run(&["--help"]);
+    assert!(code == Some(0) && text.contains("PEERING_DB"), "{text}");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "nothing created"
+        1,
+        "nothing created beside the tokens"
     );
 }
 

@@ -2,11 +2,15 @@
 //! pool of connections, and the schema, migrated at start under an advisory lock so that
 //! instances starting together migrate once, and refused when it is newer than this server.
 //!
-//! Not yet selectable: the `Store` implementation over this pool is the next step, and until
-//! it covers every method `--db` takes SQLite paths only (nothing half-works in the meantime).
-//! What works already: `peering-server migrate` copies a SQLite database here ([`copy`]).
+//! The store itself runs on its own pool of synchronous connections ([`store`]); this pool
+//! (async, deadpool) migrates, and `peering-server migrate` copies a SQLite database here
+//! ([`copy`]).
 
 pub mod copy;
+mod store;
+
+pub(crate) use store::Pools;
+pub use store::{open, PgOptions};
 
 pub use deadpool_postgres::Pool;
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
@@ -47,6 +51,23 @@ pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
         return Err(format!("the PostgreSQL URL names no user ({FORM})"));
     }
     Ok(c)
+}
+
+/// The URL without its password, for logs: `postgres://user@host:port/dbname`.
+pub fn shown(url: &str) -> Result<String, String> {
+    let c = config(url)?;
+    let host = match c.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => String::new(),
+    };
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    Ok(format!(
+        "postgres://{}@{host}:{port}/{}",
+        c.get_user().unwrap_or_default(),
+        c.get_dbname().unwrap_or_default()
+    ))
 }
 
 /// A pool of at most `size` connections; none is opened until one is needed.

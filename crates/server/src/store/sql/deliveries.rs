@@ -1,18 +1,18 @@
-//! Webhook deliveries in SQLite: the due ones claimed by the sender, each attempt recorded with
+//! Webhook deliveries: the due ones claimed by the sender, each attempt recorded with
 //! its outcome, and every delivery readable with its attempts.
 
 use super::alerting::rfc3339;
+use super::db::{params, Tx};
 use crate::error::ApiResult;
 use crate::store::{Attempt, DueDelivery};
 use peering_model::alerts::{WebhookAttempt, WebhookDelivery};
-use rusqlite::{params, Transaction};
 
 /// Claims up to `limit` deliveries due at `now`, first attempts before retries (a receiver
 /// that keeps failing cannot crowd out everyone else's first try), oldest first: each is not due again before
 /// `until`, so an attempt whose outcome could not be recorded is not repeated at once, and
 /// a second sender (another instance) does not send it meanwhile.
 pub(super) fn claim(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     now: i64,
     until: i64,
     limit: usize,
@@ -31,7 +31,7 @@ pub(super) fn claim(
                 attempts: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     for d in &due {
         tx.prepare_cached("UPDATE webhook_deliveries SET next_attempt = ?2 WHERE id = ?1")?
             .execute(params![d.id, until])?;
@@ -40,7 +40,7 @@ pub(super) fn claim(
 }
 
 /// Records an attempt and what follows it: delivered, another attempt at a time, or given up.
-pub(super) fn record(tx: &Transaction<'_>, id: i64, a: &Attempt) -> ApiResult<()> {
+pub(super) fn record(tx: &Tx<'_>, id: i64, a: &Attempt) -> ApiResult<()> {
     let at = rfc3339(a.at);
     let attempt: i64 = tx
         .prepare_cached("SELECT attempts + 1 FROM webhook_deliveries WHERE id = ?1")?
@@ -79,11 +79,7 @@ type Row = (
 );
 
 /// The subscription's newest `limit` deliveries with their attempts.
-pub(super) fn list(
-    tx: &Transaction<'_>,
-    sub: &str,
-    limit: usize,
-) -> ApiResult<Vec<WebhookDelivery>> {
+pub(super) fn list(tx: &Tx<'_>, sub: &str, limit: usize) -> ApiResult<Vec<WebhookDelivery>> {
     let rows: Vec<Row> = tx
         .prepare_cached(
             "SELECT id, url, body, created_at, delivered_at, gave_up_at, next_attempt FROM webhook_deliveries
@@ -92,7 +88,7 @@ pub(super) fn list(
         .query_map(params![sub, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, url, body, created_at, delivered_at, gave_up_at, next) in rows {
         let attempts = tx
@@ -104,7 +100,7 @@ pub(super) fn list(
                     error: r.get(2)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::db::Result<_>>()?;
         // The body is the server's own JSON.
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         let text = |p: &str| {

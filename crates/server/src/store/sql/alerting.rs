@@ -1,10 +1,11 @@
-//! Alerts in SQLite: every write that changes a connection's telemetry evaluates the alert
+//! Alerts: every write that changes a connection's telemetry evaluates the alert
 //! rules of the connections it can affect, in its own transaction, with
 //! `peering_model::alerts::active`. A rule that becomes active opens an alert; one that stops
 //! being active resolves it; each opening and resolution is queued for every configured webhook
 //! (`webhook_deliveries`), so a delivery exists exactly when the change it reports was
 //! committed.
 
+use super::db::{params, OptionalExtension, Tx};
 use crate::error::ApiResult;
 use crate::latency;
 use peering_model::alerts::{
@@ -15,7 +16,6 @@ use peering_model::prefix::Ipv4Prefix;
 use peering_model::telemetry::latency_prefix;
 use peering_model::wire::EventLevel;
 use peering_model::ServiceId;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 pub(super) use super::alert_records::{list, resolve_open};
 use super::alert_records::{open_alert, resolve};
@@ -95,7 +95,7 @@ struct Rule {
     condition: Condition,
 }
 
-fn rules(tx: &Transaction<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
+fn rules(tx: &Tx<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
     let rows: Vec<(String, String, AlertRuleProperties)> = tx
         .prepare_cached(
             "SELECT name_key, name, kind, threshold_ms, for_minutes, level, consecutive FROM alert_rules
@@ -106,16 +106,16 @@ fn rules(tx: &Transaction<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
                 r.get(0)?,
                 r.get(1)?,
                 AlertRuleProperties {
-                    kind: r.get::<_, String>(2)?.parse().ok(),
+                    kind: r.get::<String>(2)?.parse().ok(),
                     threshold_ms: r.get(3)?,
                     for_minutes: r.get(4)?,
-                    level: r.get::<_, Option<String>>(5)?.and_then(|l| l.parse().ok()),
+                    level: r.get::<Option<String>>(5)?.and_then(|l| l.parse().ok()),
                     consecutive: r.get(6)?,
                     provisioning_state: None,
                 },
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(rows
         .into_iter()
         // Stored rules were checked; one that no longer is would be a bug, and is skipped.
@@ -131,7 +131,7 @@ fn rules(tx: &Transaction<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
 
 /// What the connection's telemetry says now, as far as its rules need it.
 fn now_of(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     rules: &[Rule],
     now: i64,
@@ -152,7 +152,7 @@ fn now_of(
     let prefixes: Vec<(String, String, String)> = tx
         .prepare_cached("SELECT name, name_key, prefix FROM prefixes WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3")?
         .query_map(params![sub, rg, svc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     if let Some(minutes) = longest {
         // The run may end up to LATE_MINUTES before the last whole minute.
         let from = out.minute - 60 * (minutes + 1 + peering_model::alerts::LATE_MINUTES);
@@ -204,7 +204,7 @@ fn now_of(
             "SELECT name FROM prefixes WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND validation_state = 'Failed' ORDER BY name_key",
         )?
         .query_map(params![sub, rg, svc], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     if rules
         .iter()
         .any(|r| matches!(r.condition, Condition::MonitorFailures { .. }))
@@ -212,7 +212,7 @@ fn now_of(
         let tests: Vec<(String, String)> = tx
             .prepare_cached("SELECT name, name_key FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3")?
             .query_map(params![sub, rg, svc], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::db::Result<_>>()?;
         for (name, key) in tests {
             let newest: Vec<bool> = tx
                 .prepare_cached(
@@ -220,7 +220,7 @@ fn now_of(
                      ORDER BY at DESC LIMIT ?5",
                 )?
                 .query_map(params![sub, rg, svc, key, MAX_CONSECUTIVE], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<super::db::Result<_>>()?;
             let failures = newest.iter().take_while(|ok| !**ok).count() as u32;
             out.failures_in_a_row.push((name.clone(), failures));
             let new: Vec<&str> = touched
@@ -243,7 +243,7 @@ fn now_of(
                 .query_map(params![sub, rg, svc, key, limit], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<super::db::Result<_>>()?;
             runs.reverse();
             // A full window that starts with a failure may cut a longer run: it is taken as
             // long enough to have been reported already (no duplicate alert for a late
@@ -267,7 +267,7 @@ fn now_of(
 
 /// Evaluates the rules of the connections `touched` names and opens or resolves their alerts.
 pub(super) fn evaluate(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     touched: &Touched,
     a: Alerting<'_>,
@@ -281,9 +281,9 @@ pub(super) fn evaluate(
                  WHERE r.subscription = ?1 AND r.kind = 'LatencyP95'",
             )?
             .query_map(params![sub], |r| {
-                Ok(ServiceId::new(sub, &r.get::<_, String>(0)?, &r.get::<_, String>(1)?))
+                Ok(ServiceId::new(sub, &r.get::<String>(0)?, &r.get::<String>(1)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::db::Result<_>>()?;
         for id in with_latency_rules {
             if !ids.iter().any(|c| same(c, &id)) {
                 ids.push(id);
@@ -298,7 +298,7 @@ pub(super) fn evaluate(
                 "SELECT DISTINCT rg_key, service_key FROM alert_rules WHERE subscription = ?1",
             )?
             .query_map(params![sub], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::db::Result<_>>()?;
         ids.retain(|id| {
             owners
                 .iter()
@@ -373,7 +373,7 @@ pub(super) fn evaluate(
 
 /// The condition a stored rule holds now (None when there is no such rule).
 pub(super) fn condition_of(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     rule_key: &str,
 ) -> ApiResult<Option<Condition>> {

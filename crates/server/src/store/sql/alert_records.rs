@@ -1,12 +1,12 @@
-//! Alert records in SQLite: opening and resolving an alert (each queued for every configured
+//! Alert records: opening and resolving an alert (each queued for every configured
 //! webhook in the same transaction, `webhook_deliveries`), resolving the alerts of a rule about
 //! to be changed or deleted, the bounds on what is kept, and the alerts as read.
 
 use super::alerting::{rfc3339, Alerting};
+use super::db::{params, Tx};
 use crate::error::{ApiError, ApiResult};
 use peering_model::alerts::{Alert, AlertKind};
 use peering_model::ServiceId;
-use rusqlite::{params, Transaction};
 
 /// Resolved alerts kept per connection (the newest); older ones are removed as new ones
 /// resolve, so the table cannot grow without bound under a flapping site.
@@ -16,18 +16,17 @@ pub(super) const KEEP_DELIVERIES: i64 = 10_000;
 
 /// Opens an alert of `rule` (key, name, kind) and queues its deliveries; answers its id.
 pub(super) fn open_alert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     (rule_key, rule, kind): (&str, &str, AlertKind),
     at: &str,
     summary: &str,
     a: Alerting<'_>,
 ) -> ApiResult<i64> {
-    tx.prepare_cached(
-        "INSERT INTO alerts (subscription, rg_key, service_key, rule_key, kind, opened_at, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    let alert_id: i64 = tx.prepare_cached(
+        "INSERT INTO alerts (subscription, rg_key, service_key, rule_key, kind, opened_at, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )?
-    .execute(params![id.subscription, id.rg_key(), id.name_key(), rule_key, kind.as_str(), at, summary])?;
-    let alert_id = tx.last_insert_rowid();
+    .query_row(params![id.subscription, id.rg_key(), id.name_key(), rule_key, kind.as_str(), at, summary], |r| r.get(0))?;
     let alert = Alert {
         connection: id.to_string(),
         rule: rule.to_owned(),
@@ -44,7 +43,7 @@ pub(super) fn open_alert(
 /// alerts.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn resolve(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     alert_id: i64,
     rule: &str,
@@ -81,7 +80,7 @@ pub(super) fn resolve(
 /// be deleted or changed, so that a webhook receiver hears the end of every alert it heard
 /// open; `why` is added to the summary. (The alert records go with their rule.)
 pub(super) fn resolve_open(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     rule_key: Option<&str>,
     why: &str,
@@ -96,7 +95,7 @@ pub(super) fn resolve_open(
         .query_map(params![id.subscription, id.rg_key(), id.name_key(), rule_key], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let at = rfc3339(a.now);
     for (alert_id, rule, kind, summary) in open {
         let kind = kind.parse().map_err(ApiError::internal)?;
@@ -116,7 +115,7 @@ pub(super) fn resolve_open(
 
 /// Queues one delivery of `alert` to each webhook; the body is what is signed and sent.
 fn enqueue(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     event: &str,
     alert_id: i64,
@@ -147,7 +146,7 @@ fn enqueue(
 
 /// The alerts of the subscription (or one connection), newest first.
 pub(super) fn list(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     connection: Option<&ServiceId>,
     open_only: bool,
@@ -165,16 +164,16 @@ pub(super) fn list(
         )?
         .query_map(params![sub, rg, svc, limit as i64, open_only], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<String>(4)?,
+                r.get::<Option<String>>(5)?,
+                r.get::<String>(6)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(rg, name, rule, kind, opened_at, resolved_at, summary)| {
             Ok(Alert {

@@ -1,7 +1,8 @@
-//! Prefixes and connection monitor tests in SQLite. Both live under a connection, are keyed by
+//! Prefixes and connection monitor tests. Both live under a connection, are keyed by
 //! (subscription, rg_key, service_key, name_key), carry who created and last changed them, and
 //! are read, deleted and listed the same way: only their own columns differ.
 
+use super::db::{params, OptionalExtension, Row, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
     AlertRuleRecord, Author, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord,
@@ -10,7 +11,6 @@ use crate::store::{
 use peering_model::prefix::{ExistingPrefix, Ipv4Prefix};
 use peering_model::wire::PrefixEvent;
 use peering_model::{ChildKind, ServiceId};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 /// The columns every child row starts with: `c` is the child's table, `s` its connection.
 const META_COLUMNS: &str = "c.subscription, c.rg_key, c.service_key, c.name_key, s.resource_group, s.name, c.name, c.created_at, c.created_by, c.modified_at, c.modified_by";
@@ -43,17 +43,15 @@ fn columns(kind: ChildKind) -> &'static str {
 }
 
 /// A stored enum value; one that no longer parses is an error (the server wrote it).
-pub(super) fn wire<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T>
+pub(super) fn wire<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> super::db::Result<T>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: String = r.get(i)?;
-    s.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
+    s.parse().map_err(|e| super::db::Error::conversion(i, e))
 }
 
-fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
+fn from_row(kind: ChildKind, r: &Row<'_>) -> super::db::Result<ChildRecord> {
     let meta = ChildMeta {
         subscription: r.get(0)?,
         rg_key: r.get(1)?,
@@ -85,7 +83,7 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
             destination_port: r.get(i + 2)?,
             frequency_sec: r.get(i + 3)?,
             last: r
-                .get::<_, Option<String>>(i + 4)?
+                .get::<Option<String>>(i + 4)?
                 .and_then(|j| serde_json::from_str::<(String, bool, Vec<String>)>(&j).ok())
                 .map(|(at, success, hops)| LastResult { at, success, hops }),
         }),
@@ -95,16 +93,10 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
                 threshold_ms: r.get(i + 1)?,
                 for_minutes: r.get(i + 2)?,
                 level: r
-                    .get::<_, Option<String>>(i + 3)?
+                    .get::<Option<String>>(i + 3)?
                     .map(|l| l.parse())
                     .transpose()
-                    .map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            i + 3,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
+                    .map_err(|e| super::db::Error::conversion(i + 3, e))?,
                 consecutive: r.get(i + 4)?,
                 provisioning_state: None,
             };
@@ -112,11 +104,7 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> rusqlite::Result<ChildRecord> {
             let condition = peering_model::alerts::validate_rule(&properties)
                 .0
                 .ok_or_else(|| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        i,
-                        rusqlite::types::Type::Text,
-                        "a stored alert rule no longer validates".into(),
-                    )
+                    super::db::Error::conversion(i, "a stored alert rule no longer validates")
                 })?;
             ChildRecord::AlertRule(AlertRuleRecord { meta, condition })
         }
@@ -134,7 +122,7 @@ fn select(kind: ChildKind, filter: &str) -> String {
 }
 
 /// A prefix's events, newest first.
-fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<()> {
+fn load_events(tx: &Tx<'_>, p: &mut PrefixRecord) -> super::db::Result<()> {
     let m = &p.meta;
     // The newest MAX_EVENTS (a prefix's history grows without end), newest first by when
     // they happened (a late observation's events sort by their time, not their arrival):
@@ -166,7 +154,7 @@ fn load_events(tx: &Transaction<'_>, p: &mut PrefixRecord) -> rusqlite::Result<(
     Ok(())
 }
 
-fn load_related(tx: &Transaction<'_>, c: &mut ChildRecord) -> rusqlite::Result<()> {
+fn load_related(tx: &Tx<'_>, c: &mut ChildRecord) -> super::db::Result<()> {
     match c {
         ChildRecord::Prefix(p) => load_events(tx, p),
         ChildRecord::MonitorTest(_) | ChildRecord::AlertRule(_) => Ok(()),
@@ -175,11 +163,11 @@ fn load_related(tx: &Transaction<'_>, c: &mut ChildRecord) -> rusqlite::Result<(
 
 /// One child with what it keeps in other tables, or None.
 pub(super) fn get(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     parent: &ServiceId,
     kind: ChildKind,
     name: &str,
-) -> rusqlite::Result<Option<ChildRecord>> {
+) -> super::db::Result<Option<ChildRecord>> {
     let mut st = tx.prepare_cached(&select(kind, "c.name_key = ?4"))?;
     let row = st
         .query_row(
@@ -202,13 +190,13 @@ pub(super) fn get(
 }
 
 pub(super) fn list(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     parent: &ServiceId,
     kind: ChildKind,
     after: &str,
     limit: usize,
     expand: bool,
-) -> rusqlite::Result<Vec<ChildRecord>> {
+) -> super::db::Result<Vec<ChildRecord>> {
     let mut st = tx.prepare_cached(&select(
         kind,
         "c.name_key > ?4 ORDER BY c.name_key LIMIT ?5",
@@ -234,11 +222,11 @@ pub(super) fn list(
 }
 
 pub(super) fn delete(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     parent: &ServiceId,
     kind: ChildKind,
     name: &str,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     let sql = format!(
         "DELETE FROM {} WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND name_key = ?4",
         table(kind)
@@ -254,7 +242,7 @@ pub(super) fn delete(
 
 /// Stores a decided write: inserts when `created`, else updates the child's own fields.
 pub(super) fn store(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     parent: &ServiceId,
     write: &ChildWrite,
     author: &Author,
@@ -354,16 +342,16 @@ pub(super) fn store(
 /// and start before it: for each shorter length there is only one such value, so these are at
 /// most 32 index lookups. No scan of the subscription's prefixes.
 pub(super) fn overlapping(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     candidate: Ipv4Prefix,
-) -> rusqlite::Result<Vec<ExistingPrefix>> {
+) -> super::db::Result<Vec<ExistingPrefix>> {
     let columns = "SELECT p.prefix, s.resource_group, s.name, p.name
          FROM prefixes p JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key";
     // Stored values were parsed before they were written; an unreadable one is skipped rather
     // than blocking every write of the subscription.
-    let map = |r: &Row<'_>| -> rusqlite::Result<Option<ExistingPrefix>> {
-        let Ok(prefix) = Ipv4Prefix::parse(&r.get::<_, String>(0)?) else {
+    let map = |r: &Row<'_>| -> super::db::Result<Option<ExistingPrefix>> {
+        let Ok(prefix) = Ipv4Prefix::parse(&r.get::<String>(0)?) else {
             return Ok(None);
         };
         Ok(Some(ExistingPrefix {

@@ -1,16 +1,16 @@
-//! Connection monitor tests' results in SQLite: stored as collectors report them, read
+//! Connection monitor tests' results: stored as collectors report them, read
 //! newest first, and the connected agents of a connection they make.
 
+use super::db::{params, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IngestReport, MonitorRun};
 use peering_model::telemetry::{fields, item_target};
 use peering_model::ServiceId;
-use rusqlite::{params, Transaction};
 
 /// Stores monitor test results; every item must name a stored test, else nothing is written
 /// and the error names each item that does not.
 pub(super) fn ingest_results(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     items: Vec<MonitorRun>,
     keep: usize,
@@ -85,11 +85,11 @@ pub(super) fn ingest_results(
 
 /// A test's newest results, newest first; None when there is no such test.
 pub(super) fn monitor_results(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     parent: &ServiceId,
     test: &str,
     limit: usize,
-) -> rusqlite::Result<Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
+) -> super::db::Result<Option<Vec<peering_model::telemetry::MonitorTestRun>>> {
     let key = test.to_ascii_lowercase();
     let exists = tx
         .prepare_cached(
@@ -115,14 +115,14 @@ pub(super) fn monitor_results(
             })
         },
     )?
-    .collect::<rusqlite::Result<Vec<_>>>()
+    .collect::<super::db::Result<Vec<_>>>()
     .map(Some)
 }
 
 /// Writes a connection's connected agents again: the agents its stored results came from
 /// (none left: none listed), and its representation with them.
 pub(super) fn refresh_connected_agents(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     render: crate::store::Render,
     format: i64,
@@ -136,7 +136,7 @@ pub(super) fn refresh_connected_agents(
         .query_map(params![id.subscription, id.rg_key(), id.name_key()], |r| {
             r.get(0)
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let json = if agents.is_empty() {
         None
     } else {

@@ -1,4 +1,4 @@
-//! Telemetry in SQLite: what the provider's sessions last said about each prefix, the keys
+//! Telemetry: what the provider's sessions last said about each prefix, the keys
 //! providers registered, monitor test results, and the prefix validation they drive.
 //!
 //! Re-evaluation is what keeps a prefix's stored state true: every write that can change a
@@ -8,6 +8,7 @@
 //! it was decided from.
 
 use super::alerting::Touched;
+use super::db::{params, OptionalExtension, Tx};
 use super::verdicts::{self, owner_of, route_from, Owner, Scope, OWNER_COLUMNS};
 use crate::error::{ApiError, ApiResult};
 use crate::latency;
@@ -15,15 +16,14 @@ use crate::store::{IngestReport, LatencyRow, Observed, RegisteredKey};
 use peering_model::catalog::match_key;
 use peering_model::observation::{self, Route, Session};
 use peering_model::prefix::Ipv4Prefix;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// The route a session last reported for a prefix, with when.
 fn stored_route(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     s: &Session,
     prefix: &str,
-) -> rusqlite::Result<Option<(Route, String)>> {
+) -> super::db::Result<Option<(Route, String)>> {
     tx.prepare_cached(
         "SELECT origin_asn, as_path, communities, announced, observed_at FROM bgp_routes
          WHERE subscription = ?1 AND provider_key = ?2 AND location_key = ?3 AND router = ?4 AND prefix = ?5",
@@ -35,19 +35,14 @@ fn stored_route(
             let communities: String = r.get(2)?;
             Ok((
                 route_from(s.clone(), prefix.to_owned(), r.get(0)?, &path, &communities, r.get(3)?),
-                r.get::<_, String>(4)?,
+                r.get::<String>(4)?,
             ))
         },
     )
     .optional()
 }
 
-fn owner(
-    tx: &Transaction<'_>,
-    sub: &str,
-    provider: &str,
-    prefix: &str,
-) -> rusqlite::Result<Option<Owner>> {
+fn owner(tx: &Tx<'_>, sub: &str, provider: &str, prefix: &str) -> super::db::Result<Option<Owner>> {
     let mut st = tx.prepare_cached(&format!(
         "SELECT {OWNER_COLUMNS} FROM prefixes p
          JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
@@ -69,12 +64,12 @@ fn owner(
 }
 
 fn add_events(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     o: &Owner,
     at: &str,
     events: &[(peering_model::wire::PrefixEventType, String)],
     keep: usize,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let (sub, rg, svc) = (&o.id.subscription, o.id.rg_key(), o.id.name_key());
     let next: i64 = tx
         .prepare_cached(
@@ -111,7 +106,7 @@ fn add_events(
 /// said about the prefix is stale and skipped), records the events each change makes for the
 /// customer prefix it concerns, then re-evaluates the providers' prefixes.
 pub(super) fn ingest_routes(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     mut items: Vec<Observed>,
     keep_events: usize,
@@ -201,7 +196,7 @@ pub(super) fn ingest_routes(
 
 /// Stores providers' prefix keys (an empty key removes the registration), then re-evaluates.
 pub(super) fn ingest_keys(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     items: Vec<RegisteredKey>,
     touched: &mut Touched,
@@ -236,7 +231,7 @@ pub(super) fn ingest_keys(
 
 /// Merges each folded sketch into its stored bucket, then applies the retention.
 pub(super) fn ingest_latency(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     folded: Vec<LatencyRow>,
     keep_from: &[(i64, i64)],
@@ -275,12 +270,12 @@ pub(super) fn ingest_latency(
 /// (which would read every prefix's rows of the tier): the primary key's (subscription,
 /// prefix_addr) range reads only these prefixes' rows.
 pub(super) fn latency_rows(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     prefix: Ipv4Prefix,
     tier: i64,
     from: i64,
-) -> rusqlite::Result<Vec<(i64, Vec<u8>)>> {
+) -> super::db::Result<Vec<(i64, Vec<u8>)>> {
     tx.prepare_cached(
         "SELECT start, sketch FROM latency_sketches
          WHERE subscription = ?1 AND prefix_addr BETWEEN ?2 AND ?3 AND prefix_len >= ?4 AND +tier = ?5 AND +start >= ?6

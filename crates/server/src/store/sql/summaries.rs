@@ -1,20 +1,20 @@
 //! Each connection's prefixes counted by validation state, with the prefixes themselves
 //! (the `peeringServicePrefixSummaries` extension): one pass, a page of connections at a time.
 
+use super::db::{params, Tx};
 use crate::store::{PrefixCounts, PrefixCountsPage};
-use rusqlite::{params, Transaction};
 
 /// Prefixes counted per connection and validation state, for `limit` connections after
 /// `after`, in key order. One pass in the primary key's order (subscription, rg_key,
 /// service_key, …): the groups come out of the index already sorted, each state is a sum, and
 /// the scan stops after `limit + 1` connections, so a page costs its own rows only.
 pub(super) fn prefix_counts(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     after: Option<(String, String)>,
     limit: usize,
     since: i64,
-) -> rusqlite::Result<PrefixCountsPage> {
+) -> super::db::Result<PrefixCountsPage> {
     use peering_model::wire::PrefixValidationState;
     let (after_rg, after_name) = after.unwrap_or_default();
     let sums: Vec<String> = PrefixValidationState::ALL
@@ -86,11 +86,11 @@ pub(super) fn prefix_counts(
 /// The median of the samples of `prefixes` from the hour `since` falls in, from the hourly
 /// sketches merged (for "the last day": 24 or 25 of them per prefix, whole hours).
 fn median_since(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     prefixes: &[peering_model::wire::SummaryPrefix],
     since: i64,
-) -> rusqlite::Result<Option<f64>> {
+) -> super::db::Result<Option<f64>> {
     let mut all = crate::latency::new_sketch();
     for p in prefixes {
         let Ok(prefix) = peering_model::prefix::Ipv4Prefix::parse(&p.prefix) else {
@@ -114,13 +114,13 @@ fn median_since(
 
 /// The newest event of a connection's prefixes, with the prefix's name.
 fn latest_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     rg_key: &str,
     service_key: &str,
-) -> rusqlite::Result<Option<(String, peering_model::wire::PrefixEvent)>> {
+) -> super::db::Result<Option<(String, peering_model::wire::PrefixEvent)>> {
     use super::children::wire;
-    use rusqlite::OptionalExtension;
+    use super::db::OptionalExtension;
     tx.prepare_cached(
         "SELECT p.name, e.event_timestamp, e.event_type, e.event_summary, e.event_level, e.event_description
          FROM prefix_events e JOIN prefixes p

@@ -1,6 +1,6 @@
-//! The SQLite threads: one writer (so checks that span rows, such as prefix overlap, are
-//! serialised) and a small fixed pool of readers, each with its own connection, fed through
-//! bounded queues.
+//! The database threads: a fixed pool of threads, each with its own connection, fed through
+//! one bounded queue. SQLite runs one writer (so checks that span rows, such as prefix overlap,
+//! are serialised) and a few readers; PostgreSQL a pool of connections.
 //!
 //! A fixed pool (rather than tokio's blocking pool, which grows a thread per waiting request)
 //! keeps the number of runnable threads near the number of cores, so under load requests are
@@ -9,30 +9,29 @@
 //! instead of waiting in memory that grows without limit.
 
 use crate::error::{ApiError, ApiResult};
-use rusqlite::Connection;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+type Job<C> = Box<dyn FnOnce(&mut C) + Send>;
 
 /// A queue and the threads that take jobs from it.
-pub(crate) struct Pool {
-    queue: SyncSender<Job>,
+pub(crate) struct Pool<C> {
+    queue: SyncSender<Job<C>>,
     name: &'static str,
 }
 
-impl Pool {
+impl<C: Send + 'static> Pool<C> {
     /// Threads named `name-i`, one per connection, taking jobs from one queue of `capacity`
     /// waiting jobs. Dropping the pool closes the queue; the threads then finish the jobs
     /// already queued and close their connections.
     pub(crate) fn spawn(
         name: &'static str,
-        connections: Vec<Connection>,
+        connections: Vec<C>,
         capacity: usize,
-    ) -> Result<Pool, String> {
-        let (tx, rx) = sync_channel::<Job>(capacity.max(1));
-        let rx: Arc<Mutex<Receiver<Job>>> = Arc::new(Mutex::new(rx));
+    ) -> Result<Pool<C>, String> {
+        let (tx, rx) = sync_channel::<Job<C>>(capacity.max(1));
+        let rx: Arc<Mutex<Receiver<Job<C>>>> = Arc::new(Mutex::new(rx));
         for (i, mut conn) in connections.into_iter().enumerate() {
             let rx = rx.clone();
             std::thread::Builder::new()
@@ -57,10 +56,10 @@ impl Pool {
     pub(crate) async fn run<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut C) -> ApiResult<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let job: Job<C> = Box::new(move |conn| {
             let _ = tx.send(f(conn));
         });
         match self.queue.try_send(job) {

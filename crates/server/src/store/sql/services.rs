@@ -1,17 +1,17 @@
-//! Connections in SQLite: `peering_services` (the columns) and `peering_service_json` (the
+//! Connections: `peering_services` (the columns) and `peering_service_json` (the
 //! stored representation, migration 0003), always written together.
 
+use super::db::{params, OptionalExtension, Row, Tx};
 use crate::error::ApiResult;
 use crate::store::{
     CheckDelete, DecideService, Render, ServiceListQuery, ServicePage, ServiceRecord, StoredRepr,
     StoredService,
 };
 use peering_model::ServiceId;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 const COLUMNS: &str = "subscription, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by, connected_agents";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
+fn from_row(r: &Row<'_>) -> super::db::Result<ServiceRecord> {
     Ok(ServiceRecord {
         subscription: r.get(0)?,
         resource_group: r.get(1)?,
@@ -35,7 +35,7 @@ fn key(id: &ServiceId) -> (String, String, String) {
     (id.subscription.clone(), id.rg_key(), id.name_key())
 }
 
-pub(super) fn get(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Option<ServiceRecord>> {
+pub(super) fn get(tx: &Tx<'_>, id: &ServiceId) -> super::db::Result<Option<ServiceRecord>> {
     let mut st = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3"
     ))?;
@@ -46,7 +46,7 @@ pub(super) fn get(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Opti
 /// The connection with the ETag of its stored representation. A connection always has one
 /// (written in the same transaction, and at open for older files); were it missing, the ETag
 /// is empty, which no `If-Match` names, so a conditional write is refused rather than allowed.
-fn get_stored(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Option<StoredService>> {
+fn get_stored(tx: &Tx<'_>, id: &ServiceId) -> super::db::Result<Option<StoredService>> {
     let Some(record) = get(tx, id)? else {
         return Ok(None);
     };
@@ -55,7 +55,7 @@ fn get_stored(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<Option<S
 }
 
 /// Whether the connection exists (the parent of prefixes and monitor tests).
-pub(super) fn exists(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<bool> {
+pub(super) fn exists(tx: &Tx<'_>, id: &ServiceId) -> super::db::Result<bool> {
     let mut st = tx.prepare_cached(
         "SELECT 1 FROM peering_services WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
     )?;
@@ -63,10 +63,7 @@ pub(super) fn exists(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<b
     st.exists(params![sub, rg, name])
 }
 
-pub(super) fn get_repr(
-    tx: &Transaction<'_>,
-    id: &ServiceId,
-) -> rusqlite::Result<Option<StoredRepr>> {
+pub(super) fn get_repr(tx: &Tx<'_>, id: &ServiceId) -> super::db::Result<Option<StoredRepr>> {
     let mut st = tx.prepare_cached(
         "SELECT body, system_data, etag FROM peering_service_json WHERE subscription = ?1 AND rg_key = ?2 AND name_key = ?3",
     )?;
@@ -83,13 +80,13 @@ pub(super) fn get_repr(
 
 /// Stores `repr` as the representation of the connection with keys (rg_key, name_key).
 pub(super) fn store_repr(
-    tx: &Connection,
+    tx: &Tx<'_>,
     sub: &str,
     rg_key: &str,
     name_key: &str,
     repr: &StoredRepr,
     format: i64,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     tx.prepare_cached(
         "INSERT INTO peering_service_json (subscription, rg_key, name_key, format, body, system_data, etag)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -103,7 +100,7 @@ pub(super) fn store_repr(
 /// Stores what `decide` makes of the stored connection; `format` is the version of the
 /// representation's format (the store's [`super::Options::format`]).
 pub(super) fn write(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     decide: DecideService,
     format: i64,
@@ -135,7 +132,7 @@ pub(super) fn write(
 }
 
 pub(super) fn delete(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     check: Option<CheckDelete<StoredService>>,
 ) -> ApiResult<bool> {
@@ -153,7 +150,7 @@ pub(super) fn delete(
 
 /// A page in (resource group, name) order, by key, so pages stay stable while items come and
 /// go. One more row than the page is read only to know whether there is a next page.
-pub(super) fn list(tx: &Transaction<'_>, q: &ServiceListQuery) -> rusqlite::Result<ServicePage> {
+pub(super) fn list(tx: &Tx<'_>, q: &ServiceListQuery) -> super::db::Result<ServicePage> {
     let (after_rg, after_name) = q.after.clone().unwrap_or_default();
     let limit = (q.limit + 1) as i64;
     let mut st = match &q.resource_group {
@@ -185,15 +182,9 @@ pub(super) fn list(tx: &Transaction<'_>, q: &ServiceListQuery) -> rusqlite::Resu
                 next: last,
             });
         }
-        let mut part = |i: usize| -> rusqlite::Result<std::ops::Range<usize>> {
+        let mut part = |i: usize| -> super::db::Result<std::ops::Range<usize>> {
             let start = text.len();
-            text.extend_from_slice(r.get_ref(i)?.as_bytes().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    i,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?);
+            text.extend_from_slice(r.bytes(i)?);
             Ok(start..text.len())
         };
         let body = part(0)?;
@@ -211,43 +202,26 @@ pub(super) fn list(tx: &Transaction<'_>, q: &ServiceListQuery) -> rusqlite::Resu
 /// Writes the stored representation of every connection that has none, or one of another
 /// format (a database written before migration 0003, or by an older server). Runs when the
 /// database is opened; returns how many it wrote.
-pub(super) fn sync_stored_json(
-    conn: &Connection,
-    render: Render,
-    format: i64,
-) -> Result<usize, String> {
-    let run = || -> Result<usize, String> {
-        let tx = conn.unchecked_transaction().map_err(|e| e.to_string())?;
-        let stale: Vec<(String, String, ServiceRecord)> = {
-            let mut st = tx
-                .prepare(&format!(
-                    "SELECT {COLUMNS}, s.rg_key, s.name_key FROM peering_services s
-                     WHERE NOT EXISTS (SELECT 1 FROM peering_service_json j WHERE j.subscription = s.subscription
-                         AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
-                ))
-                .map_err(|e| e.to_string())?;
-            let rows = st
-                .query_map(params![format], |r| {
-                    Ok((r.get(15)?, r.get(16)?, from_row(r)?))
-                })
-                .map_err(|e| e.to_string())?;
-            rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?
-        };
-        for (rg_key, name_key, row) in &stale {
-            let repr = render(row)?;
-            store_repr(&tx, &row.subscription, rg_key, name_key, &repr, format)
-                .map_err(|e| e.to_string())?;
-        }
-        tx.commit().map_err(|e| e.to_string())?;
-        Ok(stale.len())
-    };
-    run()
+pub(crate) fn sync_stored_json(tx: &Tx<'_>, render: Render, format: i64) -> ApiResult<usize> {
+    let stale: Vec<(String, String, ServiceRecord)> = tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, s.rg_key, s.name_key FROM peering_services s
+             WHERE NOT EXISTS (SELECT 1 FROM peering_service_json j WHERE j.subscription = s.subscription
+                 AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
+        ))?
+        .query_map(params![format], |r| Ok((r.get(15)?, r.get(16)?, from_row(r)?)))?
+        .collect::<super::db::Result<_>>()?;
+    for (rg_key, name_key, row) in &stale {
+        let repr = render(row).map_err(crate::error::ApiError::internal)?;
+        store_repr(tx, &row.subscription, rg_key, name_key, &repr, format)?;
+    }
+    Ok(stale.len())
 }
 
 /// Stores a connection's connected agents (JSON array text) and writes its representation
 /// again with them; nothing when they are what is stored.
 pub(super) fn set_connected_agents(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ServiceId,
     agents: Option<&str>,
     render: Render,

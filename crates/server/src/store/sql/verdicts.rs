@@ -1,13 +1,13 @@
-//! Prefix verdicts in SQLite: the data `peering_model::observation::evaluate` decides from
+//! Prefix verdicts: the data `peering_model::observation::evaluate` decides from
 //! (the provider's sessions, what they last said about the prefix, the key the provider
 //! registered), loaded for the prefixes a write can have affected, and each changed verdict
 //! stored, in the caller's transaction.
 
+use super::db::{params, OptionalExtension, Tx};
 use peering_model::catalog::match_key;
 use peering_model::observation::{self, Route, Session, Subject};
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::ServiceId;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 pub(super) fn route_from(
     session: Session,
@@ -55,12 +55,12 @@ impl Owner {
 pub(super) const OWNER_COLUMNS: &str = "s.resource_group, s.name, p.name_key, p.prefix, p.prefix_key, s.provider, s.primary_location, s.backup_location, p.validation_state, p.learned_type, p.error_message";
 
 pub(super) fn owner_of(
-    r: &rusqlite::Row<'_>,
+    r: &super::db::Row<'_>,
     sub: &str,
-) -> rusqlite::Result<(Owner, String, [Option<String>; 3])> {
+) -> super::db::Result<(Owner, String, [Option<String>; 3])> {
     Ok((
         Owner {
-            id: ServiceId::new(sub, &r.get::<_, String>(0)?, &r.get::<_, String>(1)?),
+            id: ServiceId::new(sub, &r.get::<String>(0)?, &r.get::<String>(1)?),
             name_key: r.get(2)?,
             key: r.get(4)?,
             provider: r.get(5)?,
@@ -85,10 +85,10 @@ pub(super) enum Scope<'a> {
 /// Re-evaluates the prefixes in `scope` and stores each changed verdict; answers the
 /// connection of each prefix evaluated.
 pub(super) fn reevaluate(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     scope: Scope<'_>,
-) -> rusqlite::Result<Vec<ServiceId>> {
+) -> super::db::Result<Vec<ServiceId>> {
     let base = format!(
         "SELECT {OWNER_COLUMNS} FROM prefixes p
          JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
@@ -100,14 +100,14 @@ pub(super) fn reevaluate(
         Scope::Provider(key) => tx
             .prepare_cached(&format!("{base} AND lower(s.provider) = ?2"))?
             .query_map(params![sub, key], |r| owner_of(r, sub))?
-            .collect::<rusqlite::Result<_>>()?,
+            .collect::<super::db::Result<_>>()?,
         Scope::Prefix(key, value) => match Ipv4Prefix::parse(value) {
             Ok(p) => tx
                 .prepare_cached(&format!(
                     "{base} AND lower(s.provider) = ?2 AND p.prefix_addr = ?3 AND p.prefix_len = ?4"
                 ))?
                 .query_map(params![sub, key, p.addr(), p.len()], |r| owner_of(r, sub))?
-                .collect::<rusqlite::Result<_>>()?,
+                .collect::<super::db::Result<_>>()?,
             Err(_) => Vec::new(),
         },
         Scope::Service(id) => tx
@@ -115,7 +115,7 @@ pub(super) fn reevaluate(
             .query_map(params![sub, id.rg_key(), id.name_key()], |r| {
                 owner_of(r, sub)
             })?
-            .collect::<rusqlite::Result<_>>()?,
+            .collect::<super::db::Result<_>>()?,
     };
     let mut sessions_of: Vec<(String, Vec<Session>)> = Vec::new();
     for (o, value, stored) in &owners {
@@ -163,10 +163,10 @@ pub(super) fn reevaluate(
 }
 
 pub(super) fn sessions(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     provider_key: &str,
-) -> rusqlite::Result<Vec<Session>> {
+) -> super::db::Result<Vec<Session>> {
     tx.prepare_cached(
         "SELECT provider, peering_location, router, address FROM bgp_sessions WHERE subscription = ?1 AND provider_key = ?2",
     )?
@@ -182,12 +182,12 @@ pub(super) fn sessions(
 }
 
 pub(super) fn routes(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sub: &str,
     provider_key: &str,
     prefix: &str,
     sessions: &[Session],
-) -> rusqlite::Result<Vec<Route>> {
+) -> super::db::Result<Vec<Route>> {
     let mut out = Vec::new();
     let mut st = tx.prepare_cached(
         "SELECT location_key, router, origin_asn, as_path, communities, announced FROM bgp_routes
@@ -195,12 +195,12 @@ pub(super) fn routes(
     )?;
     let rows = st.query_map(params![sub, provider_key, prefix], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, bool>(5)?,
+            r.get::<String>(0)?,
+            r.get::<String>(1)?,
+            r.get::<i64>(2)?,
+            r.get::<String>(3)?,
+            r.get::<String>(4)?,
+            r.get::<bool>(5)?,
         ))
     })?;
     for row in rows {
@@ -225,6 +225,6 @@ pub(super) fn routes(
 
 /// A prefix's initial state when it is created or given a new key: decided from what is
 /// stored, like any other change.
-pub(super) fn initial(tx: &Transaction<'_>, id: &ServiceId) -> rusqlite::Result<()> {
+pub(super) fn initial(tx: &Tx<'_>, id: &ServiceId) -> super::db::Result<()> {
     reevaluate(tx, &id.subscription, Scope::Service(id)).map(|_| ())
 }
