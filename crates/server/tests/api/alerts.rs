@@ -14,9 +14,7 @@ fn clock() -> i64 {
 
 async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2)
-        .unwrap()
-        .with_clock(clock);
+    let store = open_store(dir.path()).await.with_clock(clock);
     let state = Arc::new(peering_server::AppState {
         store: Arc::new(store),
         tokens: tokens(),
@@ -375,8 +373,8 @@ async fn queued(app: &TestApp) -> Vec<(String, String, String)> {
 #[tokio::test]
 async fn a_rule_changed_or_deleted_ends_its_alert_and_receivers_hear_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2)
-        .unwrap()
+    let store = open_store(dir.path())
+        .await
         .with_clock(clock)
         .with_webhooks(vec!["https://u:pw@hooks.example.com/in?token=s3cret".into()]);
     let state = Arc::new(peering_server::AppState {
@@ -480,14 +478,12 @@ async fn a_rule_changed_or_deleted_ends_its_alert_and_receivers_hear_it() {
     );
     // Every opening has an alertId of its own, though the alerts of the first two are gone
     // with their rule (an id is never given twice), and each end names its opening's.
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    let ids: Vec<(String, i64)> = db
-        .prepare("SELECT body FROM webhook_deliveries ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
+    let ids: Vec<(String, i64)> = app
+        .sql("SELECT body FROM webhook_deliveries ORDER BY id")
+        .await
+        .into_iter()
         .map(|b| {
-            let v: Value = serde_json::from_str(&b.unwrap()).unwrap();
+            let v: Value = serde_json::from_str(&b).unwrap();
             (
                 v["type"].as_str().unwrap().to_owned(),
                 v["alertId"].as_i64().unwrap(),
@@ -517,11 +513,7 @@ fn moving() -> i64 {
 #[tokio::test]
 async fn a_latency_alert_resolves_when_the_samples_stop() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        peering_server::open_sqlite(&dir.path().join("test.db"), 2)
-            .unwrap()
-            .with_clock(moving),
-    );
+    let store = Arc::new(open_store(dir.path()).await.with_clock(moving));
     let state = Arc::new(peering_server::AppState {
         store: store.clone(),
         tokens: tokens(),

@@ -577,7 +577,8 @@ async fn the_server_keeps_azures_contract_for_peering_service_operations() {
             .expect(200, "Prefixes_Get", &n, "&$expand=events", None)
             .await;
         assert_eq!(expanded["properties"]["events"], json!([]));
-        app.insert_prefix_event(&n.rg, &n.service, &n.prefix, 1, "PrefixAnnouncementEvent");
+        app.insert_prefix_event(&n.rg, &n.service, &n.prefix, 1, "PrefixAnnouncementEvent")
+            .await;
         let expanded = run
             .expect(200, "Prefixes_Get", &n, "&$expand=events", None)
             .await;

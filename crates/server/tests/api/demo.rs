@@ -46,7 +46,7 @@ async fn the_demo_shows_verified_and_failed_prefixes_events_and_results() {
     let demo = Demo::default();
     let mut tokens = tokens();
     tokens.add(demo.grants());
-    let store = peering_server::open_sqlite(&dir.path().join("test.db"), 2).unwrap();
+    let store = open_store(dir.path()).await;
     let state = Arc::new(AppState {
         store: Arc::new(store),
         tokens,

@@ -371,7 +371,7 @@ impl hyper::body::Body for BrokenBody {
 async fn an_unreadable_body_is_400_not_413() {
     use tower::ServiceExt;
     let dir = tempfile::tempdir().unwrap();
-    let app = peering_server::app(app_state(dir.path(), Settings::default()));
+    let app = peering_server::app(app_state(dir.path(), Settings::default()).await);
     let uri = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/c?{API}");
     let send = |body: axum::body::Body| {
         let req = axum::http::Request::builder()

@@ -1,4 +1,5 @@
 use peering_server::auth::{Grant, Role, Tokens};
+use peering_server::store::sql::SqlStore;
 use peering_server::{app, AppState, Settings};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
@@ -30,10 +31,119 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     spawn_app_in(tempfile::tempdir().expect("temp dir"), settings).await
 }
 
-/// The state of a server on the database `test.db` of `dir` (created if it is not there),
-/// with the tokens of [`spawn_app`].
-pub fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
-    let store = peering_server::open_sqlite(&dir.join("test.db"), 2).expect("database opens");
+/// The admin URL of the PostgreSQL server the suite runs on when `PEERING_TEST_PG` names one
+/// (`cargo xtask test` starts a throw-away cluster and runs the suite again on it); else the
+/// suite runs on SQLite.
+pub fn postgres_admin() -> Option<String> {
+    std::env::var("PEERING_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether the suite runs on SQLite: a test that reads or writes the database file itself
+/// (its format, its journal, rows the API never writes) runs only there, and says so.
+pub fn on_sqlite(test: &str) -> bool {
+    let sqlite = postgres_admin().is_none();
+    if !sqlite {
+        eprintln!("{test}: reads the SQLite file itself, so it runs on SQLite only");
+    }
+    sqlite
+}
+
+/// The store of a test's folder: SQLite's `test.db` in it; on PostgreSQL a database of its own
+/// ([`test_database`]).
+pub async fn open_store(dir: &std::path::Path) -> SqlStore {
+    match test_database(dir).await {
+        None => peering_server::open_sqlite(&dir.join("test.db"), 2).expect("database opens"),
+        Some(url) => peering_server::open_postgres(&url, 3)
+            .await
+            .expect("database opens"),
+    }
+}
+
+/// On PostgreSQL, the URL of the test folder's database, made on first use and named in the
+/// folder's `pg-database`, so a server started again on the folder finds it.
+pub async fn test_database(dir: &std::path::Path) -> Option<String> {
+    let admin = postgres_admin()?;
+    let marker = dir.join("pg-database");
+    let name = match std::fs::read_to_string(&marker) {
+        Ok(name) => name,
+        Err(_) => {
+            // The folder's random name, made a valid identifier: unique among live folders.
+            let tail: String = dir
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            let name = format!("t_{}", tail.to_ascii_lowercase());
+            pg_client(&admin)
+                .await
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("a test database");
+            std::fs::write(&marker, &name).unwrap();
+            name
+        }
+    };
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+/// Runs statements without parameters on the database of a test folder, SQLite or PostgreSQL
+/// (for rows the API never writes), and answers the first column of the rows the last
+/// one returns, as text.
+pub async fn sql_in(dir: &std::path::Path, sql: &str) -> Vec<String> {
+    if let Some(url) = test_database(dir).await {
+        let (mut rows, mut last) = (Vec::new(), Vec::new());
+        for m in pg_client(&url).await.simple_query(sql).await.expect(sql) {
+            match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    rows.push(r.get(0).unwrap_or_default().to_owned())
+                }
+                // A statement's rows come before its end: the last one's are kept.
+                tokio_postgres::SimpleQueryMessage::CommandComplete(_) => {
+                    last = std::mem::take(&mut rows)
+                }
+                _ => {}
+            }
+        }
+        return last;
+    }
+    let db = rusqlite::Connection::open(dir.join("test.db")).expect("database opens");
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    db.pragma_update(None, "foreign_keys", "ON").unwrap();
+    let (init, last) = match sql.trim_end().trim_end_matches(';').rsplit_once(';') {
+        Some((init, last)) => (init, last),
+        None => ("", sql),
+    };
+    db.execute_batch(init).expect(sql);
+    let mut st = db.prepare(last).expect(sql);
+    let mut rows = st.query([]).expect(sql);
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().expect(sql) {
+        out.push(match r.get_ref(0).unwrap() {
+            rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+            rusqlite::types::ValueRef::Real(f) => f.to_string(),
+            rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            v => format!("{v:?}"),
+        });
+    }
+    out
+}
+
+async fn pg_client(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL answers");
+    tokio::spawn(conn);
+    client
+}
+
+/// The state of a server on the database of `dir` ([`open_store`]), with the tokens of
+/// [`spawn_app`].
+pub async fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppState> {
+    let store = open_store(dir).await;
     Arc::new(AppState {
         store: Arc::new(store),
         tokens: tokens(),
@@ -69,7 +179,7 @@ pub fn tokens() -> Tokens {
 
 /// Starts the server on the database `test.db` of `dir`, creating it if it is not there.
 pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp {
-    let state = app_state(dir.path(), settings);
+    let state = app_state(dir.path(), settings).await;
     spawn_state(dir, state).await
 }
 
@@ -130,9 +240,14 @@ impl TestApp {
         self.dir.path().join("test.db")
     }
 
+    /// Runs statements without parameters on the server's database ([`sql_in`]).
+    pub async fn sql(&self, sql: &str) -> Vec<String> {
+        sql_in(self.dir.path(), sql).await
+    }
+
     /// Stores a route event of a prefix straight into the database, as telemetry ingestion
     /// would: the API itself never writes one.
-    pub fn insert_prefix_event(
+    pub async fn insert_prefix_event(
         &self,
         rg: &str,
         conn: &str,
@@ -140,17 +255,16 @@ impl TestApp {
         seq: i64,
         event_type: &str,
     ) {
-        let db = rusqlite::Connection::open(self.db_path()).expect("database opens");
-        db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        db.pragma_update(None, "foreign_keys", "ON").unwrap();
-        let n = db
-            .execute(
+        let stored = self
+            .sql(&format!(
                 "INSERT INTO prefix_events (subscription, rg_key, service_key, prefix_key, seq, event_timestamp, event_type, event_summary, event_level, event_description)
-                 VALUES (?1, ?2, ?3, ?4, ?5, '2025-03-04T05:06:07Z', ?6, 'Route seen', 'Information', 'Learned from the provider''s BGP session.')",
-                rusqlite::params![SUB, rg.to_lowercase(), conn.to_ascii_lowercase(), prefix.to_ascii_lowercase(), seq, event_type],
-            )
-            .expect("event stored");
-        assert_eq!(n, 1);
+                 VALUES ('{SUB}', '{}', '{}', '{}', {seq}, '2025-03-04T05:06:07Z', '{event_type}', 'Route seen', 'Information', 'Learned from the provider''s BGP session.') RETURNING seq",
+                rg.to_lowercase(),
+                conn.to_ascii_lowercase(),
+                prefix.to_ascii_lowercase()
+            ))
+            .await;
+        assert_eq!(stored, [seq.to_string()], "event stored");
     }
 
     /// `/subscriptions/SUB/resourceGroups/{rg}/providers/Microsoft.Peering/peeringServices/{name}` + `tail`, with the api-version.

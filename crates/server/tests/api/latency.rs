@@ -110,9 +110,10 @@ async fn samples_become_series_per_window_with_gaps_and_retention() {
     // the next ingestion, and the 12-hour and 7-day series still count every sample.
     NOW.store(T + 6 * 3600 + 1800, Ordering::SeqCst);
     ingest(&app, vec![sample("1.1.1.0/24", T + 6 * 3600 + 1800, 5.0)]).await;
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    let oldest_minute: i64 = db
-        .query_row("SELECT MIN(start) FROM latency_sketches WHERE tier = 60 AND prefix_len = 24 AND prefix_addr = 134744064", [], |r| r.get(0))
+    let oldest_minute: i64 = app
+        .sql("SELECT MIN(start) FROM latency_sketches WHERE tier = 60 AND prefix_len = 24 AND prefix_addr = 134744064")
+        .await[0]
+        .parse()
         .unwrap();
     assert!(
         oldest_minute >= T + 6 * 3600 + 1800 - 7 * 3600,
@@ -210,13 +211,13 @@ async fn a_bucket_is_kept_while_any_of_it_is_in_retention() {
     let cutoff = T + 1800 - 31 * 86_400;
     let report = ingest(&app, vec![sample("9.9.9.0/24", cutoff + 600, 7.0)]).await;
     assert_eq!(report["accepted"], 1);
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    let kept: i64 = db
-        .query_row(
-            "SELECT count(*) FROM latency_sketches WHERE tier = 3600 AND start = ?1",
-            [cutoff - 1800],
-            |r| r.get(0),
-        )
+    let kept: i64 = app
+        .sql(&format!(
+            "SELECT count(*) FROM latency_sketches WHERE tier = 3600 AND start = {}",
+            cutoff - 1800
+        ))
+        .await[0]
+        .parse()
         .unwrap();
     assert_eq!(
         kept, 1,

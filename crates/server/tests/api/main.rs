@@ -14,7 +14,6 @@ mod openapi;
 mod overlap_agreement;
 mod paging;
 mod peering_services;
-mod pg_cluster;
 mod postgres;
 mod prefixes;
 mod process;

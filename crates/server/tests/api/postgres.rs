@@ -1,7 +1,7 @@
 //! The PostgreSQL schema against a real server started by the test: instances starting
 //! together migrate once (the advisory lock), and a newer schema is refused untouched.
 
-use crate::pg_cluster::PgCluster;
+use peering_pgtest::PgCluster;
 use peering_server::store::postgres::{config, migrate, pool, SCHEMA_VERSION};
 
 #[tokio::test]

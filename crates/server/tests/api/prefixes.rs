@@ -258,16 +258,10 @@ async fn an_unreadable_stored_value_cannot_change_either() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
     app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    let n = db
-        .execute(
-            "UPDATE prefixes SET prefix = '8.8.8.0/24 (old)' WHERE name = 'p'",
-            [],
-        )
-        .unwrap();
-    assert_eq!(n, 1);
-    drop(db);
+    let changed = app
+        .sql("UPDATE prefixes SET prefix = '8.8.8.0/24 (old)' WHERE name = 'p' RETURNING name")
+        .await;
+    assert_eq!(changed, ["p"]);
     let (code, message, target) =
         arm_error(app.put_prefix("rg1", "c", "p", "8.8.8.0/24").await, 409).await;
     assert_eq!(
@@ -343,7 +337,8 @@ async fn deleting_a_connection_deletes_its_prefixes_events_and_tests() {
     let app = spawn_app().await;
     app.create_connection("rg1", "c").await;
     app.create_prefix("rg1", "c", "p", "8.8.8.0/24").await;
-    app.insert_prefix_event("rg1", "c", "p", 1, "PrefixAnnouncementEvent");
+    app.insert_prefix_event("rg1", "c", "p", 1, "PrefixAnnouncementEvent")
+        .await;
     app.create_monitor_test("rg1", "c", "t").await;
     expect_status(app.delete(&app.service_url("rg1", "c")).await, 200);
     app.create_connection("rg1", "c").await;
@@ -372,8 +367,10 @@ async fn events_come_from_stored_telemetry() {
     app.create_prefix("rg1", "Conn", "P", "8.8.8.0/24").await;
     let url = app.prefix_url("rg1", "Conn", "P");
     let before = app.get(&url).await.headers()["etag"].clone();
-    app.insert_prefix_event("RG1", "conn", "p", 2, "PrefixActivePath");
-    app.insert_prefix_event("rg1", "Conn", "P", 1, "PrefixAnnouncementEvent");
+    app.insert_prefix_event("RG1", "conn", "p", 2, "PrefixActivePath")
+        .await;
+    app.insert_prefix_event("rg1", "Conn", "P", 1, "PrefixAnnouncementEvent")
+        .await;
     let got = app.get_json(&format!("{url}&$expand=events")).await;
     let events = got["properties"]["events"].as_array().expect("events");
     let types: Vec<&str> = events
@@ -503,7 +500,7 @@ async fn only_the_newest_events_are_sent() {
         } else {
             "PrefixAnnouncementEvent"
         };
-        app.insert_prefix_event("rg", "c", "p", seq, kind);
+        app.insert_prefix_event("rg", "c", "p", seq, kind).await;
     }
     let got = app
         .get_json(&format!(
@@ -532,13 +529,8 @@ async fn prefix_summaries_count_each_connections_prefixes_by_state() {
     app.create_prefix("rg1", "b", "p3", "8.8.10.0/24").await;
     app.create_prefix("rg2", "c", "p4", "8.8.11.0/24").await;
     // Telemetry would move states; here the table is set as it would.
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    db.execute(
-        "UPDATE prefixes SET validation_state = 'Failed' WHERE name_key = 'p2'",
-        [],
-    )
-    .unwrap();
-    drop(db);
+    app.sql("UPDATE prefixes SET validation_state = 'Failed' WHERE name_key = 'p2'")
+        .await;
     let url = app.sub_url("peeringServicePrefixSummaries");
     let (all, pages) = app.list_all(&url).await;
     assert_eq!(pages, 1);

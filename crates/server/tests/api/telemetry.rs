@@ -409,15 +409,12 @@ async fn monitor_results_set_the_tests_newest_result() {
             .await;
         expect_status(res, 200);
     }
-    let db = rusqlite::Connection::open(app.db_path()).unwrap();
-    let rows: i64 = db
-        .query_row(
-            "SELECT count(*) FROM connection_monitor_subscriptions WHERE subscription = ?1",
-            [SUB],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(rows, 1);
+    let rows = app
+        .sql(&format!(
+            "SELECT count(*) FROM connection_monitor_subscriptions WHERE subscription = '{SUB}'"
+        ))
+        .await;
+    assert_eq!(rows, ["1"]);
 
     // Its test deleted, the agent no longer counts as having reported.
     expect_status(app.delete(&url).await, 200);

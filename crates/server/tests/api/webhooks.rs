@@ -42,8 +42,8 @@ fn route(router: &str, address: &str, location: &str) -> Value {
 async fn spawn_watched(url: &str, sender: Sender) -> (TestApp, tokio::task::JoinHandle<()>) {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn peering_server::store::Store> = Arc::new(
-        peering_server::open_sqlite(&dir.path().join("test.db"), 2)
-            .unwrap()
+        open_store(dir.path())
+            .await
             .with_webhooks(vec![url.to_owned()]),
     );
     let sending = tokio::spawn(sender.run(store.clone()));

@@ -90,7 +90,7 @@ pub(super) fn resolve_open(
         .prepare_cached(
             "SELECT a.id, r.name, a.kind, a.summary FROM alerts a
              JOIN alert_rules r ON r.subscription = a.subscription AND r.rg_key = a.rg_key AND r.service_key = a.service_key AND r.name_key = a.rule_key
-             WHERE a.subscription = ?1 AND a.rg_key = ?2 AND a.service_key = ?3 AND (?4 IS NULL OR a.rule_key = ?4) AND a.resolved_at IS NULL",
+             WHERE a.subscription = ?1 AND a.rg_key = ?2 AND a.service_key = ?3 AND (CAST(?4 AS TEXT) IS NULL OR a.rule_key = ?4) AND a.resolved_at IS NULL",
         )?
         .query_map(params![id.subscription, id.rg_key(), id.name_key(), rule_key], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -159,7 +159,7 @@ pub(super) fn list(
              FROM alerts a
              JOIN alert_rules r ON r.subscription = a.subscription AND r.rg_key = a.rg_key AND r.service_key = a.service_key AND r.name_key = a.rule_key
              JOIN peering_services s ON s.subscription = a.subscription AND s.rg_key = a.rg_key AND s.name_key = a.service_key
-             WHERE a.subscription = ?1 AND (?2 IS NULL OR (a.rg_key = ?2 AND a.service_key = ?3)) AND (?5 = 0 OR a.resolved_at IS NULL)
+             WHERE a.subscription = ?1 AND (CAST(?2 AS TEXT) IS NULL OR (a.rg_key = ?2 AND a.service_key = ?3)) AND (?5 = 0 OR a.resolved_at IS NULL)
              ORDER BY a.opened_at DESC, a.id DESC LIMIT ?4",
         )?
         .query_map(params![sub, rg, svc, limit as i64, open_only], |r| {

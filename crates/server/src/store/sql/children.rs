@@ -2,7 +2,7 @@
 //! (subscription, rg_key, service_key, name_key), carry who created and last changed them, and
 //! are read, deleted and listed the same way: only their own columns differ.
 
-use super::db::{params, OptionalExtension, Row, Tx};
+use super::db::{params, Dialect, OptionalExtension, Row, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{
     AlertRuleRecord, Author, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord,
@@ -25,19 +25,27 @@ fn table(kind: ChildKind) -> &'static str {
 }
 
 /// The kind's own columns, read after the shared ones.
-fn columns(kind: ChildKind) -> &'static str {
+fn columns(kind: ChildKind, dialect: Dialect) -> &'static str {
     match kind {
         ChildKind::Prefix => {
             "c.prefix, c.prefix_key, c.validation_state, c.learned_type, c.error_message"
         }
         // The newest result, when a collector reported one (a correlated lookup on the
         // results' primary key, newest first).
-        ChildKind::MonitorTest => {
-            "c.source_agent, c.destination, c.destination_port, c.frequency_sec,
-             (SELECT json_array(r.at, json(CASE WHEN r.success THEN 'true' ELSE 'false' END), json(r.hops)) FROM monitor_results r
-              WHERE r.subscription = c.subscription AND r.rg_key = c.rg_key AND r.service_key = c.service_key AND r.test_key = c.name_key
-              ORDER BY r.at DESC LIMIT 1)"
-        }
+        ChildKind::MonitorTest => match dialect {
+            Dialect::Sqlite => {
+                "c.source_agent, c.destination, c.destination_port, c.frequency_sec,
+                 (SELECT json_array(r.at, json(CASE WHEN r.success THEN 'true' ELSE 'false' END), json(r.hops)) FROM monitor_results r
+                  WHERE r.subscription = c.subscription AND r.rg_key = c.rg_key AND r.service_key = c.service_key AND r.test_key = c.name_key
+                  ORDER BY r.at DESC LIMIT 1)"
+            }
+            Dialect::Postgres => {
+                "c.source_agent, c.destination, c.destination_port, c.frequency_sec,
+                 (SELECT CAST(json_build_array(r.at, r.success, CAST(r.hops AS json)) AS text) FROM monitor_results r
+                  WHERE r.subscription = c.subscription AND r.rg_key = c.rg_key AND r.service_key = c.service_key AND r.test_key = c.name_key
+                  ORDER BY r.at DESC LIMIT 1)"
+            }
+        },
         ChildKind::AlertRule => "c.kind, c.threshold_ms, c.for_minutes, c.level, c.consecutive",
     }
 }
@@ -111,12 +119,12 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> super::db::Result<ChildRecord> {
     })
 }
 
-fn select(kind: ChildKind, filter: &str) -> String {
+fn select(kind: ChildKind, filter: &str, dialect: Dialect) -> String {
     format!(
         "SELECT {META_COLUMNS}, {} FROM {} c
          JOIN peering_services s ON s.subscription = c.subscription AND s.rg_key = c.rg_key AND s.name_key = c.service_key
          WHERE c.subscription = ?1 AND c.rg_key = ?2 AND c.service_key = ?3 AND {filter}",
-        columns(kind),
+        columns(kind, dialect),
         table(kind)
     )
 }
@@ -168,7 +176,7 @@ pub(super) fn get(
     kind: ChildKind,
     name: &str,
 ) -> super::db::Result<Option<ChildRecord>> {
-    let mut st = tx.prepare_cached(&select(kind, "c.name_key = ?4"))?;
+    let mut st = tx.prepare_cached(&select(kind, "c.name_key = ?4", tx.dialect()))?;
     let row = st
         .query_row(
             params![
@@ -200,6 +208,7 @@ pub(super) fn list(
     let mut st = tx.prepare_cached(&select(
         kind,
         "c.name_key > ?4 ORDER BY c.name_key LIMIT ?5",
+        tx.dialect(),
     ))?;
     let mut rows = st
         .query_map(

@@ -19,23 +19,35 @@ pub(super) fn prefix_counts(
     let (after_rg, after_name) = after.unwrap_or_default();
     let sums: Vec<String> = PrefixValidationState::ALL
         .iter()
-        .map(|s| format!("sum(p.validation_state = '{}')", s.as_str()))
+        .map(|s| {
+            format!(
+                "COUNT(CASE WHEN p.validation_state = '{}' THEN 1 END)",
+                s.as_str()
+            )
+        })
         .collect();
     // The prefixes themselves in the same pass: fields joined by U+001F, prefixes by U+001E
     // (neither can occur in a name, an IPv4 prefix, a key or a state).
     let mut st = tx.prepare_cached(&format!(
         "SELECT p.rg_key, p.service_key, s.resource_group, s.name, {},
-                group_concat(p.name || char(31) || p.prefix || char(31) || coalesce(p.prefix_key, '')
-                             || char(31) || p.validation_state, char(30))
+                string_agg(p.name || ?5 || p.prefix || ?5 || coalesce(p.prefix_key, '')
+                           || ?5 || p.validation_state, ?6)
          FROM prefixes p JOIN peering_services s
            ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
          WHERE p.subscription = ?1 AND (p.rg_key, p.service_key) > (?2, ?3)
-         GROUP BY p.rg_key, p.service_key
+         GROUP BY p.rg_key, p.service_key, s.resource_group, s.name
          ORDER BY p.rg_key, p.service_key
          LIMIT ?4",
         sums.join(", ")
     ))?;
-    let mut rows = st.query(params![sub, after_rg, after_name, (limit + 1) as i64])?;
+    let mut rows = st.query(params![
+        sub,
+        after_rg,
+        after_name,
+        (limit + 1) as i64,
+        "\u{1f}",
+        "\u{1e}"
+    ])?;
     let mut out: Vec<PrefixCounts> = Vec::new();
     let mut last: Option<(String, String)> = None;
     while let Some(r) = rows.next()? {

@@ -138,8 +138,8 @@ pub(super) fn ingest_routes(
             "INSERT INTO bgp_sessions (subscription, provider_key, location_key, router, provider, peering_location, address, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (subscription, provider_key, location_key, router) DO UPDATE SET
-                 address = CASE WHEN excluded.last_seen >= last_seen THEN excluded.address ELSE address END,
-                 last_seen = MAX(last_seen, excluded.last_seen)",
+                 address = CASE WHEN excluded.last_seen >= bgp_sessions.last_seen THEN excluded.address ELSE bgp_sessions.address END,
+                 last_seen = CASE WHEN excluded.last_seen >= bgp_sessions.last_seen THEN excluded.last_seen ELSE bgp_sessions.last_seen END",
         )?
         .execute(params![sub, pk, lk, s.router, s.provider, s.peering_location, s.address, at])?;
         let before = stored_route(tx, sub, s, &route.prefix)?;

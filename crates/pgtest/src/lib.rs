@@ -34,7 +34,13 @@ fn is_root() -> bool {
 }
 
 impl PgCluster {
+    /// A cluster allowing 60 connections.
     pub fn start() -> PgCluster {
+        PgCluster::start_with(60)
+    }
+
+    /// A cluster allowing `max_connections` connections.
+    pub fn start_with(max_connections: u32) -> PgCluster {
         let dir = tempfile::tempdir().unwrap();
         let as_postgres = is_root();
         if as_postgres {
@@ -73,7 +79,7 @@ impl PgCluster {
             ],
         );
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections={max_connections}",
             c.dir.path().display()
         );
         let log = c.dir.path().join("server.log");
