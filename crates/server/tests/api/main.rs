@@ -20,4 +20,5 @@ mod process;
 mod static_files;
 mod storage;
 mod telemetry;
+mod two_instances;
 mod webhooks;

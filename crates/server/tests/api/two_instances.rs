@@ -1,0 +1,180 @@
+//! Two server instances on one PostgreSQL, as behind a load balancer: the overlap rule holds
+//! across them, an ETag or a paging token of one is good on the other, and both restarted
+//! lose nothing. The cluster is the suite's (`PEERING_TEST_PG`) or one the test starts.
+
+use crate::helpers::*;
+use peering_pgtest::PgCluster;
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A database on a cluster, and the cluster when the test started it.
+struct Database {
+    url: String,
+    _cluster: Option<PgCluster>,
+}
+
+async fn database() -> Database {
+    let dir = tempfile::tempdir().unwrap();
+    if postgres_admin().is_some() {
+        return Database {
+            url: test_database(dir.path()).await.unwrap(),
+            _cluster: None,
+        };
+    }
+    let cluster = PgCluster::start();
+    Database {
+        url: cluster.url(),
+        _cluster: Some(cluster),
+    }
+}
+
+/// An instance on `url`, as the server runs one (its own pool of connections).
+async fn instance(url: &str) -> TestApp {
+    let store = peering_server::open_postgres(url, 3)
+        .await
+        .expect("instance opens");
+    let state = Arc::new(peering_server::AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings: peering_server::Settings::default(),
+    });
+    spawn_state(tempfile::tempdir().unwrap(), state).await
+}
+
+/// The same URL on the other instance.
+fn on(app: &TestApp, url: &str, from: &TestApp) -> String {
+    url.replacen(&from.base, &app.base, 1)
+}
+
+#[tokio::test]
+async fn overlapping_puts_spread_over_two_instances_leave_exactly_one() {
+    let db = database().await;
+    let (a, b) = (
+        Arc::new(instance(&db.url).await),
+        Arc::new(instance(&db.url).await),
+    );
+    for i in 0..50 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.create_connection("rg", &format!("conn-{i}")).await;
+    }
+    // Every value contains 40.0.0.0, so every two overlap; even ones go to a, odd ones to b.
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let value = format!("40.0.0.0/{}", 8 + (i % 25));
+            barrier.wait().await;
+            let res = app
+                .put_prefix("rg", &format!("conn-{i}"), &format!("pfx-{i}"), &value)
+                .await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (i, status, body)
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let statuses: Vec<u16> = results.iter().map(|r| r.1).collect();
+    let winners: Vec<_> = results.iter().filter(|r| r.1 == 201).collect();
+    assert_eq!(winners.len(), 1, "{statuses:?}");
+    let w = winners[0].0;
+    for (i, status, body) in &results {
+        if *i != w {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["error"]["code"], "PrefixOverlaps", "{body}");
+        }
+    }
+    // Both instances see the one winner, and only it.
+    for app in [&a, &b] {
+        let mut stored = Vec::new();
+        for i in 0..50 {
+            let (items, _) = app
+                .list_all(&app.url("rg", &format!("conn-{i}"), "/prefixes"))
+                .await;
+            stored.extend(items.into_iter().map(|p| p["name"].clone()));
+        }
+        assert_eq!(stored, [Value::from(format!("pfx-{w}"))]);
+    }
+}
+
+#[tokio::test]
+async fn etags_and_paging_tokens_hold_across_instances_and_a_restart_loses_nothing() {
+    let db = database().await;
+    let (a, b) = (instance(&db.url).await, instance(&db.url).await);
+    for i in 0..7 {
+        a.create_connection("rg", &format!("c{i}")).await;
+    }
+    a.create_prefix("rg", "c0", "p", "8.8.8.0/24").await;
+
+    // b reads what a wrote, with the same ETag.
+    let url = a.service_url("rg", "c0");
+    let res = expect_status(a.get(&url).await, 200);
+    let tag_a = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = expect_status(b.get(&on(&b, &url, &a)).await, 200);
+    assert_eq!(res.headers()["etag"].to_str().unwrap(), tag_a);
+
+    // A write on b makes a's ETag stale on a.
+    let mut body = connection_body();
+    body["tags"] = serde_json::json!({"changed": "on b"});
+    let res = b
+        .send(
+            Method::PUT,
+            &on(&b, &url, &a),
+            &[("If-Match", &tag_a)],
+            Some(&body),
+        )
+        .await;
+    let res = expect_status(res, 200);
+    let tag_b = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(tag_a, tag_b);
+    let stale = a
+        .send(
+            Method::PUT,
+            &url,
+            &[("If-Match", &tag_a)],
+            Some(&connection_body()),
+        )
+        .await;
+    let stale: Value = expect_status(stale, 412).json().await.unwrap();
+    assert_eq!(stale["error"]["code"], "PreconditionFailed", "{stale}");
+    let current = a.get_json(&url).await;
+    assert_eq!(
+        current["tags"]["changed"], "on b",
+        "the refused write changed nothing"
+    );
+
+    // A page's token from a continues on b.
+    let first = a
+        .get_json(&format!("{}&$top=3", a.sub_url("peeringServices")))
+        .await;
+    let next = first["nextLink"].as_str().expect("a next page").to_owned();
+    let (rest, _) = b.list_all(&on(&b, &next, &a)).await;
+    let names: Vec<&str> = first["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(&rest)
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["c0", "c1", "c2", "c3", "c4", "c5", "c6"]);
+
+    // Both stopped and started again: everything is there, from either.
+    let before = a.get_json(&a.prefix_url("rg", "c0", "p")).await;
+    drop(a.stop().await);
+    drop(b.stop().await);
+    let (a, b) = (instance(&db.url).await, instance(&db.url).await);
+    for app in [&a, &b] {
+        let (all, _) = app.list_all(&app.sub_url("peeringServices")).await;
+        assert_eq!(all.len(), 7);
+        assert_eq!(app.get_json(&app.prefix_url("rg", "c0", "p")).await, before);
+        assert_eq!(
+            app.get_json(&app.service_url("rg", "c0")).await["tags"]["changed"],
+            "on b"
+        );
+    }
+}
