@@ -39,8 +39,19 @@ impl PgCluster {
         PgCluster::start_with(60)
     }
 
-    /// A cluster allowing `max_connections` connections.
+    /// A cluster allowing `max_connections` connections, without `fsync` (a test's data need
+    /// not survive a power cut).
     pub fn start_with(max_connections: u32) -> PgCluster {
+        PgCluster::start_as(max_connections, false)
+    }
+
+    /// A cluster that syncs its commits to disk as a production one does (`fsync=on`,
+    /// `synchronous_commit=on`): for benchmarks set beside SQLite's `synchronous=FULL`.
+    pub fn start_durable(max_connections: u32) -> PgCluster {
+        PgCluster::start_as(max_connections, true)
+    }
+
+    fn start_as(max_connections: u32, durable: bool) -> PgCluster {
         let dir = tempfile::tempdir().unwrap();
         let as_postgres = is_root();
         if as_postgres {
@@ -78,8 +89,9 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
+        let fsync = if durable { "on" } else { "off" };
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections={max_connections}",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections={max_connections}",
             c.dir.path().display()
         );
         let log = c.dir.path().join("server.log");
@@ -97,6 +109,27 @@ impl PgCluster {
             ],
         );
         c
+    }
+
+    /// Stops the server (dropping every connection, as a crash or a failover would) and starts
+    /// it again on the same data and port.
+    pub fn restart(&self) {
+        let (data, log) = (self.data(), self.dir.path().join("server.log"));
+        // The log again: without it the new server would write to pg_ctl's stdout, a pipe
+        // that then never closes.
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "restart",
+            ],
+        );
     }
 
     fn data(&self) -> PathBuf {

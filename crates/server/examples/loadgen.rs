@@ -6,10 +6,12 @@
 //! 10,000 connections through the API, then, at a concurrency of 32, measures for a few seconds
 //! each: GET one connection, list 100 connections, PUT (replace) a connection. Last, the same
 //! creates and replacements on a database committing with `synchronous=NORMAL`, so the cost of
-//! durability is known. Prints requests per second and the 50th/99th percentile latency of
-//! each, and GET one as a share of the ceiling.
+//! durability is known. Then the same three on PostgreSQL: a throw-away cluster on this machine
+//! (Debian's, `fsync` on as SQLite's `FULL`), the server on a pool of 8 connections as it runs,
+//! each figure beside SQLite's of the same run. Prints requests per second and the 50th/99th
+//! percentile latency of each, and GET one as a share of the ceiling.
 //!
-//!     cargo run -p peering-server --profile server --example loadgen [-- --seconds 5 --connections 10000 --concurrency 32 --only get|list|put]
+//!     cargo run -p peering-server --profile server --example loadgen [-- --seconds 5 --connections 10000 --concurrency 32 --only get|list|put --sqlite-only 1]
 //!
 //! The load generator shares the machine (and its cores) with the server, so the figures are a
 //! lower bound for the server alone.
@@ -32,6 +34,7 @@ struct Config {
     connections: usize,
     concurrency: usize,
     only: Option<String>,
+    sqlite_only: bool,
 }
 
 fn config() -> Config {
@@ -40,6 +43,7 @@ fn config() -> Config {
         connections: 10_000,
         concurrency: 32,
         only: None,
+        sqlite_only: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -48,6 +52,7 @@ fn config() -> Config {
             ("--seconds", Some(v)) => c.seconds = v.max(1),
             ("--connections", Some(v)) => c.connections = (v as usize).max(100),
             ("--concurrency", Some(v)) => c.concurrency = (v as usize).max(1),
+            ("--sqlite-only", Some(v)) => c.sqlite_only = v != 0,
             ("--only", _)
                 if matches!(
                     pair.get(1).map(String::as_str),
@@ -57,7 +62,7 @@ fn config() -> Config {
                 c.only = pair.get(1).cloned()
             }
             _ => {
-                eprintln!("usage: loadgen [--seconds N] [--connections N] [--concurrency N] [--only get|list|put]");
+                eprintln!("usage: loadgen [--seconds N] [--connections N] [--concurrency N] [--only get|list|put] [--sqlite-only 1]");
                 std::process::exit(2);
             }
         }
@@ -312,6 +317,18 @@ async fn start_api(dir: &std::path::Path, synchronous: &'static str) -> Arc<Targ
         synchronous,
     )
     .expect("the database opens");
+    serve_store(store).await
+}
+
+/// The API on a fresh PostgreSQL database, with the server's default pool of 8 connections.
+async fn start_pg(url: &str) -> Arc<Target> {
+    let store = peering_server::open_postgres(url, 8)
+        .await
+        .expect("the database opens");
+    serve_store(store).await
+}
+
+async fn serve_store(store: peering_server::store::sql::SqlStore) -> Arc<Target> {
     let (tokens, token) = Tokens::generate();
     let state = Arc::new(AppState {
         store: Arc::new(store),
@@ -376,6 +393,7 @@ async fn main() {
         exit_on("fill", fill(target.clone(), &cfg).await),
     );
     let mut full_put = None;
+    let mut sqlite_rates = Vec::new();
     for (kind, key, label) in [
         (Kind::Get, "get", "GET one connection"),
         (Kind::List, "list", "GET list of 100"),
@@ -386,6 +404,7 @@ async fn main() {
         }
         let f = exit_on(label, measure(target.clone(), kind, &cfg).await);
         f.print(label);
+        sqlite_rates.push((key, f.rate()));
         match kind {
             Kind::Get => println!(
                 "{:<28} {:>9.1} % of the ceiling",
@@ -414,4 +433,41 @@ async fn main() {
             full_put.unwrap_or(f64::NAN) / f.rate()
         );
     }
+
+    if !cfg.sqlite_only {
+        postgres(&cfg, full_fill, &sqlite_rates).await;
+    }
+}
+
+/// The same fill and measurements on PostgreSQL, each beside SQLite's (`FULL`) of this run.
+async fn postgres(cfg: &Config, sqlite_fill: f64, sqlite_rates: &[(&str, f64)]) {
+    let cluster = peering_pgtest::PgCluster::start_durable(100);
+    let target = start_pg(&cluster.url()).await;
+    let fill_rate = print_fill(
+        "PUT (create), PostgreSQL",
+        cfg,
+        exit_on("fill", fill(target.clone(), cfg).await),
+    );
+    println!(
+        "{:<28} {:>9.2} x SQLite",
+        "PostgreSQL / SQLite",
+        fill_rate / sqlite_fill
+    );
+    for (kind, key, label) in [
+        (Kind::Get, "get", "GET one, PostgreSQL"),
+        (Kind::List, "list", "GET list of 100, PostgreSQL"),
+        (Kind::Put, "put", "PUT (replace), PostgreSQL"),
+    ] {
+        let Some((_, sqlite)) = sqlite_rates.iter().find(|(k, _)| *k == key) else {
+            continue;
+        };
+        let f = exit_on(label, measure(target.clone(), kind, cfg).await);
+        f.print(label);
+        println!(
+            "{:<28} {:>9.2} x SQLite",
+            "PostgreSQL / SQLite",
+            f.rate() / sqlite
+        );
+    }
+    drop(cluster);
 }

@@ -11,7 +11,11 @@
 //!   samples each): the time per query, beside a GET of one connection in the same run as the
 //!   baseline of a request's own cost.
 //!
-//!     cargo run -p peering-server --profile server --example telemetry_bench [-- --batches 50]
+//! All of it on SQLite, then again on PostgreSQL (a throw-away cluster on this machine with
+//! `fsync` on, as SQLite's `FULL`; the server's pool of 8 connections), with each figure's
+//! ratio to SQLite's of the same run.
+//!
+//!     cargo run -p peering-server --profile server --example telemetry_bench [-- --batches 50 --postgres URL]
 //!
 //! The client shares the machine's two cores with the server, so the figures are a lower
 //! bound for the server alone.
@@ -115,6 +119,34 @@ async fn main() {
         .unwrap_or(50);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = peering_server::open_sqlite(&dir.path().join("bench.db"), 2).expect("database");
+    println!("SQLite:");
+    let lite = bench(store, batches).await;
+    // `--postgres URL`: an existing (empty) database instead of a throw-away cluster.
+    let given = args
+        .iter()
+        .position(|a| a == "--postgres")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let cluster = given
+        .is_none()
+        .then(|| peering_pgtest::PgCluster::start_durable(100));
+    let url = given.unwrap_or_else(|| cluster.as_ref().expect("started").url());
+    let store = peering_server::open_postgres(&url, 8)
+        .await
+        .expect("database");
+    println!("PostgreSQL:");
+    let pg = bench(store, batches).await;
+    println!(
+        "PostgreSQL / SQLite: latency ingestion {:.2} x, route observations {:.2} x, 30-day series p50 {:.2} x (time)",
+        pg.0 / lite.0,
+        pg.1 / lite.1,
+        pg.2 / lite.2
+    );
+    drop(cluster);
+}
+
+/// Every stage on `store`; answers samples/s, observations/s and the 30-day series' p50 (ms).
+async fn bench(store: peering_server::store::sql::SqlStore, batches: usize) -> (f64, f64, f64) {
     let tokens = Tokens::from_grants(vec![
         Grant {
             token: CONTRIBUTOR.into(),
@@ -170,6 +202,7 @@ async fn main() {
         .await;
     }
     let secs = started.elapsed().as_secs_f64();
+    let latency_rate = (batches * 10_000) as f64 / secs;
     println!(
         "latency ingestion: {} samples in {batches} batches of 10,000 ({mb:.1} MB of JSON) in {secs:.2} s: {:.0} samples/s",
         batches * 10_000,
@@ -236,6 +269,7 @@ async fn main() {
         events += report["events"].as_u64().unwrap_or(0);
     }
     let secs = started.elapsed().as_secs_f64();
+    let route_rate = (route_batches * 1_000) as f64 / secs;
     println!(
         "route observation ingestion: {} observations in {route_batches} batches of 1,000 in {secs:.2} s: {:.0} observations/s (100 prefixes re-evaluated per batch; {events} events recorded)",
         route_batches * 1_000,
@@ -263,6 +297,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     let get_one = format!("{}?{API}", service(0));
+    let mut series_30d = f64::NAN;
     for (label, path, token) in [
         ("GET one connection (baseline)", get_one, CONTRIBUTOR),
         (
@@ -302,6 +337,9 @@ async fn main() {
             std::hint::black_box(body);
         }
         ms.sort_by(f64::total_cmp);
+        if label.starts_with("30-day") {
+            series_30d = percentile(&ms, 0.5);
+        }
         println!(
             "{label}: p50 {:.2} ms, p99 {:.2} ms over {} requests",
             percentile(&ms, 0.5),
@@ -309,4 +347,5 @@ async fn main() {
             ms.len()
         );
     }
+    (latency_rate, route_rate, series_30d)
 }

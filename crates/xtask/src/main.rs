@@ -220,15 +220,27 @@ fn test_all() -> Result<(), String> {
     remove_chromium_tmp();
     browser_tests?;
     let bin = build_server()?;
-    sdk_tests(&bin)?;
+    sdk_tests(&bin, None)?;
+    {
+        // The black-box API suite and the SDK suite again, on a throw-away PostgreSQL
+        // (each test makes a database of its own on it); stopped and removed when dropped.
+        eprintln!("xtask: starting a throw-away PostgreSQL cluster");
+        let cluster = peering_pgtest::PgCluster::start_with(300);
+        let url = cluster.url();
+        run(cmd("cargo")
+            .args(["test", "-p", "peering-server", "--test", "api"])
+            .env("PEERING_TEST_PG", &url))?;
+        sdk_tests(&bin, Some(&url))?;
+    }
     build_app()?;
     e2e::run(&bin, &root().join("dist"))?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
 
-/// The official Python SDK (`azure-mgmt-peering`) against the real server.
-fn sdk_tests(server: &Path) -> Result<(), String> {
+/// The official Python SDK (`azure-mgmt-peering`) against the real server, on SQLite or (with
+/// `postgres`, a server's URL) on PostgreSQL.
+fn sdk_tests(server: &Path, postgres: Option<&str>) -> Result<(), String> {
     let suite = root().join("crates/server/tests/sdk");
     if !suite.join("requirements.txt").exists() {
         return Err(format!("the SDK suite is missing at {}", suite.display()));
@@ -243,10 +255,16 @@ fn sdk_tests(server: &Path) -> Result<(), String> {
     run(cmd(pip.to_str().unwrap())
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(suite.join("requirements.txt")))?;
-    run(cmd(venv.join("bin/pytest").to_str().unwrap())
+    let mut pytest = cmd(venv.join("bin/pytest").to_str().unwrap());
+    pytest
         .arg("-q")
         .arg(&suite)
-        .env("PEERING_SERVER_BIN", server))
+        .env("PEERING_SERVER_BIN", server);
+    match postgres {
+        Some(url) => pytest.env("PEERING_TEST_PG", url),
+        None => pytest.env_remove("PEERING_TEST_PG"),
+    };
+    run(&mut pytest)
 }
 
 fn bench(what: Option<&str>) -> Result<(), String> {

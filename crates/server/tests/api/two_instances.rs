@@ -1,6 +1,7 @@
 //! Two server instances on one PostgreSQL, as behind a load balancer: the overlap rule holds
 //! across them, an ETag or a paging token of one is good on the other, and both restarted
-//! lose nothing. The cluster is the suite's (`PEERING_TEST_PG`) or one the test starts.
+//! lose nothing; and an instance outlives a restart of the database. The cluster is the
+//! suite's (`PEERING_TEST_PG`) or one the test starts.
 
 use crate::helpers::*;
 use peering_pgtest::PgCluster;
@@ -177,4 +178,38 @@ async fn etags_and_paging_tokens_hold_across_instances_and_a_restart_loses_nothi
             "on b"
         );
     }
+}
+
+/// The database restarts under a running instance (every connection of its pool breaks): no
+/// request gets a 500, the ones that meet a broken connection get 503 with `Retry-After`, and
+/// each connection is made again, so the instance serves reads and writes without a restart.
+#[tokio::test]
+async fn an_instance_reconnects_after_the_database_restarts() {
+    let cluster = PgCluster::start();
+    let app = instance(&cluster.url()).await;
+    app.create_connection("rg", "before").await;
+    cluster.restart();
+    let url = app.service_url("rg", "before");
+    let (mut ok, mut unavailable) = (0, 0);
+    // The pool has 3 connections: after at most 3 refusals every one is new.
+    for _ in 0..10 {
+        let res = app.get(&url).await;
+        match res.status().as_u16() {
+            200 => ok += 1,
+            503 => {
+                assert!(res.headers().contains_key("retry-after"));
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "DatabaseUnavailable", "{body}");
+                unavailable += 1;
+            }
+            other => panic!("{other}: {}", res.text().await.unwrap()),
+        }
+    }
+    assert!(
+        unavailable <= 3 && ok >= 7,
+        "{ok} × 200, {unavailable} × 503"
+    );
+    app.create_connection("rg", "after").await;
+    let (all, _) = app.list_all(&app.sub_url("peeringServices")).await;
+    assert_eq!(all.len(), 2);
 }

@@ -2,7 +2,8 @@
 
 The binary comes from the environment variable PEERING_SERVER_BIN (cargo xtask test builds it
 and sets it). Each test gets its own server process on a free loopback port with a fresh
-database in a temporary directory, and a tokens file with a contributor and a reader token.
+database in a temporary directory (a database of its own on the PostgreSQL server that
+PEERING_TEST_PG names, when it is set), and a tokens file with a contributor and a reader token.
 
 The client is configured as docs/domain.md ("SDKs") describes: a token
 credential, base_url pointing at the server, a per-call policy that allows plain http (the
@@ -15,6 +16,7 @@ import re
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 from azure.core.credentials import AccessToken
@@ -84,11 +86,19 @@ def server(tmp_path):
             ]
         )
     )
+    # On PostgreSQL (PEERING_TEST_PG names a server, as `cargo xtask test` sets it for its
+    # second run), each test gets a database of its own; else a SQLite file.
+    database = str(tmp_path / "peering.db")
+    admin = os.environ.get("PEERING_TEST_PG")
+    if admin:
+        name = "sdk_" + uuid.uuid4().hex
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+        database = admin.rsplit("/", 1)[0] + "/" + name
     # The log (stderr) goes to a file and stdout is drained after the URL line: a pipe nobody
     # reads fills up and then blocks the server at its next log line.
     log = open(tmp_path / "server.log", "w")
     process = subprocess.Popen(
-        [binary, "--listen", "127.0.0.1:0", "--db", str(tmp_path / "peering.db"), "--tokens", str(tokens)],
+        [binary, "--listen", "127.0.0.1:0", "--db", database, "--tokens", str(tokens)],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,

@@ -99,14 +99,22 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(db)?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS peering_schema (
-             version    BIGINT PRIMARY KEY,
-             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-         )",
-    )
-    .await
-    .map_err(db)?;
+    // Looked up first: `CREATE TABLE IF NOT EXISTS` would log a notice at every start.
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('peering_schema') IS NOT NULL", &[])
+        .await
+        .map_err(db)?
+        .get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE peering_schema (
+                 version    BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .map_err(db)?;
+    }
     let applied: i64 = tx
         .query_one("SELECT COALESCE(MAX(version), 0) FROM peering_schema", &[])
         .await
