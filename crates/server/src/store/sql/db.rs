@@ -17,7 +17,9 @@
 //! Rows come back in full before a closure sees them, so a closure may run another statement
 //! on the same transaction (PostgreSQL's client is borrowed once per statement).
 
-use postgres::types::{IsNull, ToSql, Type};
+pub use super::values::{FromColumn, Param, Value};
+pub use crate::sql_params as params;
+use postgres::types::ToSql;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -130,129 +132,6 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A parameter's value, as both databases take it.
-#[derive(Debug, Clone, Copy)]
-pub enum Value<'a> {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(&'a str),
-    Blob(&'a [u8]),
-}
-
-/// What may be bound to a placeholder.
-pub trait Param {
-    fn value(&self) -> Value<'_>;
-}
-
-macro_rules! int_param {
-    ($($t:ty),*) => {$(
-        impl Param for $t {
-            fn value(&self) -> Value<'_> {
-                // Every integer the store binds fits in 64 signed bits (counts, times, ids).
-                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
-            }
-        }
-    )*};
-}
-int_param!(i64, i32, i16, u8, u16, u32, u64, usize);
-
-impl Param for bool {
-    fn value(&self) -> Value<'_> {
-        Value::Int(i64::from(*self))
-    }
-}
-impl Param for f64 {
-    fn value(&self) -> Value<'_> {
-        Value::Real(*self)
-    }
-}
-impl Param for str {
-    fn value(&self) -> Value<'_> {
-        Value::Text(self)
-    }
-}
-impl Param for String {
-    fn value(&self) -> Value<'_> {
-        Value::Text(self)
-    }
-}
-impl Param for [u8] {
-    fn value(&self) -> Value<'_> {
-        Value::Blob(self)
-    }
-}
-impl Param for Vec<u8> {
-    fn value(&self) -> Value<'_> {
-        Value::Blob(self)
-    }
-}
-impl<T: Param + ?Sized> Param for &T {
-    fn value(&self) -> Value<'_> {
-        (**self).value()
-    }
-}
-impl<T: Param> Param for Option<T> {
-    fn value(&self) -> Value<'_> {
-        match self {
-            Some(v) => v.value(),
-            None => Value::Null,
-        }
-    }
-}
-
-/// The parameters of a statement, as rusqlite's macro of the same name.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! sql_params {
-    () => { &[] as &[&dyn $crate::store::sql::db::Param] };
-    ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::sql::db::Param),+] as &[&dyn $crate::store::sql::db::Param] };
-}
-pub use crate::sql_params as params;
-
-impl rusqlite::ToSql for Value<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::ValueRef;
-        Ok(rusqlite::types::ToSqlOutput::Borrowed(match *self {
-            Value::Null => ValueRef::Null,
-            Value::Int(i) => ValueRef::Integer(i),
-            Value::Real(f) => ValueRef::Real(f),
-            Value::Text(s) => ValueRef::Text(s.as_bytes()),
-            Value::Blob(b) => ValueRef::Blob(b),
-        }))
-    }
-}
-
-impl ToSql for Value<'_> {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut bytes::BytesMut,
-    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match *self {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Int(i) => match *ty {
-                Type::INT8 => i.to_sql(ty, out),
-                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
-                Type::BOOL => (i != 0).to_sql(ty, out),
-                Type::FLOAT8 => (i as f64).to_sql(ty, out),
-                _ => Err(format!("an integer cannot be a {ty} parameter").into()),
-            },
-            Value::Real(f) => f.to_sql(ty, out),
-            Value::Text(s) => s.to_sql(ty, out),
-            Value::Blob(b) => b.to_sql(ty, out),
-        }
-    }
-
-    fn accepts(_: &Type) -> bool {
-        // Checked per value in `to_sql`, which knows the value.
-        true
-    }
-
-    postgres::types::to_sql_checked!();
-}
-
 /// One row of a result.
 pub enum Row<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
@@ -279,98 +158,6 @@ impl Row<'_> {
         }
     }
 }
-
-/// A Rust type a column reads as, on both backends.
-pub trait FromColumn: Sized {
-    fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self>;
-    fn postgres(r: &postgres::Row, i: usize) -> Result<Self>;
-}
-
-/// An integer column of any width (or a boolean), read as i64; None when NULL.
-fn pg_int(r: &postgres::Row, i: usize) -> Result<Option<i64>> {
-    let ty = r.columns()[i].type_().clone();
-    Ok(match ty {
-        Type::INT8 => r.try_get::<_, Option<i64>>(i)?,
-        Type::INT4 => r.try_get::<_, Option<i32>>(i)?.map(i64::from),
-        Type::INT2 => r.try_get::<_, Option<i16>>(i)?.map(i64::from),
-        Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(i64::from),
-        _ => return Err(Error::conversion(i, format!("{ty} is not an integer"))),
-    })
-}
-
-macro_rules! int_column {
-    ($($t:ty),*) => {$(
-        impl FromColumn for $t {
-            fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-                r.get(i)
-            }
-            fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-                let v = pg_int(r, i)?.ok_or_else(|| Error::conversion(i, "NULL"))?;
-                <$t>::try_from(v).map_err(|e| Error::conversion(i, e))
-            }
-        }
-        impl FromColumn for Option<$t> {
-            fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-                r.get(i)
-            }
-            fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-                pg_int(r, i)?
-                    .map(|v| <$t>::try_from(v).map_err(|e| Error::conversion(i, e)))
-                    .transpose()
-            }
-        }
-    )*};
-}
-int_column!(i64, i32, u8, u16, u32, usize);
-
-impl FromColumn for bool {
-    fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-    fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-        Ok(pg_int(r, i)?.ok_or_else(|| Error::conversion(i, "NULL"))? != 0)
-    }
-}
-
-/// A floating column; PostgreSQL's integer columns read as one too (SQLite converts alike).
-fn pg_real(r: &postgres::Row, i: usize) -> Result<Option<f64>> {
-    match *r.columns()[i].type_() {
-        Type::FLOAT8 => Ok(r.try_get::<_, Option<f64>>(i)?),
-        Type::FLOAT4 => Ok(r.try_get::<_, Option<f32>>(i)?.map(f64::from)),
-        _ => Ok(pg_int(r, i)?.map(|v| v as f64)),
-    }
-}
-
-impl FromColumn for f64 {
-    fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-    fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-        pg_real(r, i)?.ok_or_else(|| Error::conversion(i, "NULL"))
-    }
-}
-impl FromColumn for Option<f64> {
-    fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-    fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-        pg_real(r, i)
-    }
-}
-
-macro_rules! plain_column {
-    ($($t:ty),*) => {$(
-        impl FromColumn for $t {
-            fn sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-                r.get(i)
-            }
-            fn postgres(r: &postgres::Row, i: usize) -> Result<Self> {
-                Ok(r.try_get(i)?)
-            }
-        }
-    )*};
-}
-plain_column!(String, Option<String>, Vec<u8>, Option<Vec<u8>>);
 
 /// What a statement needs of a PostgreSQL transaction (a trait object, so a [`Stmt`] does not
 /// carry the transaction's own lifetime).

@@ -22,6 +22,7 @@ mod monitor;
 pub(crate) mod services;
 mod summaries;
 mod telemetry;
+mod values;
 mod verdicts;
 
 use crate::error::{ApiError, ApiResult};
