@@ -113,6 +113,18 @@ impl ApiError {
         e
     }
 
+    /// The database connection broke while a write committed: it may or may not have been
+    /// applied, so (unlike every other 5xx) the client is not told that nothing was written.
+    pub fn outcome_unknown(cause: impl std::fmt::Display) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "CommitOutcomeUnknown",
+            "The server lost its database connection while committing: the change may or may not have been made. Read the resource before trying again.",
+        );
+        e.extra().cause = Some(cause.to_string());
+        e
+    }
+
     /// A single finding (an error) as a 400.
     pub fn finding(f: &Finding) -> Self {
         Self::bad_request(f.code.as_str(), f.message.clone()).with_target(f.target.clone())

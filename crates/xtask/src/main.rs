@@ -213,7 +213,10 @@ fn lint() -> Result<(), String> {
 fn test_all() -> Result<(), String> {
     setup::setup()?;
     lint()?;
-    run(cmd("cargo").args(["test", "--workspace"]))?;
+    // On SQLite, whatever the caller's environment says (the run on PostgreSQL follows).
+    run(cmd("cargo")
+        .args(["test", "--workspace"])
+        .env_remove("PEERING_TEST_PG"))?;
     let browser_tests = run(browser_env(&mut cmd("cargo"))
         .args(["test", "--target", "wasm32-unknown-unknown"])
         .args(WASM_PACKAGES));

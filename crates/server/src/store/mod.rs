@@ -323,7 +323,8 @@ pub trait Store: Send + Sync {
 
     /// Evaluates the rules that depend on time passing as well as on telemetry (p95 latency
     /// over the last minutes) in every subscription, so such an alert resolves when samples
-    /// stop; answers how many subscriptions had such rules.
+    /// stop; answers how many subscriptions were evaluated (one that fails is logged, the
+    /// others still evaluated).
     fn evaluate_time_alerts(&self) -> StoreFuture<'_, usize>;
 
     /// Records an attempt at delivery `id` and what follows it.

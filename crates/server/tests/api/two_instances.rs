@@ -213,3 +213,133 @@ async fn an_instance_reconnects_after_the_database_restarts() {
     let (all, _) = app.list_all(&app.sub_url("peeringServices")).await;
     assert_eq!(all.len(), 2);
 }
+
+/// A write that waits for another instance's lock gives up after the lock timeout with 503
+/// (nothing written), instead of holding its connection thread for as long as the other holds
+/// the lock; meanwhile reads go on.
+#[tokio::test]
+async fn a_write_waiting_too_long_for_another_instances_lock_is_503() {
+    let db = database().await;
+    let app = instance(&db.url).await;
+    app.create_connection("rg", "c").await;
+    // Another instance's write, stuck inside its transaction holding the lock.
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&peering_server::store::sql::lock_of(SUB)],
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let write = app.put_prefix("rg", "c", "p", "8.8.8.0/24");
+    let read = async {
+        // A read of the same subscription does not wait for the lock.
+        expect_status(app.get(&app.service_url("rg", "c")).await, 200);
+        started.elapsed()
+    };
+    let (res, read_after) = tokio::join!(write, read);
+    assert!(
+        read_after < std::time::Duration::from_secs(5),
+        "{read_after:?}"
+    );
+    assert_eq!(res.status().as_u16(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "DatabaseUnavailable", "{body}");
+    client.batch_execute("ROLLBACK").await.unwrap();
+    // Nothing was written, and the same write now succeeds.
+    let (items, _) = app.list_all(&app.url("rg", "c", "/prefixes")).await;
+    assert!(items.is_empty());
+    app.create_prefix("rg", "c", "p", "8.8.8.0/24").await;
+}
+
+/// The connection breaks right after a write's COMMIT reached the database (a proxy in
+/// between forwards the COMMIT and then cuts both ways): the change was made, so the answer
+/// must not say "nothing was written" (a 503 a client or proxy retries), but 500
+/// CommitOutcomeUnknown.
+#[tokio::test]
+async fn a_connection_lost_at_commit_is_an_unknown_outcome_not_a_retryable_503() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = database().await;
+    let target: std::net::SocketAddr = {
+        let c = peering_server::store::postgres::config(&db.url).unwrap();
+        let host = match &c.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            other => panic!("{other:?}"),
+        };
+        format!("{host}:{}", c.get_ports()[0]).parse().unwrap()
+    };
+    let armed = Arc::new(AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let arm = armed.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut down, _) = listener.accept().await.unwrap();
+            let mut up = tokio::net::TcpStream::connect(target).await.unwrap();
+            let armed = arm.clone();
+            tokio::spawn(async move {
+                let (mut dr, mut dw) = down.split();
+                let (mut ur, mut uw) = up.split();
+                let cut = AtomicBool::new(false);
+                let to_server = async {
+                    let mut buf = vec![0u8; 65536];
+                    loop {
+                        let n = dr.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        // A simple query "COMMIT" while armed: delivered, but its answer
+                        // never comes back.
+                        if armed.load(Ordering::SeqCst)
+                            && buf[..n].windows(7).any(|w| w == b"COMMIT\0")
+                        {
+                            armed.store(false, Ordering::SeqCst);
+                            cut.store(true, Ordering::SeqCst);
+                        }
+                        uw.write_all(&buf[..n]).await.unwrap();
+                        if cut.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                            return;
+                        }
+                    }
+                };
+                let to_client = async {
+                    let mut buf = vec![0u8; 65536];
+                    loop {
+                        let n = ur.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 || cut.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        if dw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = to_server => {}
+                    () = to_client => {}
+                }
+            });
+        }
+    });
+    let via = db.url.replacen(&target.to_string(), &proxy.to_string(), 1);
+    assert_ne!(via, db.url);
+    let app = instance(&via).await;
+    app.create_connection("rg", "c").await;
+    armed.store(true, Ordering::SeqCst);
+    let res = app.put_prefix("rg", "c", "p", "8.8.8.0/24").await;
+    assert_eq!(res.status().as_u16(), 500);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "CommitOutcomeUnknown", "{body}");
+    // It was made: another instance, straight to the database, reads it.
+    let direct = instance(&db.url).await;
+    let p = direct.get_json(&direct.prefix_url("rg", "c", "p")).await;
+    assert_eq!(p["properties"]["prefix"], "8.8.8.0/24");
+}

@@ -13,11 +13,17 @@
 //! none changes before it commits (see [`crate::store::sql`]). Nothing is cached in the
 //! process between requests, so instances never disagree: an ETag, a paging token or a
 //! precondition is checked against the database by whichever instance gets the request.
+//!
+//! Waiting: inside one instance, writes of one subscription wait for each other in an async
+//! mutex (one of [`STRIPES`]) before they take a connection thread, so a burst of writes to
+//! one subscription never holds every thread while reads of others wait. Across instances a
+//! write waits for the lock at most [`LOCK_TIMEOUT`] (then 503, nothing written), and a
+//! transaction an instance left open is ended by the database after [`IDLE_TIMEOUT`].
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::pool::Pool;
 use crate::store::sql::db::{PgTx, Tx};
-use crate::store::sql::{Backend, SqlStore};
+use crate::store::sql::{lock_of, Backend, SqlStore};
 use crate::store::Render;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,9 +35,10 @@ pub(crate) struct Conn {
     cache: RefCell<HashMap<String, postgres::Statement>>,
 }
 
-/// The pool of connection threads.
+/// The pool of connection threads, and the in-process queues of writes in front of it.
 pub(crate) struct Pools {
     pool: Pool<Conn>,
+    stripes: Vec<tokio::sync::Mutex<()>>,
 }
 
 /// How to open the store on PostgreSQL.
@@ -44,6 +51,17 @@ pub struct PgOptions {
     pub format: i64,
 }
 
+/// Striped in-process locks in front of the database's: writes whose locks fall on one stripe
+/// queue here without holding a thread.
+const STRIPES: usize = 64;
+
+/// The longest a statement waits for a lock (a write for its subscription's): then 503.
+const LOCK_TIMEOUT: &str = "10s";
+
+/// A transaction left idle this long (its instance hung, or lost its network) is ended by the
+/// database, releasing its locks.
+const IDLE_TIMEOUT: &str = "60s";
+
 /// Opens the store on the database of `url`, migrating it first (under the migration lock, so
 /// instances starting together migrate once) and refusing a newer schema.
 pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
@@ -51,30 +69,42 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
     let migrator = super::pool(async_config.clone(), 1)?;
     super::migrate(&migrator).await?;
     drop(migrator);
-    let config = postgres::Config::from(async_config);
+    let mut config = postgres::Config::from(async_config);
+    // A database that cannot be reached is said so in seconds, not after the OS gives up; a
+    // peer that vanished is noticed by keepalives.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(5));
+    }
+    config.keepalives(true);
+    config.keepalives_idle(std::time::Duration::from_secs(30));
     // The synchronous client runs its own runtime, which cannot start on a tokio thread:
     // connections are made on a thread of their own.
     let (render, format, n) = (options.render, options.format, options.connections.max(1));
     let conns = tokio::task::spawn_blocking(move || -> Result<Vec<Conn>, String> {
         let mut conns = Vec::with_capacity(n);
-        for i in 0..n {
-            let client = config
-                .connect(postgres::NoTls)
-                .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        for _ in 0..n {
             let mut conn = Conn {
                 config: config.clone(),
-                client: Some(client),
+                client: None,
                 cache: RefCell::new(HashMap::new()),
             };
-            if i == 0 {
-                // Representations of an older format are written again, under a lock of their
-                // own: of instances starting together one does it, the others find it done.
-                run_write(&mut conn, None, |tx| {
-                    crate::store::sql::services::sync_stored_json(tx, render, format)
-                })
-                .map_err(|e| format!("writing the stored connections: {}", e.cause()))?;
-            }
+            conn_client(&mut conn.client, &conn.config, &conn.cache)
+                .map_err(|e| e.cause().to_owned())?;
             conns.push(conn);
+        }
+        // Representations of an older format are written again, a subscription at a time
+        // under its lock, as other instances may be writing it meanwhile; of instances
+        // starting together the first does it and the others find it done.
+        let conn = &mut conns[0];
+        let stale = run_read(conn, |tx| {
+            crate::store::sql::services::stale_subscriptions(tx, format)
+        })
+        .map_err(|e| format!("reading the stored connections: {}", e.cause()))?;
+        for sub in stale {
+            run_write(conn, lock_of(&sub), |tx| {
+                crate::store::sql::services::sync_stored_json(tx, render, format, Some(&sub))
+            })
+            .map_err(|e| format!("writing the stored connections: {}", e.cause()))?;
         }
         Ok(conns)
     })
@@ -82,37 +112,9 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
     .map_err(|e| format!("connecting to PostgreSQL: {e}"))??;
     let pools = Pools {
         pool: Pool::spawn("db-postgres", conns, options.queue)?,
+        stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     };
     Ok(SqlStore::new(Backend::Postgres(pools), render, format))
-}
-
-/// The lock `sync_stored_json` takes at start ("rewrite" in ASCII).
-const REWRITE_LOCK: i64 = 0x0072_6577_7269_7465;
-
-fn run_write<T>(
-    conn: &mut Conn,
-    lock: Option<i64>,
-    f: impl FnOnce(&Tx<'_>) -> ApiResult<T>,
-) -> ApiResult<T> {
-    let Conn {
-        client,
-        config,
-        cache,
-    } = conn;
-    let cache: &RefCell<_> = cache;
-    let mut t = conn_client(client, config, cache)?.transaction()?;
-    t.execute(
-        "SELECT pg_advisory_xact_lock($1)",
-        &[&lock.unwrap_or(REWRITE_LOCK)],
-    )?;
-    let tx = Tx::Postgres(PgTx {
-        tx: RefCell::new(t),
-        cache,
-    });
-    let out = f(&tx)?;
-    let Tx::Postgres(p) = tx else { unreachable!() };
-    p.tx.into_inner().commit()?;
-    Ok(out)
 }
 
 /// The client, connected again when the last one was closed (the database restarted, or the
@@ -125,12 +127,80 @@ fn conn_client<'c>(
     if client.as_ref().is_none_or(postgres::Client::is_closed) {
         cache.borrow_mut().clear();
         *client = None;
-        let c = config
-            .connect(postgres::NoTls)
-            .map_err(|e| ApiError::unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+        let unavailable = |e: postgres::Error| {
+            ApiError::unavailable(format!("cannot connect to PostgreSQL: {e}"))
+        };
+        let mut c = config.connect(postgres::NoTls).map_err(unavailable)?;
+        c.batch_execute(&format!(
+            "SET lock_timeout = '{LOCK_TIMEOUT}'; SET idle_in_transaction_session_timeout = '{IDLE_TIMEOUT}'"
+        ))
+        .map_err(unavailable)?;
         *client = Some(c);
     }
     Ok(client.as_mut().expect("connected above"))
+}
+
+/// Runs `f` in a transaction begun by `begin` and commits it when `f` answers `Ok`; an error
+/// rolls it back (the transaction is dropped). After a database error the connection's
+/// prepared statements are forgotten, in case the schema changed under them.
+fn run<T>(
+    conn: &mut Conn,
+    begin: impl FnOnce(&mut postgres::Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
+    lock: Option<i64>,
+    f: impl FnOnce(&Tx<'_>) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let Conn {
+        client,
+        config,
+        cache,
+    } = conn;
+    let cache: &RefCell<_> = cache;
+    let mut t = begin(conn_client(client, config, cache)?)?;
+    if let Some(lock) = lock {
+        t.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])?;
+    }
+    let tx = Tx::Postgres(PgTx {
+        tx: RefCell::new(t),
+        cache,
+    });
+    let out = match f(&tx) {
+        Ok(out) => out,
+        Err(e) => {
+            if e.status.is_server_error() {
+                cache.borrow_mut().clear();
+            }
+            return Err(e);
+        }
+    };
+    let Tx::Postgres(p) = tx else { unreachable!() };
+    p.tx.into_inner().commit().map_err(|e| {
+        // The commit may have reached the database before the connection broke: say so
+        // rather than "nothing was written", which a client or proxy would retry on.
+        ApiError::outcome_unknown(format!("COMMIT: {}", crate::store::sql::db::Error::from(e)))
+    })?;
+    Ok(out)
+}
+
+fn run_write<T>(
+    conn: &mut Conn,
+    lock: i64,
+    f: impl FnOnce(&Tx<'_>) -> ApiResult<T>,
+) -> ApiResult<T> {
+    run(conn, |c| c.transaction(), Some(lock), f)
+}
+
+fn run_read<T>(conn: &mut Conn, f: impl FnOnce(&Tx<'_>) -> ApiResult<T>) -> ApiResult<T> {
+    run(
+        conn,
+        |c| {
+            c.build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+        },
+        None,
+        f,
+    )
 }
 
 impl Pools {
@@ -141,9 +211,10 @@ impl Pools {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> ApiResult<T> + Send + 'static,
     {
-        self.pool
-            .run(move |conn| run_write(conn, Some(lock), f))
-            .await
+        let _queued = self.stripes[(lock as u64 % STRIPES as u64) as usize]
+            .lock()
+            .await;
+        self.pool.run(move |conn| run_write(conn, lock, f)).await
     }
 
     /// Runs `f` in one read-only transaction on one snapshot.
@@ -152,28 +223,6 @@ impl Pools {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> ApiResult<T> + Send + 'static,
     {
-        self.pool
-            .run(move |conn| {
-                let Conn {
-                    client,
-                    config,
-                    cache,
-                } = conn;
-                let cache: &RefCell<_> = cache;
-                let t = conn_client(client, config, cache)?
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()?;
-                let tx = Tx::Postgres(PgTx {
-                    tx: RefCell::new(t),
-                    cache,
-                });
-                let out = f(&tx)?;
-                let Tx::Postgres(p) = tx else { unreachable!() };
-                p.tx.into_inner().commit()?;
-                Ok(out)
-            })
-            .await
+        self.pool.run(move |conn| run_read(conn, f)).await
     }
 }

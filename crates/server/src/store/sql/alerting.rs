@@ -99,7 +99,7 @@ fn rules(tx: &Tx<'_>, id: &ServiceId) -> ApiResult<Vec<Rule>> {
     let rows: Vec<(String, String, AlertRuleProperties)> = tx
         .prepare_cached(
             "SELECT name_key, name, kind, threshold_ms, for_minutes, level, consecutive FROM alert_rules
-             WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3",
+             WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 ORDER BY name_key",
         )?
         .query_map(params![id.subscription, id.rg_key(), id.name_key()], |r| {
             Ok((
@@ -150,7 +150,7 @@ fn now_of(
         })
         .max();
     let prefixes: Vec<(String, String, String)> = tx
-        .prepare_cached("SELECT name, name_key, prefix FROM prefixes WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3")?
+        .prepare_cached("SELECT name, name_key, prefix FROM prefixes WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 ORDER BY name_key")?
         .query_map(params![sub, rg, svc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<super::db::Result<_>>()?;
     if let Some(minutes) = longest {
@@ -210,7 +210,7 @@ fn now_of(
         .any(|r| matches!(r.condition, Condition::MonitorFailures { .. }))
     {
         let tests: Vec<(String, String)> = tx
-            .prepare_cached("SELECT name, name_key FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3")?
+            .prepare_cached("SELECT name, name_key FROM monitor_tests WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 ORDER BY name_key")?
             .query_map(params![sub, rg, svc], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<super::db::Result<_>>()?;
         for (name, key) in tests {

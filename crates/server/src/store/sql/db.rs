@@ -53,6 +53,8 @@ impl Error {
                             || c.code().starts_with("57P")
                             || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
                             || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                            // lock_timeout: another instance holds the subscription's lock.
+                            || *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE
                     })
             }
             _ => false,

@@ -55,7 +55,7 @@ pub struct SqlStore {
 /// The lock a write of `subscription` takes: the first 8 bytes of a SHA-256 of its lower-case
 /// form (PostgreSQL's advisory locks are named by one 64-bit number; a collision between two
 /// subscriptions only serialises them, never lets two writes of one run together).
-pub(crate) fn lock_of(subscription: &str) -> i64 {
+pub fn lock_of(subscription: &str) -> i64 {
     let h = sha2::Sha256::digest(format!("subscription:{}", subscription.to_lowercase()));
     i64::from_be_bytes(h[..8].try_into().expect("8 bytes"))
 }
@@ -449,11 +449,23 @@ impl Store for SqlStore {
                 })
                 .await?;
             // One transaction per subscription, under its lock, as every other write of it.
+            // One subscription's failure (a full queue, a lock wait timed out) is logged and
+            // the others are still evaluated; it is tried again at the next minute.
+            let mut done = 0;
             for sub in &subs {
-                self.write_alerting(sub.clone(), |_, _| Ok(((), alerting::Touched::latency())))
-                    .await?;
+                match self
+                    .write_alerting(sub.clone(), |_, _| Ok(((), alerting::Touched::latency())))
+                    .await
+                {
+                    Ok(()) => done += 1,
+                    Err(e) => tracing::warn!(
+                        subscription = %sub,
+                        "latency alerts not evaluated this minute: {}",
+                        e.cause()
+                    ),
+                }
             }
-            Ok(subs.len())
+            Ok(done)
         })
     }
 

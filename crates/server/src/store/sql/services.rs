@@ -202,20 +202,42 @@ pub(super) fn list(tx: &Tx<'_>, q: &ServiceListQuery) -> super::db::Result<Servi
 /// Writes the stored representation of every connection that has none, or one of another
 /// format (a database written before migration 0003, or by an older server). Runs when the
 /// database is opened; returns how many it wrote.
-pub(crate) fn sync_stored_json(tx: &Tx<'_>, render: Render, format: i64) -> ApiResult<usize> {
+/// `only`: the connections of that subscription (PostgreSQL rewrites one subscription at a
+/// time, under its lock, as other instances may be writing); `None`: every connection.
+pub(crate) fn sync_stored_json(
+    tx: &Tx<'_>,
+    render: Render,
+    format: i64,
+    only: Option<&str>,
+) -> ApiResult<usize> {
     let stale: Vec<(String, String, ServiceRecord)> = tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, s.rg_key, s.name_key FROM peering_services s
-             WHERE NOT EXISTS (SELECT 1 FROM peering_service_json j WHERE j.subscription = s.subscription
-                 AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
+             WHERE (CAST(?2 AS TEXT) IS NULL OR s.subscription = ?2) AND NOT EXISTS (SELECT 1 FROM peering_service_json j
+                 WHERE j.subscription = s.subscription AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
         ))?
-        .query_map(params![format], |r| Ok((r.get(15)?, r.get(16)?, from_row(r)?)))?
+        .query_map(params![format, only], |r| {
+            Ok((r.get(15)?, r.get(16)?, from_row(r)?))
+        })?
         .collect::<super::db::Result<_>>()?;
     for (rg_key, name_key, row) in &stale {
         let repr = render(row).map_err(crate::error::ApiError::internal)?;
         store_repr(tx, &row.subscription, rg_key, name_key, &repr, format)?;
     }
     Ok(stale.len())
+}
+
+/// The subscriptions that have a connection without a representation of `format`.
+pub(crate) fn stale_subscriptions(tx: &Tx<'_>, format: i64) -> ApiResult<Vec<String>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT DISTINCT s.subscription FROM peering_services s
+             WHERE NOT EXISTS (SELECT 1 FROM peering_service_json j WHERE j.subscription = s.subscription
+                 AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)
+             ORDER BY s.subscription",
+        )?
+        .query_map(params![format], |r| r.get(0))?
+        .collect::<super::db::Result<_>>()?)
 }
 
 /// Stores a connection's connected agents (JSON array text) and writes its representation

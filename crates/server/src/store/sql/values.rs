@@ -9,6 +9,8 @@ use postgres::types::{IsNull, ToSql, Type};
 pub enum Value<'a> {
     Null,
     Int(i64),
+    /// An unsigned integer beyond `i64::MAX`: refused by both databases' binding.
+    OutOfRange(u64),
     Real(f64),
     Text(&'a str),
     Blob(&'a [u8]),
@@ -24,7 +26,10 @@ macro_rules! int_param {
         impl Param for $t {
             fn value(&self) -> Value<'_> {
                 // Every integer the store binds fits in 64 signed bits (counts, times, ids).
-                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+                match i64::try_from(*self) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::OutOfRange(*self as u64),
+                }
             }
         }
     )*};
@@ -92,6 +97,11 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Real(f) => ValueRef::Real(f),
             Value::Text(s) => ValueRef::Text(s.as_bytes()),
             Value::Blob(b) => ValueRef::Blob(b),
+            Value::OutOfRange(u) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("{u} does not fit in 64 signed bits").into(),
+                ))
+            }
         }))
     }
 }
@@ -112,9 +122,13 @@ impl ToSql for Value<'_> {
                 Type::FLOAT8 => (i as f64).to_sql(ty, out),
                 _ => Err(format!("an integer cannot be a {ty} parameter").into()),
             },
-            Value::Real(f) => f.to_sql(ty, out),
-            Value::Text(s) => s.to_sql(ty, out),
-            Value::Blob(b) => b.to_sql(ty, out),
+            // Each checked against the type PostgreSQL inferred, so a value in the wrong place
+            // is an error rather than bytes read as another type.
+            Value::Real(f) if <f64 as ToSql>::accepts(ty) => f.to_sql(ty, out),
+            Value::Text(s) if <&str as ToSql>::accepts(ty) => s.to_sql(ty, out),
+            Value::Blob(b) if <&[u8] as ToSql>::accepts(ty) => b.to_sql(ty, out),
+            Value::OutOfRange(u) => Err(format!("{u} does not fit in 64 signed bits").into()),
+            v => Err(format!("{v:?} cannot be a {ty} parameter").into()),
         }
     }
 

@@ -89,29 +89,34 @@ pub(super) fn reevaluate(
     sub: &str,
     scope: Scope<'_>,
 ) -> super::db::Result<Vec<ServiceId>> {
+    // Every query below ends with ORDER BY: both databases then evaluate (and record events
+    // and alerts) in the same order, key order, whatever order their rows are stored in.
     let base = format!(
         "SELECT {OWNER_COLUMNS} FROM prefixes p
          JOIN peering_services s ON s.subscription = p.subscription AND s.rg_key = p.rg_key AND s.name_key = p.service_key
          WHERE p.subscription = ?1"
     );
+    const ORDER: &str = " ORDER BY p.rg_key, p.service_key, p.name_key";
     let owners: Vec<(Owner, String, [Option<String>; 3])> = match scope {
         // Providers are stored in the catalog's (ASCII) spelling, so SQL's ASCII lower()
         // matches the key.
         Scope::Provider(key) => tx
-            .prepare_cached(&format!("{base} AND lower(s.provider) = ?2"))?
+            .prepare_cached(&format!("{base} AND lower(s.provider) = ?2{ORDER}"))?
             .query_map(params![sub, key], |r| owner_of(r, sub))?
             .collect::<super::db::Result<_>>()?,
         Scope::Prefix(key, value) => match Ipv4Prefix::parse(value) {
             Ok(p) => tx
                 .prepare_cached(&format!(
-                    "{base} AND lower(s.provider) = ?2 AND p.prefix_addr = ?3 AND p.prefix_len = ?4"
+                    "{base} AND lower(s.provider) = ?2 AND p.prefix_addr = ?3 AND p.prefix_len = ?4{ORDER}"
                 ))?
                 .query_map(params![sub, key, p.addr(), p.len()], |r| owner_of(r, sub))?
                 .collect::<super::db::Result<_>>()?,
             Err(_) => Vec::new(),
         },
         Scope::Service(id) => tx
-            .prepare_cached(&format!("{base} AND p.rg_key = ?2 AND p.service_key = ?3"))?
+            .prepare_cached(&format!(
+                "{base} AND p.rg_key = ?2 AND p.service_key = ?3{ORDER}"
+            ))?
             .query_map(params![sub, id.rg_key(), id.name_key()], |r| {
                 owner_of(r, sub)
             })?
@@ -168,7 +173,8 @@ pub(super) fn sessions(
     provider_key: &str,
 ) -> super::db::Result<Vec<Session>> {
     tx.prepare_cached(
-        "SELECT provider, peering_location, router, address FROM bgp_sessions WHERE subscription = ?1 AND provider_key = ?2",
+        "SELECT provider, peering_location, router, address FROM bgp_sessions WHERE subscription = ?1 AND provider_key = ?2
+         ORDER BY location_key, router",
     )?
     .query_map(params![sub, provider_key], |r| {
         Ok(Session {
@@ -191,7 +197,7 @@ pub(super) fn routes(
     let mut out = Vec::new();
     let mut st = tx.prepare_cached(
         "SELECT location_key, router, origin_asn, as_path, communities, announced FROM bgp_routes
-         WHERE subscription = ?1 AND provider_key = ?2 AND prefix = ?3",
+         WHERE subscription = ?1 AND provider_key = ?2 AND prefix = ?3 ORDER BY location_key, router",
     )?;
     let rows = st.query_map(params![sub, provider_key, prefix], |r| {
         Ok((

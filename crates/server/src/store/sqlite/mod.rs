@@ -80,6 +80,7 @@ pub fn open(path: &Path, options: Options) -> Result<SqlStore, String> {
             &Tx::Sqlite(&tx),
             options.render,
             options.format,
+            None,
         )
         .map_err(|e| format!("writing the stored connections of {shown}: {}", e.cause()))?;
         tx.commit().map_err(|e| e.to_string())?;
