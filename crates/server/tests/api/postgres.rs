@@ -101,6 +101,38 @@ async fn a_newer_schema_is_refused_and_left_as_it_is() {
     assert!(cluster.dir().exists());
 }
 
+/// What the API answers about the data of the copy test (with ETags), in every api-version
+/// that shows something different.
+async fn every_answer(app: &crate::helpers::TestApp) -> Vec<(serde_json::Value, Option<String>)> {
+    use crate::helpers::with_version;
+    let mut urls = Vec::new();
+    for v in ["2022-10-01", "2025-05-01"] {
+        for u in [
+            app.service_url("rg", "c"),
+            app.sub_url("peeringServices"),
+            format!("{}&$expand=events", app.prefix_url("rg", "c", "p")),
+            app.url("rg", "c", "/connectionMonitorTests/t"),
+            app.url("rg", "c", "/alertRules"),
+            app.sub_url("peeringServicePrefixSummaries"),
+        ] {
+            urls.push(with_version(&u, v));
+        }
+    }
+    urls.push(app.sub_url("peeringServiceAlerts"));
+    urls.push(app.sub_url("alertWebhookDeliveries"));
+    let mut out = Vec::new();
+    for u in urls {
+        let res = app.get(&u).await;
+        assert_eq!(res.status().as_u16(), 200, "{u}");
+        let etag = res
+            .headers()
+            .get("etag")
+            .map(|e| e.to_str().unwrap().to_owned());
+        out.push((res.json().await.unwrap(), etag));
+    }
+    out
+}
+
 /// Every table's rows in the SQLite file.
 fn sqlite_counts(db: &std::path::Path) -> Vec<(String, u64)> {
     let c = rusqlite::Connection::open(db).unwrap();
@@ -196,6 +228,17 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
         )
         .unwrap();
     let counts = sqlite_counts(&db);
+    let before = {
+        let state = std::sync::Arc::new(peering_server::AppState {
+            store: std::sync::Arc::new(peering_server::open_sqlite(&db, 2).unwrap()),
+            tokens: tokens(),
+            settings: Default::default(),
+        });
+        let lite = spawn_state(tempfile::tempdir().unwrap(), state).await;
+        let answers = every_answer(&lite).await;
+        drop(lite.stop().await);
+        answers
+    };
     for t in [
         "peering_services",
         "peering_service_json",
@@ -224,6 +267,19 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
     let first = copy_from_sqlite(&db, &p).await.unwrap();
     let copied: Vec<(String, u64)> = first.iter().map(|t| (t.table.to_owned(), t.rows)).collect();
     assert_eq!(copied, counts);
+    // Served from PostgreSQL, the API answers exactly as it did from the file.
+    let state = std::sync::Arc::new(peering_server::AppState {
+        store: std::sync::Arc::new(
+            peering_server::open_postgres(&cluster.url(), 2)
+                .await
+                .unwrap(),
+        ),
+        tokens: tokens(),
+        settings: Default::default(),
+    });
+    let served = spawn_state(tempfile::tempdir().unwrap(), state).await;
+    assert_eq!(every_answer(&served).await, before);
+    drop(served.stop().await);
     let client = p.get().await.unwrap();
     let in_pg: i64 = client
         .query_one("SELECT count(*) FROM prefix_events", &[])
