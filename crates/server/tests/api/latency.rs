@@ -224,3 +224,40 @@ async fn a_bucket_is_kept_while_any_of_it_is_in_retention() {
         "the 12:00 bucket holds a sample inside its retention"
     );
 }
+
+/// Batches of many prefixes merge into the buckets already stored, as batches of one prefix
+/// do (the store reads a minute's buckets of many prefixes in one statement, of few one by
+/// one): every sample counts, in every tier, whichever way the batch was read.
+#[tokio::test]
+async fn batches_of_many_prefixes_merge_into_what_is_stored() {
+    NOW.store(T, Ordering::SeqCst);
+    let app = spawn_app_with(peering_server::Settings {
+        wall_clock: clock,
+        ..Default::default()
+    })
+    .await;
+    let prefixes: Vec<String> = (0..12).map(|i| format!("9.9.{i}.0/24")).collect();
+    let minute = T - 600;
+    // Three batches in one minute: all twelve prefixes, all twelve again, then one of them.
+    for round in 0..2 {
+        let items = prefixes
+            .iter()
+            .map(|p| sample(p, minute + 10 * round, 20.0 + round as f64))
+            .collect();
+        ingest(&app, items).await;
+    }
+    ingest(&app, vec![sample(&prefixes[3], minute + 30, 99.0)]).await;
+    for (i, p) in prefixes.iter().enumerate() {
+        let want = if i == 3 { 3 } else { 2 };
+        for window in ["6h", "1d", "7d"] {
+            let s = series(&app, p, window).await;
+            let n: u64 = s["buckets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b["count"].as_u64().unwrap())
+                .sum();
+            assert_eq!(n, want, "{p} {window}: {s}");
+        }
+    }
+}

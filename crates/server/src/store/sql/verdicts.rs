@@ -31,6 +31,7 @@ pub(super) fn route_from(
 
 /// The customer prefix (at most one: prefixes of a subscription never overlap) stored with
 /// this value under a connection of this provider.
+#[derive(Clone)]
 pub(super) struct Owner {
     pub(super) id: ServiceId,
     pub(super) name_key: String,
