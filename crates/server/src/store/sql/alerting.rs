@@ -162,7 +162,7 @@ fn now_of(
                 continue;
             };
             for (start, bytes) in
-                super::telemetry::latency_rows(tx, sub, latency_prefix(p), 60, from)?
+                super::latency::latency_rows(tx, sub, latency_prefix(p), 60, from)?
             {
                 let s = latency::decode(&bytes);
                 match per_minute.entry(start) {

@@ -18,6 +18,7 @@ mod alerting;
 mod children;
 pub mod db;
 mod deliveries;
+mod latency;
 mod monitor;
 pub(crate) mod services;
 mod summaries;
@@ -354,7 +355,7 @@ impl Store for SqlStore {
         keep_from: Vec<(i64, i64)>,
     ) -> StoreFuture<'_, ()> {
         Box::pin(self.write_alerting(subscription.clone(), move |tx, _| {
-            telemetry::ingest_latency(tx, &subscription, folded, &keep_from)?;
+            latency::ingest_latency(tx, &subscription, folded, &keep_from)?;
             Ok(((), alerting::Touched::latency()))
         }))
     }
@@ -367,7 +368,7 @@ impl Store for SqlStore {
         from: i64,
     ) -> StoreFuture<'_, Vec<(i64, Vec<u8>)>> {
         Box::pin(self.read(move |tx| {
-            Ok(telemetry::latency_rows(
+            Ok(latency::latency_rows(
                 tx,
                 &subscription,
                 prefix,

@@ -109,8 +109,7 @@ fn median_since(
             continue;
         };
         let kept = peering_model::telemetry::latency_prefix(prefix);
-        for (_, bytes) in super::telemetry::latency_rows(tx, sub, kept, 3600, since - since % 3600)?
-        {
+        for (_, bytes) in super::latency::latency_rows(tx, sub, kept, 3600, since - since % 3600)? {
             // Same configuration on both sides: merging cannot fail.
             let _ = all.merge(&crate::latency::decode(&bytes));
         }
