@@ -236,9 +236,11 @@ async fn batches_of_many_prefixes_merge_into_what_is_stored() {
         ..Default::default()
     })
     .await;
-    let prefixes: Vec<String> = (0..12).map(|i| format!("9.9.{i}.0/24")).collect();
+    // More prefixes in a batch than the store reads one by one.
+    let n = peering_server::store::sql::LATENCY_GROUP_READ + 4;
+    let prefixes: Vec<String> = (0..n).map(|i| format!("9.9.{i}.0/24")).collect();
     let minute = T - 600;
-    // Three batches in one minute: all twelve prefixes, all twelve again, then one of them.
+    // Three batches in one minute: all the prefixes, all of them again, then one of them.
     for round in 0..2 {
         let items = prefixes
             .iter()

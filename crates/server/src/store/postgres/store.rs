@@ -55,6 +55,9 @@ pub struct PgOptions {
 /// queue here without holding a thread.
 const STRIPES: usize = 64;
 
+/// The longest a write waits for its turn among this instance's writes of its subscription.
+const TURN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The longest a statement waits for a lock (a write for its subscription's): then 503.
 const LOCK_TIMEOUT: &str = "10s";
 
@@ -101,7 +104,7 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
         })
         .map_err(|e| format!("reading the stored connections: {}", e.cause()))?;
         for sub in stale {
-            run_write(conn, lock_of(&sub), |tx| {
+            run(conn, Kind::Patient, Some(lock_of(&sub)), |tx| {
                 crate::store::sql::services::sync_stored_json(tx, render, format, Some(&sub))
             })
             .map_err(|e| format!("writing the stored connections: {}", e.cause()))?;
@@ -143,9 +146,19 @@ fn conn_client<'c>(
 /// Runs `f` in a transaction begun by `begin` and commits it when `f` answers `Ok`; an error
 /// rolls it back (the transaction is dropped). After a database error the connection's
 /// prepared statements are forgotten, in case the schema changed under them.
+/// How a transaction waits for its lock and what its COMMIT failing means.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Read,
+    /// A request's write: waits at most `LOCK_TIMEOUT`.
+    Write,
+    /// The rewrite at start: waits as long as another instance holds the lock.
+    Patient,
+}
+
 fn run<T>(
     conn: &mut Conn,
-    begin: impl FnOnce(&mut postgres::Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
+    kind: Kind,
     lock: Option<i64>,
     f: impl FnOnce(&Tx<'_>) -> ApiResult<T>,
 ) -> ApiResult<T> {
@@ -155,7 +168,18 @@ fn run<T>(
         cache,
     } = conn;
     let cache: &RefCell<_> = cache;
-    let mut t = begin(conn_client(client, config, cache)?)?;
+    let c = conn_client(client, config, cache)?;
+    let mut t = match kind {
+        Kind::Read => c
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?,
+        Kind::Write | Kind::Patient => c.transaction()?,
+    };
+    if kind == Kind::Patient {
+        t.batch_execute("SET LOCAL lock_timeout = 0")?;
+    }
     if let Some(lock) = lock {
         t.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])?;
     }
@@ -174,9 +198,14 @@ fn run<T>(
     };
     let Tx::Postgres(p) = tx else { unreachable!() };
     p.tx.into_inner().commit().map_err(|e| {
-        // The commit may have reached the database before the connection broke: say so
-        // rather than "nothing was written", which a client or proxy would retry on.
-        ApiError::outcome_unknown(format!("COMMIT: {}", crate::store::sql::db::Error::from(e)))
+        let e = crate::store::sql::db::Error::from(e);
+        match kind {
+            // Nothing to lose: a retry reads again.
+            Kind::Read => ApiError::from(e),
+            // The commit may have reached the database before the connection broke: say
+            // so rather than "nothing was written", which a client or proxy would retry on.
+            Kind::Write | Kind::Patient => ApiError::outcome_unknown(format!("COMMIT: {e}")),
+        }
     })?;
     Ok(out)
 }
@@ -186,21 +215,11 @@ fn run_write<T>(
     lock: i64,
     f: impl FnOnce(&Tx<'_>) -> ApiResult<T>,
 ) -> ApiResult<T> {
-    run(conn, |c| c.transaction(), Some(lock), f)
+    run(conn, Kind::Write, Some(lock), f)
 }
 
 fn run_read<T>(conn: &mut Conn, f: impl FnOnce(&Tx<'_>) -> ApiResult<T>) -> ApiResult<T> {
-    run(
-        conn,
-        |c| {
-            c.build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-        },
-        None,
-        f,
-    )
+    run(conn, Kind::Read, None, f)
 }
 
 impl Pools {
@@ -211,9 +230,12 @@ impl Pools {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> ApiResult<T> + Send + 'static,
     {
-        let _queued = self.stripes[(lock as u64 % STRIPES as u64) as usize]
-            .lock()
-            .await;
+        // Its turn among this instance's writes of the subscription, at most LOCK_TIMEOUT
+        // (then 503, as a wait for the database's lock would end).
+        let stripe = &self.stripes[(lock as u64 % STRIPES as u64) as usize];
+        let _turn = tokio::time::timeout(TURN_TIMEOUT, stripe.lock())
+            .await
+            .map_err(|_| ApiError::busy("subscription's write"))?;
         self.pool.run(move |conn| run_write(conn, lock, f)).await
     }
 

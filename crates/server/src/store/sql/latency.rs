@@ -8,7 +8,7 @@ use crate::store::LatencyRow;
 use peering_model::prefix::Ipv4Prefix;
 
 /// From how many buckets of one (tier, start) a batch reads them all at once.
-const GROUP_READ: usize = 8;
+pub const GROUP_READ: usize = 8;
 
 /// Merges each folded sketch into its stored bucket, then applies the retention.
 pub(super) fn ingest_latency(

@@ -19,6 +19,7 @@ mod children;
 pub mod db;
 mod deliveries;
 mod latency;
+pub use latency::GROUP_READ as LATENCY_GROUP_READ;
 mod monitor;
 pub(crate) mod services;
 mod summaries;

@@ -69,10 +69,12 @@ fn owner(tx: &Tx<'_>, sub: &str, provider: &str, prefix: &str) -> super::db::Res
 /// in fewer statements. Nothing else writes the subscription's events meanwhile (its lock).
 #[derive(Default)]
 struct EventLog {
-    next: Vec<((ServiceId, String), i64)>,
+    next: std::collections::HashMap<(ServiceId, String), i64>,
 }
 
 impl EventLog {
+    /// Stores `events` of the prefix `o` (none: the prefix is still pruned at the end, as an
+    /// observation of it always pruned its history).
     fn add(
         &mut self,
         tx: &Tx<'_>,
@@ -80,16 +82,10 @@ impl EventLog {
         at: &str,
         events: &[(peering_model::wire::PrefixEventType, String)],
     ) -> super::db::Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
         let (sub, rg, svc) = (&o.id.subscription, o.id.rg_key(), o.id.name_key());
-        let slot = match self
-            .next
-            .iter()
-            .position(|((id, key), _)| *id == o.id && *key == o.name_key)
-        {
-            Some(i) => i,
+        let key = (o.id.clone(), o.name_key.clone());
+        let next = match self.next.get_mut(&key) {
+            Some(next) => next,
             None => {
                 let next: i64 = tx
                     .prepare_cached(
@@ -97,34 +93,35 @@ impl EventLog {
                          WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4",
                     )?
                     .query_row(params![sub, rg, svc, o.name_key], |r| r.get(0))?;
-                self.next.push(((o.id.clone(), o.name_key.clone()), next));
-                self.next.len() - 1
+                self.next.entry(key).or_insert(next)
             }
         };
+        if events.is_empty() {
+            return Ok(());
+        }
         let mut insert = tx.prepare_cached(
             "INSERT INTO prefix_events (subscription, rg_key, service_key, prefix_key, seq, event_timestamp, event_type, event_summary, event_level, event_description)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for (t, summary) in events {
-            let seq = self.next[slot].1;
             insert.execute(params![
                 sub,
                 rg,
                 svc,
                 o.name_key,
-                seq,
+                *next,
                 at,
                 t.as_str(),
                 summary,
                 t.level().as_str(),
                 t.description()
             ])?;
-            self.next[slot].1 += 1;
+            *next += 1;
         }
         Ok(())
     }
 
-    /// Keeps the newest `keep` events of every prefix this batch added to.
+    /// Keeps the newest `keep` events of every prefix this batch observed.
     fn prune(&self, tx: &Tx<'_>, keep: usize) -> super::db::Result<()> {
         let mut delete = tx.prepare_cached(
             "DELETE FROM prefix_events WHERE subscription = ?1 AND rg_key = ?2 AND service_key = ?3 AND prefix_key = ?4 AND seq <= ?5",
@@ -193,7 +190,8 @@ pub(super) fn ingest_routes(
     // newest observation said; each prefix's owner is looked up once (routes change no
     // owner); events are numbered and pruned per prefix ([`EventLog`]).
     let mut sessions: Vec<SessionSeen> = Vec::new();
-    let mut owners: Vec<((String, String), Option<Owner>)> = Vec::new();
+    let mut owners: std::collections::HashMap<(String, String), Option<Owner>> =
+        std::collections::HashMap::new();
     let mut log = EventLog::default();
     for Observed { route, at } in items {
         let s = &route.session;
@@ -258,11 +256,11 @@ pub(super) fn ingest_routes(
             touched[entry].2.push(route.prefix.clone());
         }
         let key = (pk.clone(), route.prefix.clone());
-        let o = match owners.iter().find(|(k, _)| *k == key) {
-            Some((_, o)) => o.clone(),
+        let o = match owners.get(&key) {
+            Some(o) => o.clone(),
             None => {
                 let o = owner(tx, sub, &s.provider, &route.prefix)?;
-                owners.push((key, o.clone()));
+                owners.insert(key, o.clone());
                 o
             }
         };
