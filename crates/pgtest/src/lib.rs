@@ -42,16 +42,21 @@ impl PgCluster {
     /// A cluster allowing `max_connections` connections, without `fsync` (a test's data need
     /// not survive a power cut).
     pub fn start_with(max_connections: u32) -> PgCluster {
-        PgCluster::start_as(max_connections, false)
+        PgCluster::start_as(max_connections, false, None)
     }
 
     /// A cluster that syncs its commits to disk as a production one does (`fsync=on`,
     /// `synchronous_commit=on`): for benchmarks set beside SQLite's `synchronous=FULL`.
     pub fn start_durable(max_connections: u32) -> PgCluster {
-        PgCluster::start_as(max_connections, true)
+        PgCluster::start_as(max_connections, true, None)
     }
 
-    fn start_as(max_connections: u32, durable: bool) -> PgCluster {
+    /// A cluster that also accepts TLS, with this certificate and key (PEM).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> PgCluster {
+        PgCluster::start_as(60, false, Some((cert_pem, key_pem)))
+    }
+
+    fn start_as(max_connections: u32, durable: bool, tls: Option<(&str, &str)>) -> PgCluster {
         let dir = tempfile::tempdir().unwrap();
         let as_postgres = is_root();
         if as_postgres {
@@ -90,10 +95,36 @@ impl PgCluster {
             ],
         );
         let fsync = if durable { "on" } else { "off" };
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections={max_connections}",
             c.dir.path().display()
         );
+        if let Some((cert, key)) = tls {
+            // The key must be the server user's and private to it.
+            let (cert_file, key_file) = (
+                c.dir.path().join("server.crt"),
+                c.dir.path().join("server.key"),
+            );
+            std::fs::write(&cert_file, cert).unwrap();
+            std::fs::write(&key_file, key).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if c.as_postgres {
+                for f in [&cert_file, &key_file] {
+                    assert!(Command::new("chown")
+                        .arg("postgres:")
+                        .arg(f)
+                        .status()
+                        .unwrap()
+                        .success());
+                }
+            }
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert_file.display(),
+                key_file.display()
+            ));
+        }
         let log = c.dir.path().join("server.log");
         c.run(
             "pg_ctl",

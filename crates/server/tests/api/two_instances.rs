@@ -307,7 +307,9 @@ async fn a_connection_lost_at_commit_is_an_unknown_outcome_not_a_retryable_503()
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let db = database().await;
     let target: std::net::SocketAddr = {
-        let c = peering_server::store::postgres::config(&db.url).unwrap();
+        let c = peering_server::store::postgres::config(&db.url)
+            .unwrap()
+            .config;
         let host = match &c.get_hosts()[0] {
             tokio_postgres::config::Host::Tcp(h) => h.clone(),
             other => panic!("{other:?}"),
@@ -381,4 +383,53 @@ async fn a_connection_lost_at_commit_is_an_unknown_outcome_not_a_retryable_503()
     let direct = instance(&db.url).await;
     let p = direct.get_json(&direct.prefix_url("rg", "c", "p")).await;
     assert_eq!(p["properties"]["prefix"], "8.8.8.0/24");
+}
+
+/// `sslmode=require` makes every connection TLS, verified: against the URL's `sslrootcert`
+/// it connects (and the database sees TLS sessions); against the web's roots a private CA's
+/// certificate is refused, saying why, and nothing is served.
+#[tokio::test]
+async fn tls_is_used_and_verified_when_the_url_asks_for_it() {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let cluster = PgCluster::start_tls(&cert.pem(), &key.serialize_pem());
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        cluster.url(),
+        ca_file.display()
+    );
+    let app = instance(&url).await;
+    app.create_connection("rg", "c").await;
+    expect_status(app.get(&app.service_url("rg", "c")).await, 200);
+    let (client, conn) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let tls_sessions: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        tls_sessions >= 3,
+        "the instance's pool is on TLS: {tls_sessions}"
+    );
+    let refused = peering_server::open_postgres(&format!("{}?sslmode=require", cluster.url()), 1)
+        .await
+        .err()
+        .expect("a private CA is not among the web's roots");
+    assert!(refused.contains("certificate"), "{refused}");
 }

@@ -14,6 +14,7 @@ pub use store::{open, PgOptions};
 
 pub use deadpool_postgres::Pool;
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::NoTls;
 
 /// Migrations run in order, each once, in one transaction with the version they reach.
@@ -31,14 +32,110 @@ pub fn is_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
-/// The connection settings of a libpq URL, `postgres://user[:password]@host[:port]/dbname`.
-/// An error never repeats the URL, which may hold a password.
-pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
-    const FORM: &str = "postgres://user[:password]@host[:port]/dbname";
+/// The connection settings of a libpq URL, `postgres://user[:password]@host[:port]/dbname`,
+/// and how connections are made: plain, or TLS when the URL says `sslmode=require` (or
+/// `verify-ca`, `verify-full`: every TLS connection is verified, its chain against the web's
+/// roots or the URL's `sslrootcert=FILE`, and the server's name). An error never repeats the
+/// URL, which may hold a password.
+#[derive(Clone)]
+pub struct PgConfig {
+    pub config: tokio_postgres::Config,
+    pub tls: Tls,
+}
+
+/// Names the TLS choice only: the settings may hold a password.
+impl std::fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tls = match self.tls {
+            Tls::Plain => "plain",
+            Tls::Rustls(_) => "TLS",
+        };
+        write!(f, "PgConfig({tls})")
+    }
+}
+
+impl std::ops::Deref for PgConfig {
+    type Target = tokio_postgres::Config;
+    fn deref(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+}
+
+/// How connections are made.
+#[derive(Clone)]
+pub enum Tls {
+    Plain,
+    Rustls(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+const FORM: &str =
+    "postgres://user[:password]@host[:port]/dbname[?sslmode=require[&sslrootcert=FILE]]";
+
+/// The URL without `sslrootcert` (which tokio-postgres does not read), `verify-ca` and
+/// `verify-full` read as `require` (which here verifies as fully); and the root file.
+fn split_tls_options(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut root = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("sslrootcert", v)) => {
+                root = Some(
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                )
+            }
+            Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require"),
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, root)
+}
+
+fn rustls(root: Option<&str>) -> Result<Tls, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    match root {
+        Some(path) => {
+            use rustls_pki_types::pem::PemObject;
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            }
+            if roots.is_empty() {
+                return Err(format!("sslrootcert {path}: no certificate in it"));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Tls::Rustls(tokio_postgres_rustls::MakeRustlsConnect::new(
+        config,
+    )))
+}
+
+pub fn config(url: &str) -> Result<PgConfig, String> {
     if !is_url(url) {
         return Err(format!("a PostgreSQL URL starts with postgres:// ({FORM})"));
     }
-    let c: tokio_postgres::Config = url
+    let (stripped, root) = split_tls_options(url);
+    let c: tokio_postgres::Config = stripped
         .parse()
         .map_err(|e| format!("the PostgreSQL URL cannot be read ({FORM}): {e}"))?;
     if c.get_hosts().is_empty() {
@@ -50,7 +147,32 @@ pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
     if c.get_user().is_none_or(str::is_empty) {
         return Err(format!("the PostgreSQL URL names no user ({FORM})"));
     }
-    Ok(c)
+    let tls = match (c.get_ssl_mode(), root) {
+        (SslMode::Require, root) => rustls(root.as_deref())?,
+        (_, Some(_)) => {
+            return Err(format!(
+                "sslrootcert is for TLS: add sslmode=require to the PostgreSQL URL ({FORM})"
+            ))
+        }
+        _ => Tls::Plain,
+    };
+    Ok(PgConfig { config: c, tls })
+}
+
+/// An error with its causes ("error performing TLS handshake: invalid peer certificate:
+/// UnknownIssuer"), for a connection that failed. No cause holds the URL.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// The URL without its password, for logs: `postgres://user@host:port/dbname`.
@@ -71,14 +193,14 @@ pub fn shown(url: &str) -> Result<String, String> {
 }
 
 /// A pool of at most `size` connections; none is opened until one is needed.
-pub fn pool(config: tokio_postgres::Config, size: usize) -> Result<Pool, String> {
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+pub fn pool(config: PgConfig, size: usize) -> Result<Pool, String> {
+    let mc = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match config.tls {
+        Tls::Plain => Manager::from_config(config.config, NoTls, mc),
+        Tls::Rustls(t) => Manager::from_config(config.config, t, mc),
+    };
     Pool::builder(manager)
         .max_size(size.max(1))
         .build()
@@ -92,7 +214,7 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     let mut client = pool
         .get()
         .await
-        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        .map_err(|e| format!("cannot connect to PostgreSQL: {}", chain(&e)))?;
     let tx = client.transaction().await.map_err(db)?;
     // Held until the transaction ends; taken before anything is read, so the version read
     // below is the one the previous holder committed.
@@ -163,5 +285,30 @@ mod tests {
             assert!(!e.contains("s3cret"), "{e}");
         }
         assert!(is_url("postgres://x@h/d") && !is_url("./postgres.db"));
+        // TLS: asked by sslmode (verify-* read as require, which verifies fully); a root
+        // file only with it, and read.
+        assert!(matches!(
+            config("postgres://u@h/d").unwrap().tls,
+            Tls::Plain
+        ));
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let c = config(&format!("postgres://u@h/d?sslmode={mode}")).unwrap();
+            assert!(matches!(c.tls, Tls::Rustls(_)), "{mode}");
+        }
+        let e = config("postgres://u:s3cret@h/d?sslrootcert=/x.pem").unwrap_err();
+        assert!(
+            e.contains("sslmode=require") && !e.contains("s3cret"),
+            "{e}"
+        );
+        let e =
+            config("postgres://u@h/d?sslmode=require&sslrootcert=/nonexistent.pem").unwrap_err();
+        assert!(e.contains("/nonexistent.pem"), "{e}");
+        assert_eq!(
+            split_tls_options("postgres://u@h/d?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&connect_timeout=3"),
+            (
+                "postgres://u@h/d?sslmode=require&connect_timeout=3".to_owned(),
+                Some("/tmp/ca.pem".to_owned())
+            )
+        );
     }
 }

@@ -31,6 +31,7 @@ use std::collections::HashMap;
 /// One connection and the statements prepared on it.
 pub(crate) struct Conn {
     config: postgres::Config,
+    tls: super::Tls,
     client: Option<postgres::Client>,
     cache: RefCell<HashMap<String, postgres::Statement>>,
 }
@@ -72,7 +73,8 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
     let migrator = super::pool(async_config.clone(), 1)?;
     super::migrate(&migrator).await?;
     drop(migrator);
-    let mut config = postgres::Config::from(async_config);
+    let tls = async_config.tls.clone();
+    let mut config = postgres::Config::from(async_config.config.clone());
     // A database that cannot be reached is said so in seconds, not after the OS gives up; a
     // peer that vanished is noticed by keepalives.
     if config.get_connect_timeout().is_none() {
@@ -88,10 +90,11 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
         for _ in 0..n {
             let mut conn = Conn {
                 config: config.clone(),
+                tls: tls.clone(),
                 client: None,
                 cache: RefCell::new(HashMap::new()),
             };
-            conn_client(&mut conn.client, &conn.config, &conn.cache)
+            conn_client(&mut conn.client, (&conn.config, &conn.tls), &conn.cache)
                 .map_err(|e| e.cause().to_owned())?;
             conns.push(conn);
         }
@@ -124,16 +127,23 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
 /// connection broke): one request sees the failure, the next reconnects.
 fn conn_client<'c>(
     client: &'c mut Option<postgres::Client>,
-    config: &postgres::Config,
+    (config, tls): (&postgres::Config, &super::Tls),
     cache: &RefCell<HashMap<String, postgres::Statement>>,
 ) -> ApiResult<&'c mut postgres::Client> {
     if client.as_ref().is_none_or(postgres::Client::is_closed) {
         cache.borrow_mut().clear();
         *client = None;
         let unavailable = |e: postgres::Error| {
-            ApiError::unavailable(format!("cannot connect to PostgreSQL: {e}"))
+            ApiError::unavailable(format!(
+                "cannot connect to PostgreSQL: {}",
+                super::chain(&e)
+            ))
         };
-        let mut c = config.connect(postgres::NoTls).map_err(unavailable)?;
+        let mut c = match tls {
+            super::Tls::Plain => config.connect(postgres::NoTls),
+            super::Tls::Rustls(t) => config.connect(t.clone()),
+        }
+        .map_err(unavailable)?;
         c.batch_execute(&format!(
             "SET lock_timeout = '{LOCK_TIMEOUT}'; SET idle_in_transaction_session_timeout = '{IDLE_TIMEOUT}'"
         ))
@@ -165,10 +175,11 @@ fn run<T>(
     let Conn {
         client,
         config,
+        tls,
         cache,
     } = conn;
     let cache: &RefCell<_> = cache;
-    let c = conn_client(client, config, cache)?;
+    let c = conn_client(client, (config, tls), cache)?;
     let mut t = match kind {
         Kind::Read => c
             .build_transaction()
