@@ -390,15 +390,25 @@ async fn a_connection_lost_at_commit_is_an_unknown_outcome_not_a_retryable_503()
 /// certificate is refused, saying why, and nothing is served.
 #[tokio::test]
 async fn tls_is_used_and_verified_when_the_url_asks_for_it() {
+    let named = |mut p: rcgen::CertificateParams, name: &str| {
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(rcgen::DnType::CommonName, name);
+        p
+    };
     let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    let mut ca_params = named(
+        rcgen::CertificateParams::new(Vec::<String>::new()).unwrap(),
+        "peering test CA",
+    );
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
+    let cert = named(
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap(),
+        "127.0.0.1",
+    )
+    .signed_by(&key, &ca, &ca_key)
+    .unwrap();
     let cluster = PgCluster::start_tls(&cert.pem(), &key.serialize_pem());
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
@@ -408,7 +418,19 @@ async fn tls_is_used_and_verified_when_the_url_asks_for_it() {
         cluster.url(),
         ca_file.display()
     );
-    let app = instance(&url).await;
+    // On failure, the database's side of the handshake too.
+    let store = peering_server::open_postgres(&url, 3)
+        .await
+        .unwrap_or_else(|e| {
+            let log = std::fs::read_to_string(cluster.dir().join("server.log")).unwrap_or_default();
+            panic!("{e}\n{log}")
+        });
+    let state = Arc::new(peering_server::AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings: peering_server::Settings::default(),
+    });
+    let app = spawn_state(tempfile::tempdir().unwrap(), state).await;
     app.create_connection("rg", "c").await;
     expect_status(app.get(&app.service_url("rg", "c")).await, 200);
     let (client, conn) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)

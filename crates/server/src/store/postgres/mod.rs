@@ -79,16 +79,17 @@ fn split_tls_options(url: &str) -> (String, Option<String>) {
     };
     let mut root = None;
     let mut kept = Vec::new();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("sslrootcert", v)) => {
-                root = Some(
-                    percent_encoding::percent_decode_str(v)
-                        .decode_utf8_lossy()
-                        .into_owned(),
-                )
-            }
-            Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require"),
+        // Keys and values are matched as tokio-postgres reads them: percent-decoded.
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match (decode(k).as_str(), decode(v).as_str()) {
+            ("sslrootcert", v) => root = Some(v.to_owned()),
+            ("sslmode", "verify-ca" | "verify-full") => kept.push("sslmode=require"),
             _ => kept.push(pair),
         }
     }
@@ -147,7 +148,16 @@ pub fn config(url: &str) -> Result<PgConfig, String> {
     if c.get_user().is_none_or(str::is_empty) {
         return Err(format!("the PostgreSQL URL names no user ({FORM})"));
     }
+    let socket = c
+        .get_hosts()
+        .iter()
+        .any(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
     let tls = match (c.get_ssl_mode(), root) {
+        (SslMode::Require, _) if socket => {
+            return Err(format!(
+                "sslmode=require is for a host reached over TCP, not a Unix socket ({FORM})"
+            ))
+        }
         (SslMode::Require, root) => rustls(root.as_deref())?,
         (_, Some(_)) => {
             return Err(format!(
@@ -303,6 +313,15 @@ mod tests {
         let e =
             config("postgres://u@h/d?sslmode=require&sslrootcert=/nonexistent.pem").unwrap_err();
         assert!(e.contains("/nonexistent.pem"), "{e}");
+        assert!(matches!(
+            config("postgres://u@h/d?sslmode=verify%2Dfull")
+                .unwrap()
+                .tls,
+            Tls::Rustls(_)
+        ));
+        assert!(config("postgres://u@%2Frun%2Fpostgresql/d?sslmode=require")
+            .unwrap_err()
+            .contains("Unix socket"));
         assert_eq!(
             split_tls_options("postgres://u@h/d?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&connect_timeout=3"),
             (
