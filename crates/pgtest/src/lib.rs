@@ -13,10 +13,11 @@ pub struct PgCluster {
     pub port: u16,
 }
 
-/// Debian's server binaries, the newest version installed.
-fn bin() -> PathBuf {
+/// The directory of Debian's PostgreSQL server binaries (`initdb`, `pg_ctl`), the newest
+/// version installed; None when there is none (`cargo xtask setup` installs them).
+pub fn bin_dir() -> Option<PathBuf> {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("PostgreSQL is not installed: cargo xtask setup installs Debian's postgresql")
+        .ok()?
         .filter_map(|e| {
             let e = e.ok()?;
             let version: u32 = e.file_name().to_str()?.parse().ok()?;
@@ -25,7 +26,7 @@ fn bin() -> PathBuf {
         })
         .collect();
     found.sort();
-    found.pop().expect("no initdb under /usr/lib/postgresql").1
+    found.pop().map(|(_, bin)| bin)
 }
 
 fn is_root() -> bool {
@@ -74,7 +75,9 @@ impl PgCluster {
             .unwrap()
             .port();
         let c = PgCluster {
-            bin: bin(),
+            bin: bin_dir().expect(
+                "PostgreSQL is not installed: cargo xtask setup installs Debian's postgresql",
+            ),
             as_postgres,
             port,
             dir,
@@ -167,18 +170,24 @@ impl PgCluster {
         self.dir.path().join("data")
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// A server binary's command, run as `postgres` when this process is root.
+    fn command(&self, tool: &str) -> Command {
         let exe = self.bin.join(tool);
-        let out = if self.as_postgres {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(exe);
+            c
         } else {
-            Command::new(&exe).args(args).output()
+            Command::new(exe)
         }
-        .unwrap_or_else(|e| panic!("{}: {e}", exe.display()));
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let out = self
+            .command(tool)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
         assert!(
             out.status.success(),
             "{tool} {args:?}: {}{}{}",
@@ -201,23 +210,16 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let data = self.data();
-        let exe = self.bin.join("pg_ctl");
-        let args = [
-            "-D",
-            data.to_str().unwrap(),
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
-        ];
-        let _ = if self.as_postgres {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
+        let _ = self
+            .command("pg_ctl")
+            .args([
+                "-D",
+                data.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ])
+            .output();
     }
 }

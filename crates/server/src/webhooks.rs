@@ -179,18 +179,7 @@ impl Sender {
 /// What went wrong, with its causes ("connection refused" is a cause of reqwest's "error
 /// sending request"), and without the URL, which may hold credentials.
 fn error_chain(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut out = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cause = c.source();
-    }
-    out
+    crate::error::chain(&e.without_url())
 }
 
 /// Deliveries sent at once at most.

@@ -138,7 +138,7 @@ pub fn setup() -> Result<bool, String> {
         installed.push("chromium + chromedriver");
     }
     // The PostgreSQL tests start throw-away clusters with Debian's server binaries.
-    if postgres_bin().is_none() {
+    if peering_pgtest::bin_dir().is_none() {
         apt_install(&["postgresql"])?;
         installed.push("postgresql");
     }
@@ -164,22 +164,6 @@ pub fn setup() -> Result<bool, String> {
         );
     }
     Ok(!installed.is_empty())
-}
-
-/// The directory of Debian's PostgreSQL server binaries (`initdb`, `pg_ctl`), the newest
-/// version installed; None when there is none.
-pub fn postgres_bin() -> Option<std::path::PathBuf> {
-    let mut found: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let version: u32 = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, bin)| bin)
 }
 
 #[cfg(test)]

@@ -183,6 +183,17 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
     spawn_state(dir, state).await
 }
 
+/// Starts the server on `store` (with the tokens of [`spawn_app`] and default settings), in a
+/// folder of its own.
+pub async fn spawn_store(store: SqlStore) -> TestApp {
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        tokens: tokens(),
+        settings: Settings::default(),
+    });
+    spawn_state(tempfile::tempdir().expect("temp dir"), state).await
+}
+
 /// Starts the server with `state` (its store is the caller's), keeping `dir` alive.
 pub async fn spawn_state(dir: tempfile::TempDir, state: Arc<AppState>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

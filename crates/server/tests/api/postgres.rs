@@ -229,12 +229,7 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
         .unwrap();
     let counts = sqlite_counts(&db);
     let before = {
-        let state = std::sync::Arc::new(peering_server::AppState {
-            store: std::sync::Arc::new(peering_server::open_sqlite(&db, 2).unwrap()),
-            tokens: tokens(),
-            settings: Default::default(),
-        });
-        let lite = spawn_state(tempfile::tempdir().unwrap(), state).await;
+        let lite = spawn_store(peering_server::open_sqlite(&db, 2).unwrap()).await;
         let answers = every_answer(&lite).await;
         drop(lite.stop().await);
         answers
@@ -268,16 +263,12 @@ async fn a_sqlite_database_is_copied_exactly_and_a_copy_again_changes_nothing() 
     let copied: Vec<(String, u64)> = first.iter().map(|t| (t.table.to_owned(), t.rows)).collect();
     assert_eq!(copied, counts);
     // Served from PostgreSQL, the API answers exactly as it did from the file.
-    let state = std::sync::Arc::new(peering_server::AppState {
-        store: std::sync::Arc::new(
-            peering_server::open_postgres(&cluster.url(), 2)
-                .await
-                .unwrap(),
-        ),
-        tokens: tokens(),
-        settings: Default::default(),
-    });
-    let served = spawn_state(tempfile::tempdir().unwrap(), state).await;
+    let served = spawn_store(
+        peering_server::open_postgres(&cluster.url(), 2)
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(every_answer(&served).await, before);
     drop(served.stop().await);
     let client = p.get().await.unwrap();

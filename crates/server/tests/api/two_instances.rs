@@ -32,15 +32,12 @@ async fn database() -> Database {
 
 /// An instance on `url`, as the server runs one (its own pool of connections).
 async fn instance(url: &str) -> TestApp {
-    let store = peering_server::open_postgres(url, 3)
-        .await
-        .expect("instance opens");
-    let state = Arc::new(peering_server::AppState {
-        store: Arc::new(store),
-        tokens: tokens(),
-        settings: peering_server::Settings::default(),
-    });
-    spawn_state(tempfile::tempdir().unwrap(), state).await
+    spawn_store(
+        peering_server::open_postgres(url, 3)
+            .await
+            .expect("instance opens"),
+    )
+    .await
 }
 
 /// The same URL on the other instance.
@@ -425,12 +422,7 @@ async fn tls_is_used_and_verified_when_the_url_asks_for_it() {
             let log = std::fs::read_to_string(cluster.dir().join("server.log")).unwrap_or_default();
             panic!("{e}\n{log}")
         });
-    let state = Arc::new(peering_server::AppState {
-        store: Arc::new(store),
-        tokens: tokens(),
-        settings: peering_server::Settings::default(),
-    });
-    let app = spawn_state(tempfile::tempdir().unwrap(), state).await;
+    let app = spawn_store(store).await;
     app.create_connection("rg", "c").await;
     expect_status(app.get(&app.service_url("rg", "c")).await, 200);
     let (client, conn) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)

@@ -213,7 +213,7 @@ pub async fn copy_from_sqlite(sqlite: &Path, pool: &Pool) -> Result<Vec<TableCop
     let mut client = pool
         .get()
         .await
-        .map_err(|e| format!("cannot connect to PostgreSQL: {}", super::chain(&e)))?;
+        .map_err(|e| format!("cannot connect to PostgreSQL: {}", crate::error::chain(&e)))?;
     let tx = client.transaction().await.map_err(db)?;
     let all = TABLES
         .iter()

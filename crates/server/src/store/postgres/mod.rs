@@ -169,22 +169,6 @@ pub fn config(url: &str) -> Result<PgConfig, String> {
     Ok(PgConfig { config: c, tls })
 }
 
-/// An error with its causes ("error performing TLS handshake: invalid peer certificate:
-/// UnknownIssuer"), for a connection that failed. No cause holds the URL.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cause = c.source();
-    }
-    out
-}
-
 /// The URL without its password, for logs: `postgres://user@host:port/dbname`.
 pub fn shown(url: &str) -> Result<String, String> {
     let c = config(url)?;
@@ -224,7 +208,7 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     let mut client = pool
         .get()
         .await
-        .map_err(|e| format!("cannot connect to PostgreSQL: {}", chain(&e)))?;
+        .map_err(|e| format!("cannot connect to PostgreSQL: {}", crate::error::chain(&e)))?;
     let tx = client.transaction().await.map_err(db)?;
     // Held until the transaction ends; taken before anything is read, so the version read
     // below is the one the previous holder committed.

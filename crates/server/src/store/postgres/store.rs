@@ -136,7 +136,7 @@ fn conn_client<'c>(
         let unavailable = |e: postgres::Error| {
             ApiError::unavailable(format!(
                 "cannot connect to PostgreSQL: {}",
-                super::chain(&e)
+                crate::error::chain(&e)
             ))
         };
         let mut c = match tls {
