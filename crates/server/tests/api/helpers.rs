@@ -183,6 +183,42 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, settings: Settings) -> TestApp
     spawn_state(dir, state).await
 }
 
+/// 50 connections `conn-i` of `rg`, then 50 PUTs at once of prefixes `pfx-i` that all
+/// contain `net` (`{net}/8` to `/32`, so every two overlap), the i-th (and its connection)
+/// through `apps[i % apps.len()]`: each PUT's index, status and body, in index order.
+pub async fn race_overlapping_prefixes(
+    apps: &[Arc<TestApp>],
+    rg: &str,
+    net: &str,
+) -> Vec<(usize, u16, Value)> {
+    for i in 0..50 {
+        apps[i % apps.len()]
+            .create_connection(rg, &format!("conn-{i}"))
+            .await;
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let app = apps[i % apps.len()].clone();
+        let barrier = barrier.clone();
+        let (rg, value) = (rg.to_owned(), format!("{net}/{}", 8 + (i % 25)));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let res = app
+                .put_prefix(&rg, &format!("conn-{i}"), &format!("pfx-{i}"), &value)
+                .await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (i, status, body)
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    results
+}
+
 /// Starts the server on `store` (with the tokens of [`spawn_app`] and default settings), in a
 /// folder of its own.
 pub async fn spawn_store(store: SqlStore) -> TestApp {

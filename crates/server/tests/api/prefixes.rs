@@ -409,32 +409,7 @@ async fn events_come_from_stored_telemetry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_overlapping_puts_leave_exactly_one() {
     let app = Arc::new(spawn_app().await);
-    for i in 0..50 {
-        app.create_connection("rg1", &format!("conn-{i}")).await;
-    }
-    // Every value contains 30.0.0.0, so every two of them overlap.
-    let values: Vec<String> = (0..50)
-        .map(|i| format!("30.0.0.0/{}", 8 + (i % 25)))
-        .collect();
-    let barrier = Arc::new(tokio::sync::Barrier::new(50));
-    let mut tasks = Vec::new();
-    for (i, value) in values.iter().cloned().enumerate() {
-        let app = app.clone();
-        let barrier = barrier.clone();
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let res = app
-                .put_prefix("rg1", &format!("conn-{i}"), &format!("pfx-{i}"), &value)
-                .await;
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap();
-            (i, status, body)
-        }));
-    }
-    let mut results = Vec::new();
-    for t in tasks {
-        results.push(t.await.unwrap());
-    }
+    let results = race_overlapping_prefixes(std::slice::from_ref(&app), "rg1", "30.0.0.0").await;
     let winners: Vec<_> = results.iter().filter(|r| r.1 == 201).collect();
     assert_eq!(
         winners.len(),

@@ -52,31 +52,8 @@ async fn overlapping_puts_spread_over_two_instances_leave_exactly_one() {
         Arc::new(instance(&db.url).await),
         Arc::new(instance(&db.url).await),
     );
-    for i in 0..50 {
-        let app = if i % 2 == 0 { &a } else { &b };
-        app.create_connection("rg", &format!("conn-{i}")).await;
-    }
-    // Every value contains 40.0.0.0, so every two overlap; even ones go to a, odd ones to b.
-    let barrier = Arc::new(tokio::sync::Barrier::new(50));
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let app = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let barrier = barrier.clone();
-        tasks.push(tokio::spawn(async move {
-            let value = format!("40.0.0.0/{}", 8 + (i % 25));
-            barrier.wait().await;
-            let res = app
-                .put_prefix("rg", &format!("conn-{i}"), &format!("pfx-{i}"), &value)
-                .await;
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap();
-            (i, status, body)
-        }));
-    }
-    let mut results = Vec::new();
-    for t in tasks {
-        results.push(t.await.unwrap());
-    }
+    // Even ones through a, odd ones through b.
+    let results = race_overlapping_prefixes(&[a.clone(), b.clone()], "rg", "40.0.0.0").await;
     let statuses: Vec<u16> = results.iter().map(|r| r.1).collect();
     let winners: Vec<_> = results.iter().filter(|r| r.1 == 201).collect();
     assert_eq!(winners.len(), 1, "{statuses:?}");
