@@ -4,6 +4,7 @@
 use crate::api;
 use crate::components::outbox_panel::OutboxPanel;
 use crate::embed;
+use crate::lazy::{lazy_view, split};
 use crate::outbox::Outbox;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
@@ -191,13 +192,27 @@ fn Pages() -> impl IntoView {
         }
         match page.get() {
             Page::Connections => view! { <ConnectionsPage/> }.into_any(),
-            Page::NewConnection => view! { <NewConnectionPage/> }.into_any(),
-            Page::Connection { .. } => view! { <ConnectionDetailPage/> }.into_any(),
+            Page::NewConnection => lazy_view(LOADING, new_connection_page).into_any(),
+            Page::Connection { .. } => lazy_view(LOADING, connection_page).into_any(),
             Page::NotFound => view! {
                 <section class="page"><h1>"Not found"</h1><p><A href="/">"Back to connections"</A></p></section>
             }
             .into_any(),
         }
+    }
+}
+
+/// Shown while a page's code is fetched (the first visit only; see `lazy`).
+const LOADING: Option<&str> = Some("Loading the page…");
+
+// The list is the page most visits start on, so it is in the main module; the others are
+// fetched when first opened.
+split! {
+    fn new_connection_page() -> AnyView {
+        view! { <NewConnectionPage/> }.into_any()
+    }
+    fn connection_page() -> AnyView {
+        view! { <ConnectionDetailPage/> }.into_any()
     }
 }
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod embed;
+pub mod lazy;
 pub mod outbox;
 pub mod pages;
 pub mod routing;

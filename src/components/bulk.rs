@@ -16,6 +16,7 @@ pub use crate::components::bulk_ops::{
 };
 use crate::components::conflict::{Choice, ConflictDialog};
 use crate::components::connection_row::{row_sides, Row, RowKey};
+use crate::lazy::split;
 use leptos::prelude::*;
 use peering_model::tags::check_tags;
 use std::collections::{BTreeMap, HashSet};
@@ -37,6 +38,24 @@ struct Run {
     total: usize,
     results: Vec<Result1>,
     running: bool,
+}
+
+split! {
+    /// [`BulkBar`], fetched when a row is first selected.
+    pub fn bulk_bar(
+        selected: RwSignal<HashSet<RowKey>>,
+        matching: Signal<usize>,
+        select_all: Callback<()>,
+        chosen: Callback<(), Vec<Row>>,
+        actions: BulkActions,
+        on_change: Callback<RowChange>,
+    ) -> AnyView {
+        view! {
+            <BulkBar selected=selected matching=matching select_all=select_all chosen=move || chosen.run(())
+                actions=actions on_change=on_change/>
+        }
+        .into_any()
+    }
 }
 
 /// The bar above the table while rows are selected: the count, "select all matching", the

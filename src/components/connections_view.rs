@@ -1,13 +1,14 @@
 //! The connections list's filters and table for a set of rows (which may grow while the list
 //! loads). Every setting lives in the URL query; the table is rendered as a window of rows.
 
-use crate::components::bulk::{click_select, BulkActions, BulkBar, RowChange};
+use crate::components::bulk::{bulk_bar, click_select, BulkActions, RowChange};
 use crate::components::column_chooser::{remembered_columns, ColumnChooser};
 use crate::components::connection_row::{counts, haystack, Prefixes, Row, RowKey, COLUMNS};
 use crate::components::export::ExportButtons;
 use crate::components::facet::facet;
 use crate::components::list_query::{debounced_search, query_writer};
 use crate::components::virtual_rows::{viewport_height, window, DEFAULT_VIEWPORT, ROW_HEIGHT};
+use crate::lazy::Lazy;
 use crate::routing::use_query_map;
 use crate::routing::A;
 use leptos::prelude::*;
@@ -326,9 +327,16 @@ pub fn ConnectionsView(
                 on:input=move |ev| on_search(event_target_value(&ev))/>
             <span class="count" aria-live="polite">{move || format!("{} of {} shown", visible.with(Vec::len), total.get())}</span>
         </div>
-        {actions.map(|actions| view! {
-            <BulkBar selected=selected matching=Signal::derive(move || visible.with(Vec::len)) select_all=Callback::new(move |()| select_all())
-                chosen=chosen actions=actions on_change=on_change.unwrap_or_else(|| Callback::new(|_| {}))/>
+        {actions.map(|actions| {
+            let matching = Signal::derive(move || visible.with(Vec::len));
+            let select_all = Callback::new(move |()| select_all());
+            let chosen = Callback::new(move |()| chosen());
+            let on_change = on_change.unwrap_or_else(|| Callback::new(|_| {}));
+            // Fetched when a row is first selected; kept after, so a run's results stay.
+            view! {
+                <Lazy when=move || selected.with(|s| !s.is_empty())
+                    load=move || bulk_bar(selected, matching, select_all, chosen, actions.clone(), on_change)/>
+            }
         })}
         <div class="table-wrap" node_ref=wrap on:scroll=on_scroll tabindex="0" role="region" aria-label="Connections; scroll for more">
             <table class="grid virtual" aria-rowcount=move || visible.with(Vec::len) + 1>

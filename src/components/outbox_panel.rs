@@ -7,6 +7,7 @@
 use crate::api::{self, ErrorKind, Replay, Tagged};
 use crate::components::child_conflict::json_sides;
 use crate::components::conflict::{Choice, ConflictDialog};
+use crate::lazy::{split, Lazy};
 use crate::outbox::{Outbox, Status};
 use crate::state::Session;
 use leptos::prelude::*;
@@ -24,9 +25,33 @@ fn clock(ms: f64) -> String {
 
 #[component]
 pub fn OutboxPanel() -> impl IntoView {
+    let pending = expect_context::<Outbox>().pending();
+    let open = RwSignal::new(false);
+    let count = Memo::new(move |_| pending.with(Vec::len));
+    view! {
+        <Show when=move || { count.get() > 0 || open.get() }>
+            <button type="button" class="button small outbox-toggle" id="outbox-toggle"
+                aria-expanded=move || open.get().to_string() aria-controls="outbox"
+                on:click=move |_| open.update(|o| *o = !*o)>
+                "Outbox "<span class="badge" id="outbox-count" aria-live="polite">{count}</span>
+            </button>
+        </Show>
+        <Lazy when=move || open.get() load=move || outbox_list(open)/>
+    }
+}
+
+split! {
+    /// [`OutboxList`], fetched when the outbox is first opened.
+    fn outbox_list(open: RwSignal<bool>) -> AnyView {
+        view! { <OutboxList open=open/> }.into_any()
+    }
+}
+
+/// The writes waiting, while `open`, and the conflict dialog of the one being compared.
+#[component]
+fn OutboxList(open: RwSignal<bool>) -> impl IntoView {
     let outbox = expect_context::<Outbox>();
     let pending = outbox.pending();
-    let open = RwSignal::new(false);
     let count = Memo::new(move |_| pending.with(Vec::len));
     let session = use_context::<Session>();
     let resolving = RwSignal::new(None::<Resolving>);
@@ -95,13 +120,6 @@ pub fn OutboxPanel() -> impl IntoView {
         resolving.set(None);
     });
     view! {
-        <Show when=move || { count.get() > 0 || open.get() }>
-            <button type="button" class="button small outbox-toggle" id="outbox-toggle"
-                aria-expanded=move || open.get().to_string() aria-controls="outbox"
-                on:click=move |_| open.update(|o| *o = !*o)>
-                "Outbox "<span class="badge" id="outbox-count" aria-live="polite">{count}</span>
-            </button>
-        </Show>
         <Show when=move || open.get()>
             <section id="outbox" class="outbox" aria-label="Outbox: writes waiting to be sent">
                 <header class="row">

@@ -11,6 +11,7 @@
 
 use crate::components::connection_row::Row;
 use crate::components::list_query::query_writer;
+use crate::lazy::{lazy_view, split};
 use crate::routing::use_query_map;
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -86,22 +87,43 @@ fn plural(n: usize) -> String {
 pub fn RegionMap(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
     let query = use_query_map();
     let shown = Memo::new(move |_| query.with(|q| q.get("map").as_deref() == Some("1")));
-    let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
-    let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
     let write = query_writer(query);
-    let w1 = write.clone();
     let toggle = move |_| {
-        w1(vec![(
+        write(vec![(
             "map",
             if shown.get_untracked() { "" } else { "1" }.to_owned(),
         )])
     };
+    view! {
+        <div class="map-bar">
+            <button type="button" class="button small" id="map-toggle" aria-expanded=move || shown.get().to_string()
+                aria-controls="region-map" on:click=toggle>{move || if shown.get() { "Hide map" } else { "Show map" }}</button>
+        </div>
+        <Show when=move || shown.get()>
+            <section id="region-map" class="region-map" aria-label="Connections by region">
+                {lazy_view(Some("Loading the map…"), move || map_panel(rows))}
+            </section>
+        </Show>
+    }
+}
+
+split! {
+    /// [`MapPanel`], fetched when the map is first shown.
+    fn map_panel(rows: Signal<Vec<Row>>) -> AnyView {
+        view! { <MapPanel rows=rows/> }.into_any()
+    }
+}
+
+/// The map itself, while it is shown: `map.json` (fetched once), the layer of the world or
+/// of the United States, and the way back to the world.
+#[component]
+fn MapPanel(rows: Signal<Vec<Row>>) -> impl IntoView {
+    let query = use_query_map();
+    let country = Memo::new(move |_| query.with(|q| q.get("country").unwrap_or_default()));
+    let state = Memo::new(move |_| query.with(|q| q.get("state").unwrap_or_default()));
+    let write = query_writer(query);
     let data = RwSignal::new(LOADED.with(|l| l.borrow().clone()).map(Ok::<_, String>));
-    Effect::new(move |_| {
-        if !shown.get() || data.with_untracked(|d| matches!(d, Some(Ok(_)))) {
-            return;
-        }
-        data.set(None);
+    if data.with_untracked(Option::is_none) {
         leptos::task::spawn_local_scoped(async move {
             let got = crate::api::file_beside_the_app("map.json")
                 .await
@@ -116,7 +138,7 @@ pub fn RegionMap(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
             }
             data.try_set(Some(got));
         });
-    });
+    }
     // Counts by country, and by state for the US view.
     let us_view = Memo::new(move |_| country.get() == US);
     let counts = Memo::new(move |_| {
@@ -162,12 +184,6 @@ pub fn RegionMap(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
         }
     });
     view! {
-        <div class="map-bar">
-            <button type="button" class="button small" id="map-toggle" aria-expanded=move || shown.get().to_string()
-                aria-controls="region-map" on:click=toggle>{move || if shown.get() { "Hide map" } else { "Show map" }}</button>
-        </div>
-        <Show when=move || shown.get()>
-            <section id="region-map" class="region-map" aria-label="Connections by region">
                 {move || match data.get() {
                     None => view! { <p class="state loading" role="status">"Loading the map…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="state error small" role="alert">{e}</p> }.into_any(),
@@ -182,8 +198,6 @@ pub fn RegionMap(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
                         }.into_any()
                     }
                 }}
-            </section>
-        </Show>
     }
 }
 

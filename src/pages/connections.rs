@@ -13,6 +13,7 @@ use crate::components::load_error::LoadError;
 use crate::components::region_map::RegionMap;
 pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::components::webhook_deliveries::WebhookDeliveries;
+use crate::lazy::{split, Lazy};
 use crate::outbox::Outbox;
 use crate::routing::A;
 use crate::state::Session;
@@ -27,6 +28,13 @@ enum Load {
     Loading,
     Done,
     Failed(ApiError),
+}
+
+split! {
+    /// The CSV import, fetched when it is first opened.
+    fn connection_import(existing: Signal<Vec<Row>>, open: RwSignal<bool>, on_done: Callback<()>) -> AnyView {
+        view! { <ConnectionImport existing=existing open=open on_done=on_done/> }.into_any()
+    }
 }
 
 #[component]
@@ -172,6 +180,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     });
     let session2 = expect_context::<Session>();
     let importing = RwSignal::new(false);
+    let imported = Callback::new(move |()| retry());
     let has_rows = Memo::new(move |_| !rows.with(Vec::is_empty));
     // What `peering-server --demo` made up says so.
     let simulated = Memo::new(move |_| {
@@ -200,7 +209,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                     <A href="/new" attr:class="button primary">"New connection"</A>
                 </span>
             </header>
-            <ConnectionImport existing=Signal::from(rows) open=importing on_done=Callback::new(move |()| retry())/>
+            <Lazy when=move || importing.get() load=move || connection_import(rows.into(), importing, imported)/>
             {move || match (load.get(), has_rows.get()) {
                 (Load::Loading, false) => view! { <p class="state loading" role="status">"Loading connections…"</p> }.into_any(),
                 (Load::Failed(e), false) => view! { <LoadError error=e on_retry=retry/> }.into_any(),

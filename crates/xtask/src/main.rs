@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: everything a fresh machine needs, in one place.
 //!
 //! * `setup` — installs the tools (idempotent; seconds when all are present)
-//! * `run`   — setup, `trunk build --release`, then the server on 127.0.0.1:8080 with peering.db
+//! * `run`   — setup, `dist`, then the server on 127.0.0.1:8080 with peering.db
+//! * `dist`  — setup, then the release app in `dist/`, split into modules fetched when needed
 //! * `lint`  — `cargo fmt --check`, clippy with `-D warnings` (native and wasm32), the tidy rules
 //! * `test`  — setup, lint, then every test: cargo, browser (wasm-bindgen-test), Python SDK, end to end
 //! * `e2e`   — only the end-to-end test (expects `dist/` and the server to be buildable)
@@ -10,6 +11,7 @@
 
 mod bench_nav;
 mod compress;
+mod dist;
 mod e2e;
 mod map;
 mod setup;
@@ -60,13 +62,14 @@ fn main() -> ExitCode {
         Some("run") => run_app(&args[1..]),
         Some("lint") => setup::setup().and_then(|_| lint()),
         Some("test") => test_all(),
+        Some("dist") => setup::setup().and_then(|_| build_app()),
         Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         // Trunk's pre-build hook (Trunk.toml): the map's boundaries into public/map.json.
         Some("map") => map::build(&root().join("public/map.json")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup | run [--demo] | lint | test | e2e | bench [api|telemetry|model|browser] | map>"
+                "usage: cargo xtask <setup | run [--demo] | lint | test | dist | e2e | bench [api|telemetry|model|browser] | map>"
             );
             return ExitCode::from(2);
         }
@@ -80,10 +83,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The release app in `dist/`, with precompressed copies of its hashed files.
+/// The release app in `dist/`, split, with precompressed copies of its hashed files.
 fn build_app() -> Result<(), String> {
-    run(cmd("trunk").args(["build", "--release"]))?;
-    compress::precompress(&root().join("dist"))
+    dist::build()
 }
 
 /// Builds the server with the `server` profile and returns the binary's path.

@@ -10,6 +10,10 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// Must equal the `=` pin of `wasm-bindgen` in Cargo.toml (checked by a test below).
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const BINARYEN_VERSION: &str = "132.0.0";
+/// The splitter of the release build (`dist.rs`): `wasm-split-cli` of the crate
+/// `wasm_split_cli_support`. Its 0.2 line reads what the runtime in the lock file,
+/// `wasm_split_helpers` 0.2 (through Leptos), marks (checked by a test below).
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 /// What npm puts in the ignored `.tools/`, at exact versions: `wasm-opt` (binaryen) for the
 /// release build, `axe-core` injected into the end-to-end browser session, and the public-domain
 /// boundaries the map is drawn from (`world-atlas`: Natural Earth; `us-atlas`: US Census).
@@ -114,6 +118,21 @@ pub fn setup() -> Result<bool, String> {
         ]))?;
         installed.push("wasm-bindgen-cli");
     }
+    let listed = output("cargo", &["install", "--list"]).unwrap_or_default();
+    let split_line = format!("wasm_split_cli_support v{WASM_SPLIT_VERSION}:");
+    if !listed.lines().any(|l| l.trim() == split_line)
+        || output("wasm-split-cli", &["--help"]).is_none()
+    {
+        run(Command::new("cargo").args([
+            "install",
+            "--locked",
+            "--force",
+            &format!("wasm_split_cli_support@{WASM_SPLIT_VERSION}"),
+            "--features",
+            "build-binary",
+        ]))?;
+        installed.push("wasm-split-cli");
+    }
     let tools = root().join(".tools");
     let missing: Vec<String> = NPM_PACKAGES
         .iter()
@@ -169,6 +188,18 @@ pub fn setup() -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_splitter_reads_what_the_locked_runtime_marks() {
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+        let runtime = lock
+            .split("name = \"wasm_split_helpers\"\nversion = \"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("wasm_split_helpers is in Cargo.lock");
+        let minor = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+        assert_eq!(minor(runtime), minor(WASM_SPLIT_VERSION));
+    }
 
     #[test]
     fn wasm_bindgen_pin_matches_the_cli_we_install() {

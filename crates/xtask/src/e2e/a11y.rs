@@ -69,6 +69,8 @@ async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<Strin
     click_centered(c, "#select-all").await?;
     wait_for(c, ".bulk .selected-count").await?;
     click_centered(c, "#import-toggle").await?;
+    // The import's code is fetched when it is first opened.
+    wait_for(c, "#connection-import").await?;
     found.extend(audit(c, axe, "the list filtered, columns, bulk bar, import open").await?);
 
     // The map: shown on request, a region clicked sets the same filter as the dropdowns, and

@@ -102,8 +102,20 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
     };
     goto(format!("{cdn}/console/#token={}", server.token)).await?;
     wait_for_text(c, "table.grid tbody", "cdn-1").await?;
+    // The list starts on the main module alone; the detail page's code is fetched (from
+    // beside the app, under the sub-path) when the page is first opened.
+    let main = wasm_fetched(c).await?;
+    if main.len() != 1 || !main[0].starts_with("peering-console-") {
+        return Err(format!("the list page fetched these modules: {main:?}"));
+    }
     click_centered(c, "table.grid tbody a[href='#/c/default/cdn-1']").await?;
     wait_for_text(c, "h1", "cdn-1").await?;
+    let more = wasm_fetched(c).await?;
+    if !more.iter().any(|m| m.starts_with("split_connection_page-")) {
+        return Err(format!(
+            "opening a connection fetched no module of its own: {more:?}"
+        ));
+    }
     let detail = c
         .current_url()
         .await
@@ -161,4 +173,22 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         requests.len()
     );
     Ok(())
+}
+
+/// The wasm modules this page has fetched, by file name, in order.
+async fn wasm_fetched(c: &Client) -> Result<Vec<String>, String> {
+    let v = c
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop()).filter(n => n.endsWith('.wasm'));",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
 }

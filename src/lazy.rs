@@ -1,0 +1,109 @@
+//! Code fetched when it is first needed, so the list page starts on a smaller wasm.
+//!
+//! A function declared with [`split!`] becomes `async` and returns `Result<T, LoadFailed>`.
+//! In the release build (`cargo xtask dist` builds with `--cfg split`), wasm-split cuts it,
+//! and everything only it reaches, out of the main module into a module of its own, fetched
+//! (once) the first time it is called; what two split functions share goes into a third, so
+//! nothing is fetched twice. Elsewhere (`trunk serve`, the wasm tests) it is an ordinary
+//! function that is ready at once, so the same call sites run in both.
+//!
+//! Where the split points are (ARCHITECTURE.md has the list): the pages other than the list,
+//! and on the list page what only a click opens (the CSV import, the bulk bar, the outbox
+//! panel, the map). A split function is called inside [`lazy_view`] or [`Lazy`], which show
+//! "Loading…" while the module is fetched and, if the fetch fails (offline, or a deploy that
+//! replaced the files), say so with a Retry: a failed fetch is not remembered, so Retry fetches
+//! again.
+
+use leptos::prelude::*;
+use std::future::Future;
+
+/// A split module could not be fetched or instantiated (the browser's console has why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadFailed;
+
+impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        LoadFailed
+    }
+}
+
+/// What the user reads when a part of the app could not be fetched.
+pub const LOAD_FAILED: &str =
+    "This part of the console could not be loaded. Check the network connection and try again.";
+
+/// Declares functions whose code is split out of the main module in the release build; each
+/// becomes `async fn name(args) -> Result<T, LoadFailed>` (see the module's documentation).
+macro_rules! split {
+    ($($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty $body:block)*) => {$(
+        $(#[$meta])*
+        #[cfg(split)]
+        #[::leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $name($($arg: $ty),*) -> ::std::result::Result<$out, $crate::lazy::LoadFailed> {
+            ::std::result::Result::Ok($body)
+        }
+        $(#[$meta])*
+        #[cfg(not(split))]
+        $vis async fn $name($($arg: $ty),*) -> ::std::result::Result<$out, $crate::lazy::LoadFailed> {
+            ::std::result::Result::Ok($body)
+        }
+    )*};
+}
+pub(crate) use split;
+
+/// Shows the view `load` gives once its module is there: `loading` until then (if given), and
+/// [`LOAD_FAILED`] with a Retry button if it cannot be fetched.
+///
+/// `load` runs inside a reactive owner that lives as long as this view, so the view it builds
+/// (contexts, effects, cleanups) belongs here as if it had been built in place.
+pub fn lazy_view<F, Fut>(loading: Option<&'static str>, load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<AnyView, LoadFailed>> + Send + 'static,
+{
+    let attempt = RwSignal::new(0u32);
+    let ready = RwSignal::new(false);
+    // Ready at once when the module is already there (or in an unsplit build): then the view
+    // is built in this pass, with no "Loading…" shown for a frame.
+    let body = move || {
+        attempt.track();
+        let fut = load();
+        Suspend::new(async move {
+            let got = fut.await;
+            ready.try_set(true);
+            match got {
+                Ok(view) => view,
+                Err(LoadFailed) => view! {
+                    <div class="state error" role="alert">
+                        <p>{LOAD_FAILED}</p>
+                        <button type="button" class="button small lazy-retry"
+                            on:click=move |_| { ready.set(false); attempt.update(|n| *n += 1) }>"Retry"</button>
+                    </div>
+                }
+                .into_any(),
+            }
+        })
+    };
+    view! {
+        {body}
+        {move || (!ready.get()).then_some(loading).flatten().map(|text| view! { <p class="state loading" role="status">{text}</p> })}
+    }
+}
+
+/// Nothing until `when` is first true; from then on the view of [`lazy_view`], kept while
+/// `when` turns false again, so what it holds (a half-typed import, a bulk result) is not lost
+/// and its module is fetched only by someone who uses it.
+#[component]
+pub fn Lazy<W, F, Fut>(when: W, load: F) -> impl IntoView
+where
+    W: Fn() -> bool + Send + Sync + 'static,
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<AnyView, LoadFailed>> + Send + 'static,
+{
+    let wanted = Memo::new(move |was: Option<&bool>| was == Some(&true) || when());
+    let load = StoredValue::new(load);
+    move || {
+        wanted
+            .get()
+            .then(|| lazy_view(None, move || load.with_value(|l| l())))
+    }
+}
