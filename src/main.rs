@@ -9,6 +9,6 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     eprintln!(
-        "peering-console is a browser app: build it with `trunk build`, or run `cargo xtask run`."
+        "peering-console is a browser app: build it with `cargo xtask dist` (or `trunk serve` while developing), or run `cargo xtask run`."
     );
 }

@@ -1,8 +1,8 @@
-//! Precompressed copies of the built app: after `trunk build`, every `.wasm`, `.js` and `.css`
+//! Precompressed copies of the built app: after `dist.rs`, every `.wasm`, `.js` and `.css`
 //! of `dist/` (the hashed files, and `boot.js`) and `map.json` get a `.br` (brotli, quality 11)
 //! and a `.gz` (gzip, level 9) beside them, which `peering-server` sends to browsers that accept
-//! them (a static host or CDN can do the same). Only those files: Trunk writes them afresh on
-//! every build (it replaces `dist/`), so a compressed copy is never older than its file;
+//! them (a static host or CDN can do the same). Only those files: they are written afresh on
+//! every build (`dist/` is replaced), so a compressed copy is never older than its file;
 //! `index.html` and `config.json` are small and `config.json` is the file an operator edits, so
 //! they have none that could go stale.
 //!

@@ -126,6 +126,7 @@ fn app_is_fresh() -> bool {
         "data",
         "crates/model/src",
         "crates/model/Cargo.toml",
+        "crates/xtask/src/dist.rs",
     ];
     inputs
         .iter()

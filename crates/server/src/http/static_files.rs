@@ -1,6 +1,7 @@
 //! The built app's files (`--static dist/`), and the CSP report endpoint of `--csp-report-log`.
 //!
-//! Caching: a file whose name carries Trunk's content hash (`name-<hex>[_bg].js|wasm|css`)
+//! Caching: a file whose name carries a content hash (`name-<hex>.js|css`, `name-<hex>_bg.wasm`:
+//! Trunk's names, which `cargo xtask dist` gives the split modules too)
 //! never changes under that name, so it is `immutable` for a year; everything else
 //! (`index.html`, `config.json`, `boot.js`, the icon) is `no-cache`: a browser may keep it but
 //! asks each time (a 304 while unchanged), so a new build or an edited `config.json` is seen on
