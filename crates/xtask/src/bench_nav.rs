@@ -85,7 +85,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn measure(c: &Client, url: &str, token: &str, n: usize) -> Result<(), String> {
+/// Measures one build at `n` connections; gives the median Largest Contentful Paint.
+async fn measure(
+    c: &Client,
+    url: &str,
+    token: &str,
+    n: usize,
+    build: &str,
+) -> Result<Option<f64>, String> {
     let mut runs: Vec<Value> = Vec::new();
     for i in 0..RUNS {
         if i == 0 {
@@ -125,7 +132,7 @@ async fn measure(c: &Client, url: &str, token: &str, n: usize) -> Result<(), Str
             all.len()
         );
     };
-    println!("navigation to the list, {n} connections stored:");
+    println!("navigation to the list, {n} connections stored, {build}:");
     show("→ first rows painted", "first");
     show("→ every row loaded and shown", "all");
     show("Largest Contentful Paint", "lcp");
@@ -137,22 +144,39 @@ async fn measure(c: &Client, url: &str, token: &str, n: usize) -> Result<(), Str
             bytes / 1024.0
         );
     }
-    Ok(())
+    let lcp = column("lcp");
+    Ok((!lcp.is_empty()).then(|| median(lcp)))
 }
 
-pub fn run_all(server_bin: &Path, dist: &Path) -> Result<(), String> {
+/// Each build of `builds` (a label, its `dist/`) at 1,000 and 10,000 connections; the first is
+/// the one shipped, the others baselines, each given as a ratio against it.
+pub fn run_all(server_bin: &Path, builds: &[(&str, &Path)]) -> Result<(), String> {
     let (_driver, port) = Driver::start()?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     for n in [1_000, 10_000] {
         let db = seeded(n)?;
-        let listen = format!("127.0.0.1:{}", crate::e2e::free_port()?);
-        let server = start_server(server_bin, &db, dist, &listen)?;
-        rt.block_on(async {
-            let c = crate::webdriver::connect(port).await?;
-            let r = measure(&c, &server.url, &server.token, n).await;
-            let _ = c.close().await;
-            r
-        })?;
+        let mut lcps = Vec::new();
+        for (label, dist) in builds {
+            let listen = format!("127.0.0.1:{}", crate::e2e::free_port()?);
+            let server = start_server(server_bin, &db, dist, &listen)?;
+            let lcp = rt.block_on(async {
+                let c = crate::webdriver::connect(port).await?;
+                let r = measure(&c, &server.url, &server.token, n, label).await;
+                let _ = c.close().await;
+                r
+            })?;
+            lcps.push((label, lcp));
+        }
+        if let Some((shipped, Some(ours))) = lcps.first() {
+            for (label, lcp) in &lcps[1..] {
+                if let Some(theirs) = lcp {
+                    println!(
+                        "  Largest Contentful Paint at {n}: {shipped} / {label} = {:.2}",
+                        ours / theirs
+                    );
+                }
+            }
+        }
     }
     Ok(())
 }

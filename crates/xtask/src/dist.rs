@@ -228,12 +228,17 @@ pub fn build() -> Result<(), String> {
     run(cmd("cargo")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
         .args(["--bin", APP])
+        // A target directory of its own: other flags than every other wasm build here (the
+        // release benchmarks, `trunk build --release`), which would otherwise rebuild it all.
+        .args(["--target-dir", "target/split"])
         // Joined to the rustflags of .cargo/config.toml (erase_components), not replacing them.
         .args([
             "--config",
             r#"target.wasm32-unknown-unknown.rustflags=["--cfg", "split", "-C", "link-arg=--emit-relocs"]"#,
         ]))?;
-    let built = root.join(format!("target/wasm32-unknown-unknown/release/{APP}.wasm"));
+    let built = root.join(format!(
+        "target/split/wasm32-unknown-unknown/release/{APP}.wasm"
+    ));
     let work = root.join("target/dist-work");
     let (split, bindgen, staging) = (
         work.join("split"),

@@ -318,7 +318,19 @@ fn bench(what: Option<&str>) -> Result<(), String> {
             // connections stored.
             let bin = build_server()?;
             build_app()?;
-            bench_nav::run_all(&bin, &root().join("dist"))
+            // The baseline: the same commit unsplit, as `trunk build --release` makes it.
+            let unsplit = root().join("target/unsplit-dist");
+            run(cmd("trunk")
+                .args(["build", "--release", "--dist"])
+                .arg(&unsplit))?;
+            compress::precompress(&unsplit)?;
+            bench_nav::run_all(
+                &bin,
+                &[
+                    ("split (cargo xtask dist)", &root().join("dist")),
+                    ("unsplit (trunk build --release)", &unsplit),
+                ],
+            )
         }
         _ => Err("bench what? api | telemetry | model | browser".into()),
     }
