@@ -9,7 +9,7 @@ use crate::outbox::Outbox;
 use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
-use crate::routing::{use_page, Page, Router, A};
+use crate::routing::{use_page, Page, Prefetch, Router, A};
 use crate::state::{forget_token, keep_credentials, take_credentials, Config, Session, Token};
 use leptos::prelude::*;
 use peering_model::messages;
@@ -164,6 +164,7 @@ pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
             )
         })
     });
+    provide_context(Prefetch(Callback::new(prefetch)));
     provide_context(Outbox::new(session.clone()));
     provide_context(session);
     view! {
@@ -208,12 +209,28 @@ const LOADING: Option<&str> = Some("Loading the page…");
 // The list is the page most visits start on, so it is in the main module; the others are
 // fetched when first opened.
 split! {
-    fn new_connection_page() -> AnyView {
+    fn new_connection_page() -> AnyView; preload fetch_new_connection_page {
         view! { <NewConnectionPage/> }.into_any()
     }
-    fn connection_page() -> AnyView {
+    fn connection_page() -> AnyView; preload fetch_connection_page {
         view! { <ConnectionDetailPage/> }.into_any()
     }
+}
+
+/// Fetches a page's module ahead of a visit (once: a module fetched is kept, and a fetch in
+/// flight is shared). A failure is left for the visit, which says so with a Retry.
+fn prefetch(page: Page) {
+    leptos::task::spawn_local(async move {
+        match page {
+            Page::NewConnection => {
+                let _ = fetch_new_connection_page().await;
+            }
+            Page::Connection { .. } => {
+                let _ = fetch_connection_page().await;
+            }
+            Page::Connections | Page::NotFound => {}
+        }
+    });
 }
 
 #[component]

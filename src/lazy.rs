@@ -9,7 +9,8 @@
 //!
 //! Where the split points are (ARCHITECTURE.md has the list): the pages other than the list,
 //! and on the list page what only a click opens (the CSV import, the bulk bar, the outbox
-//! panel, the map). A split function is called inside [`lazy_view`] or [`Lazy`], which show
+//! panel, the map). A page's module is also fetched as soon as a link to it is pointed at or
+//! focused (`routing::Prefetch`), so the click usually finds it there. A split function is called inside [`lazy_view`] or [`Lazy`], which show
 //! "Loading…" while the module is fetched and, if the fetch fails (offline, or a deploy that
 //! replaced the files), say so with a Retry: a failed fetch is not remembered, so Retry fetches
 //! again.
@@ -33,11 +34,14 @@ pub const LOAD_FAILED: &str =
 
 /// Declares functions whose code is split out of the main module in the release build; each
 /// becomes `async fn name(args) -> Result<T, LoadFailed>` (see the module's documentation).
+/// `fn name(…) -> T; preload other { … }` also declares `async fn other()`, which fetches the
+/// module without running anything in it (its result says whether it could; nothing to do in
+/// an unsplit build).
 macro_rules! split {
-    ($($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty $body:block)*) => {$(
+    ($($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty $(; preload $pre:ident)? $body:block)*) => {$(
         $(#[$meta])*
         #[cfg(split)]
-        #[::leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
+        #[::leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible $(, preload(#[doc(hidden)] $pre))?)]
         $vis fn $name($($arg: $ty),*) -> ::std::result::Result<$out, $crate::lazy::LoadFailed> {
             ::std::result::Result::Ok($body)
         }
@@ -46,6 +50,12 @@ macro_rules! split {
         $vis async fn $name($($arg: $ty),*) -> ::std::result::Result<$out, $crate::lazy::LoadFailed> {
             ::std::result::Result::Ok($body)
         }
+        $(
+            #[cfg(not(split))]
+            $vis async fn $pre() -> ::std::result::Result<(), $crate::lazy::LoadFailed> {
+                ::std::result::Result::Ok(())
+            }
+        )?
     )*};
 }
 pub(crate) use split;

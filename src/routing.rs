@@ -242,11 +242,24 @@ pub fn href(to: &str) -> String {
     format!("#{to}")
 }
 
+/// Fetches the code of a page ahead of a visit (given in context by the shell; see `lazy`).
+#[derive(Clone, Copy)]
+pub struct Prefetch(pub Callback<Page>);
+
 /// A link to a route: an ordinary `<a href="#…">` (open in a new tab, copy, middle-click all
-/// work as on any link).
+/// work as on any link). Pointed at or focused, it has its page's code fetched ahead.
 #[component]
 pub fn A(#[prop(into)] href: String, children: Children) -> impl IntoView {
-    view! { <a href=self::href(&href)>{children()}</a> }
+    let ahead = use_context::<Prefetch>().map(|Prefetch(f)| {
+        let page = Page::of(href.split('?').next().unwrap_or_default());
+        move || f.run(page.clone())
+    });
+    let (a1, a2) = (ahead.clone(), ahead);
+    view! {
+        <a href=self::href(&href)
+            on:pointerenter=move |_| if let Some(f) = &a1 { f() }
+            on:focus=move |_| if let Some(f) = &a2 { f() }>{children()}</a>
+    }
 }
 
 #[cfg(test)]

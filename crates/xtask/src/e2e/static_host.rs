@@ -108,6 +108,32 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
     if main.len() != 1 || !main[0].starts_with("peering-console-") {
         return Err(format!("the list page fetched these modules: {main:?}"));
     }
+    // A link pointed at or focused has its page's module fetched ahead of the click.
+    c.execute(
+        "document.querySelector(\"a[href='#/new']\").focus();",
+        vec![],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut ahead = Vec::new();
+    for _ in 0..100 {
+        ahead = wasm_fetched(c).await?;
+        if ahead
+            .iter()
+            .any(|m| m.starts_with("split_new_connection_page-"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !ahead
+        .iter()
+        .any(|m| m.starts_with("split_new_connection_page-"))
+    {
+        return Err(format!(
+            "focusing 'New connection' fetched no module ahead: {ahead:?}"
+        ));
+    }
     // A module that cannot be fetched (offline, or a deploy that replaced the files) is
     // said so, with a Retry that fetches it again once it is there.
     let page_module = std::fs::read_dir(root.join("console"))
@@ -183,14 +209,13 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     // The one request that was made to fail, above, is the only one that may have.
-    if let Some(bad) = requests.iter().find(|l| {
-        !(l.contains("\" 200 ") || l.contains("\" 304 "))
-            && !(l.contains(missing) && l.contains("\" 404 "))
-    }) {
+    let answered = |l: &str| l.contains("\" 200 ") || l.contains("\" 304 ");
+    let made_to_fail = |l: &str| l.contains(missing) && l.contains("\" 404 ");
+    if let Some(bad) = requests.iter().find(|l| !answered(l) && !made_to_fail(l)) {
         return Err(format!("the file server answered: {bad}"));
     }
     eprintln!(
-        "e2e: static host under /console/: list on the main module alone, a page's module not found then fetched by Retry, detail, two deep links in new tabs ({} file requests)",
+        "e2e: static host under /console/: list on the main module alone, a page's module fetched ahead when its link is focused, another not found then fetched by Retry, detail, two deep links in new tabs ({} file requests)",
         requests.len()
     );
     Ok(())
