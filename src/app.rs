@@ -164,7 +164,10 @@ pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
             )
         })
     });
-    provide_context(Prefetch(Callback::new(prefetch)));
+    provide_context(Prefetch {
+        page: Callback::new(prefetch_page),
+        all: Callback::new(|()| prefetch_all()),
+    });
     provide_context(Outbox::new(session.clone()));
     provide_context(session);
     view! {
@@ -219,7 +222,7 @@ split! {
 
 /// Fetches a page's module ahead of a visit (once: a module fetched is kept, and a fetch in
 /// flight is shared). A failure is left for the visit, which says so with a Retry.
-fn prefetch(page: Page) {
+fn prefetch_page(page: Page) {
     leptos::task::spawn_local(async move {
         match page {
             Page::NewConnection => {
@@ -231,6 +234,42 @@ fn prefetch(page: Page) {
             Page::Connections | Page::NotFound => {}
         }
     });
+}
+
+/// Every split module, fetched a second after the list is first on screen (once per load of
+/// the app): the first view was drawn from the main module alone, and from then on every page
+/// and panel opens at once, and still opens if the network goes away (the outbox matters
+/// most then). A fetch that fails is tried again when its part is opened.
+fn prefetch_all() {
+    thread_local! {
+        static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
+    set_timeout(
+        || {
+            leptos::task::spawn_local(async {
+                let _ = fetch_connection_page().await;
+            });
+            leptos::task::spawn_local(async {
+                let _ = fetch_new_connection_page().await;
+            });
+            leptos::task::spawn_local(async {
+                let _ = crate::pages::connections::fetch_connection_import().await;
+            });
+            leptos::task::spawn_local(async {
+                let _ = crate::components::bulk::fetch_bulk_bar().await;
+            });
+            leptos::task::spawn_local(async {
+                let _ = crate::components::outbox_panel::fetch_outbox_list().await;
+            });
+            leptos::task::spawn_local(async {
+                let _ = crate::components::region_map::fetch_map_panel().await;
+            });
+        },
+        std::time::Duration::from_secs(1),
+    );
 }
 
 #[component]

@@ -29,8 +29,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadFailed {
 }
 
 /// What the user reads when a part of the app could not be fetched.
-pub const LOAD_FAILED: &str =
-    "This part of the console could not be loaded. Check the network connection and try again.";
+pub const LOAD_FAILED: &str = "This part of the console could not be loaded: the network may be down, or a newer version of the console was installed. Retry, or reload the console.";
 
 /// Declares functions whose code is split out of the main module in the release build; each
 /// becomes `async fn name(args) -> Result<T, LoadFailed>` (see the module's documentation).
@@ -60,18 +59,28 @@ macro_rules! split {
 }
 pub(crate) use split;
 
+/// Where fetching a module stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Loading,
+    Ready,
+    Failed,
+}
+
 /// Shows the view `load` gives once its module is there: `loading` until then (if given), and
-/// [`LOAD_FAILED`] with a Retry button if it cannot be fetched.
+/// [`LOAD_FAILED`] with Retry and Reload if it cannot be fetched. Those two notes show only
+/// while `visible()` (a closed panel shows neither).
 ///
 /// `load` runs inside a reactive owner that lives as long as this view, so the view it builds
 /// (contexts, effects, cleanups) belongs here as if it had been built in place.
-pub fn lazy_view<F, Fut>(loading: Option<&'static str>, load: F) -> impl IntoView
+fn lazy_in<V, F, Fut>(loading: Option<&'static str>, visible: V, load: F) -> impl IntoView
 where
+    V: Fn() -> bool + Send + Sync + 'static,
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<AnyView, LoadFailed>> + Send + 'static,
 {
     let attempt = RwSignal::new(0u32);
-    let ready = RwSignal::new(false);
+    let status = RwSignal::new(Status::Loading);
     // Ready at once when the module is already there (or in an unsplit build): then the view
     // is built in this pass, with no "Loading…" shown for a frame.
     let body = move || {
@@ -79,29 +88,58 @@ where
         let fut = load();
         Suspend::new(async move {
             let got = fut.await;
-            ready.try_set(true);
-            match got {
-                Ok(view) => view,
-                Err(LoadFailed) => view! {
-                    <div class="state error" role="alert">
-                        <p>{LOAD_FAILED}</p>
-                        <button type="button" class="button small lazy-retry"
-                            on:click=move |_| { ready.set(false); attempt.update(|n| *n += 1) }>"Retry"</button>
-                    </div>
-                }
-                .into_any(),
-            }
+            status.try_set(if got.is_ok() {
+                Status::Ready
+            } else {
+                Status::Failed
+            });
+            got.ok()
         })
     };
-    view! {
-        {body}
-        {move || (!ready.get()).then_some(loading).flatten().map(|text| view! { <p class="state loading" role="status">{text}</p> })}
-    }
+    let retry = move |_| {
+        status.set(Status::Loading);
+        attempt.update(|n| *n += 1);
+    };
+    // A module of an earlier build is gone once a new build replaced it (the host kept only
+    // the new files): then only a reload, which fetches the new build, helps.
+    let reload = |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    };
+    let note = move || {
+        if !visible() {
+            return None;
+        }
+        match status.get() {
+            Status::Ready => None,
+            Status::Loading => loading.map(|text| view! { <p class="state loading" role="status">{text}</p> }.into_any()),
+            Status::Failed => Some(view! {
+                <div class="state error" role="alert">
+                    <p>{LOAD_FAILED}</p>
+                    <p class="row">
+                        <button type="button" class="button small lazy-retry" on:click=retry>"Retry"</button>
+                        <button type="button" class="button small lazy-reload" on:click=reload>"Reload the console"</button>
+                    </p>
+                </div>
+            }.into_any()),
+        }
+    };
+    view! { {body}{note} }
 }
 
-/// Nothing until `when` is first true; from then on the view of [`lazy_view`], kept while
-/// `when` turns false again, so what it holds (a half-typed import, a bulk result) is not lost
-/// and its module is fetched only by someone who uses it.
+/// [`lazy_in`], always visible: a page, or a part of one that is shown as long as it exists.
+pub fn lazy_view<F, Fut>(loading: Option<&'static str>, load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<AnyView, LoadFailed>> + Send + 'static,
+{
+    lazy_in(loading, || true, load)
+}
+
+/// Nothing until `when` is first true; from then on the view `load` gives (through
+/// [`lazy_in`], its notes shown while `when` is true), kept while `when` turns false again, so
+/// what it holds (a half-typed import, a bulk result) is not lost.
 #[component]
 pub fn Lazy<W, F, Fut>(when: W, load: F) -> impl IntoView
 where
@@ -109,11 +147,16 @@ where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<AnyView, LoadFailed>> + Send + 'static,
 {
-    let wanted = Memo::new(move |was: Option<&bool>| was == Some(&true) || when());
+    let when = Memo::new(move |_| when());
+    let wanted = Memo::new(move |was: Option<&bool>| was == Some(&true) || when.get());
     let load = StoredValue::new(load);
     move || {
-        wanted
-            .get()
-            .then(|| lazy_view(None, move || load.with_value(|l| l())))
+        wanted.get().then(|| {
+            lazy_in(
+                Some("Loading…"),
+                move || when.get(),
+                move || load.with_value(|l| l()),
+            )
+        })
     }
 }

@@ -242,15 +242,19 @@ pub fn href(to: &str) -> String {
     format!("#{to}")
 }
 
-/// Fetches the code of a page ahead of a visit (given in context by the shell; see `lazy`).
+/// Fetches code ahead of its use (given in context by the shell; see `lazy`): a page's, or
+/// (`all`) every part's.
 #[derive(Clone, Copy)]
-pub struct Prefetch(pub Callback<Page>);
+pub struct Prefetch {
+    pub page: Callback<Page>,
+    pub all: Callback<()>,
+}
 
 /// A link to a route: an ordinary `<a href="#…">` (open in a new tab, copy, middle-click all
 /// work as on any link). Pointed at or focused, it has its page's code fetched ahead.
 #[component]
 pub fn A(#[prop(into)] href: String, children: Children) -> impl IntoView {
-    let ahead = use_context::<Prefetch>().map(|Prefetch(f)| {
+    let ahead = use_context::<Prefetch>().map(|Prefetch { page: f, .. }| {
         let page = Page::of(href.split('?').next().unwrap_or_default());
         move || f.run(page.clone())
     });

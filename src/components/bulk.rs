@@ -49,7 +49,7 @@ split! {
         chosen: Callback<(), Vec<Row>>,
         actions: BulkActions,
         on_change: Callback<RowChange>,
-    ) -> AnyView {
+    ) -> AnyView; preload fetch_bulk_bar {
         view! {
             <BulkBar selected=selected matching=matching select_all=select_all chosen=move || chosen.run(())
                 actions=actions on_change=on_change/>

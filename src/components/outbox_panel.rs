@@ -42,7 +42,7 @@ pub fn OutboxPanel() -> impl IntoView {
 
 split! {
     /// [`OutboxList`], fetched when the outbox is first opened.
-    fn outbox_list(open: RwSignal<bool>) -> AnyView {
+    pub(crate) fn outbox_list(open: RwSignal<bool>) -> AnyView; preload fetch_outbox_list {
         view! { <OutboxList open=open/> }.into_any()
     }
 }

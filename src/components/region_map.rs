@@ -109,7 +109,7 @@ pub fn RegionMap(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
 
 split! {
     /// [`MapPanel`], fetched when the map is first shown.
-    fn map_panel(rows: Signal<Vec<Row>>) -> AnyView {
+    pub(crate) fn map_panel(rows: Signal<Vec<Row>>) -> AnyView; preload fetch_map_panel {
         view! { <MapPanel rows=rows/> }.into_any()
     }
 }

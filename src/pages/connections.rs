@@ -15,7 +15,7 @@ pub use crate::components::virtual_rows::ROW_HEIGHT;
 use crate::components::webhook_deliveries::WebhookDeliveries;
 use crate::lazy::{split, Lazy};
 use crate::outbox::Outbox;
-use crate::routing::A;
+use crate::routing::{Prefetch, A};
 use crate::state::Session;
 use leptos::prelude::*;
 use peering_model::telemetry::SIMULATED_TAG;
@@ -32,7 +32,7 @@ enum Load {
 
 split! {
     /// The CSV import, fetched when it is first opened.
-    fn connection_import(existing: Signal<Vec<Row>>, open: RwSignal<bool>, on_done: Callback<()>) -> AnyView {
+    pub(crate) fn connection_import(existing: Signal<Vec<Row>>, open: RwSignal<bool>, on_done: Callback<()>) -> AnyView; preload fetch_connection_import {
         view! { <ConnectionImport existing=existing open=open on_done=on_done/> }.into_any()
     }
 }
@@ -194,6 +194,12 @@ pub fn ConnectionsPage() -> impl IntoView {
     Effect::new(move |_| {
         if has_rows.get() {
             crate::timing::mark_after_paint(crate::timing::FIRST_ROWS);
+        }
+        // The rest of the app's code, once the list is on screen (see `lazy`).
+        if has_rows.get() || load.get() == Load::Done {
+            if let Some(Prefetch { all, .. }) = use_context() {
+                all.run(());
+            }
         }
         if load.get() == Load::Done {
             crate::timing::mark_after_paint(crate::timing::ALL_ROWS);

@@ -127,6 +127,9 @@ fn app_is_fresh() -> bool {
         "crates/model/src",
         "crates/model/Cargo.toml",
         "crates/xtask/src/dist.rs",
+        "crates/xtask/src/compress.rs",
+        "crates/xtask/src/map.rs",
+        "crates/xtask/src/setup.rs",
     ];
     inputs
         .iter()

@@ -185,5 +185,13 @@ mod tests {
         assert!(!is_hashed_asset("main-cafe.css"));
         assert!(!is_hashed_asset("main-6c008d95ded22d780.css"));
         assert!(!is_hashed_asset("peering-console-1c6b80ff523a6ab8.wasm"));
+        // The names `cargo xtask dist` gives the split build's modules and its loader.
+        assert!(is_hashed_asset(
+            "split_connection_page-cae6c54515aabf20_bg.wasm"
+        ));
+        assert!(is_hashed_asset("chunk_7-cae6c54515aabf20_bg.wasm"));
+        assert!(is_hashed_asset("wasm_split-cae6c54515aabf20.js"));
+        assert!(!is_hashed_asset("__wasm_split.js"));
+        assert!(!is_hashed_asset("chunk_7.wasm"));
     }
 }

@@ -100,53 +100,63 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         c.goto("about:blank").await.map_err(|e| e.to_string())?;
         c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
     };
+    // A module that cannot be fetched (offline, or a deploy that replaced the files) is said
+    // so, with a Retry that fetches it again once it is there: the connection page's module is
+    // missing from the host until the test puts it back.
+    // This build's (dist/ also keeps the build before it, under that build's hash).
+    let index =
+        std::fs::read_to_string(root.join("console/index.html")).map_err(|e| e.to_string())?;
+    let hash = index
+        .split("data-wasm=\"./peering-console-")
+        .nth(1)
+        .and_then(|r| r.split("_bg.wasm").next())
+        .ok_or("index.html loads no main module")?;
+    let page_module = root.join(format!("console/split_connection_page-{hash}_bg.wasm"));
+    if !page_module.exists() {
+        return Err(format!("dist/ has no {}", page_module.display()));
+    }
+    let hidden = page_module.with_extension("hidden");
+    std::fs::rename(&page_module, &hidden).map_err(|e| e.to_string())?;
     goto(format!("{cdn}/console/#token={}", server.token)).await?;
     wait_for_text(c, "table.grid tbody", "cdn-1").await?;
-    // The list starts on the main module alone; the detail page's code is fetched (from
-    // beside the app, under the sub-path) when the page is first opened.
-    let main = wasm_fetched(c).await?;
-    if main.len() != 1 || !main[0].starts_with("peering-console-") {
-        return Err(format!("the list page fetched these modules: {main:?}"));
+    // The list is drawn from the main module alone; the other modules are fetched (from
+    // beside the app, under the sub-path) only once its rows are on screen.
+    let early = c
+        .execute(
+            "const rows = performance.getEntriesByName('peering:first-rows')[0]; \
+             return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm') \
+               && !new URL(e.name).pathname.split('/').pop().startsWith('peering-console-') \
+               && (!rows || e.startTime < rows.startTime)).map(e => e.name);",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if early.as_array().is_none_or(|a| !a.is_empty()) {
+        return Err(format!(
+            "modules fetched before the list's rows were drawn: {early}"
+        ));
     }
-    // A link pointed at or focused has its page's module fetched ahead of the click.
-    c.execute(
-        "document.querySelector(\"a[href='#/new']\").focus();",
-        vec![],
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    // Then every part's module, ahead of its use.
+    let parts = [
+        "split_new_connection_page-",
+        "split_connection_import-",
+        "split_bulk_bar-",
+        "split_outbox_list-",
+        "split_map_panel-",
+    ];
     let mut ahead = Vec::new();
     for _ in 0..100 {
         ahead = wasm_fetched(c).await?;
-        if ahead
-            .iter()
-            .any(|m| m.starts_with("split_new_connection_page-"))
-        {
+        if parts.iter().all(|p| ahead.iter().any(|m| m.starts_with(p))) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    if !ahead
-        .iter()
-        .any(|m| m.starts_with("split_new_connection_page-"))
-    {
+    if !parts.iter().all(|p| ahead.iter().any(|m| m.starts_with(p))) {
         return Err(format!(
-            "focusing 'New connection' fetched no module ahead: {ahead:?}"
+            "the parts' modules were not fetched ahead: {ahead:?}"
         ));
     }
-    // A module that cannot be fetched (offline, or a deploy that replaced the files) is
-    // said so, with a Retry that fetches it again once it is there.
-    let page_module = std::fs::read_dir(root.join("console"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("split_connection_page-") && n.ends_with("_bg.wasm"))
-        })
-        .ok_or("dist/ has no module of the connection page")?;
-    let hidden = page_module.with_extension("hidden");
-    std::fs::rename(&page_module, &hidden).map_err(|e| e.to_string())?;
     click_centered(c, "table.grid tbody a[href='#/c/default/cdn-1']").await?;
     wait_for_text(c, "#main .state.error", "could not be loaded").await?;
     std::fs::rename(&hidden, &page_module).map_err(|e| e.to_string())?;
@@ -215,7 +225,7 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         return Err(format!("the file server answered: {bad}"));
     }
     eprintln!(
-        "e2e: static host under /console/: list on the main module alone, a page's module fetched ahead when its link is focused, another not found then fetched by Retry, detail, two deep links in new tabs ({} file requests)",
+        "e2e: static host under /console/: list drawn from the main module alone, the other modules fetched after it, one missing then fetched by Retry, detail, two deep links in new tabs ({} file requests)",
         requests.len()
     );
     Ok(())

@@ -21,11 +21,16 @@
 //!    `pattern_script` describes (no inline script: the CSP forbids it);
 //! 7. `.br` and `.gz` beside the hashed files (`compress.rs`), which prints every size.
 //!
-//! It is written into `target/dist-staging/` and moved over `dist/` only when complete, so a
-//! failed build leaves the last good `dist/` in place.
+//! It is written into `target/dist-staging/` (compressed copies included) and moved over
+//! `dist/` only when complete, so a failed build leaves the last good `dist/` in place. The
+//! hashed files of the build it replaces are kept beside the new ones (only that one build):
+//! a tab opened before still fetches its own build's modules (`keep_previous_build`).
+
+mod index;
 
 use crate::{cmd, compress, map, root, run};
 use base64::Engine;
+use index::{attr, render_index, Links};
 use sha2::{Digest, Sha256, Sha384};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -127,7 +132,10 @@ fn rewrite(
     for (old, new) in renames {
         for r in REFERENCES {
             let q = &r[r.len() - 1..];
-            out = out.replace(&format!("{r}./{old}{q}"), &format!("{r}./{new}{q}"));
+            // `./x` and `x` alike (wasm-bindgen's own default path has no `./`).
+            for dot in ["./", ""] {
+                out = out.replace(&format!("{r}{dot}{old}{q}"), &format!("{r}{dot}{new}{q}"));
+            }
         }
     }
     for m in must {
@@ -144,88 +152,14 @@ fn rewrite(
     Ok(out)
 }
 
-/// The attribute `name="…"` of a tag, if it has one.
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-    let len = tag[start..].find('"')?;
-    Some(&tag[start..start + len])
-}
-
-/// What the release `index.html` links: the app's script and module, the stylesheet.
-struct Links<'a> {
-    js: &'a str,
-    wasm: &'a str,
-    js_integrity: String,
-    wasm_integrity: String,
-}
-
-/// `index.html` from Trunk's template: each `<link data-trunk …>` replaced by what it stands
-/// for. `css` is called with a stylesheet's path and gives its hashed name and integrity;
-/// `copy` with a file to copy beside `index.html`.
-fn render_index(
-    template: &str,
-    links: &Links<'_>,
-    mut css: impl FnMut(&str) -> Result<(String, String), String>,
-    mut copy: impl FnMut(&str) -> Result<(), String>,
-) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = template;
-    let mut has_rust = false;
-    while let Some(at) = rest.find("<link data-trunk") {
-        out.push_str(&rest[..at]);
-        let end = rest[at..]
-            .find('>')
-            .ok_or("index.html: an unclosed <link data-trunk")?;
-        let tag = &rest[at..at + end + 1];
-        rest = &rest[at + end + 1..];
-        match attr(tag, "rel") {
-            Some("rust") => {
-                has_rust = true;
-                out.push_str(&format!(
-                    "<script type=\"module\" src=\"./boot.js\" data-js=\"./{}\" data-wasm=\"./{}\"></script>",
-                    links.js, links.wasm
-                ));
-            }
-            Some("css") => {
-                let href = attr(tag, "href").ok_or("index.html: a css link without href")?;
-                let (name, sri) = css(href)?;
-                out.push_str(&format!(
-                    "<link rel=\"stylesheet\" href=\"./{name}\" integrity=\"{sri}\"/>"
-                ));
-            }
-            Some("copy-file") => {
-                copy(attr(tag, "href").ok_or("index.html: a copy-file link without href")?)?;
-                // The line the link stood on goes with it.
-                if out.ends_with(' ') {
-                    out.truncate(out.trim_end_matches(' ').len());
-                }
-                rest = rest.strip_prefix('\n').unwrap_or(rest);
-            }
-            other => return Err(format!("index.html: a data-trunk link of rel {other:?}")),
-        }
-    }
-    if !has_rust {
-        return Err("index.html has no <link data-trunk rel=\"rust\">".into());
-    }
-    let head_end = rest
-        .find("</head>")
-        .ok_or("index.html: no </head> after the links")?;
-    out.push_str(&rest[..head_end]);
-    // Fetched as the page is parsed, not after boot.js has asked for them.
-    out.push_str(&format!(
-        "<link rel=\"modulepreload\" href=\"./{}\" crossorigin=\"anonymous\" integrity=\"{}\">\
-         <link rel=\"preload\" href=\"./{}\" crossorigin=\"anonymous\" integrity=\"{}\" as=\"fetch\" type=\"application/wasm\">",
-        links.js, links.js_integrity, links.wasm, links.wasm_integrity
-    ));
-    out.push_str(&rest[head_end..]);
-    Ok(out)
-}
-
 /// Builds `dist/` (see the module's documentation).
 pub fn build() -> Result<(), String> {
     let root = root();
     map::build(&root.join("public/map.json"))?;
     run(cmd("cargo")
+        // Either would replace the rustflags below and .cargo/config.toml's (erase_components).
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
         .args(["--bin", APP])
         // A target directory of its own: other flags than every other wasm build here (the
@@ -264,6 +198,17 @@ pub fn build() -> Result<(), String> {
             std::fs::copy(&f, bindgen.join(&name)).map_err(|e| format!("{name}: {e}"))?;
         }
     }
+    if let Some(dir) = std::fs::read_dir(&bindgen)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().is_dir())
+    {
+        // wasm-bindgen's `snippets/` (a dependency's inline JavaScript): not handled here.
+        return Err(format!(
+            "wasm-bindgen wrote a directory ({}), which the release build does not copy",
+            dir.path().display()
+        ));
+    }
     let outputs = files_in(&bindgen)?;
     for f in outputs.iter().filter(|f| name_of(f).ends_with(".wasm")) {
         run(cmd("wasm-opt")
@@ -297,7 +242,14 @@ pub fn build() -> Result<(), String> {
         let data = if name == &glue {
             rewrite(&String::from_utf8_lossy(data), &renames, &[&loader])?.into_bytes()
         } else if name == &loader {
-            rewrite(&String::from_utf8_lossy(data), &renames, &[&glue])?.into_bytes()
+            // The loader names every module but the main one (the glue loads that).
+            let modules: Vec<&str> = renames
+                .keys()
+                .filter(|n| n.ends_with(".wasm") && **n != main)
+                .map(String::as_str)
+                .chain([glue.as_str()])
+                .collect();
+            rewrite(&String::from_utf8_lossy(data), &renames, &modules)?.into_bytes()
         } else {
             data.clone()
         };
@@ -333,17 +285,45 @@ pub fn build() -> Result<(), String> {
         },
     )?;
     write(&staging.join("index.html"), index.as_bytes())?;
+    compress::precompress(&staging)?;
     let dist = root.join("dist");
+    let kept = keep_previous_build(&dist, &staging, &hash)?;
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::rename(&staging, &dist).map_err(|e| format!("{}: {e}", dist.display()))?;
     let _ = std::fs::remove_dir_all(&work);
-    compress::precompress(&dist)?;
     eprintln!(
-        "xtask: dist/: the main module is {}; {} more modules are fetched when first needed",
+        "xtask: dist/: the main module is {}; {} more modules are fetched after the first view; {kept} files of the previous build kept",
         renames[&main],
         renames.len() - 3
     );
     Ok(())
+}
+
+/// The build hash `index.html` in `dir` loads, if it is one of ours.
+fn build_hash_of(dir: &Path) -> Option<String> {
+    let index = std::fs::read_to_string(dir.join("index.html")).ok()?;
+    let wasm = attr(&index, "data-wasm")?;
+    let (_, hash) = wasm.strip_suffix("_bg.wasm")?.rsplit_once('-')?;
+    Some(hash.to_owned())
+}
+
+/// Copies the hashed files of the build in `old` (the one being replaced) into `new`: a tab
+/// opened before this build still fetches the modules of its own build, by their names, when
+/// it opens a part it had not fetched yet. Only the one build before: older tabs get the
+/// app's "could not be loaded" with a Reload. Gives how many files were kept.
+fn keep_previous_build(old: &Path, new: &Path, hash: &str) -> Result<usize, String> {
+    let Some(previous) = build_hash_of(old).filter(|h| h != hash) else {
+        return Ok(0);
+    };
+    let mut kept = 0;
+    for f in files_in(old)? {
+        let name = name_of(&f);
+        if name.contains(&format!("-{previous}.")) || name.contains(&format!("-{previous}_bg.")) {
+            std::fs::copy(&f, new.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+            kept += 1;
+        }
+    }
+    Ok(kept)
 }
 
 #[cfg(test)]
@@ -377,52 +357,56 @@ mod tests {
             ("a.js".to_owned(), "a-1.js".to_owned()),
             ("m.wasm".to_owned(), "m-1_bg.wasm".to_owned()),
         ]);
-        let js = r#"import { initSync } from "./a.js"; import * as i from './a.js'; fetch(new URL("./m.wasm", import.meta.url)); const imports = { "./a.js": i };"#;
+        let js = r#"import { initSync } from "./a.js"; import * as i from './a.js'; fetch(new URL("./m.wasm", import.meta.url)); new URL('m.wasm', import.meta.url); const imports = { "./a.js": i };"#;
         let out = rewrite(js, &renames, &["a.js"]).unwrap();
         // The key of the imports object is the name written in the wasm: it stays.
         assert_eq!(
             out,
-            r#"import { initSync } from "./a-1.js"; import * as i from './a-1.js'; fetch(new URL("./m-1_bg.wasm", import.meta.url)); const imports = { "./a.js": i };"#
+            r#"import { initSync } from "./a-1.js"; import * as i from './a-1.js'; fetch(new URL("./m-1_bg.wasm", import.meta.url)); new URL('m-1_bg.wasm', import.meta.url); const imports = { "./a.js": i };"#
         );
         assert!(rewrite("nothing here", &renames, &["a.js"]).is_err());
     }
 
     #[test]
-    fn the_index_links_what_the_template_names() {
-        let template = "<head>\n    <title>T</title>\n    <link data-trunk rel=\"rust\" data-bin=\"x\">\n    <link data-trunk rel=\"css\" href=\"style/main.css\">\n    <link data-trunk rel=\"copy-file\" href=\"public/boot.js\">\n    <link rel=\"icon\" href=\"favicon.svg\">\n</head>\n<body></body>";
-        let links = Links {
-            js: "app-1.js",
-            wasm: "app-1_bg.wasm",
-            js_integrity: "sha384-J".into(),
-            wasm_integrity: "sha384-W".into(),
+    fn the_previous_build_is_kept_beside_the_new_one() {
+        let base = std::env::temp_dir().join(format!("dist-keep-{}", std::process::id()));
+        let (old, new) = (base.join("old"), base.join("new"));
+        for d in [&old, &new] {
+            fresh_dir(d).unwrap();
+        }
+        let index = |h: &str| {
+            format!("<script type=\"module\" src=\"./boot.js\" data-js=\"./app-{h}.js\" data-wasm=\"./app-{h}_bg.wasm\"></script>")
         };
-        let mut copied = Vec::new();
-        let out = render_index(
-            template,
-            &links,
-            |href| {
-                assert_eq!(href, "style/main.css");
-                Ok(("main-2.css".into(), "sha384-C".into()))
-            },
-            |href| {
-                copied.push(href.to_owned());
-                Ok(())
-            },
+        write(
+            &old.join("index.html"),
+            index("aaaa0000aaaa0000").as_bytes(),
         )
         .unwrap();
-        assert_eq!(copied, ["public/boot.js"]);
-        assert!(out.contains("<script type=\"module\" src=\"./boot.js\" data-js=\"./app-1.js\" data-wasm=\"./app-1_bg.wasm\"></script>"));
-        assert!(
-            out.contains("<link rel=\"stylesheet\" href=\"./main-2.css\" integrity=\"sha384-C\"/>")
+        for f in [
+            "app-aaaa0000aaaa0000_bg.wasm",
+            "app-aaaa0000aaaa0000_bg.wasm.br",
+            "chunk_1-aaaa0000aaaa0000_bg.wasm",
+            "app-aaaa0000aaaa0000.js",
+            "app-1111222233334444.js",
+            "config.json",
+        ] {
+            write(&old.join(f), b"x").unwrap();
+        }
+        assert_eq!(
+            keep_previous_build(&old, &new, "bbbb0000bbbb0000").unwrap(),
+            4
         );
-        assert!(out.contains("<link rel=\"modulepreload\" href=\"./app-1.js\" crossorigin=\"anonymous\" integrity=\"sha384-J\">"));
+        assert!(new.join("chunk_1-aaaa0000aaaa0000_bg.wasm").exists());
         assert!(
-            out.contains("integrity=\"sha384-W\" as=\"fetch\" type=\"application/wasm\"></head>")
+            !new.join("app-1111222233334444.js").exists(),
+            "an older build's file is not kept"
         );
-        assert!(!out.contains("data-trunk"));
-        assert!(!out.contains("public/boot.js"));
-        assert!(out.contains("<link rel=\"icon\" href=\"favicon.svg\">"));
-        let unknown = template.replace("rel=\"css\"", "rel=\"sass\"");
-        assert!(render_index(&unknown, &links, |_| unreachable!(), |_| Ok(())).is_err());
+        assert!(!new.join("config.json").exists());
+        // The same build again keeps nothing (its files are the new ones).
+        assert_eq!(
+            keep_previous_build(&old, &new, "aaaa0000aaaa0000").unwrap(),
+            0
+        );
+        let _ = std::fs::remove_dir_all(&base);
     }
 }
