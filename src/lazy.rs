@@ -1,19 +1,21 @@
-//! Code fetched when it is first needed, so the list page starts on a smaller wasm.
+//! Code kept out of the main module, so the list page starts on a smaller wasm.
 //!
 //! A function declared with [`split!`] becomes `async` and returns `Result<T, LoadFailed>`.
 //! In the release build (`cargo xtask dist` builds with `--cfg split`), wasm-split cuts it,
 //! and everything only it reaches, out of the main module into a module of its own, fetched
-//! (once) the first time it is called; what two split functions share goes into a third, so
-//! nothing is fetched twice. Elsewhere (`trunk serve`, the wasm tests) it is an ordinary
-//! function that is ready at once, so the same call sites run in both.
+//! (once) the first time it is called or preloaded; what two split functions share goes into
+//! a third, so nothing is fetched twice. Elsewhere (`trunk serve`, the wasm tests) it is an
+//! ordinary function that is ready at once, so the same call sites run in both.
 //!
 //! Where the split points are (ARCHITECTURE.md has the list): the pages other than the list,
 //! and on the list page what only a click opens (the CSV import, the bulk bar, the outbox
-//! panel, the map). A page's module is also fetched as soon as a link to it is pointed at or
-//! focused (`routing::Prefetch`), so the click usually finds it there. A split function is called inside [`lazy_view`] or [`Lazy`], which show
-//! "Loading…" while the module is fetched and, if the fetch fails (offline, or a deploy that
-//! replaced the files), say so with a Retry: a failed fetch is not remembered, so Retry fetches
-//! again.
+//! panel, the map). When the fetches happen: never before the list's rows are on screen; a
+//! second after, every module (`app::prefetch_all`), so pages and panels open at once and
+//! still open offline; a page's at once when a link to it is pointed at or focused
+//! (`routing::Prefetch`). A split function is called inside [`lazy_view`] or [`Lazy`], which
+//! show "Loading…" while its module is not there yet and, if the fetch fails (offline, or a
+//! deploy that removed the files), say so with Retry (a failed fetch is not remembered, so
+//! Retry fetches again) and Reload (a newer build is then loaded).
 
 use leptos::prelude::*;
 use std::future::Future;
