@@ -194,7 +194,13 @@ fn Pages() -> impl IntoView {
         if let Some(w) = web_sys::window() {
             w.scroll_to_with_x_and_y(0.0, 0.0);
         }
-        match page.get() {
+        let page = page.get();
+        // A visit that starts elsewhere than the list (a deep link, a portal's route) fetches
+        // the rest too, once the page it opened on is there.
+        if page != Page::Connections {
+            prefetch_all();
+        }
+        match page {
             Page::Connections => view! { <ConnectionsPage/> }.into_any(),
             Page::NewConnection => lazy_view(LOADING, new_connection_page).into_any(),
             Page::Connection { .. } => lazy_view(LOADING, connection_page).into_any(),
@@ -223,21 +229,34 @@ split! {
 /// Fetches a page's module ahead of a visit (once: a module fetched is kept, and a fetch in
 /// flight is shared). A failure is left for the visit, which says so with a Retry.
 fn prefetch_page(page: Page) {
+    let which = match page {
+        Page::NewConnection => 0,
+        Page::Connection { .. } => 1,
+        Page::Connections | Page::NotFound => return,
+    };
+    // Pointing along a column of links while a module cannot be fetched (offline) asks again
+    // at most every 10 s, not on every row. (A module fetched is kept: asking again is free.)
+    thread_local! {
+        static LAST: std::cell::Cell<[f64; 2]> = const { std::cell::Cell::new([f64::NEG_INFINITY; 2]) };
+    }
+    let now = js_sys::Date::now();
+    let mut last = LAST.with(|l| l.get());
+    if now - last[which] < 10_000.0 {
+        return;
+    }
+    last[which] = now;
+    LAST.with(|l| l.set(last));
     leptos::task::spawn_local(async move {
-        match page {
-            Page::NewConnection => {
-                let _ = fetch_new_connection_page().await;
-            }
-            Page::Connection { .. } => {
-                let _ = fetch_connection_page().await;
-            }
-            Page::Connections | Page::NotFound => {}
+        if which == 0 {
+            let _ = fetch_new_connection_page().await;
+        } else {
+            let _ = fetch_connection_page().await;
         }
     });
 }
 
-/// Every split module, fetched a second after the list is first on screen (once per load of
-/// the app): the first view was drawn from the main module alone, and from then on every page
+/// Every split module, fetched a second after the first page is on screen (the list's rows, or
+/// another page; once per load of the app): the first view was drawn from the main module alone, and from then on every page
 /// and panel opens at once, and still opens if the network goes away (the outbox matters
 /// most then). A fetch that fails is tried again when its part is opened.
 fn prefetch_all() {

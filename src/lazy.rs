@@ -9,10 +9,11 @@
 //!
 //! Where the split points are (ARCHITECTURE.md has the list): the pages other than the list,
 //! and on the list page what only a click opens (the CSV import, the bulk bar, the outbox
-//! panel, the map). When the fetches happen: never before the list's rows are on screen; a
-//! second after, every module (`app::prefetch_all`), so pages and panels open at once and
-//! still open offline; a page's at once when a link to it is pointed at or focused
-//! (`routing::Prefetch`). A split function is called inside [`lazy_view`] or [`Lazy`], which
+//! panel, the map). When the fetches happen: in the background, a second after the first page
+//! is on screen (the list's rows, or the page a visit opened on), every module
+//! (`app::prefetch_all`), so pages and panels open at once and still open offline; before
+//! that, only what the user asks for: a page's when a link to it is pointed at or focused
+//! (`routing::Prefetch`), the map's when the address shows the map (`?map=1`). A split function is called inside [`lazy_view`] or [`Lazy`], which
 //! show "Loading…" while its module is not there yet and, if the fetch fails (offline, or a
 //! deploy that removed the files), say so with Retry (a failed fetch is not remembered, so
 //! Retry fetches again) and Reload (a newer build is then loaded).

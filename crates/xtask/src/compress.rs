@@ -1,4 +1,4 @@
-//! Precompressed copies of the built app: after `dist.rs`, every `.wasm`, `.js` and `.css`
+//! Precompressed copies of the built app: after `dist/`, every `.wasm`, `.js` and `.css`
 //! of `dist/` (the hashed files, and `boot.js`) and `map.json` get a `.br` (brotli, quality 11)
 //! and a `.gz` (gzip, level 9) beside them, which `peering-server` sends to browsers that accept
 //! them (a static host or CDN can do the same). Only those files: they are written afresh on

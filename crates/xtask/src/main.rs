@@ -126,7 +126,7 @@ fn app_is_fresh() -> bool {
         "data",
         "crates/model/src",
         "crates/model/Cargo.toml",
-        "crates/xtask/src/dist.rs",
+        "crates/xtask/src/dist",
         "crates/xtask/src/compress.rs",
         "crates/xtask/src/map.rs",
         "crates/xtask/src/setup.rs",

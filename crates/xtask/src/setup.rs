@@ -10,7 +10,7 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// Must equal the `=` pin of `wasm-bindgen` in Cargo.toml (checked by a test below).
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const BINARYEN_VERSION: &str = "132.0.0";
-/// The splitter of the release build (`dist.rs`): `wasm-split-cli` of the crate
+/// The splitter of the release build (`dist/mod.rs`): `wasm-split-cli` of the crate
 /// `wasm_split_cli_support`. Its 0.2 line reads what the runtime in the lock file,
 /// `wasm_split_helpers` 0.2 (through Leptos), marks (checked by a test below).
 pub const WASM_SPLIT_VERSION: &str = "0.2.4";

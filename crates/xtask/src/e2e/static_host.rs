@@ -120,23 +120,7 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
     goto(format!("{cdn}/console/#token={}", server.token)).await?;
     wait_for_text(c, "table.grid tbody", "cdn-1").await?;
     // The list is drawn from the main module alone; the other modules are fetched (from
-    // beside the app, under the sub-path) only once its rows are on screen.
-    let early = c
-        .execute(
-            "const rows = performance.getEntriesByName('peering:first-rows')[0]; \
-             return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm') \
-               && !new URL(e.name).pathname.split('/').pop().startsWith('peering-console-') \
-               && (!rows || e.startTime < rows.startTime)).map(e => e.name);",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if early.as_array().is_none_or(|a| !a.is_empty()) {
-        return Err(format!(
-            "modules fetched before the list's rows were drawn: {early}"
-        ));
-    }
-    // Then every part's module, ahead of its use.
+    // beside the app, under the sub-path) once its rows are on screen: every part's.
     let parts = [
         "split_new_connection_page-",
         "split_connection_import-",
@@ -157,16 +141,34 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
             "the parts' modules were not fetched ahead: {ahead:?}"
         ));
     }
+    // Asked after, not only finished after (a resource's startTime is when it was asked for).
+    let early = c
+        .execute(
+            "const rows = performance.getEntriesByName('peering:first-rows')[0]; \
+             return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm') \
+               && !new URL(e.name).pathname.split('/').pop().startsWith('peering-console-') \
+               && (!rows || e.startTime < rows.startTime)).map(e => e.name);",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if early.as_array().is_none_or(|a| !a.is_empty()) {
+        return Err(format!(
+            "modules fetched before the list's rows were drawn: {early}"
+        ));
+    }
+    // The connection page's module is missing: opening a connection says so; Retry, once it
+    // is back, fetches it (a 200 this time) and shows the page.
     click_centered(c, "table.grid tbody a[href='#/c/default/cdn-1']").await?;
     wait_for_text(c, "#main .state.error", "could not be loaded").await?;
+    if page_module_found(c).await? != 0 {
+        return Err("the connection page's module was found while it was missing".into());
+    }
     std::fs::rename(&hidden, &page_module).map_err(|e| e.to_string())?;
     click_centered(c, "#main .lazy-retry").await?;
     wait_for_text(c, "h1", "cdn-1").await?;
-    let more = wasm_fetched(c).await?;
-    if !more.iter().any(|m| m.starts_with("split_connection_page-")) {
-        return Err(format!(
-            "opening a connection fetched no module of its own: {more:?}"
-        ));
+    if page_module_found(c).await? == 0 {
+        return Err("Retry showed the page without fetching its module".into());
     }
     let detail = c
         .current_url()
@@ -247,4 +249,15 @@ async fn wasm_fetched(c: &Client) -> Result<Vec<String>, String> {
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// How many fetches of the connection page's module this page made that found it (200).
+async fn page_module_found(c: &Client) -> Result<u64, String> {
+    c.execute(
+        "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.split('/').pop().startsWith('split_connection_page-') && e.responseStatus === 200).length;",
+        vec![],
+    )
+    .await
+    .map_err(|e| e.to_string())
+    .map(|v| v.as_u64().unwrap_or(0))
 }
