@@ -5,7 +5,7 @@
 //! filtered list opened in new tabs; the file server never answered anything but a file.
 
 use super::{free_port, open_with_connections, start_server_with};
-use crate::webdriver::{click_centered, wait_for_text};
+use crate::webdriver::{click_centered, exec, wait_for_text};
 use fantoccini::Client;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -142,16 +142,15 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         ));
     }
     // Asked after, not only finished after (a resource's startTime is when it was asked for).
-    let early = c
-        .execute(
-            "const rows = performance.getEntriesByName('peering:first-rows')[0]; \
+    let early = exec(
+        c,
+        "const rows = performance.getEntriesByName('peering:first-rows')[0]; \
              return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm') \
                && !new URL(e.name).pathname.split('/').pop().startsWith('peering-console-') \
                && (!rows || e.startTime < rows.startTime)).map(e => e.name);",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        vec![],
+    )
+    .await?;
     if early.as_array().is_none_or(|a| !a.is_empty()) {
         return Err(format!(
             "modules fetched before the list's rows were drawn: {early}"
@@ -235,13 +234,12 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
 
 /// The wasm modules this page has fetched, by file name, in order.
 async fn wasm_fetched(c: &Client) -> Result<Vec<String>, String> {
-    let v = c
-        .execute(
-            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop()).filter(n => n.endsWith('.wasm'));",
-            vec![],
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let v = exec(
+        c,
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop()).filter(n => n.endsWith('.wasm'));",
+        vec![],
+    )
+    .await?;
     Ok(v.as_array()
         .map(|a| {
             a.iter()
@@ -253,11 +251,11 @@ async fn wasm_fetched(c: &Client) -> Result<Vec<String>, String> {
 
 /// How many fetches of the connection page's module this page made that found it (200).
 async fn page_module_found(c: &Client) -> Result<u64, String> {
-    c.execute(
+    let v = exec(
+        c,
         "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.split('/').pop().startsWith('split_connection_page-') && e.responseStatus === 200).length;",
         vec![],
     )
-    .await
-    .map_err(|e| e.to_string())
-    .map(|v| v.as_u64().unwrap_or(0))
+    .await?;
+    Ok(v.as_u64().unwrap_or(0))
 }
