@@ -207,6 +207,25 @@ fn lint() -> Result<(), String> {
         .args(["clippy", "--target", "wasm32-unknown-unknown"])
         .args(WASM_PACKAGES)
         .args(["--all-targets", "--", "-D", "warnings"]))?;
+    // The app as the release build compiles it (`--cfg split`: the split points of
+    // src/lazy.rs become wasm-split's), with the flags and target directory of `dist`.
+    run(cmd("cargo")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .args([
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "peering-console",
+        ])
+        .args([
+            "--target-dir",
+            "target/split",
+            "--config",
+            dist::SPLIT_RUSTFLAGS,
+        ])
+        .args(["--", "-D", "warnings"]))?;
     let problems = tidy::check(&root());
     if problems.is_empty() {
         eprintln!("xtask: tidy: every rule holds");

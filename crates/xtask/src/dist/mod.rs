@@ -35,6 +35,13 @@ use sha2::{Digest, Sha256, Sha384};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The flags of the split build (a `--config` value: joined to the rustflags of
+/// .cargo/config.toml, erase_components, not replacing them): `split` turns on the split
+/// points of `src/lazy.rs`; wasm-split follows the relocations to learn which function
+/// reaches which code and data.
+pub const SPLIT_RUSTFLAGS: &str =
+    r#"target.wasm32-unknown-unknown.rustflags=["--cfg", "split", "-C", "link-arg=--emit-relocs"]"#;
+
 /// The bin wasm-bindgen's output is named after (`peering-console.js`, `_bg.wasm`).
 const APP: &str = "peering-console";
 
@@ -165,11 +172,7 @@ pub fn build() -> Result<(), String> {
         // A target directory of its own: other flags than every other wasm build here (the
         // release benchmarks, `trunk build --release`), which would otherwise rebuild it all.
         .args(["--target-dir", "target/split"])
-        // Joined to the rustflags of .cargo/config.toml (erase_components), not replacing them.
-        .args([
-            "--config",
-            r#"target.wasm32-unknown-unknown.rustflags=["--cfg", "split", "-C", "link-arg=--emit-relocs"]"#,
-        ]))?;
+        .args(["--config", SPLIT_RUSTFLAGS]))?;
     let built = root.join(format!(
         "target/split/wasm32-unknown-unknown/release/{APP}.wasm"
     ));
