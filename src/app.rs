@@ -246,19 +246,25 @@ fn prefetch_page(page: Page) {
     }
     last[which] = now;
     LAST.with(|l| l.set(last));
+    if which == 0 {
+        in_background(fetch_new_connection_page());
+    } else {
+        in_background(fetch_connection_page());
+    }
+}
+
+/// Runs a module's preload, whose result is left for the part's own visit (see `lazy_view`).
+fn in_background<E>(preload: impl std::future::Future<Output = Result<(), E>> + 'static) {
     leptos::task::spawn_local(async move {
-        if which == 0 {
-            let _ = fetch_new_connection_page().await;
-        } else {
-            let _ = fetch_connection_page().await;
-        }
+        let _ = preload.await;
     });
 }
 
-/// Every split module, fetched a second after the first page is on screen (the list's rows, or
-/// another page; once per load of the app): the first view was drawn from the main module alone, and from then on every page
-/// and panel opens at once, and still opens if the network goes away (the outbox matters
-/// most then). A fetch that fails is tried again when its part is opened.
+/// Every split module, fetched a second after the first page is on screen (the list's rows,
+/// or another page; once per load of the app): the first view was drawn from the main module
+/// alone, and from then on every page and panel opens at once, and still opens if the network
+/// goes away (the outbox matters most then). A fetch that fails is tried again when its part
+/// is opened.
 fn prefetch_all() {
     thread_local! {
         static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -268,24 +274,12 @@ fn prefetch_all() {
     }
     set_timeout(
         || {
-            leptos::task::spawn_local(async {
-                let _ = fetch_connection_page().await;
-            });
-            leptos::task::spawn_local(async {
-                let _ = fetch_new_connection_page().await;
-            });
-            leptos::task::spawn_local(async {
-                let _ = crate::pages::connections::fetch_connection_import().await;
-            });
-            leptos::task::spawn_local(async {
-                let _ = crate::components::bulk::fetch_bulk_bar().await;
-            });
-            leptos::task::spawn_local(async {
-                let _ = crate::components::outbox_panel::fetch_outbox_list().await;
-            });
-            leptos::task::spawn_local(async {
-                let _ = crate::components::region_map::fetch_map_panel().await;
-            });
+            in_background(fetch_connection_page());
+            in_background(fetch_new_connection_page());
+            in_background(crate::pages::connections::fetch_connection_import());
+            in_background(crate::components::bulk::fetch_bulk_bar());
+            in_background(crate::components::outbox_panel::fetch_outbox_list());
+            in_background(crate::components::region_map::fetch_map_panel());
         },
         std::time::Duration::from_secs(1),
     );

@@ -14,6 +14,16 @@ fn clock() -> i64 {
     NOW.load(Ordering::SeqCst)
 }
 
+/// A server whose wall clock reads `NOW`, set to `T`.
+async fn app_at_t() -> TestApp {
+    NOW.store(T, Ordering::SeqCst);
+    spawn_app_with(peering_server::Settings {
+        wall_clock: clock,
+        ..Default::default()
+    })
+    .await
+}
+
 fn sample(prefix: &str, at: i64, rtt: f64) -> Value {
     json!({"prefix": prefix, "timestamp": rfc3339(at), "rttMs": rtt, "source": "agent-1"})
 }
@@ -35,12 +45,7 @@ async fn series(app: &TestApp, prefix: &str, window: &str) -> Value {
 
 #[tokio::test]
 async fn samples_become_series_per_window_with_gaps_and_retention() {
-    NOW.store(T, Ordering::SeqCst);
-    let app = spawn_app_with(peering_server::Settings {
-        wall_clock: clock,
-        ..Default::default()
-    })
-    .await;
+    let app = app_at_t().await;
     // Two hours of samples, one a second, every minute but 11:30's; values 10..=109 ms.
     let mut items = Vec::new();
     for s in 0..7200 {
@@ -230,12 +235,7 @@ async fn a_bucket_is_kept_while_any_of_it_is_in_retention() {
 /// one): every sample counts, in every tier, whichever way the batch was read.
 #[tokio::test]
 async fn batches_of_many_prefixes_merge_into_what_is_stored() {
-    NOW.store(T, Ordering::SeqCst);
-    let app = spawn_app_with(peering_server::Settings {
-        wall_clock: clock,
-        ..Default::default()
-    })
-    .await;
+    let app = app_at_t().await;
     // More prefixes in a batch than the store reads one by one.
     let n = peering_server::store::sql::LATENCY_GROUP_READ + 4;
     let prefixes: Vec<String> = (0..n).map(|i| format!("9.9.{i}.0/24")).collect();
