@@ -18,6 +18,7 @@ mod setup;
 mod tidy;
 mod webdriver;
 
+use setup::For;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -58,12 +59,14 @@ pub fn run(c: &mut Command) -> Result<(), String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => setup::setup().map(|_| ()),
+        Some("setup") => setup::setup(For::All).map(|_| ()),
         Some("run") => run_app(&args[1..]),
-        Some("lint") => setup::setup().and_then(|_| lint()),
+        Some("lint") => setup::setup(For::Build).and_then(|_| lint()),
         Some("test") => test_all(),
-        Some("dist") => setup::setup().and_then(|_| build_app()),
-        Some("e2e") => build_server().and_then(|bin| e2e::run(&bin, &root().join("dist"))),
+        Some("dist") => setup::setup(For::Build).and_then(|_| build_app()),
+        Some("e2e") => setup::setup(For::Test)
+            .and_then(|_| build_server())
+            .and_then(|bin| e2e::run(&bin, &root().join("dist"))),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         // Trunk's pre-build hook (Trunk.toml): the map's boundaries into public/map.json.
         Some("map") => map::build(&root().join("public/map.json")),
@@ -143,7 +146,7 @@ fn run_app(extra: &[String]) -> Result<(), String> {
         return Err(format!("run takes only --demo, not {bad}"));
     }
     let started = Instant::now();
-    setup::setup()?;
+    setup::setup(For::Build)?;
     if app_is_fresh() {
         eprintln!("xtask: dist/ is newer than every input of the app; not rebuilding it");
     } else {
@@ -236,7 +239,7 @@ fn lint() -> Result<(), String> {
 }
 
 fn test_all() -> Result<(), String> {
-    setup::setup()?;
+    setup::setup(For::Test)?;
     lint()?;
     // On SQLite, whatever the caller's environment says (the run on PostgreSQL follows).
     run(cmd("cargo")
@@ -296,7 +299,12 @@ fn sdk_tests(server: &Path, postgres: Option<&str>) -> Result<(), String> {
 }
 
 fn bench(what: Option<&str>) -> Result<(), String> {
-    setup::setup()?;
+    // The browser benchmark's baseline is Trunk's unsplit build; the others need the tests' tools.
+    setup::setup(if what == Some("browser") {
+        For::All
+    } else {
+        For::Test
+    })?;
     match what {
         Some("api") => run(cmd("cargo").args([
             "run",

@@ -1,5 +1,7 @@
-//! Installs, idempotently, every tool the project needs on a machine that has rustup, Node/npm
-//! and apt. Each step first checks what is there and skips it when the version is right.
+//! Installs, idempotently, the tools the project needs on a machine that has rustup, Node/npm
+//! and apt. Each step first checks what is there and skips it when the version is right. Each
+//! command asks only for what it uses ([`For`]), so a first `cargo xtask run` compiles no Trunk
+//! and installs no browser or database.
 
 use crate::{root, run};
 use std::path::Path;
@@ -14,15 +16,31 @@ pub const BINARYEN_VERSION: &str = "132.0.0";
 /// `wasm_split_cli_support`. Its 0.2 line reads what the runtime in the lock file,
 /// `wasm_split_helpers` 0.2 (through Leptos), marks (checked by a test below).
 pub const WASM_SPLIT_VERSION: &str = "0.2.4";
-/// What npm puts in the ignored `.tools/`, at exact versions: `wasm-opt` (binaryen) for the
-/// release build, `axe-core` injected into the end-to-end browser session, and the public-domain
-/// boundaries the map is drawn from (`world-atlas`: Natural Earth; `us-atlas`: US Census).
-pub const NPM_PACKAGES: [(&str, &str); 4] = [
+/// What npm puts in the ignored `.tools/` for building the app, at exact versions: `wasm-opt`
+/// (binaryen) for the release build and the public-domain boundaries the map is drawn from
+/// (`world-atlas`: Natural Earth; `us-atlas`: US Census).
+pub const NPM_BUILD_PACKAGES: [(&str, &str); 3] = [
     ("binaryen", BINARYEN_VERSION),
-    ("axe-core", "4.11.0"),
     ("world-atlas", "2.0.2"),
     ("us-atlas", "3.0.1"),
 ];
+/// What the tests add: `axe-core`, injected into the end-to-end browser session, and
+/// `oidc-provider`, the OpenID Provider the sign-in tests start on loopback.
+pub const NPM_TEST_PACKAGES: [(&str, &str); 2] =
+    [("axe-core", "4.11.0"), ("oidc-provider", "9.13.3")];
+
+/// What a command needs installed; each includes the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum For {
+    /// Building and serving the app (`run`, `dist`, `lint`): the wasm target, wasm-bindgen,
+    /// wasm-split, wasm-opt and the map's sources.
+    Build,
+    /// Every suite (`test`, `e2e`): Chromium, PostgreSQL, Python's venv, the test npm packages.
+    Test,
+    /// Everything, Trunk included: `cargo xtask setup` (for `trunk serve`) and the browser
+    /// benchmark, whose baseline is Trunk's unsplit build.
+    All,
+}
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -84,8 +102,8 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     run(&mut install)
 }
 
-/// Returns whether anything had to be installed.
-pub fn setup() -> Result<bool, String> {
+/// Installs what `need` asks for; returns whether anything had to be installed.
+pub fn setup(need: For) -> Result<bool, String> {
     let started = Instant::now();
     let mut installed = Vec::new();
 
@@ -97,7 +115,7 @@ pub fn setup() -> Result<bool, String> {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
         installed.push("wasm32-unknown-unknown target");
     }
-    if !have_version("trunk", TRUNK_VERSION) {
+    if need >= For::All && !have_version("trunk", TRUNK_VERSION) {
         run(Command::new("cargo").args([
             "install",
             "--locked",
@@ -134,23 +152,36 @@ pub fn setup() -> Result<bool, String> {
         installed.push("wasm-split-cli");
     }
     let tools = root().join(".tools");
-    let missing: Vec<String> = NPM_PACKAGES
+    let packages: Vec<(&str, &str)> = NPM_BUILD_PACKAGES
         .iter()
-        .filter(|(name, version)| {
-            !std::fs::read_to_string(tools.join(format!("node_modules/{name}/package.json")))
-                .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+        .chain(if need >= For::Test {
+            &NPM_TEST_PACKAGES[..]
+        } else {
+            &[]
         })
-        .map(|(name, version)| format!("{name}@{version}"))
+        .copied()
         .collect();
-    if !missing.is_empty() || !tools.join("node_modules/.bin/wasm-opt").exists() {
+    let missing = packages.iter().any(|(name, version)| {
+        !std::fs::read_to_string(tools.join(format!("node_modules/{name}/package.json")))
+            .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+    });
+    if missing || !tools.join("node_modules/.bin/wasm-opt").exists() {
         std::fs::create_dir_all(&tools)
             .map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
-        let all = NPM_PACKAGES.map(|(name, version)| format!("{name}@{version}"));
+        // npm keeps what `.tools/package.json` already lists, so a build-only install after a
+        // test install removes nothing.
+        let named: Vec<String> = packages
+            .iter()
+            .map(|(name, version)| format!("{name}@{version}"))
+            .collect();
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&tools)
-            .args(all))?;
-        installed.push("npm tools (binaryen, axe-core, world-atlas, us-atlas)");
+            .args(&named))?;
+        installed.push("npm tools");
+    }
+    if need < For::Test {
+        return Ok(report(started, &installed));
     }
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         apt_install(&["chromium", "chromium-driver"])?;
@@ -170,6 +201,11 @@ pub fn setup() -> Result<bool, String> {
         apt_install(&["python3-venv"])?;
         installed.push("python3-venv");
     }
+    Ok(report(started, &installed))
+}
+
+/// Says what was installed (or that nothing had to be); whether anything was.
+fn report(started: Instant, installed: &[&str]) -> bool {
     if installed.is_empty() {
         eprintln!(
             "xtask setup: every tool is present ({:.1} s)",
@@ -182,7 +218,7 @@ pub fn setup() -> Result<bool, String> {
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(!installed.is_empty())
+    !installed.is_empty()
 }
 
 #[cfg(test)]
