@@ -148,16 +148,8 @@ async fn main() {
 /// Every stage on `store`; answers samples/s, observations/s and the 30-day series' p50 (ms).
 async fn bench(store: peering_server::store::sql::SqlStore, batches: usize) -> (f64, f64, f64) {
     let tokens = Tokens::from_grants(vec![
-        Grant {
-            token: CONTRIBUTOR.into(),
-            subscriptions: vec![SUB.into()],
-            role: Role::Contributor,
-        },
-        Grant {
-            token: COLLECTOR.into(),
-            subscriptions: vec![SUB.into()],
-            role: Role::Collector,
-        },
+        Grant::new(CONTRIBUTOR, vec![SUB.into()], Role::Contributor),
+        Grant::new(COLLECTOR, vec![SUB.into()], Role::Collector),
     ]);
     let state = Arc::new(AppState {
         store: Arc::new(store),

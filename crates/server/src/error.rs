@@ -26,6 +26,8 @@ pub struct ApiError {
 struct Extra {
     /// The `Allow` header of a 405.
     allow: Option<String>,
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 6750).
+    challenge: Option<HeaderValue>,
     /// What went wrong inside the server (never sent to the client; logged).
     cause: Option<String>,
 }
@@ -191,6 +193,12 @@ impl ApiError {
         e
     }
 
+    /// A 401's `WWW-Authenticate` challenge.
+    pub fn with_challenge(mut self, challenge: HeaderValue) -> Self {
+        self.extra().challenge = Some(challenge);
+        self
+    }
+
     fn body(&self) -> ErrorResponse {
         ErrorResponse {
             error: ErrorDetail {
@@ -221,6 +229,9 @@ impl IntoResponse for ApiError {
         let extra = self.extra.map(|b| *b).unwrap_or_default();
         if let Some(v) = extra.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
             res.headers_mut().insert(header::ALLOW, v);
+        }
+        if let Some(v) = extra.challenge {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         if let Some(cause) = extra.cause {
             res.extensions_mut().insert(ErrorCause(cause));

@@ -1,3 +1,4 @@
+// tidy: long file: the command line, each flag documented where clap reads it, and its checks.
 use clap::{Parser, Subcommand, ValueEnum};
 use peering_server::auth::Tokens;
 use peering_server::serve::{serve, Drained};
@@ -41,11 +42,28 @@ struct Cli {
     /// Directory of the built app (Trunk's dist/) to serve at /.
     #[arg(long = "static")]
     static_dir: Option<PathBuf>,
-    /// JSON file of access tokens: [{"token": "...", "subscriptions": ["*"] or [ids], "role": "contributor" | "reader"}].
-    /// Without it, one contributor token for all subscriptions is generated, printed and kept
-    /// beside the database (`<db>.token`, mode 0600), so it survives a restart.
+    /// JSON file of access tokens: [{"token": "...", "name": "...", "subscriptions": ["*"] or [ids],
+    /// "role": "contributor" | "reader" | "collector", "expires": "2027-01-31T00:00:00Z"}], and with
+    /// --oidc-issuer, grants to people: {"subject" | "group" | "appRole": "...", "subscriptions":
+    /// [...], "role": ...}. Read again on SIGHUP. Without it, one contributor token for all
+    /// subscriptions is generated and kept beside the database (`<db>.token`, mode 0600), so it
+    /// survives a restart.
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// The OpenID Connect issuer whose access tokens are accepted (people signing in), exactly
+    /// as the tokens' `iss` says it; its keys come from <issuer>/.well-known/openid-configuration.
+    /// With --oidc-audience.
+    #[arg(long, env = "PEERING_OIDC_ISSUER", requires = "oidc_audience")]
+    oidc_issuer: Option<String>,
+    /// The audience the access tokens must name (`aud`), such as api://peering-console. With
+    /// --oidc-issuer.
+    #[arg(long, env = "PEERING_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    oidc_audience: Option<String>,
+    /// A proxy (an address or a CIDR range) allowed to name the client's address in Forwarded
+    /// or X-Forwarded-For, for the limit on failed sign-ins and the logs; repeatable. Default:
+    /// none, so the connection's peer is the client.
+    #[arg(long = "trusted-proxy", value_parser = parse_proxy)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Replace the kept token with a new one (the old one stops working). Not with --tokens.
     #[arg(long, conflicts_with = "tokens")]
     new_token: bool,
@@ -196,6 +214,40 @@ async fn main() {
     }
 }
 
+/// A `--trusted-proxy`: a CIDR range, or one address.
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{s}' is neither an address nor a CIDR range such as 10.0.0.0/8"))
+}
+
+/// Reads the tokens file again on every SIGHUP: a revoked or expired token stops working and a
+/// new one starts, without a restart; a bad file is reported and changes nothing.
+#[cfg(unix)]
+fn reload_on_hangup(tokens: Tokens, path: PathBuf) {
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP; the tokens file is read at start only");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match tokens.reload(&path) {
+                Ok((statics, people)) => tracing::info!(
+                    file = %path.display(),
+                    static_tokens = statics,
+                    identity_grants = people,
+                    "SIGHUP: tokens file read again"
+                ),
+                Err(e) => tracing::error!("SIGHUP: {e}; the tokens in force are unchanged"),
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(_: Tokens, _: PathBuf) {}
+
 /// Where the generated token is kept: `peering.db` → `peering.db.token`.
 fn token_file(db: &std::path::Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
@@ -308,6 +360,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         max_connections: cli.max_connections as usize,
         drain_timeout: Duration::from_secs(cli.drain_timeout),
         csp_report_log: cli.csp_report_log.clone(),
+        trusted_proxies: cli.trusted_proxies.clone(),
         retention: peering_server::settings::Retention {
             latency_minute: cli.keep_latency_1m,
             latency_five_minutes: cli.keep_latency_5m,
@@ -321,6 +374,25 @@ async fn run(cli: Cli) -> Result<(), String> {
     let demo = cli.demo.then(peering_server::demo::Demo::default);
     if let Some(d) = &demo {
         tokens.add(d.grants());
+    }
+    if let (Some(issuer), Some(audience)) = (&cli.oidc_issuer, &cli.oidc_audience) {
+        let verifier = Arc::new(peering_server::auth::oidc::Verifier::new(
+            peering_server::auth::oidc::OidcConfig::new(issuer, audience),
+        )?);
+        // The keys are fetched now, so the first person to sign in does not wait for them; a
+        // provider that is down is tried again when a token needs its keys.
+        tokio::spawn({
+            let v = verifier.clone();
+            async move {
+                v.refresh().await;
+            }
+        });
+        tokens = tokens.with_oidc(verifier);
+        println!("signing in with {issuer} (audience {audience})");
+    }
+    if let Some(path) = &cli.tokens {
+        tokens.check_provider(path)?;
+        reload_on_hangup(tokens.clone(), path.clone());
     }
     tokio::spawn(peering_server::alert_clock::run(
         store.clone(),
@@ -356,8 +428,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         );
     }
     println!("listening on http://{addr}");
+    // The generated token is a secret: printed for a person at a terminal, never into a log
+    // file or a service manager's journal, which get the file that holds it instead.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     match generated {
-        Some(token) => println!("open http://{addr}/#token={token}"),
+        Some(token) if terminal => println!("open http://{addr}/#token={token}"),
+        Some(_) => println!(
+            "open http://{addr}/#token=<the token in {}>",
+            token_file(&cli.db).display()
+        ),
         None => println!(
             "open http://{addr}/#token=<your token from {}>",
             cli.tokens

@@ -39,6 +39,9 @@ pub struct Settings {
     pub wall_clock: fn() -> i64,
     /// How long each kind of telemetry is kept.
     pub retention: Retention,
+    /// Proxies (`--trusted-proxy`) whose `Forwarded` / `X-Forwarded-For` name the client's
+    /// address; anyone else's are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How long telemetry is kept, per kind, in seconds. Latency is kept at three bucket widths;
@@ -154,6 +157,7 @@ impl Default for Settings {
             csp_report_log: None,
             wall_clock: unix_now,
             retention: Retention::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -1,105 +1,217 @@
-//! Bearer tokens: each grants a set of subscriptions (or all, `"*"`) and a role.
+//! The tokens file: static bearer tokens (machines, scripts, the generated admin token), each
+//! granting a role on a set of subscriptions (or all, `"*"`), and, with `--oidc-issuer`, the
+//! grants of people signed in with the identity provider (by subject, group or app role). It
+//! is read at start and again on SIGHUP ([`Tokens::reload`]), so a token is revoked without a
+//! restart.
 
+use super::file::{no_provider, parse_set, read_set};
+use super::oidc::{person, Claims, Verifier};
+#[cfg(test)]
+use super::oidc::{CONTRIBUTOR_APP_ROLE, READER_APP_ROLE};
+use super::{unauthorized, Kind, Principal, Role, Scope};
 use crate::error::ApiError;
-use crate::routes::Access;
-use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use axum::http::HeaderMap;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Reader,
-    Contributor,
-    /// Sends telemetry through the ingestion endpoints, and nothing else.
-    Collector,
-}
-
-#[derive(Debug, Clone, Deserialize)]
+/// A static token's grant.
+#[derive(Debug, Clone)]
 pub struct Grant {
     pub token: String,
+    /// What `systemData` and the logs call the token's holder (the file's `name`; without
+    /// one, a short fingerprint of the token, never the token).
+    pub name: String,
     pub subscriptions: Vec<String>,
     pub role: Role,
+    /// When the token stops working (Unix seconds), if ever.
+    pub expires: Option<i64>,
 }
 
 impl Grant {
+    /// A grant named by its token's fingerprint, that never expires.
+    pub fn new(token: impl Into<String>, subscriptions: Vec<String>, role: Role) -> Grant {
+        let token = token.into();
+        Grant {
+            name: fingerprint(&token),
+            token,
+            subscriptions,
+            role,
+            expires: None,
+        }
+    }
+
+    pub fn named(mut self, name: impl Into<String>) -> Grant {
+        self.name = name.into();
+        self
+    }
+
     pub fn allows(&self, subscription: &str) -> bool {
-        self.subscriptions
-            .iter()
-            .any(|s| s == "*" || s.eq_ignore_ascii_case(subscription))
+        self.principal().role_in(subscription).is_some()
+    }
+
+    fn principal(&self) -> Principal {
+        Principal {
+            name: self.name.clone(),
+            kind: Kind::Application,
+            key: fingerprint(&self.token),
+            scopes: vec![Scope {
+                subscriptions: self.subscriptions.clone(),
+                role: self.role,
+            }],
+        }
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Tokens {
-    /// Keyed by the SHA-256 of the token, so lookups do not compare secrets byte by byte.
-    by_hash: HashMap<[u8; 32], Grant>,
+/// Whom an identity grant is for: a person's `sub`, a value of the `groups` claim, or a value
+/// of the `roles` claim (an app role other than the two built-in ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    Subject(String),
+    Group(String),
+    AppRole(String),
 }
 
-fn digest(token: &str) -> [u8; 32] {
+/// A role on some subscriptions for people signed in with the identity provider.
+#[derive(Debug, Clone)]
+pub struct IdentityGrant {
+    pub holder: Holder,
+    pub scope: Scope,
+}
+
+impl IdentityGrant {
+    pub(super) fn holds(&self, claims: &Claims) -> bool {
+        match &self.holder {
+            Holder::Subject(s) => claims.sub == *s,
+            Holder::Group(g) => claims.groups.iter().any(|x| x == g),
+            Holder::AppRole(r) => claims.roles.iter().any(|x| x == r),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Set {
+    /// Keyed by the SHA-256 of the token, so lookups do not compare secrets byte by byte.
+    pub(super) by_hash: HashMap<[u8; 32], Grant>,
+    pub(super) identities: Vec<IdentityGrant>,
+}
+
+/// The credentials the server accepts: the static tokens and identity grants of the tokens
+/// file (replaced as a whole on reload; clones share them), and the identity provider's
+/// access tokens when one is configured.
+#[derive(Clone, Default)]
+pub struct Tokens {
+    set: Arc<RwLock<Arc<Set>>>,
+    oidc: Option<Arc<Verifier>>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = self.current();
+        f.debug_struct("Tokens")
+            .field("static_tokens", &set.by_hash.len())
+            .field("identity_grants", &set.identities.len())
+            .field("oidc", &self.oidc.is_some())
+            .finish()
+    }
+}
+
+pub(super) fn digest(token: &str) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes()).into()
+}
+
+/// A short fingerprint of a token (never the token): `token-` and 8 hex digits.
+fn fingerprint(token: &str) -> String {
+    let hex: String = digest(token)[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("token-{hex}")
 }
 
 impl Tokens {
     /// Reads and checks a tokens file; see [`Tokens::parse`].
     pub fn load(path: &Path) -> Result<Tokens, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
-        Tokens::parse(&text).map_err(|e| format!("tokens file {}: {e}", path.display()))
+        Ok(Tokens::of(read_set(path)?))
     }
 
-    /// The grants of a tokens file's JSON, checked so that a mistake stops the server at
-    /// startup instead of silently granting less (or more) than meant. Every token is at least
-    /// 16 characters, has no surrounding whitespace (a request's token is trimmed, so it could
-    /// never match) and appears once (a second grant would silently replace the first); every
-    /// subscription entry is `"*"` or a subscription id (a GUID). An error names the entry
-    /// (counted from 1) and never the token itself.
-    pub fn parse(json: &str) -> Result<Tokens, String> {
-        let grants: Vec<Grant> = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut seen: HashMap<[u8; 32], usize> = HashMap::with_capacity(grants.len());
-        for (i, g) in grants.iter().enumerate() {
-            let entry = i + 1;
-            if g.token.trim() != g.token {
-                return Err(format!(
-                    "entry {entry}: the token has leading or trailing whitespace; remove it (a request's token is trimmed, so this one could never match)"
-                ));
-            }
-            let len = g.token.chars().count();
-            if len < 16 {
-                return Err(format!(
-                    "entry {entry}: the token is {len} characters long; every token must be at least 16 characters"
-                ));
-            }
-            if let Some(first) = seen.insert(digest(&g.token), entry) {
-                return Err(format!(
-                    "entries {first} and {entry} have the same token; give every entry its own token"
-                ));
-            }
-            if let Some(bad) = g
-                .subscriptions
-                .iter()
-                .find(|s| s.as_str() != "*" && !peering_model::names::is_guid(s))
-            {
-                return Err(format!(
-                    "entry {entry}: subscription {bad:?} is neither \"*\" (every subscription) nor a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)"
-                ));
-            }
+    /// Reads the tokens file again and, when it is good, replaces every static token and
+    /// identity grant with its own (in every clone of these tokens); a bad file changes
+    /// nothing. The count of static tokens and identity grants now in force.
+    pub fn reload(&self, path: &Path) -> Result<(usize, usize), String> {
+        let set = read_set(path)?;
+        if !set.identities.is_empty() && self.oidc.is_none() {
+            return Err(no_provider(path));
         }
-        Ok(Tokens::from_grants(grants))
+        let counts = (set.by_hash.len(), set.identities.len());
+        *self.set.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+        Ok(counts)
+    }
+
+    /// The grants of a tokens file's JSON; see [`parse_set`].
+    pub fn parse(json: &str) -> Result<Tokens, String> {
+        Ok(Tokens::of(parse_set(json)?))
+    }
+
+    fn of(set: Set) -> Tokens {
+        Tokens {
+            set: Arc::new(RwLock::new(Arc::new(set))),
+            oidc: None,
+        }
     }
 
     pub fn from_grants(grants: Vec<Grant>) -> Tokens {
-        Tokens {
-            by_hash: grants.into_iter().map(|g| (digest(&g.token), g)).collect(),
-        }
+        let mut t = Tokens::default();
+        t.add(grants);
+        t
     }
 
     /// Adds grants (the demo's own tokens).
     pub fn add(&mut self, grants: Vec<Grant>) {
-        self.by_hash
+        let mut lock = self.set.write().unwrap_or_else(|p| p.into_inner());
+        let mut set = Set {
+            by_hash: lock.by_hash.clone(),
+            identities: lock.identities.clone(),
+        };
+        set.by_hash
             .extend(grants.into_iter().map(|g| (digest(&g.token), g)));
+        *lock = Arc::new(set);
+    }
+
+    /// Adds identity grants (tests, and files: [`Tokens::parse`]).
+    pub fn add_identities(&mut self, grants: Vec<IdentityGrant>) {
+        let mut lock = self.set.write().unwrap_or_else(|p| p.into_inner());
+        let mut set = Set {
+            by_hash: lock.by_hash.clone(),
+            identities: lock.identities.clone(),
+        };
+        set.identities.extend(grants);
+        *lock = Arc::new(set);
+    }
+
+    /// These tokens, and the access tokens of the identity provider `verifier` checks.
+    pub fn with_oidc(mut self, verifier: Arc<Verifier>) -> Tokens {
+        self.oidc = Some(verifier);
+        self
+    }
+
+    /// The identity provider's verifier, when one is configured.
+    pub fn oidc(&self) -> Option<&Arc<Verifier>> {
+        self.oidc.as_ref()
+    }
+
+    /// Refuses identity grants without an identity provider: they could never match, and the
+    /// operator meant something.
+    pub fn check_provider(&self, path: &Path) -> Result<(), String> {
+        if !self.current().identities.is_empty() && self.oidc.is_none() {
+            return Err(no_provider(path));
+        }
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<Set> {
+        self.set.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// One contributor token for every subscription, 32 random bytes as hex.
@@ -111,11 +223,10 @@ impl Tokens {
     }
 
     fn admin(token: String) -> Tokens {
-        Tokens::from_grants(vec![Grant {
-            token,
-            subscriptions: vec!["*".into()],
-            role: Role::Contributor,
-        }])
+        // Named for what it is: systemData then says "admin (generated token)" wrote it.
+        Tokens::from_grants(vec![
+            Grant::new(token, vec!["*".into()], Role::Contributor).named("admin (generated token)")
+        ])
     }
 
     /// The generated contributor token kept in `file` (beside the database), so an open tab or
@@ -157,13 +268,13 @@ impl Tokens {
         Ok((tokens, token))
     }
 
-    /// The grant for a request's `Authorization: Bearer` header.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<&Grant, ApiError> {
-        let unauthorized =
-            |msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", msg);
+    /// Who sent a request, from its `Authorization: Bearer` header, at `now` (Unix
+    /// seconds): a static token of the file (while it has not expired), else, with an identity
+    /// provider, one of its access tokens. Every refusal is a 401 with an RFC 6750 challenge.
+    pub async fn authenticate(&self, headers: &HeaderMap, now: i64) -> Result<Principal, ApiError> {
         let value = headers
             .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("Authentication failed: the Authorization header is missing; send 'Authorization: Bearer <token>'."))?;
+            .ok_or_else(|| unauthorized("Authentication failed: the Authorization header is missing; send 'Authorization: Bearer <token>'.", false))?;
         let token = value
             .to_str()
             .ok()
@@ -172,18 +283,49 @@ impl Tokens {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim)
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 unauthorized(
                     "Authentication failed: the Authorization header must be 'Bearer <token>'.",
+                    false,
                 )
             })?;
-        self.lookup(token)
-            .ok_or_else(|| unauthorized("Authentication failed: the access token is not valid."))
+        let set = self.current();
+        if let Some(grant) = set.by_hash.get(&digest(token)) {
+            if let Some(end) = grant.expires.filter(|end| now >= *end) {
+                return Err(unauthorized(
+                    format!(
+                        "Authentication failed: the access token '{}' expired at {}; ask for a new one.",
+                        grant.name,
+                        rfc3339(end)
+                    ),
+                    true,
+                ));
+            }
+            return Ok(grant.principal());
+        }
+        match &self.oidc {
+            Some(verifier) if token.split('.').count() == 3 => {
+                let claims = verifier.verify(token).await?;
+                Ok(person(&claims, &set.identities))
+            }
+            _ => Err(unauthorized(
+                "Authentication failed: the access token is not valid.",
+                true,
+            )),
+        }
     }
+}
 
-    fn lookup(&self, token: &str) -> Option<&Grant> {
-        self.by_hash.get(&digest(token))
-    }
+/// Unix seconds as RFC 3339 (for messages).
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
 }
 
 #[cfg(unix)]
@@ -226,60 +368,6 @@ fn check_private(_: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Who is calling: a short fingerprint of the token (never the token) and its role. The
-/// fingerprint is what `systemData` and the logs name.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub id: String,
-    pub role: Role,
-}
-
-impl Caller {
-    pub fn of(grant: &Grant) -> Caller {
-        let hex: String = digest(&grant.token)[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Caller {
-            id: format!("token-{hex}"),
-            role: grant.role,
-        }
-    }
-}
-
-/// 403 for a subscription the token does not grant; the same answer whether or not anything
-/// exists there.
-pub fn forbidden_subscription(sub: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "AuthorizationFailed",
-        format!("The access token does not grant access to subscription '{sub}'."),
-    )
-}
-
-/// Whether `role` may call an operation of `access`; the 403 saying why not.
-pub fn authorize(role: Role, access: Access) -> Result<(), ApiError> {
-    let message = match (role, access) {
-        (Role::Reader, Access::Read)
-        | (Role::Contributor, Access::Read | Access::Write)
-        | (Role::Collector, Access::Ingest) => return Ok(()),
-        (Role::Reader, Access::Write) => {
-            "The access token has the reader role; writes need a contributor token."
-        }
-        (Role::Collector, _) => {
-            "The access token has the collector role: it may only send telemetry to the ingestion endpoints."
-        }
-        (Role::Reader | Role::Contributor, Access::Ingest) => {
-            "Only a collector token may send telemetry; this token has the reader or contributor role."
-        }
-    };
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        "AuthorizationFailed",
-        message,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,7 +390,121 @@ mod tests {
             entry("other-0123456789abcdef", &SUB.to_uppercase()),
         ])
         .unwrap();
-        assert_eq!(t.by_hash.len(), 3);
+        assert_eq!(t.current().by_hash.len(), 3);
+    }
+
+    fn claims(sub: &str, roles: &[&str], groups: &[&str]) -> Claims {
+        serde_json::from_value(serde_json::json!({"sub": sub, "roles": roles, "groups": groups}))
+            .unwrap()
+    }
+
+    #[test]
+    fn people_get_roles_from_app_roles_and_from_the_file() {
+        let t = parse(&[
+            format!(r#"{{"subject": "s-1", "subscriptions": ["{SUB}"], "role": "contributor"}}"#),
+            r#"{"group": "netops", "subscriptions": ["*"], "role": "reader"}"#.into(),
+            format!(r#"{{"appRole": "Peering.Sub.AA", "subscriptions": ["{SUB}"], "role": "contributor"}}"#),
+        ])
+        .unwrap();
+        let set = t.current();
+        assert_eq!(set.identities.len(), 3);
+        let other = "00000000-0000-0000-0000-0000000000bb";
+        let p = person(&claims("s-1", &[], &[]), &set.identities);
+        assert_eq!(
+            (p.role_in(SUB), p.role_in(other)),
+            (Some(Role::Contributor), None)
+        );
+        assert_eq!(p.name, "s-1", "named by sub without a username or email");
+        let p = person(&claims("x", &[], &["netops"]), &set.identities);
+        assert_eq!(
+            (p.role_in(SUB), p.role_in(other)),
+            (Some(Role::Reader), Some(Role::Reader))
+        );
+        let p = person(&claims("x", &["Peering.Sub.AA"], &[]), &set.identities);
+        assert_eq!(p.role_in(SUB), Some(Role::Contributor));
+        let p = person(&claims("x", &[READER_APP_ROLE], &[]), &[]);
+        assert_eq!(p.role_in(other), Some(Role::Reader));
+        let p = person(
+            &claims("x", &[CONTRIBUTOR_APP_ROLE, READER_APP_ROLE], &[]),
+            &[],
+        );
+        assert_eq!(p.role_in(other), Some(Role::Contributor));
+        let p = person(
+            &claims("x", &["Something.Else"], &["other"]),
+            &set.identities,
+        );
+        assert_eq!(p.any_role(), None);
+        assert_eq!(p.kind, Kind::User);
+    }
+
+    #[test]
+    fn entries_name_one_holder_and_people_are_never_collectors() {
+        for (entry, says) in [
+            (
+                r#"{"subscriptions": ["*"], "role": "reader"}"#,
+                "entry 1: name exactly one of",
+            ),
+            (
+                r#"{"token": "reader-0123456789abcdef", "group": "g", "subscriptions": ["*"], "role": "reader"}"#,
+                "entry 1: name exactly one of",
+            ),
+            (
+                r#"{"group": "g", "subscriptions": ["*"], "role": "collector"}"#,
+                "a person cannot be a collector",
+            ),
+            (
+                r#"{"subject": "g", "subscriptions": ["*"], "role": "reader", "expires": "2030-01-01T00:00:00Z"}"#,
+                "\"expires\" is for static tokens",
+            ),
+            (
+                r#"{"token": "reader-0123456789abcdef", "subscriptions": ["*"], "role": "reader", "expires": "tomorrow"}"#,
+                "not an RFC 3339 time",
+            ),
+            (
+                r#"{"token": "reader-0123456789abcdef", "name": " ", "subscriptions": ["*"], "role": "reader"}"#,
+                "the name must be 1 to 64 characters",
+            ),
+        ] {
+            let e = parse(&[entry.into()]).unwrap_err();
+            assert!(e.contains(says), "{entry}: {e}");
+            assert!(
+                !e.contains("reader-0123"),
+                "the error never shows a token: {e}"
+            );
+        }
+        let e = parse(&[
+            r#"{"token": "reader-0123456789abcdef", "name": "ci", "subscriptions": ["*"], "role": "reader"}"#.into(),
+            r#"{"token": "writer-0123456789abcdef", "name": "ci", "subscriptions": ["*"], "role": "reader"}"#.into(),
+        ])
+        .unwrap_err();
+        assert!(e.starts_with("entries 1 and 2 have the same name"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_static_token_works_until_it_expires_and_names_its_grant() {
+        let t = parse(&[
+            r#"{"token": "reader-0123456789abcdef", "name": "nightly export", "subscriptions": ["*"], "role": "reader", "expires": "2027-01-31T00:00:00Z"}"#.into(),
+        ])
+        .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::AUTHORIZATION,
+            "Bearer reader-0123456789abcdef".parse().unwrap(),
+        );
+        let end = 1_801_353_600; // 2027-01-31T00:00:00Z
+        let p = t.authenticate(&h, end - 1).await.unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.kind),
+            ("nightly export", Kind::Application)
+        );
+        let e = t.authenticate(&h, end).await.unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::UNAUTHORIZED);
+        assert!(
+            e.message
+                .contains("'nightly export' expired at 2027-01-31T00:00:00Z"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

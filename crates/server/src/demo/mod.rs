@@ -71,16 +71,18 @@ impl Demo {
     /// demo subscription only.
     pub fn grants(&self) -> Vec<Grant> {
         vec![
-            Grant {
-                token: self.seeder.clone(),
-                subscriptions: vec![SUBSCRIPTION.into()],
-                role: Role::Contributor,
-            },
-            Grant {
-                token: self.collector.clone(),
-                subscriptions: vec![SUBSCRIPTION.into()],
-                role: Role::Collector,
-            },
+            Grant::new(
+                self.seeder.clone(),
+                vec![SUBSCRIPTION.into()],
+                Role::Contributor,
+            )
+            .named("demo seeder"),
+            Grant::new(
+                self.collector.clone(),
+                vec![SUBSCRIPTION.into()],
+                Role::Collector,
+            )
+            .named("demo collector"),
         ]
     }
 

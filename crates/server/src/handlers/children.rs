@@ -93,6 +93,7 @@ pub(crate) async fn put(
     };
     let headers = ctx.headers.clone();
     let author = Author {
+        kind: caller.created_by_type(),
         id: caller.id,
         at: now_rfc3339(),
     };

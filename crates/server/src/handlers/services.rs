@@ -117,8 +117,13 @@ pub(crate) async fn put(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<Re
                     backup: valid.backup.clone(),
                     created_at: keep(|e| &e.created_at, &now),
                     created_by: keep(|e| &e.created_by, &caller.id),
+                    created_by_type: keep(
+                        |e| &e.created_by_type,
+                        &caller.created_by_type().to_owned(),
+                    ),
                     modified_at: now.clone(),
                     modified_by: caller.id.clone(),
+                    modified_by_type: caller.created_by_type().to_owned(),
                     // What the monitor agents reported; no PUT sets it.
                     connected_agents: existing.as_ref().and_then(|e| e.connected_agents.clone()),
                 })
@@ -205,6 +210,7 @@ pub(crate) async fn patch(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<
                 row.tags = Some(serde_json::to_string(&tags).map_err(ApiError::internal)?);
                 row.modified_at = now;
                 row.modified_by = caller.id.clone();
+                row.modified_by_type = caller.created_by_type().to_owned();
                 to_write(row)
             }),
         )

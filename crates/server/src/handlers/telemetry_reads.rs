@@ -91,6 +91,7 @@ pub(crate) async fn initialize_connection_monitor(
     subscription: String,
 ) -> ApiResult<Response> {
     let author = crate::store::Author {
+        kind: caller.created_by_type(),
         id: caller.id,
         at: crate::handlers::services::now_rfc3339(),
     };

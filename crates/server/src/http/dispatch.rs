@@ -2,7 +2,7 @@
 //! and the app's files their ways. An API request passes its checks in a fixed order, then
 //! reaches exactly one handler.
 
-use super::observe::CallerId;
+use super::observe::{CallerId, ClientAddr};
 use super::ratelimit::{too_many_failures, too_many_requests, RateLimiter};
 use super::request::{api_version, body_read_error, query_map, Ctx};
 use super::static_files;
@@ -50,10 +50,11 @@ async fn api(shared: Shared, req: Request) -> Response {
     let details = matches!(api_version(&query), Ok(v) if v.has_error_details());
     let mut caller = None;
     let mut kind = None;
+    let mut client = None;
     let timeout = shared.state.settings.request_timeout;
     // The caller is known as soon as the token is, so a request that times out is still
     // logged with who sent it.
-    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller, &mut kind))
+    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller, &mut kind, &mut client))
         .await
         .unwrap_or_else(|_| {
             Err(ApiError::new(
@@ -72,7 +73,10 @@ async fn api(shared: Shared, req: Request) -> Response {
         }
     };
     if let Some(c) = caller {
-        res.extensions_mut().insert(CallerId(c));
+        res.extensions_mut().insert(c);
+    }
+    if let Some(ip) = client {
+        res.extensions_mut().insert(ClientAddr(ip));
     }
     if let Some(k) = kind {
         res.extensions_mut().insert(k);
@@ -114,8 +118,9 @@ fn route_error(e: PathError, path: &str) -> ApiError {
     }
 }
 
-/// The order of checks: who (401; with `--rate-limit`, an address that failed too often gets
-/// 429 before its token is even looked at), how fast (429), where (404), which method (405),
+/// The order of checks: who (401; with `--rate-limit`, a request without a valid credential
+/// from an address that failed too often gets 429, while one with a valid credential is never
+/// refused for other clients' failures), how fast (429), where (404), which method (405),
 /// which api-version (400), whose subscription (403, before anything about what exists
 /// there), the role (403 for a reader's write), the body (413 when too large, 400 when
 /// unreadable), then the operation.
@@ -123,40 +128,50 @@ async fn api_inner(
     shared: Shared,
     req: Request,
     query: HashMap<String, String>,
-    caller_id: &mut Option<String>,
+    caller_id: &mut Option<CallerId>,
     route_kind: &mut Option<RouteKind>,
+    client: &mut Option<std::net::IpAddr>,
 ) -> ApiResult<Response> {
     let state = shared.state;
     let settings = &state.settings;
     let (parts, body) = req.into_parts();
     let now = (settings.clock)();
-    let address = parts
+    let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| format!("address {}", c.0.ip()));
-    if let (Some(limiter), Some(rate), Some(addr)) =
-        (&shared.limiter, settings.rate_limit, &address)
+        .map(|c| super::client::client_ip(c.0.ip(), &parts.headers, &settings.trusted_proxies));
+    *client = ip;
+    let address = ip.map(|ip| format!("address {ip}"));
+    let principal = match state
+        .tokens
+        .authenticate(&parts.headers, (settings.wall_clock)())
+        .await
     {
-        if let Some(wait) = limiter.limited_at(addr, now) {
-            return Err(too_many_failures(wait, rate));
-        }
-    }
-    let grant = match state.tokens.authenticate(&parts.headers) {
-        Ok(g) => g,
+        Ok(p) => p,
         Err(e) => {
             // A failed authentication spends the address's allowance: guessing tokens is
-            // limited to the rate per address, whatever tokens are tried.
-            if let (Some(limiter), Some(addr)) = (&shared.limiter, &address) {
+            // limited to the rate per address, whatever tokens are tried. Only requests
+            // without a valid credential are refused for it, so a stranger's failures never
+            // lock out anyone who signs in properly.
+            if let (Some(limiter), Some(rate), Some(addr)) =
+                (&shared.limiter, settings.rate_limit, &address)
+            {
+                if let Some(wait) = limiter.limited_at(addr, now) {
+                    return Err(too_many_failures(wait, rate));
+                }
                 let _ = limiter.check_at(addr, now);
             }
             return Err(e);
         }
     };
-    let caller = auth::Caller::of(grant);
-    *caller_id = Some(caller.id.clone());
+    let caller = principal.caller();
+    *caller_id = Some(CallerId {
+        name: principal.name.clone(),
+        kind: caller.created_by_type(),
+    });
     if let (Some(limiter), Some(rate)) = (&shared.limiter, settings.rate_limit) {
         limiter
-            .check_at(&caller.id, now)
+            .check_at(&principal.key, now)
             .map_err(|wait| too_many_requests(wait, rate))?;
     }
     let path = parts.uri.path();
@@ -169,13 +184,23 @@ async fn api_inner(
         .op(method.as_str())
         .ok_or_else(|| ApiError::method_not_allowed(method.as_str(), spec.allow()))?;
     let version: ApiVersion = api_version(&query)?;
-    if let Some(sub) = route.subscription() {
-        if !grant.allows(sub) {
-            return Err(auth::forbidden_subscription(sub));
+    let role = match route.subscription() {
+        Some(sub) => {
+            let role = principal.role_in(sub).ok_or_else(|| {
+                if principal.any_role().is_none() {
+                    auth::no_grant(&principal.name)
+                } else {
+                    auth::forbidden_subscription(sub)
+                }
+            })?;
+            peering_model::names::SubscriptionId::parse(sub).map_err(|f| ApiError::finding(&f))?;
+            role
         }
-        peering_model::names::SubscriptionId::parse(sub).map_err(|f| ApiError::finding(&f))?;
-    }
-    auth::authorize(grant.role, op.access)?;
+        None => principal
+            .any_role()
+            .ok_or_else(|| auth::no_grant(&principal.name))?,
+    };
+    auth::authorize(role, op.access)?;
     let body = axum::body::to_bytes(body, settings.body_limit)
         .await
         .map_err(|e| body_read_error(e, settings.body_limit))?;

@@ -2,6 +2,7 @@
 //! rate limit, security headers, observability and the OpenAPI document. Handlers are called
 //! from [`dispatch`] only.
 
+pub mod client;
 pub(crate) mod conditional;
 pub(crate) mod dispatch;
 pub(crate) mod observe;

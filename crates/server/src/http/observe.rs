@@ -1,7 +1,7 @@
 //! Observability: a span per request (method, matched route, status, latency, request id),
 //! the request id echoed as `x-ms-request-id`, errors logged here (their cause travels with the
-//! response), and security events: 401, 403, 429, and every write with the caller's token
-//! fingerprint (never a token).
+//! response), and security events: 401, 403, 429, and every write with who made it (a
+//! person's name, or a static token's grant name; never a token) and the resource it wrote.
 
 use crate::error::ErrorCause;
 use crate::routes::RouteKind;
@@ -17,10 +17,19 @@ use tracing::{field, Instrument};
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-request-id");
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 
-/// Who made a request (a fingerprint of the token), attached to the response by the dispatcher
-/// for the log.
+/// Who made a request (a person's name, or a static grant's name) and whether a person
+/// (`User`) or a static token (`Application`), attached to the response by the dispatcher for
+/// the log.
 #[derive(Debug, Clone)]
-pub(crate) struct CallerId(pub String);
+pub(crate) struct CallerId {
+    pub name: String,
+    pub kind: &'static str,
+}
+
+/// The client's address as the trusted proxies name it (`http::client`), attached to the
+/// response by the dispatcher for the log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub std::net::IpAddr);
 
 /// A fresh request id, GUID-shaped as ARM's are: 8 random bytes drawn once per process, then
 /// a counter passed through a bijective mix (so ids stay unique, but do not tell how many
@@ -102,8 +111,14 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
     let latency = started.elapsed().as_secs_f64() * 1000.0;
     span.record("status", status.as_u16());
     span.record("latency_ms", latency);
-    let caller = res.extensions().get::<CallerId>().map(|c| c.0.clone());
-    let caller = caller.as_deref().unwrap_or("-");
+    if let Some(ClientAddr(ip)) = res.extensions().get::<ClientAddr>() {
+        span.record("client", field::display(ip));
+    }
+    let (caller, caller_type) = match res.extensions().get::<CallerId>() {
+        Some(c) => (c.name.clone(), c.kind),
+        None => ("-".to_owned(), "-"),
+    };
+    let caller = caller.as_str();
     let _entered = span.enter();
     if let Some(ErrorCause(cause)) = res.extensions().get::<ErrorCause>() {
         tracing::error!(caller, %cause, "request failed inside the server");
@@ -116,6 +131,7 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
         tracing::warn!(
             security = "forbidden",
             caller,
+            caller_type,
             "token refused for this request"
         );
     } else if status == StatusCode::TOO_MANY_REQUESTS {
@@ -125,7 +141,9 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
             "request over the rate limit"
         );
     } else if is_write(&method) && route != "static" {
-        tracing::info!(security = "write", caller, "write");
+        // The path of a write is the resource it wrote (its ARM id), or the subscription's
+        // operation it ran.
+        tracing::info!(security = "write", caller, caller_type, resource = %path, "write");
     } else {
         tracing::debug!("request served");
     }

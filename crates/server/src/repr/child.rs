@@ -16,9 +16,9 @@ fn system_data(m: &ChildMeta, v: ApiVersion) -> Option<SystemData> {
     super::system_data(
         v,
         &m.created_at,
-        &m.created_by,
+        (&m.created_by, &m.created_by_type),
         &m.modified_at,
-        &m.modified_by,
+        (&m.modified_by, &m.modified_by_type),
     )
 }
 

@@ -29,20 +29,28 @@ pub(crate) fn etag_of_value<T: Serialize>(value: &T) -> String {
 }
 
 /// `systemData` (2025-05-01 and later): who created and last changed a resource, and when.
-/// Callers are identified by a fingerprint of their token (`Key`).
+/// Authors are named with their type: a person signed in with the identity provider (`User`),
+/// a static token by its grant's name (`Application`), or, for what was written before people
+/// signed in, a token's fingerprint (`Key`).
 pub(crate) fn system_data(
     v: ApiVersion,
     created_at: &str,
-    created_by: &str,
+    (created_by, created_by_type): (&str, &str),
     modified_at: &str,
-    modified_by: &str,
+    (modified_by, modified_by_type): (&str, &str),
 ) -> Option<SystemData> {
     v.has_system_data().then(|| SystemData {
         created_by: Some(created_by.to_owned()),
-        created_by_type: Some(CreatedByType::Key),
+        created_by_type: Some(author_type(created_by_type)),
         created_at: Some(created_at.to_owned()),
         last_modified_by: Some(modified_by.to_owned()),
-        last_modified_by_type: Some(CreatedByType::Key),
+        last_modified_by_type: Some(author_type(modified_by_type)),
         last_modified_at: Some(modified_at.to_owned()),
     })
+}
+
+/// A stored author type; anything unknown reads as `Key`, what every row was before types
+/// were stored.
+pub(crate) fn author_type(stored: &str) -> CreatedByType {
+    stored.parse().unwrap_or(CreatedByType::Key)
 }

@@ -91,10 +91,10 @@ pub(crate) fn json(r: &ServiceRecord, v: ApiVersion) -> ServiceJson<'_> {
         },
         system_data: v.has_system_data().then_some(SystemDataJson {
             created_by: &r.created_by,
-            created_by_type: CreatedByType::Key,
+            created_by_type: super::author_type(&r.created_by_type),
             created_at: &r.created_at,
             last_modified_by: &r.modified_by,
-            last_modified_by_type: CreatedByType::Key,
+            last_modified_by_type: super::author_type(&r.modified_by_type),
             last_modified_at: &r.modified_at,
         }),
     }
@@ -159,6 +159,8 @@ mod tests {
             created_by: "token-\"quoted\"".into(),
             modified_at: "2025-01-02T03:04:06Z".into(),
             modified_by: "token-b".into(),
+            created_by_type: "User".into(),
+            modified_by_type: "Application".into(),
             connected_agents: None,
         }
     }

@@ -17,8 +17,11 @@ pub struct ChildMeta {
     pub name: String,
     pub created_at: String,
     pub created_by: String,
+    /// `User`, `Application`, or `Key` (written before people signed in).
+    pub created_by_type: String,
     pub modified_at: String,
     pub modified_by: String,
+    pub modified_by_type: String,
 }
 
 impl ChildMeta {

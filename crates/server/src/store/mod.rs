@@ -56,8 +56,11 @@ pub struct ServiceRecord {
     pub backup: Option<String>,
     pub created_at: String,
     pub created_by: String,
+    /// `User`, `Application`, or `Key` (written before people signed in).
+    pub created_by_type: String,
     pub modified_at: String,
     pub modified_by: String,
+    pub modified_by_type: String,
     /// The agents that reported monitor test results (a JSON array of strings as stored);
     /// kept by the store, never written by a connection PUT.
     pub connected_agents: Option<String>,
@@ -145,10 +148,12 @@ pub struct PrefixCounts {
 /// A page of [`PrefixCounts`] and the key (rg_key, name_key) to continue after, if any.
 pub type PrefixCountsPage = (Vec<PrefixCounts>, Option<(String, String)>);
 
-/// Who writes, and when (RFC 3339).
+/// Who writes, whether a person (`User`) or a static token (`Application`), and when (RFC
+/// 3339).
 #[derive(Debug, Clone)]
 pub struct Author {
     pub id: String,
+    pub kind: &'static str,
     pub at: String,
 }
 

@@ -154,26 +154,10 @@ pub async fn app_state(dir: &std::path::Path, settings: Settings) -> Arc<AppStat
 /// The tokens of [`spawn_app`].
 pub fn tokens() -> Tokens {
     Tokens::from_grants(vec![
-        Grant {
-            token: CONTRIBUTOR.into(),
-            subscriptions: vec![SUB.into()],
-            role: Role::Contributor,
-        },
-        Grant {
-            token: READER.into(),
-            subscriptions: vec![SUB.into()],
-            role: Role::Reader,
-        },
-        Grant {
-            token: COLLECTOR.into(),
-            subscriptions: vec![SUB.into()],
-            role: Role::Collector,
-        },
-        Grant {
-            token: ADMIN.into(),
-            subscriptions: vec!["*".into()],
-            role: Role::Contributor,
-        },
+        Grant::new(CONTRIBUTOR, vec![SUB.into()], Role::Contributor),
+        Grant::new(READER, vec![SUB.into()], Role::Reader),
+        Grant::new(COLLECTOR, vec![SUB.into()], Role::Collector),
+        Grant::new(ADMIN, vec!["*".into()], Role::Contributor),
     ])
 }
 

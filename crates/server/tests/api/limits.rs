@@ -177,11 +177,15 @@ async fn failed_authentications_are_limited_per_client_address() {
         message,
         "More than 3 requests from this address failed to authenticate in a second; retry after 1 s."
     );
-    let (code, _, _) = arm_error(app.get(&url).await, 429).await;
     assert_eq!(
-        code, "TooManyRequests",
-        "the address is limited, even with a good token"
+        app.get(&url).await.status().as_u16(),
+        200,
+        "a good token is never refused for the address's failures"
     );
+    let res = app
+        .send_as("guess-5-0123456789abcdef", Method::GET, &url, &[], None)
+        .await;
+    arm_error(res, 429).await;
     // Another address (the loopback network is 127/8) is not.
     let other = reqwest::Client::builder()
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
@@ -194,6 +198,57 @@ async fn failed_authentications_are_limited_per_client_address() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn only_a_trusted_proxy_names_the_client_whose_failures_count() {
+    let limited = |trusted: Vec<ipnet::IpNet>| {
+        spawn_app_with(Settings {
+            rate_limit: Some(2),
+            clock: stopped_clock,
+            trusted_proxies: trusted,
+            ..Settings::default()
+        })
+    };
+    // Behind a trusted proxy (the test's loopback address), each client named by it has its
+    // own allowance of failures.
+    let app = limited(vec!["127.0.0.0/8".parse().unwrap()]).await;
+    assert_eq!(guess(&app, "203.0.113.1").await, 401);
+    assert_eq!(guess(&app, "203.0.113.1").await, 401);
+    assert_eq!(guess(&app, "203.0.113.1").await, 429);
+    assert_eq!(guess(&app, "203.0.113.2").await, 401, "another client");
+    assert_eq!(
+        guess(&app, "203.0.113.2, 203.0.113.1").await,
+        429,
+        "the nearest hop the proxy names is the client; what the client wrote before it is not"
+    );
+    // Anyone else's X-Forwarded-For is ignored: every guess counts against the peer.
+    let app = limited(vec!["10.0.0.0/8".parse().unwrap()]).await;
+    assert_eq!(guess(&app, "203.0.113.1").await, 401);
+    assert_eq!(guess(&app, "203.0.113.2").await, 401);
+    assert_eq!(guess(&app, "203.0.113.3").await, 429);
+    assert_eq!(
+        app.get(&app.sub_url("peeringServiceCountries"))
+            .await
+            .status()
+            .as_u16(),
+        200,
+        "a valid token from the same address is served"
+    );
+}
+
+/// A failed authentication that says it comes, through a proxy, from `from`.
+async fn guess(app: &TestApp, from: &str) -> u16 {
+    app.send_as(
+        "guess-0123456789abcdef",
+        Method::GET,
+        &app.sub_url("peeringServiceCountries"),
+        &[("X-Forwarded-For", from)],
+        None,
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 /// A raw connection to the server, for requests a client library would not send.

@@ -10,6 +10,8 @@ mod helpers;
 mod latency;
 mod limits;
 mod monitor_tests;
+mod oidc;
+mod oidc_provider;
 mod openapi;
 mod overlap_agreement;
 mod paging;

@@ -45,7 +45,7 @@ async fn create_replace_read_list_delete() {
     assert_eq!(names, ["another", "Latency-Check"]);
 
     let v2025 = app.get_json(&with_version(&url, "2025-05-01")).await;
-    assert_eq!(v2025["systemData"]["createdByType"], "Key");
+    assert_eq!(v2025["systemData"]["createdByType"], "Application");
     assert!(got.get("systemData").is_none());
 
     app.delete_and_check_gone(&url).await;

@@ -451,7 +451,7 @@ async fn system_data_with_2025_05_01() {
         .await;
     let got: Value = res.json().await.unwrap();
     let sd = &got["systemData"];
-    assert_eq!(sd["createdByType"], "Key");
+    assert_eq!(sd["createdByType"], "Application");
     assert!(sd["createdBy"].as_str().unwrap().starts_with("token-"));
     assert_eq!(sd["createdAt"], sd["lastModifiedAt"]);
     let got = app

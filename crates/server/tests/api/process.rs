@@ -14,8 +14,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_peering-server");
 struct Server {
     child: Child,
     base: String,
-    /// The token in the printed link (`#token=…`).
+    /// The token of the printed link (`#token=…`): with stdout not a terminal, the link names
+    /// the file that holds it, and this is what that file holds.
     link_token: String,
+    /// The printed link, as it was printed.
+    link: String,
     log: PathBuf,
 }
 
@@ -23,7 +26,7 @@ fn tokens_file(dir: &Path) -> PathBuf {
     let path = dir.join("tokens.json");
     std::fs::write(
         &path,
-        format!(r#"[{{"token": "{CONTRIBUTOR}", "subscriptions": ["*"], "role": "contributor"}}]"#),
+        format!(r#"[{{"token": "{CONTRIBUTOR}", "name": "ci pipeline", "subscriptions": ["*"], "role": "contributor"}}]"#),
     )
     .unwrap();
     path
@@ -70,13 +73,23 @@ impl Server {
             }
         };
         let link = next();
-        let link_token = link.rsplit_once("#token=").expect(&link).1.to_owned();
+        let shown = link.rsplit_once("#token=").expect(&link).1;
+        let link_token = match shown
+            .strip_prefix("<the token in ")
+            .and_then(|f| f.strip_suffix('>'))
+        {
+            Some(file) => std::fs::read_to_string(file)
+                .map(|t| t.trim().to_owned())
+                .unwrap_or_default(),
+            None => shown.to_owned(),
+        };
         // Keep reading stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server {
             child,
             base,
             link_token,
+            link,
             log,
         }
     }
@@ -344,10 +357,117 @@ async fn the_json_log_has_a_span_per_request_and_security_events_without_tokens(
         span["route"],
         "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Peering/peeringServices/{peeringServiceName}"
     );
-    assert!(
-        write["caller"].as_str().unwrap().starts_with("token-"),
+    // Who wrote (the grant's name, never the token) and what.
+    assert_eq!(write["caller"], "ci pipeline", "{write}");
+    assert_eq!(write["caller_type"], "Application", "{write}");
+    assert_eq!(
+        write["resource"],
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/c"
+        ),
         "{write}"
     );
+}
+
+/// SIGHUP reads the tokens file again: a token removed from it stops working and a new one
+/// starts, without a restart; a file that does not parse changes nothing.
+#[tokio::test]
+async fn the_tokens_file_is_read_again_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let (old, new) = ("old-token-0123456789abcdef", "new-token-0123456789abcdef");
+    let grant = |token: &str| {
+        format!(r#"[{{"token": "{token}", "subscriptions": ["*"], "role": "reader"}}]"#)
+    };
+    std::fs::write(&file, grant(old)).unwrap();
+    let server = Server::start_with(dir.path(), &["--tokens", file.to_str().unwrap()]);
+    let status = |token: &'static str| {
+        let url = server.url("c");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!((status(old).await, status(new).await), (404, 401));
+    std::fs::write(&file, grant(new)).unwrap();
+    server.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status(old).await != 401 {
+        assert!(
+            Instant::now() < deadline,
+            "the old token still works:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status(new).await, 404, "the new token works at once");
+    std::fs::write(&file, "[{\"token\": \"short\"").unwrap();
+    server.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("the tokens in force are unchanged") {
+        assert!(
+            Instant::now() < deadline,
+            "no word of the bad file:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status(new).await, 404, "a bad file changes nothing");
+}
+
+/// The identity provider's two settings go together, and grants to people need them.
+#[test]
+fn oidc_settings_are_checked_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .env_remove("PEERING_OIDC_ISSUER")
+            .env_remove("PEERING_OIDC_AUDIENCE")
+            .args(["--listen", "127.0.0.1:0", "--db", "x.db"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, text) = run(&["--oidc-issuer", "https://login.example.com"]);
+    assert!(
+        code == Some(2) && text.contains("--oidc-audience"),
+        "{text}"
+    );
+    let (code, text) = run(&["--oidc-audience", "api://x"]);
+    assert!(code == Some(2) && text.contains("--oidc-issuer"), "{text}");
+    let (code, text) = run(&[
+        "--oidc-issuer",
+        "http://login.example.com",
+        "--oidc-audience",
+        "api://x",
+    ]);
+    assert!(
+        code == Some(1) && text.contains("is not an https:// URL"),
+        "{text}"
+    );
+    std::fs::write(
+        dir.path().join("people.json"),
+        r#"[{"group": "netops", "subscriptions": ["*"], "role": "reader"}]"#,
+    )
+    .unwrap();
+    let (code, text) = run(&["--tokens", "people.json"]);
+    assert!(
+        code == Some(1) && text.contains("needs --oidc-issuer"),
+        "{text}"
+    );
+    let (code, text) = run(&["--trusted-proxy", "10.0.0.0/33"]);
+    assert!(code == Some(2) && text.contains("CIDR"), "{text}");
 }
 
 /// Without `--tokens`, the generated token is kept beside the database with mode 0600 and
@@ -381,6 +501,14 @@ async fn the_generated_token_survives_a_restart_until_a_new_one_is_asked_for() {
         assert_eq!(mode, 0o600, "the token file's mode");
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+    // Standard output is a pipe here, as under a service manager: the line names the file,
+    // never the token.
+    assert!(!first.link.contains(&token), "{}", first.link);
+    assert!(
+        first.link.contains(file.to_str().unwrap()),
+        "{}",
+        first.link
+    );
     drop(first);
 
     let again = Server::start_with(dir.path(), &[]);

@@ -71,6 +71,17 @@ async fn stored_representations_are_written_for_older_databases() {
         app.put_json(&app.service_url("Rg-(2)", "b.c"), &body).await,
         201,
     );
+    if on_sqlite("an older SQLite schema") {
+        // As written before authors had types (migration 10): every author a token's `Key`.
+        let dir = app.stop().await;
+        sql_in(
+            dir.path(),
+            "UPDATE peering_services SET created_by_type = 'Key', modified_by_type = 'Key';
+             DELETE FROM peering_service_json;",
+        )
+        .await;
+        app = spawn_app_in(dir, Settings::default()).await;
+    }
     let before = connection_answers(&app).await;
     assert_eq!(before[5].0["tags"]["quote"], "\"<&>\"");
 
@@ -81,6 +92,11 @@ async fn stored_representations_are_written_for_older_databases() {
          DROP TABLE connection_monitor_subscriptions; ALTER TABLE peering_services DROP COLUMN connected_agents;
          DROP TABLE alerts; DROP TABLE alert_rules; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;
          DROP INDEX prefix_events_by_time; DROP INDEX prefix_events_by_connection_time;
+         ALTER TABLE peering_services DROP COLUMN created_by_type;
+         ALTER TABLE peering_services DROP COLUMN modified_by_type;
+         ALTER TABLE prefixes DROP COLUMN created_by_type; ALTER TABLE prefixes DROP COLUMN modified_by_type;
+         ALTER TABLE monitor_tests DROP COLUMN created_by_type;
+         ALTER TABLE monitor_tests DROP COLUMN modified_by_type;
          PRAGMA user_version = 2;",
         // Representations of another format, and one missing.
         "UPDATE peering_service_json SET format = 0, body = '{\"stale\":true', etag = 'x';
@@ -114,10 +130,10 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 9, "the migrations in crates/server/migrations");
+    assert_eq!(version, 10, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 9);
+    assert_eq!(rusqlite_open(&path).1, 10);
 }
 
 /// A p95 rule stored when forMinutes could be 1440 is brought within today's 360 when the
@@ -135,8 +151,19 @@ async fn a_p95_rule_stored_under_the_old_limit_is_brought_within_it() {
     let path = app.db_path();
     let dir = app.stop().await;
     let db = rusqlite::Connection::open(&path).unwrap();
-    db.execute_batch("UPDATE alert_rules SET for_minutes = 1440; PRAGMA user_version = 7;")
-        .unwrap();
+    // As a server before migration 8 left it (later migrations' columns removed).
+    db.execute_batch(
+        "UPDATE alert_rules SET for_minutes = 1440;
+         ALTER TABLE peering_services DROP COLUMN created_by_type;
+         ALTER TABLE peering_services DROP COLUMN modified_by_type;
+         ALTER TABLE prefixes DROP COLUMN created_by_type; ALTER TABLE prefixes DROP COLUMN modified_by_type;
+         ALTER TABLE monitor_tests DROP COLUMN created_by_type;
+         ALTER TABLE monitor_tests DROP COLUMN modified_by_type;
+         ALTER TABLE alert_rules DROP COLUMN created_by_type;
+         ALTER TABLE alert_rules DROP COLUMN modified_by_type;
+         PRAGMA user_version = 7;",
+    )
+    .unwrap();
     drop(db);
     let app = spawn_app_in(dir, Settings::default()).await;
     let got = app.get_json(&app.url("rg", "c", "/alertRules/slow")).await;

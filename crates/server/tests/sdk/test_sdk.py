@@ -91,7 +91,7 @@ def test_connection_lifecycle(client, api_version):
     assert created.properties.provider_backup_peering_location == "san Jose"
     assert created.properties.provisioning_state == "Succeeded"
     if api_version is None:
-        assert created.system_data.created_by_type == "Key"
+        assert created.system_data.created_by_type == "Application"
         assert created.system_data.created_at is not None
     else:
         assert created.system_data is None

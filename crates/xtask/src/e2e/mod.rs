@@ -139,12 +139,24 @@ pub(crate) fn start_server_with(
             let (url, token) = rest
                 .split_once("/#token=")
                 .ok_or_else(|| format!("unexpected line: {line}"))?;
+            // stdout is a pipe, not a terminal: a generated token is not printed, the line
+            // names the file that holds it.
+            let token = match token
+                .strip_prefix("<the token in ")
+                .and_then(|f| f.strip_suffix('>'))
+            {
+                Some(file) => std::fs::read_to_string(file)
+                    .map_err(|e| format!("cannot read the token file {file}: {e}"))?
+                    .trim()
+                    .to_owned(),
+                None => token.to_owned(),
+            };
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
             return Ok(Server {
                 child,
                 url: url.to_owned(),
-                token: token.to_owned(),
+                token,
             });
         }
     }

@@ -18,7 +18,10 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::NoTls;
 
 /// Migrations run in order, each once, in one transaction with the version they reach.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../../migrations/postgres/0002_author_types.sql"),
+];
 
 /// The schema version this server writes: the number of migrations it knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -13,8 +13,8 @@ use peering_model::wire::PrefixEvent;
 use peering_model::{ChildKind, ServiceId};
 
 /// The columns every child row starts with: `c` is the child's table, `s` its connection.
-const META_COLUMNS: &str = "c.subscription, c.rg_key, c.service_key, c.name_key, s.resource_group, s.name, c.name, c.created_at, c.created_by, c.modified_at, c.modified_by";
-const META_LEN: usize = 11;
+const META_COLUMNS: &str = "c.subscription, c.rg_key, c.service_key, c.name_key, s.resource_group, s.name, c.name, c.created_at, c.created_by, c.modified_at, c.modified_by, c.created_by_type, c.modified_by_type";
+const META_LEN: usize = 13;
 
 fn table(kind: ChildKind) -> &'static str {
     match kind {
@@ -72,6 +72,8 @@ fn from_row(kind: ChildKind, r: &Row<'_>) -> super::db::Result<ChildRecord> {
         created_by: r.get(8)?,
         modified_at: r.get(9)?,
         modified_by: r.get(10)?,
+        created_by_type: r.get(11)?,
+        modified_by_type: r.get(12)?,
     };
     let i = META_LEN;
     Ok(match kind {
@@ -272,18 +274,18 @@ pub(super) fn store(
                 })?;
                 tx.prepare_cached(
                     "INSERT INTO prefixes (subscription, rg_key, service_key, name_key, name, prefix, prefix_addr, prefix_len, prefix_key,
-                         validation_state, learned_type, error_message, created_at, modified_at, created_by, modified_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13, ?13)",
+                         validation_state, learned_type, error_message, created_at, modified_at, created_by, modified_by, created_by_type, modified_by_type)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?12, ?13, ?13, ?14, ?14)",
                 )?
                 .execute(params![
                     sub, rg_key, service_key, name_key, name, prefix.to_string(), prefix.addr(), prefix.len(), key,
-                    state.as_str(), learned.as_str(), author.at, author.id
+                    state.as_str(), learned.as_str(), author.at, author.id, author.kind
                 ])?;
             } else {
                 let reset = reset_state.is_some();
                 let (state, learned) = reset_state.unzip();
                 tx.prepare_cached(
-                    "UPDATE prefixes SET prefix_key = ?5, modified_at = ?6, modified_by = ?7,
+                    "UPDATE prefixes SET prefix_key = ?5, modified_at = ?6, modified_by = ?7, modified_by_type = ?11,
                          validation_state = CASE WHEN ?8 THEN ?9 ELSE validation_state END,
                          learned_type = CASE WHEN ?8 THEN ?10 ELSE learned_type END,
                          error_message = CASE WHEN ?8 THEN NULL ELSE error_message END
@@ -291,7 +293,7 @@ pub(super) fn store(
                 )?
                 .execute(params![
                     sub, rg_key, service_key, name_key, key, author.at, author.id, reset,
-                    state.map(|s| s.as_str()), learned.map(|l| l.as_str())
+                    state.map(|s| s.as_str()), learned.map(|l| l.as_str()), author.kind
                 ])?;
             }
         }
@@ -299,16 +301,16 @@ pub(super) fn store(
             let p = condition.properties();
             tx.prepare_cached(
                 "INSERT INTO alert_rules (subscription, rg_key, service_key, name_key, name, kind, threshold_ms, for_minutes, level, consecutive,
-                     created_at, modified_at, created_by, modified_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?12)
+                     created_at, modified_at, created_by, modified_by, created_by_type, modified_by_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?12, ?13, ?13)
                  ON CONFLICT (subscription, rg_key, service_key, name_key) DO UPDATE SET
                      kind = excluded.kind, threshold_ms = excluded.threshold_ms, for_minutes = excluded.for_minutes,
                      level = excluded.level, consecutive = excluded.consecutive,
-                     modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+                     modified_at = excluded.modified_at, modified_by = excluded.modified_by, modified_by_type = excluded.modified_by_type",
             )?
             .execute(params![
                 sub, rg_key, service_key, name.to_ascii_lowercase(), name, condition.kind().as_str(),
-                p.threshold_ms, p.for_minutes, p.level.map(|l| l.as_str()), p.consecutive, author.at, author.id
+                p.threshold_ms, p.for_minutes, p.level.map(|l| l.as_str()), p.consecutive, author.at, author.id, author.kind
             ])?;
         }
         ChildWrite::MonitorTest {
@@ -320,16 +322,16 @@ pub(super) fn store(
         } => {
             tx.prepare_cached(
                 "INSERT INTO monitor_tests (subscription, rg_key, service_key, name_key, name, source_agent, destination, destination_port, frequency_sec,
-                     created_at, modified_at, created_by, modified_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?11)
+                     created_at, modified_at, created_by, modified_by, created_by_type, modified_by_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?11, ?12, ?12)
                  ON CONFLICT (subscription, rg_key, service_key, name_key) DO UPDATE SET
                      source_agent = excluded.source_agent, destination = excluded.destination,
                      destination_port = excluded.destination_port, frequency_sec = excluded.frequency_sec,
-                     modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+                     modified_at = excluded.modified_at, modified_by = excluded.modified_by, modified_by_type = excluded.modified_by_type",
             )?
             .execute(params![
                 sub, rg_key, service_key, name.to_ascii_lowercase(), name, source_agent, destination,
-                destination_port, frequency_sec, author.at, author.id
+                destination_port, frequency_sec, author.at, author.id, author.kind
             ])?;
         }
     }

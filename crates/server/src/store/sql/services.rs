@@ -9,7 +9,9 @@ use crate::store::{
 };
 use peering_model::ServiceId;
 
-const COLUMNS: &str = "subscription, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by, connected_agents";
+const COLUMNS: &str = "subscription, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by, connected_agents, created_by_type, modified_by_type";
+/// How many columns [`COLUMNS`] names: a query's own columns come after them.
+const COLUMN_COUNT: usize = 17;
 
 fn from_row(r: &Row<'_>) -> super::db::Result<ServiceRecord> {
     Ok(ServiceRecord {
@@ -28,6 +30,8 @@ fn from_row(r: &Row<'_>) -> super::db::Result<ServiceRecord> {
         modified_at: r.get(12)?,
         modified_by: r.get(13)?,
         connected_agents: r.get(14)?,
+        created_by_type: r.get(15)?,
+        modified_by_type: r.get(COLUMN_COUNT - 1)?,
     })
 }
 
@@ -114,18 +118,19 @@ pub(super) fn write(
     let (sub, rg_key, name_key) = key(id);
     let r = &w.record;
     tx.prepare_cached(
-        "INSERT INTO peering_services (subscription, rg_key, name_key, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+        "INSERT INTO peering_services (subscription, rg_key, name_key, resource_group, name, location, tags, sku, peering_service_location, provider, primary_location, backup_location, created_at, created_by, modified_at, modified_by, created_by_type, modified_by_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (subscription, rg_key, name_key) DO UPDATE SET
            location = excluded.location, tags = excluded.tags, sku = excluded.sku,
            peering_service_location = excluded.peering_service_location, provider = excluded.provider,
            primary_location = excluded.primary_location, backup_location = excluded.backup_location,
-           modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+           modified_at = excluded.modified_at, modified_by = excluded.modified_by,
+           modified_by_type = excluded.modified_by_type",
     )?
     .execute(params![
         sub, rg_key, name_key, r.resource_group, r.name, r.location, r.tags, r.sku,
         r.peering_service_location, r.provider, r.primary, r.backup, r.created_at, r.created_by,
-        r.modified_at, r.modified_by
+        r.modified_at, r.modified_by, r.created_by_type, r.modified_by_type
     ])?;
     store_repr(tx, &sub, &rg_key, &name_key, &w.repr, format)?;
     Ok((created, w.repr))
@@ -217,7 +222,7 @@ pub(crate) fn sync_stored_json(
                  WHERE j.subscription = s.subscription AND j.rg_key = s.rg_key AND j.name_key = s.name_key AND j.format = ?1)"
         ))?
         .query_map(params![format, only], |r| {
-            Ok((r.get(15)?, r.get(16)?, from_row(r)?))
+            Ok((r.get(COLUMN_COUNT)?, r.get(COLUMN_COUNT + 1)?, from_row(r)?))
         })?
         .collect::<super::db::Result<_>>()?;
     for (rg_key, name_key, row) in &stale {
