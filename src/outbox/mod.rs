@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use std::time::Duration;
 
 mod entries;
-use entries::{abandoned, depends_on_any, now_ms, storage, SENDING_TIMEOUT_MS};
+use entries::{abandoned, depends_on_any, now_ms, storage, MAX_DELAY_MS, SENDING_TIMEOUT_MS};
 pub use entries::{backoff_ms, storage_key, Pending, Status, OUTBOX_KEY};
 
 /// The app's outbox; one per tab, in context.
@@ -308,7 +308,9 @@ impl Outbox {
         }) else {
             return;
         };
-        let wait = (at - now_ms()).max(0.0);
+        // At most a minute: a time further off (a stored entry from another tab's clock) would
+        // overflow the browser's timer, and the head is looked at again when it fires anyway.
+        let wait = (at - now_ms()).clamp(0.0, MAX_DELAY_MS);
         set_timeout(
             move || {
                 if me.timer.try_get_value() == Some(mine) {
