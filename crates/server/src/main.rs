@@ -361,6 +361,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         drain_timeout: Duration::from_secs(cli.drain_timeout),
         csp_report_log: cli.csp_report_log.clone(),
         trusted_proxies: cli.trusted_proxies.clone(),
+        // The console signs in from the browser: it fetches the provider's configuration and
+        // tokens.
+        connect_sources: cli
+            .oidc_issuer
+            .as_deref()
+            .and_then(peering_server::auth::oidc::origin_of)
+            .into_iter()
+            .collect(),
         retention: peering_server::settings::Retention {
             latency_minute: cli.keep_latency_1m,
             latency_five_minutes: cli.keep_latency_5m,

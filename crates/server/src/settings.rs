@@ -42,6 +42,9 @@ pub struct Settings {
     /// Proxies (`--trusted-proxy`) whose `Forwarded` / `X-Forwarded-For` name the client's
     /// address; anyone else's are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins the app's pages may fetch from besides their own (CSP `connect-src`): the
+    /// identity provider's, so the console can sign in.
+    pub connect_sources: Vec<String>,
 }
 
 /// How long telemetry is kept, per kind, in seconds. Latency is kept at three bucket widths;
@@ -158,6 +161,7 @@ impl Default for Settings {
             wall_clock: unix_now,
             retention: Retention::default(),
             trusted_proxies: Vec::new(),
+            connect_sources: Vec::new(),
         }
     }
 }

@@ -59,6 +59,12 @@ impl OidcConfig {
     }
 }
 
+/// The origin (`scheme://host[:port]`) of a URL, for a CSP source list.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u: axum::http::Uri = url.parse().ok()?;
+    Some(format!("{}://{}", u.scheme_str()?, u.authority()?))
+}
+
 /// The claims of an access token the server reads.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
@@ -378,6 +384,19 @@ pub(super) fn person(claims: &Claims, identities: &[IdentityGrant]) -> Principal
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://login.microsoftonline.com/tenant/v2.0").as_deref(),
+            Some("https://login.microsoftonline.com")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:4000").as_deref(),
+            Some("http://127.0.0.1:4000")
+        );
+        assert_eq!(origin_of("not a url"), None);
+    }
 
     #[test]
     fn roles_and_groups_are_read_as_one_or_many() {

@@ -17,16 +17,26 @@ pub fn is_csp_source(s: &str) -> bool {
 }
 
 /// The policy of the app's pages: scripts only from the app's origin (and its wasm), no
-/// inline script or style attribute, framed only by `frame_ancestors`; violations reported to
+/// inline script or style attribute, framed only by `frame_ancestors`, fetching from its own
+/// origin and `connect` (the identity provider's, for sign-in); violations reported to
 /// `report` when given (`--csp-report-log`).
-pub(crate) fn app_policy(frame_ancestors: &[String], report: Option<&str>) -> String {
+pub(crate) fn app_policy(
+    frame_ancestors: &[String],
+    connect: &[String],
+    report: Option<&str>,
+) -> String {
     let fa = if frame_ancestors.is_empty() {
         "'none'".to_owned()
     } else {
         frame_ancestors.join(" ")
     };
+    let connect = if connect.is_empty() {
+        String::new()
+    } else {
+        format!("; connect-src 'self' {}", connect.join(" "))
+    };
     let report = report.map_or(String::new(), |r| format!("; report-uri {r}"));
-    format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors {fa}{report}")
+    format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors {fa}{connect}{report}")
 }
 
 /// The policy of every JSON answer: a browser that renders one runs nothing, loads nothing and
@@ -121,4 +131,21 @@ pub fn cors_layer(origins: &[String]) -> Result<CorsLayer, String> {
             HeaderName::from_static("x-ms-request-id"),
         ])
         .max_age(std::time::Duration::from_secs(600)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_policy;
+
+    #[test]
+    fn the_app_may_fetch_from_the_identity_provider_and_nowhere_else() {
+        let plain = app_policy(&[], &[], None);
+        assert!(!plain.contains("connect-src"), "{plain}");
+        let signing_in = app_policy(&[], &["https://login.example.com".into()], None);
+        assert!(
+            signing_in.contains("; connect-src 'self' https://login.example.com"),
+            "{signing_in}"
+        );
+        assert!(signing_in.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval';"));
+    }
 }

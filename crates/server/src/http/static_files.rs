@@ -113,7 +113,8 @@ pub(crate) async fn serve(settings: &Settings, req: Request) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     let report = settings.csp_report_log.is_some().then_some(CSP_REPORT_PATH);
-    if let Ok(v) = HeaderValue::from_str(&app_policy(&settings.frame_ancestors, report)) {
+    let policy = app_policy(&settings.frame_ancestors, &settings.connect_sources, report);
+    if let Ok(v) = HeaderValue::from_str(&policy) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     res
