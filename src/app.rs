@@ -1,5 +1,8 @@
-//! Router and layout. The session (config, token, subscription) is set up before any page;
-//! signing out drops the token from this tab and from memory.
+//! Router and layout. The session (config, token, subscription) is set up before any page:
+//! from the identity provider's answer or the tab's kept session (renewed before it expires),
+//! a portal, a `#token=` link or a pasted token. Signing out (asked first) drops the token from
+//! this tab and from memory, removes the person's outbox and drafts, and ends the provider's
+//! session when it offers to.
 
 use crate::api;
 use crate::components::outbox_panel::OutboxPanel;
@@ -10,9 +13,14 @@ use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
 use crate::routing::{use_page, Page, Prefetch, Router, A};
-use crate::state::{forget_token, keep_credentials, take_credentials, Config, Session, Token};
+use crate::signin::oidc::{self, Return, Signed};
+use crate::signin::renew::renew_before_expiry;
+use crate::signin::{mark_signed_out, signed_out_here, start_sign_in, SignIn, SignOutDialog};
+use crate::state::{
+    forget_identity, forget_token, identity_of, keep_credentials, set_identity, take_credentials,
+    Config, Session, Token,
+};
 use leptos::prelude::*;
-use peering_model::messages;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -84,15 +92,92 @@ pub fn Authenticated(
     let signed_out = RwSignal::new(false);
     let subscription =
         RwSignal::new(subscription.unwrap_or_else(|| config.subscription_id.clone()));
-    let sign_out = Callback::new(move |()| {
-        forget_token();
-        token.set(None);
-        signed_out.set(true);
-    });
     let origins = config.allowed_parent_origins.clone();
     let framed = embed::framed() && !origins.is_empty();
     let renewed = RwSignal::new(0u32);
     provide_context(TokenRenewed(renewed));
+    // Signed in with the identity provider: the session (renewed before it expires), the
+    // person's name, and why it ended if it could not be renewed.
+    let oidc_config = config.oidc.clone().filter(|_| !framed);
+    let signed = RwSignal::new(None::<Signed>);
+    let person = RwSignal::new(None::<String>);
+    let ended = RwSignal::new(None::<String>);
+    let sign_in_error = RwSignal::new(None::<String>);
+    let signing_in = RwSignal::new(false);
+    let adopt = move |s: Signed| {
+        person.set(crate::signin::codec::display_name(&s));
+        ended.set(None);
+        token.set(Some(s.access_token.clone()));
+        signed.set(Some(s));
+    };
+    if let Some(cfg) = oidc_config.clone() {
+        let renewal = cfg.clone();
+        if oidc::is_return() {
+            signing_in.set(true);
+            leptos::task::spawn_local(async move {
+                match oidc::complete(&cfg).await {
+                    Return::Signed(s) => {
+                        mark_signed_out(false);
+                        adopt(s);
+                    }
+                    Return::Failed(e) => sign_in_error.set(Some(e)),
+                    Return::NeedsLogin | Return::None => {}
+                }
+                signing_in.set(false);
+            });
+        } else if let Some(s) = token.get_untracked().and_then(|t| oidc::kept(&t)) {
+            adopt(s);
+        } else if token.with_untracked(Option::is_none) && !signed_out_here() {
+            // A new tab, a bookmark, a colleague's link: signed in at once through the
+            // provider's own session when it has one (no login page); else Sign in is offered.
+            signing_in.set(true);
+            leptos::task::spawn_local(async move {
+                if let Err(e) = oidc::begin(&cfg, true).await {
+                    sign_in_error.set(Some(e));
+                    signing_in.set(false);
+                }
+            });
+        }
+        Effect::new(move |_| {
+            if let Some(s) = signed.get() {
+                renew_before_expiry(renewal.clone(), s, signed, ended, move |n| {
+                    adopt(n);
+                    renewed.update(|n| *n += 1);
+                });
+            }
+        });
+    }
+    let sign_out = Callback::new(move |()| {
+        if let Some(t) = token.get_untracked() {
+            forget_identity(&identity_of(&t));
+        }
+        set_identity("");
+        let id_token = signed.get_untracked().and_then(|s| s.id_token);
+        forget_token();
+        oidc::forget();
+        mark_signed_out(true);
+        signed.set(None);
+        person.set(None);
+        token.set(None);
+        signed_out.set(true);
+        if let (Some(cfg), Some(id)) = (oidc_config.clone(), id_token) {
+            leptos::task::spawn_local(async move {
+                oidc::end_session(&cfg, Some(&id)).await;
+            });
+        }
+    });
+    let again = config.oidc.clone();
+    let sign_in_again = Callback::new(move |()| {
+        if let Some(cfg) = again.clone() {
+            start_sign_in(cfg, ended);
+        }
+    });
+    let pasted = Callback::new(move |t: String| {
+        keep_credentials(&t, None);
+        sign_in_error.set(None);
+        signed_out.set(false);
+        token.set(Some(t));
+    });
     if framed {
         embed::listen(origins.clone(), move |m| match m {
             embed::Incoming::Token {
@@ -131,18 +216,23 @@ pub fn Authenticated(
             current.set_value(None);
             return if framed && !signed_out.get_untracked() {
                 view! { <section class="page narrow"><p class="state loading" role="status" id="waiting-for-portal">"Waiting for the portal to sign you in…"</p></section> }.into_any()
+            } else if signing_in.get() {
+                view! { <section class="page narrow"><p class="state loading" role="status" id="signing-in">"Signing in…"</p></section> }.into_any()
             } else {
-                view! { <SignIn signed_out=signed_out.get_untracked()/> }.into_any()
+                view! { <SignIn config=config.clone() signed_out=signed_out.get_untracked() error=sign_in_error on_token=pasted/> }.into_any()
             };
         }
-        let cell = Token::from(token.get_untracked().unwrap_or_default());
+        let t = token.get_untracked().unwrap_or_default();
+        // Drafts and the outbox are this identity's (`state`): another person's are never read.
+        set_identity(&identity_of(&t));
+        let cell = Token::from(t);
         current.set_value(Some(cell.clone()));
         let session = Session {
             config: config.clone(),
             token: cell,
             subscription,
         };
-        view! { <Shell session=session on_sign_out=sign_out/> }.into_any()
+        view! { <Shell session=session on_sign_out=sign_out person=person.into() ended=ended.into() on_sign_in_again=sign_in_again/> }.into_any()
     }
 }
 
@@ -150,9 +240,17 @@ pub fn Authenticated(
 const MAP_ATTRIBUTION: &str =
     "Map boundaries: Natural Earth and the U.S. Census Bureau (public domain).";
 
-/// The layout around every page, with the session in context.
+/// The layout around every page, with the session in context. `person`: who is signed in (with
+/// the identity provider); `ended`: why that sign-in ended, with Sign in again.
 #[component]
-pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
+pub fn Shell(
+    session: Session,
+    on_sign_out: Callback<()>,
+    #[prop(optional)] person: Option<Signal<Option<String>>>,
+    #[prop(optional)] ended: Option<Signal<Option<String>>>,
+    #[prop(optional)] on_sign_in_again: Option<Callback<()>>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
     let subscription = session.subscription.clone();
     // A portal framing the app hears where it is, on every route change (docs/embedding.md).
     let origins = session.config.allowed_parent_origins.clone();
@@ -176,8 +274,23 @@ pub fn Shell(session: Session, on_sign_out: Callback<()>) -> impl IntoView {
                 <A href="/" attr:class="brand">"Peering Console"</A>
                 <span class="sub" title="Subscription">{subscription}</span>
                 <OutboxPanel/>
-                <button type="button" class="button small" id="sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
+                {move || person.and_then(|p| p.get()).map(|name| view! {
+                    <span class="who" id="signed-in-as" title="Signed in as">{name}</span>
+                })}
+                <button type="button" class="button small" id="sign-out" on:click=move |_| asking.set(true)>"Sign out"</button>
             </header>
+            {move || ended.and_then(|e| e.get()).map(|why| view! {
+                <div class="state error session-ended" role="alert" id="session-ended">
+                    <p>{format!("Your sign-in has ended ({why}). What you typed is kept.")}</p>
+                    <button type="button" class="button" id="sign-in-again"
+                        on:click=move |_| if let Some(cb) = on_sign_in_again { cb.run(()) }>"Sign in again"</button>
+                </div>
+            })}
+            {move || asking.get().then(|| view! {
+                <SignOutDialog
+                    on_confirm=Callback::new(move |()| { asking.set(false); on_sign_out.run(()); })
+                    on_cancel=Callback::new(move |()| asking.set(false))/>
+            })}
             <main id="main">
                 <Pages/>
             </main>
@@ -283,21 +396,4 @@ fn prefetch_all() {
         },
         std::time::Duration::from_secs(1),
     );
-}
-
-#[component]
-fn SignIn(signed_out: bool) -> impl IntoView {
-    let message = if signed_out {
-        messages::SIGNED_OUT
-    } else {
-        messages::NO_TOKEN
-    };
-    view! {
-        <section class="page narrow">
-            <h1>"Peering Console"</h1>
-            <div class={if signed_out { "state signed-out" } else { "state error" }} role="alert">
-                <p id="sign-in-state">{message}</p>
-            </div>
-        </section>
-    }
 }

@@ -8,5 +8,6 @@ pub mod lazy;
 pub mod outbox;
 pub mod pages;
 pub mod routing;
+pub mod signin;
 pub mod state;
 pub mod timing;

@@ -1,8 +1,13 @@
-//! The session: where the API is, the access token, the subscription.
+//! The session: where the API is, the access token, the subscription, and whose data this is.
 //!
-//! The token comes from the URL fragment (`#token=...`, as printed by `peering-server`) and is
-//! kept in `sessionStorage` for this tab only (so a reload keeps working); it is never put in
-//! `localStorage`. The fragment is removed from the address bar once read.
+//! The token comes from the identity provider (`signin::oidc`), from a portal, from the URL
+//! fragment (`#token=...`, as printed by `peering-server`) or pasted on the sign-in page, and
+//! is kept in `sessionStorage` for this tab only (so a reload keeps working); it is never put
+//! in `localStorage`. The fragment is removed from the address bar once read.
+//!
+//! What is kept in `localStorage` (drafts, the outbox) belongs to one identity: its keys end in
+//! `@` and the identity's key ([`identity_of`]), so one person's drafts and unsent writes are
+//! never shown, or sent, under another's token, and sign-out removes exactly that person's.
 
 use peering_model::ServiceId;
 use serde::Deserialize;
@@ -23,6 +28,31 @@ pub struct Config {
     /// The exact origins of portals allowed to frame the app and talk to it
     /// (`docs/embedding.md`); empty: no portal.
     pub allowed_parent_origins: Vec<String>,
+    /// Sign-in with the organisation's OpenID Provider; without it, static tokens only.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// `config.json`'s `"oidc"`: the provider and the console's registration there (a public
+/// client: no secret).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcConfig {
+    /// The issuer, exactly as the provider's discovery document (and the server's
+    /// `--oidc-issuer`) says it.
+    pub issuer: String,
+    pub client_id: String,
+    /// The scopes asked for (space-separated): Entra ID wants the API's, such as
+    /// `api://peering-console/.default openid profile offline_access`.
+    #[serde(default = "default_scopes")]
+    pub scopes: String,
+    /// A resource indicator (RFC 8707) to ask the access token for, for providers that take
+    /// one (Auth0 calls it `audience`).
+    #[serde(default)]
+    pub resource: Option<String>,
+}
+
+fn default_scopes() -> String {
+    "openid profile email offline_access".into()
 }
 
 impl Default for Config {
@@ -32,6 +62,7 @@ impl Default for Config {
             subscription_id: "00000000-0000-0000-0000-000000000000".into(),
             default_resource_group: "default".into(),
             allowed_parent_origins: Vec::new(),
+            oidc: None,
         }
     }
 }
@@ -184,7 +215,21 @@ pub fn take_credentials(use_stored: bool) -> (Option<String>, Option<String>) {
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    let (token, sub) = (fragment_token(&hash), get("subscription"));
+    let (mut token, sub) = (fragment_token(&hash), get("subscription"));
+    // A link that would sign this tab in as someone else asks first: a link can be anyone's,
+    // and what the tab holds (drafts, unsent writes) is the signed-in person's.
+    let kept = storage
+        .as_ref()
+        .and_then(|s| s.get_item(TOKEN_KEY).ok().flatten());
+    if let (Some(new), Some(old)) = (&token, &kept) {
+        if identity_of(new) != identity_of(old)
+            && !window
+                .confirm_with_message(peering_model::messages::REPLACE_IDENTITY)
+                .unwrap_or(false)
+        {
+            token = None;
+        }
+    }
     if let Some(s) = &storage {
         if let Some(t) = &token {
             let _ = s.set_item(TOKEN_KEY, t);
@@ -193,7 +238,7 @@ pub fn take_credentials(use_stored: bool) -> (Option<String>, Option<String>) {
             let _ = s.set_item(SUBSCRIPTION_KEY, sub);
         }
     }
-    if token.is_some() {
+    if fragment_token(&hash).is_some() {
         if let Ok(history) = window.history() {
             let loc = window.location();
             let url = format!(
@@ -233,24 +278,71 @@ pub fn forget_token() {
     }
 }
 
-/// Drafts of unfinished forms live in `localStorage` (never tokens).
+/// The key of the identity a token is for ([`peering_model::names::storage_identity`]): a
+/// person's issuer and subject when the token is a JWT that names them, else the token.
+pub fn identity_of(token: &str) -> String {
+    let claims = crate::signin::codec::claims(token);
+    let person = claims
+        .as_ref()
+        .and_then(|c| Some((c.get("iss")?.as_str()?, c.get("sub")?.as_str()?)));
+    peering_model::names::storage_identity(person, token)
+}
+
+thread_local! {
+    /// The identity whose drafts are read and written (set when the signed-in shell is built).
+    static IDENTITY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Makes `identity` the one whose drafts this tab reads and writes.
+pub fn set_identity(identity: &str) {
+    IDENTITY.with(|i| *i.borrow_mut() = identity.to_owned());
+}
+
+/// `key` of the current identity (unchanged when none is signed in, as in tests of a part).
+pub fn scoped(key: &str) -> String {
+    IDENTITY.with(|i| {
+        let i = i.borrow();
+        if i.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{key}@{i}")
+        }
+    })
+}
+
+/// Removes everything `identity` kept in `localStorage` (drafts, the outbox): sign-out.
+pub fn forget_identity(identity: &str) {
+    let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let suffix = format!("@{identity}");
+    let keys: Vec<String> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with("peering-console.") && k.ends_with(&suffix))
+        .collect();
+    for k in keys {
+        let _ = s.remove_item(&k);
+    }
+}
+
+/// Drafts of unfinished forms live in `localStorage` (never tokens), per identity.
 pub fn load_draft(key: &str) -> Option<String> {
     web_sys::window()?
         .local_storage()
         .ok()??
-        .get_item(key)
+        .get_item(&scoped(key))
         .ok()?
 }
 
 pub fn save_draft(key: &str, value: &str) {
     if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = s.set_item(key, value);
+        let _ = s.set_item(&scoped(key), value);
     }
 }
 
 pub fn clear_draft(key: &str) {
     if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = s.remove_item(key);
+        let _ = s.remove_item(&scoped(key));
     }
 }
 

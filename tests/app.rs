@@ -958,6 +958,31 @@ async fn sign_out_removes_the_token_from_the_tab() {
     assert_eq!(text(&root, ".topbar .sub"), SUB);
     find::<HtmlElement>(&root, "#sign-out").click();
     tick().await;
+    // Asked first: Cancel changes nothing, and has the focus (not the button that acts).
+    assert!(text(&root, "#sign-out-dialog").contains("Sign out?"));
+    let cancel = root
+        .query_selector("#sign-out-dialog button:not(#sign-out-confirm)")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element(),
+        Some(cancel.clone())
+    );
+    cancel.dyn_into::<HtmlElement>().unwrap().click();
+    tick().await;
+    assert!(root.query_selector("#sign-out-dialog").unwrap().is_none());
+    assert_eq!(
+        storage.get_item(TOKEN_KEY).unwrap().as_deref(),
+        Some("test-token")
+    );
+    find::<HtmlElement>(&root, "#sign-out").click();
+    tick().await;
+    find::<HtmlElement>(&root, "#sign-out-confirm").click();
+    tick().await;
     assert_eq!(storage.get_item(TOKEN_KEY).unwrap(), None);
     assert_eq!(
         token.get_untracked(),

@@ -48,10 +48,14 @@ pub struct Tagged<T> {
 
 /// The URL of an API path, with the api-version and `query` (values percent-encoded).
 fn url(config: &Config, path: &str, query: &[(&str, &str)]) -> String {
+    url_at(config, path, query, ApiVersion::DEFAULT)
+}
+
+/// [`url`] at api-version `v`.
+fn url_at(config: &Config, path: &str, query: &[(&str, &str)], v: ApiVersion) -> String {
     let mut u = format!(
-        "{}{path}?{API_VERSION}={}",
+        "{}{path}?{API_VERSION}={v}",
         config.api_base.trim_end_matches('/'),
-        ApiVersion::DEFAULT
     );
     for (k, v) in query {
         u.push_str(&format!("&{k}={}", encode_segment(v)));
@@ -232,9 +236,10 @@ pub async fn probe_resource(
     probe(s, &url(&s.config, &id.to_string(), &[]), etag).await
 }
 
-/// One resource (a connection or a child), with its ETag.
+/// One resource (a connection or a child), with its ETag: read at the newest api-version, whose
+/// `systemData` says who created and last changed it (the ETag is the same at every version).
 pub async fn get<T: DeserializeOwned>(s: &Session, id: &ResourceId) -> Result<Tagged<T>, ApiError> {
-    let u = url(&s.config, &id.to_string(), &[]);
+    let u = url_at(&s.config, &id.to_string(), &[], ApiVersion::NEWEST);
     send::<()>(s, Method::GET, &u, Precondition::None, None)
         .await?
         .json()

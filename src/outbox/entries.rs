@@ -59,12 +59,14 @@ pub fn backoff_ms(attempts: u32, retry_after: Option<u32>, unit: f64) -> f64 {
     jittered.max(retry_after.map_or(0.0, |s| f64::from(s) * 1000.0))
 }
 
-/// `OUTBOX_KEY` for the session's API and subscription.
+/// `OUTBOX_KEY` for the session's API, subscription and identity: one person's unsent writes
+/// are never sent, or shown, under another's token.
 pub fn storage_key(s: &Session) -> String {
     format!(
-        "{OUTBOX_KEY}.{}.{}",
+        "{OUTBOX_KEY}.{}.{}@{}",
         s.config.api_base.trim_end_matches('/'),
-        s.subscription.to_ascii_lowercase()
+        s.subscription.to_ascii_lowercase(),
+        crate::state::identity_of(&s.token.get())
     )
 }
 

@@ -92,7 +92,7 @@ impl Outbox {
         on_cleanup(move || other_tab.remove());
         // Back online: try everything at once.
         let online = leptos::prelude::window_event_listener(leptos::ev::online, move |_| {
-            outbox.retry_all_now()
+            outbox.send_all_now()
         });
         on_cleanup(move || online.remove());
         outbox.schedule();
@@ -207,7 +207,8 @@ impl Outbox {
         self.schedule();
     }
 
-    fn retry_all_now(&self) {
+    /// Sends every waiting write now (back online; a sign-out that sends first).
+    pub fn send_all_now(&self) {
         self.pending.update(|p| {
             for w in p.iter_mut().filter(|w| w.status == Status::Waiting) {
                 w.next_at = now_ms();

@@ -47,7 +47,16 @@ pub fn unreachable(why: &str) -> String {
 pub const TOKEN_REFUSED: &str = "The access token was refused. Open the address that peering-server printed (it ends in #token=…), or sign in again from your portal.";
 
 /// The app has no token (never had one, or the user signed out).
-pub const NO_TOKEN: &str = "No access token. Open the address that peering-server printed when it started: it ends in #token=….";
+pub const NO_TOKEN: &str = "No access token. Paste yours below (peering-server keeps the one it generated in the .token file beside its database), or open a link that ends in #token=….";
+
+/// Without a credential, when the console signs in with an identity provider.
+pub const SIGN_IN: &str = "Sign in with your organisation's account to open the console.";
+
+/// A `#token=` link opened in a tab signed in as someone else.
+pub const REPLACE_IDENTITY: &str = "This link signs the console in with another access token than the one this tab is using, possibly as someone else. Switch to it? (Cancel keeps the current sign-in; the link's token is not kept.)";
+
+/// The paste field submitted empty.
+pub const PASTE_A_TOKEN: &str = "Paste an access token into the field, then choose Use this token.";
 
 /// After a sign-out.
 pub const SIGNED_OUT: &str = "You are signed out; the access token was removed from this tab.";

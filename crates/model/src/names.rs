@@ -169,6 +169,26 @@ impl fmt::Display for ResourceGroupName {
 }
 
 /// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits (either case).
+/// The key of the identity whose data a browser keeps (drafts, the outbox; the console's
+/// storage keys end in `@` and this): `u` and a 64-bit FNV-1a hash of a person's issuer and
+/// subject (the same across their renewed tokens), else `t` and one of the static token. A
+/// namespace, not a secret: it names nobody, and 64 bits of a 256-bit random token tell
+/// nothing to someone who could read the storage anyway.
+pub fn storage_identity(person: Option<(&str, &str)>, token: &str) -> String {
+    let fnv = |parts: &[&str]| {
+        parts
+            .join("\n")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    };
+    match person {
+        Some((issuer, subject)) => format!("u{:016x}", fnv(&[issuer, subject])),
+        None => format!("t{:016x}", fnv(&[token])),
+    }
+}
+
 pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
