@@ -54,16 +54,22 @@ if (keys.length === 0) {
 createPrivateKey(keys[0].pem);
 
 const issuer = `http://127.0.0.1:${config.port}`;
+// Public clients (no secret): the console, and any others named in "clients" (a portal that
+// signs in itself): {"clientId", "redirectUris"}.
+const publicClient = (id, redirects, postLogout) => ({
+  client_id: id,
+  token_endpoint_auth_method: 'none',
+  application_type: 'web',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: redirects,
+  post_logout_redirect_uris: postLogout ?? [],
+});
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: config.clientId ?? 'peering-console',
-    token_endpoint_auth_method: 'none',
-    application_type: 'web',
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    redirect_uris: config.redirectUris,
-    post_logout_redirect_uris: config.postLogoutRedirectUris ?? [],
-  }],
+  clients: [
+    publicClient(config.clientId ?? 'peering-console', config.redirectUris, config.postLogoutRedirectUris),
+    ...(config.clients ?? []).map((c) => publicClient(c.clientId, c.redirectUris)),
+  ],
   jwks: { keys: keys.map((k) => k.jwk) },
   scopes: ['openid', 'profile', 'email', 'offline_access'],
   claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'] },
@@ -133,6 +139,10 @@ const provider = new Provider(issuer, {
     await grant.save();
     return grant;
   },
+  // A browser app gets a refresh token (rotated at every use) whether or not it asked for
+  // offline_access, as Entra ID gives single-page apps one: the console renews its access
+  // token with it, without a reload.
+  issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
   pkce: { required: () => true },
   cookies: { keys: ['peering-console-test-provider'] },
   renderError: (ctx, out) => {

@@ -638,7 +638,7 @@ pub async fn scenario(
     let queued = json!([{"key": 1, "label": "Create connection 'e2e-own'",
         "write": {"verb": "create", "id": own_id, "body": own},
         "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
-    let outbox_key = format!("peering-console.outbox..{SUB}");
+    let outbox_key = outbox_key_of(&token);
     c.execute(
         "localStorage.setItem(arguments[0], JSON.stringify(arguments[1]));",
         vec![outbox_key.clone().into(), queued],
@@ -667,10 +667,10 @@ pub async fn scenario(
     let stale = json!([{"key": 2, "label": "Save the tags of connection 'e2e-seattle'",
         "write": {"verb": "patch", "id": seattle_id, "etag": "\"stale\"", "body": {"tags": {"site": "queued"}}},
         "attempts": 1, "nextAt": 0, "lastError": "no answer", "status": "waiting"}]);
-    let outbox_key = format!("peering-console.outbox..{SUB}");
+    let stale_key = outbox_key_of(&token);
     c.execute(
         "localStorage.setItem(arguments[0], JSON.stringify(arguments[1]));",
-        vec![outbox_key.into(), stale],
+        vec![stale_key.into(), stale],
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -728,10 +728,58 @@ pub async fn scenario(
         .click()
         .await
         .map_err(|e| e.to_string())?;
+    // Sign-out asks first.
+    click_centered(c, "#sign-out-confirm").await?;
     wait_for_text(c, "#sign-in-state", "You are signed out").await?;
-    nav(format!("{}/", server.url)).await?;
+    nav(format!("{}/#/new", server.url)).await?;
     wait_for_text(c, "#sign-in-state", "No access token").await?;
+    // A token pasted into the field (never into the address) opens the page that was asked
+    // for.
+    let field = wait_for(c, "#token-input").await?;
+    field.send_keys(&token).await.map_err(|e| e.to_string())?;
+    click_centered(c, "#use-token").await?;
+    wait_for(c, "#name").await?;
+    let href = crate::webdriver::exec(c, "return location.href;", vec![]).await?;
+    if href.as_str().unwrap_or_default().contains(&token) {
+        return Err(format!("the pasted token is in the address: {href}"));
+    }
+    // A link with another token asks before it replaces the one in use; declined, nothing
+    // changes.
+    let other = format!("{}/#token=someone-else-0123456789abcdef", server.url);
+    let _ = nav(other).await; // the question may interrupt the load
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let asked = loop {
+        match c.get_alert_text().await {
+            Ok(t) => break t,
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => return Err(format!("the link did not ask: {e}")),
+        }
+    };
+    if !asked.contains("another access token") {
+        return Err(format!("the link asked: {asked}"));
+    }
+    c.dismiss_alert().await.map_err(|e| e.to_string())?;
+    wait_for(c, "#sign-out").await?;
+    let kept = crate::webdriver::exec(
+        c,
+        "return sessionStorage.getItem('peering-console.token');",
+        vec![],
+    )
+    .await?;
+    if kept.as_str() != Some(token.as_str()) {
+        return Err("a declined link replaced the token in use".into());
+    }
     Ok(())
+}
+
+/// Where the console keeps the outbox of the subscription for `token`'s identity.
+fn outbox_key_of(token: &str) -> String {
+    format!(
+        "peering-console.outbox..{SUB}@{}",
+        peering_model::names::storage_identity(None, token)
+    )
 }
 
 /// The subscription of the app's default `config.json`.
