@@ -13,9 +13,11 @@ use crate::pages::connection_detail::ConnectionDetailPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::new_connection::NewConnectionPage;
 use crate::routing::{use_page, Page, Prefetch, Router, A};
-use crate::signin::oidc::{self, Return, Signed};
-use crate::signin::renew::renew_before_expiry;
-use crate::signin::{mark_signed_out, signed_out_here, start_sign_in, SignIn, SignOutDialog};
+use crate::signin::oidc;
+use crate::signin::session::SignedIn;
+use crate::signin::{
+    self as signin, mark_signed_out, sign_in_page, sign_out_dialog, start_sign_in,
+};
 use crate::state::{
     forget_identity, forget_token, identity_of, keep_credentials, set_identity, take_credentials,
     Config, Session, Token,
@@ -99,53 +101,16 @@ pub fn Authenticated(
     // Signed in with the identity provider: the session (renewed before it expires), the
     // person's name, and why it ended if it could not be renewed.
     let oidc_config = config.oidc.clone().filter(|_| !framed);
-    let signed = RwSignal::new(None::<Signed>);
-    let person = RwSignal::new(None::<String>);
-    let ended = RwSignal::new(None::<String>);
-    let sign_in_error = RwSignal::new(None::<String>);
-    let signing_in = RwSignal::new(false);
-    let adopt = move |s: Signed| {
-        person.set(crate::signin::codec::display_name(&s));
-        ended.set(None);
-        token.set(Some(s.access_token.clone()));
-        signed.set(Some(s));
-    };
+    let oidc = SignedIn::default();
+    let SignedIn {
+        signed,
+        person,
+        ended,
+        error: sign_in_error,
+        signing_in,
+    } = oidc;
     if let Some(cfg) = oidc_config.clone() {
-        let renewal = cfg.clone();
-        if oidc::is_return() {
-            signing_in.set(true);
-            leptos::task::spawn_local(async move {
-                match oidc::complete(&cfg).await {
-                    Return::Signed(s) => {
-                        mark_signed_out(false);
-                        adopt(s);
-                    }
-                    Return::Failed(e) => sign_in_error.set(Some(e)),
-                    Return::NeedsLogin | Return::None => {}
-                }
-                signing_in.set(false);
-            });
-        } else if let Some(s) = token.get_untracked().and_then(|t| oidc::kept(&t)) {
-            adopt(s);
-        } else if token.with_untracked(Option::is_none) && !signed_out_here() {
-            // A new tab, a bookmark, a colleague's link: signed in at once through the
-            // provider's own session when it has one (no login page); else Sign in is offered.
-            signing_in.set(true);
-            leptos::task::spawn_local(async move {
-                if let Err(e) = oidc::begin(&cfg, true).await {
-                    sign_in_error.set(Some(e));
-                    signing_in.set(false);
-                }
-            });
-        }
-        Effect::new(move |_| {
-            if let Some(s) = signed.get() {
-                renew_before_expiry(renewal.clone(), s, signed, ended, move |n| {
-                    adopt(n);
-                    renewed.update(|n| *n += 1);
-                });
-            }
-        });
+        oidc.start(cfg, token, move || renewed.update(|n| *n += 1));
     }
     let sign_out = Callback::new(move |()| {
         if let Some(t) = token.get_untracked() {
@@ -162,7 +127,7 @@ pub fn Authenticated(
         signed_out.set(true);
         if let (Some(cfg), Some(id)) = (oidc_config.clone(), id_token) {
             leptos::task::spawn_local(async move {
-                oidc::end_session(&cfg, Some(&id)).await;
+                signin::end_session(cfg, Some(id)).await;
             });
         }
     });
@@ -219,7 +184,11 @@ pub fn Authenticated(
             } else if signing_in.get() {
                 view! { <section class="page narrow"><p class="state loading" role="status" id="signing-in">"Signing in…"</p></section> }.into_any()
             } else {
-                view! { <SignIn config=config.clone() signed_out=signed_out.get_untracked() error=sign_in_error on_token=pasted/> }.into_any()
+                let (config, was_signed_out) = (config.clone(), signed_out.get_untracked());
+                lazy_view(None, move || {
+                    sign_in_page(config.clone(), was_signed_out, sign_in_error, pasted)
+                })
+                .into_any()
             };
         }
         let t = token.get_untracked().unwrap_or_default();
@@ -286,10 +255,10 @@ pub fn Shell(
                         on:click=move |_| if let Some(cb) = on_sign_in_again { cb.run(()) }>"Sign in again"</button>
                 </div>
             })}
-            {move || asking.get().then(|| view! {
-                <SignOutDialog
-                    on_confirm=Callback::new(move |()| { asking.set(false); on_sign_out.run(()); })
-                    on_cancel=Callback::new(move |()| asking.set(false))/>
+            {move || asking.get().then(|| {
+                let confirm = Callback::new(move |()| { asking.set(false); on_sign_out.run(()); });
+                let cancel = Callback::new(move |()| asking.set(false));
+                lazy_view(Some("Loading…"), move || sign_out_dialog(confirm, cancel))
             })}
             <main id="main">
                 <Pages/>
@@ -393,6 +362,7 @@ fn prefetch_all() {
             in_background(crate::components::bulk::fetch_bulk_bar());
             in_background(crate::components::outbox_panel::fetch_outbox_list());
             in_background(crate::components::region_map::fetch_map_panel());
+            in_background(crate::signin::fetch_sign_out_dialog());
         },
         std::time::Duration::from_secs(1),
     );

@@ -69,9 +69,21 @@ pub fn b64url_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// What the console reads of a JWT's claims.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Claims {
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    pub preferred_username: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub nonce: Option<String>,
+}
+
 /// The claims of a JWT, unverified: for what the console shows and keys on (the server is the
-/// one that verifies).
-pub fn claims(jwt: &str) -> Option<serde_json::Value> {
+/// one that verifies). None for a token that is not a JWT with string claims: it is then
+/// treated as opaque, as a static token is.
+pub fn claims(jwt: &str) -> Option<Claims> {
     let payload = jwt.split('.').nth(1)?;
     serde_json::from_slice(&b64url_decode(payload)?).ok()
 }
@@ -81,10 +93,10 @@ pub fn claims(jwt: &str) -> Option<serde_json::Value> {
 pub fn display_name(signed: &Signed) -> Option<String> {
     let from = |jwt: &str| {
         let c = claims(jwt)?;
-        ["preferred_username", "email", "name", "sub"]
-            .iter()
-            .find_map(|k| c.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()))
-            .map(str::to_owned)
+        [c.preferred_username, c.email, c.name, c.sub]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_empty())
     };
     signed
         .id_token

@@ -5,12 +5,79 @@
 
 pub mod codec;
 pub mod oidc;
-pub mod renew;
+pub mod session;
 
+use crate::lazy::{split, LoadFailed, LOAD_FAILED};
 use crate::outbox::{Outbox, Status};
 use crate::state::{Config, OidcConfig};
 use leptos::prelude::*;
+use oidc::{Return, Signed};
 use peering_model::messages;
+
+/// A step of the provider's protocol, run from its split module.
+pub type Protocol<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+// Only a tab without a credential, a sign-out or the provider's protocol needs these: they are
+// out of the main module (`lazy`), which a signed-in visit to the list starts on alone.
+split! {
+    /// [`SignIn`], fetched when a tab has no credential.
+    pub fn sign_in_page(
+        config: Config,
+        signed_out: bool,
+        error: RwSignal<Option<String>>,
+        on_token: Callback<String>,
+    ) -> AnyView {
+        view! { <SignIn config=config signed_out=signed_out error=error on_token=on_token/> }.into_any()
+    }
+    /// [`SignOutDialog`], fetched when Sign out is chosen (or ahead, with the other parts).
+    pub fn sign_out_dialog(on_confirm: Callback<()>, on_cancel: Callback<()>) -> AnyView; preload fetch_sign_out_dialog {
+        view! { <SignOutDialog on_confirm=on_confirm on_cancel=on_cancel/> }.into_any()
+    }
+    fn complete_protocol(config: OidcConfig) -> Protocol<Return> {
+        Box::pin(async move { oidc::complete(&config).await })
+    }
+    fn begin_protocol(config: OidcConfig, silent: bool) -> Protocol<Result<(), String>> {
+        Box::pin(async move { oidc::begin(&config, silent).await })
+    }
+    fn renew_protocol(config: OidcConfig, s: Signed) -> Protocol<Result<Signed, Option<String>>> {
+        Box::pin(async move { oidc::renew(&config, &s).await })
+    }
+    fn end_protocol(config: OidcConfig, id_token: Option<String>) -> Protocol<bool> {
+        Box::pin(async move { oidc::end_session(&config, id_token.as_deref()).await })
+    }
+}
+
+/// [`oidc::complete`], from its module.
+pub async fn complete(config: OidcConfig) -> Return {
+    match complete_protocol(config).await {
+        Ok(f) => f.await,
+        Err(LoadFailed) => Return::Failed(LOAD_FAILED.into()),
+    }
+}
+
+/// [`oidc::begin`], from its module.
+pub async fn begin(config: OidcConfig, silent: bool) -> Result<(), String> {
+    begin_protocol(config, silent)
+        .await
+        .map_err(|_| LOAD_FAILED.to_owned())?
+        .await
+}
+
+/// [`oidc::renew`], from its module.
+pub async fn renew(config: OidcConfig, s: Signed) -> Result<Signed, Option<String>> {
+    renew_protocol(config, s)
+        .await
+        .map_err(|_| Some(LOAD_FAILED.to_owned()))?
+        .await
+}
+
+/// [`oidc::end_session`], from its module.
+pub async fn end_session(config: OidcConfig, id_token: Option<String>) -> bool {
+    match end_protocol(config, id_token).await {
+        Ok(f) => f.await,
+        Err(LoadFailed) => false,
+    }
+}
 
 /// Set in the tab by a sign-out: no silent sign-in follows until the person asks for one.
 const SIGNED_OUT_KEY: &str = "peering-console.signed-out";
@@ -41,7 +108,7 @@ pub fn mark_signed_out(yes: bool) {
 pub fn start_sign_in(config: OidcConfig, error: RwSignal<Option<String>>) {
     mark_signed_out(false);
     leptos::task::spawn_local(async move {
-        if let Err(e) = oidc::begin(&config, false).await {
+        if let Err(e) = begin(config, false).await {
             error.set(Some(e));
         }
     });

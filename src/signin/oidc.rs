@@ -252,7 +252,7 @@ pub async fn complete(config: &OidcConfig) -> Return {
             .id_token
             .as_deref()
             .and_then(claims)
-            .and_then(|c| c.get("nonce").and_then(|n| n.as_str()).map(str::to_owned));
+            .and_then(|c| c.nonce);
         if signed.id_token.is_some() && nonce.as_deref() != Some(pending.nonce.as_str()) {
             return Err(
                 "The identity provider's answer is not for this sign-in (nonce); sign in again."
