@@ -771,6 +771,8 @@ pub async fn scenario(
     if kept.as_str() != Some(token.as_str()) {
         return Err("a declined link replaced the token in use".into());
     }
+    // Leave the origin as a fresh tab finds it (later parts reuse this address).
+    crate::webdriver::exec(c, "sessionStorage.clear(); return null;", vec![]).await?;
     Ok(())
 }
 

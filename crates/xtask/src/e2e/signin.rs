@@ -206,10 +206,15 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
             "a create with alice's token answered {status}: {made}"
         ));
     }
+    // A new tab (nothing in its storage) opened on a deep link: signed in silently through
+    // the provider's session, no login page, and the page asked for opens.
+    exec(c, "sessionStorage.clear(); return null;", vec![]).await?;
+    c.goto("about:blank").await.map_err(|e| e.to_string())?;
     c.goto(&format!("{server_url}/#/c/default/oidc-alice"))
         .await
         .map_err(|e| e.to_string())?;
     wait_for_text(c, "dl.overview", "by alice@contoso.example (User)").await?;
+    wait_for_text(c, "#signed-in-as", "alice@contoso.example").await?;
 
     // A form half-filled while the access token expires: it is renewed in place (no reload,
     // nothing lost), and the new token works.
@@ -353,7 +358,9 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
     .map_err(|e| e.to_string())?;
     let _portal_files = file_server(&portal_dir, portal_port)?;
     c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{portal}/index.html")).await.map_err(|e| e.to_string())?;
+    c.goto(&format!("{portal}/index.html"))
+        .await
+        .map_err(|e| e.to_string())?;
     let frame = wait_for(c, "iframe#console[src]").await?;
     frame.enter_frame().await.map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody", "oidc-alice").await?;
@@ -363,7 +370,9 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
         .nth(1)
         .and_then(|p| {
             use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok()
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
         })
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
         .unwrap_or_default();
