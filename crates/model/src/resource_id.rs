@@ -252,6 +252,9 @@ pub enum ArmPath {
 pub enum PathError {
     /// A segment is not UTF-8 once percent-decoded.
     NotUtf8 { segment: String },
+    /// A segment holds a control character (NUL, a line break …) once percent-decoded: no
+    /// name may, and a database must never be handed one.
+    ControlCharacter { segment: String },
     /// The path names no resource or operation of `Microsoft.Peering`.
     Unknown,
     /// A valid API path, but of a list or an operation where a resource id was expected.
@@ -264,6 +267,10 @@ impl fmt::Display for PathError {
             PathError::NotUtf8 { segment } => write!(
                 f,
                 "The path segment '{segment}' is not valid UTF-8 after percent-decoding."
+            ),
+            PathError::ControlCharacter { segment } => write!(
+                f,
+                "The path segment '{segment}' holds a control character after percent-decoding; names never do."
             ),
             PathError::Unknown => write!(
                 f,
@@ -294,9 +301,15 @@ impl ArmPath {
             .trim_start_matches('/')
             .split('/')
             .map(|s| {
-                crate::percent::decode_cow(s).ok_or_else(|| PathError::NotUtf8 {
+                let d = crate::percent::decode_cow(s).ok_or_else(|| PathError::NotUtf8 {
                     segment: s.to_owned(),
-                })
+                })?;
+                if d.chars().any(char::is_control) {
+                    return Err(PathError::ControlCharacter {
+                        segment: s.to_owned(),
+                    });
+                }
+                Ok(d)
             })
             .collect::<Result<Vec<std::borrow::Cow<'_, str>>, PathError>>()?;
         if segs.len() > 1 && segs.last().is_some_and(|s| s.is_empty()) {
@@ -442,6 +455,14 @@ mod tests {
             ),
             Err(PathError::NotUtf8 {
                 segment: "%FF".into()
+            })
+        );
+        assert_eq!(
+            ArmPath::parse(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/a%00"
+            ),
+            Err(PathError::ControlCharacter {
+                segment: "a%00".into()
             })
         );
         assert_eq!(

@@ -110,7 +110,9 @@ fn own_base(headers: &axum::http::HeaderMap, local: Option<&LocalAddr>) -> Strin
 
 fn route_error(e: PathError, path: &str) -> ApiError {
     match e {
-        PathError::NotUtf8 { .. } => ApiError::bad_request("InvalidPath", e.to_string()),
+        PathError::NotUtf8 { .. } | PathError::ControlCharacter { .. } => {
+            ApiError::bad_request("InvalidPath", e.to_string())
+        }
         PathError::Unknown | PathError::NotAResource => ApiError::not_found(
             "InvalidResourceType",
             format!("The path '{path}' does not name a Microsoft.Peering resource or operation."),
@@ -183,6 +185,15 @@ async fn api_inner(
     let op = spec
         .op(method.as_str())
         .ok_or_else(|| ApiError::method_not_allowed(method.as_str(), spec.allow()))?;
+    // No parameter this API reads may hold a control character (a NUL would reach the
+    // database); the first one that does is named.
+    if let Some((k, _)) = query.iter().find(|(_, v)| v.chars().any(char::is_control)) {
+        return Err(ApiError::bad_request(
+            "InvalidQueryParameter",
+            format!("The query parameter '{k}' holds a control character; no value this API reads does."),
+        )
+        .with_target(k.clone()));
+    }
     let version: ApiVersion = api_version(&query)?;
     let role = match route.subscription() {
         Some(sub) => {

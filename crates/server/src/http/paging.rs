@@ -28,7 +28,11 @@ fn unhex(s: &str) -> Option<String> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
+    // A key is a name, which never holds a control character; a made-up token with one (a NUL
+    // that PostgreSQL would refuse) is not one this server issued.
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.chars().any(char::is_control))
 }
 
 pub fn encode_token(key: &(String, String)) -> String {

@@ -418,6 +418,65 @@ impl Lcg {
     }
 }
 
+/// A control character in a path segment, a query value or a decoded `$skipToken` is a 400
+/// naming where it is, on either database (PostgreSQL refuses a NUL in text with an error,
+/// which was a 500).
+#[tokio::test]
+async fn control_characters_are_400_before_any_database() {
+    let app = spawn_app().await;
+    app.create_connection("rg", "c").await;
+    let base = |path: &str, query: &str| {
+        format!(
+            "{}/subscriptions/{SUB}{path}?api-version=2022-10-01{query}",
+            app.base
+        )
+    };
+    let services = "/providers/Microsoft.Peering/peeringServices";
+    for (url, code, target) in [
+        (
+            base(
+                "/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/%00",
+                "",
+            ),
+            "InvalidPath",
+            None,
+        ),
+        (
+            base(
+                "/resourceGroups/r%0Ag/providers/Microsoft.Peering/peeringServices/c",
+                "",
+            ),
+            "InvalidPath",
+            None,
+        ),
+        (
+            base(services, "&$skipToken=00.00"),
+            "InvalidSkipToken",
+            Some("$skipToken"),
+        ),
+        (
+            base(services, "&$skipToken=6162.0a0b"),
+            "InvalidSkipToken",
+            Some("$skipToken"),
+        ),
+        (
+            base(services, "&$top=1%00"),
+            "InvalidQueryParameter",
+            Some("$top"),
+        ),
+    ] {
+        let (got, _, t) = arm_error(app.get(&url).await, 400).await;
+        assert_eq!(got, code, "{url}");
+        assert_eq!(t.as_deref(), target, "{url}");
+    }
+    // The same names without the control character still work.
+    let ok = base(
+        "/resourceGroups/rg/providers/Microsoft.Peering/peeringServices/c",
+        "",
+    );
+    assert_eq!(app.get(&ok).await.status().as_u16(), 200);
+}
+
 #[tokio::test]
 async fn no_input_gets_a_5xx() {
     let app = spawn_app().await;
@@ -461,6 +520,9 @@ async fn no_input_gets_a_5xx() {
         "$skipToken=%FF%FE",
         "$expand=events",
         "country=%00",
+        "api-version=2022-10-01&$skipToken=00.00",
+        "api-version=2022-10-01&$skipToken=6162.0a",
+        "api-version=2022-10-01&$top=1%00",
         "api-version=2022-10-01&api-version=2021-06-01",
         "%ZZ=1",
     ];
