@@ -121,6 +121,24 @@ async fn stored_representations_are_written_for_older_databases() {
     }
 }
 
+/// A new database, its WAL and its shared memory are readable by their owner only.
+#[cfg(unix)]
+#[test]
+fn a_new_database_and_its_wal_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let store = peering_server::open_sqlite(&path, 1).unwrap();
+    for file in ["private.db", "private.db-wal", "private.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    drop(store);
+}
+
 #[test]
 fn the_database_is_wal_and_migrated() {
     let dir = tempfile::tempdir().unwrap();

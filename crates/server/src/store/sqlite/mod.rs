@@ -51,10 +51,34 @@ fn configure(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Creates a missing database file readable by its owner only (0600): it holds webhook URLs
+/// and everything else. SQLite gives its WAL and shared-memory files the database file's
+/// permissions, so they are private too. An existing file is left as the operator made it.
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// Opens (creating and migrating) the database. Refuses a database written by a newer
 /// server (a schema version above [`SCHEMA_VERSION`]).
 pub fn open(path: &Path, options: Options) -> Result<SqlStore, String> {
     let shown = path.display();
+    create_private(path).map_err(|e| format!("cannot create {shown}: {e}"))?;
     let writer = Connection::open(path).map_err(|e| format!("cannot open {shown}: {e}"))?;
     // Refuse a newer schema before anything (even the journal mode) is changed.
     check_schema(&writer).map_err(|e| format!("{shown}: {e}"))?;
