@@ -215,6 +215,14 @@ pub fn role(subject: &Subject<'_>, session: &Session) -> Option<Role> {
     }
 }
 
+/// Whether what a session says at `at` changes nothing: it is older than what the session
+/// last said (`last`, at `last_at`), or the same words at the same moment (a batch sent
+/// again). A different word in the same second is news (a withdrawal and a re-announcement
+/// within one second are both kept). Times are the store's UTC RFC 3339, which sort as text.
+pub fn is_stale(last: Option<(&Route, &str)>, now: &Route, at: &str) -> bool {
+    last.is_some_and(|(route, last_at)| last_at > at || (last_at == at && route == now))
+}
+
 /// The events (type and summary) a change of one session's route makes, from what it said
 /// before (`None`: nothing yet) to what it says now: an announcement or a withdrawal, the
 /// route now in use when it changes, and a change of origin ASN.

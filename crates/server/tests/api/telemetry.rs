@@ -188,6 +188,44 @@ async fn observations_drive_validation_with_the_documented_reasons() {
     );
 }
 
+/// A withdrawal and a re-announcement within one second are both news; the same words at the
+/// same moment (a batch sent again) are stale.
+#[tokio::test]
+async fn a_change_within_one_second_counts_and_a_repeat_is_stale() {
+    let app = spawn_app().await;
+    with_key(&app).await;
+    let at = "2026-11-30T10:00:00Z";
+    let up = route("San Jose", "r3", "10.0.1.1", at);
+    let mut down = up.clone();
+    down["announced"] = json!(false);
+    let counts = |r: &Value| (r["accepted"].clone(), r["stale"].clone());
+    let r = app.ingest("ingestRouteObservations", json!([up])).await;
+    assert_eq!(counts(&r), (json!(1), json!(0)), "{r}");
+    let r = app.ingest("ingestRouteObservations", json!([down])).await;
+    assert_eq!(
+        counts(&r),
+        (json!(1), json!(0)),
+        "the withdrawal in the same second: {r}"
+    );
+    let r = app.ingest("ingestRouteObservations", json!([up])).await;
+    assert_eq!(
+        counts(&r),
+        (json!(1), json!(0)),
+        "announced again in the same second: {r}"
+    );
+    assert!(r["events"].as_u64().unwrap() >= 1, "{r}");
+    let r = app.ingest("ingestRouteObservations", json!([up])).await;
+    assert_eq!(
+        counts(&r),
+        (json!(0), json!(1)),
+        "the same words again: {r}"
+    );
+    let r = app
+        .ingest("ingestRouteObservations", json!([down, up]))
+        .await;
+    assert_eq!(counts(&r), (json!(2), json!(0)), "both in one batch: {r}");
+}
+
 #[tokio::test]
 async fn observations_make_events_newest_first_and_late_ones_are_stale() {
     let app = spawn_app().await;

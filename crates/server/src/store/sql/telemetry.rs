@@ -234,7 +234,11 @@ pub(super) fn ingest_routes(
         };
         touched[entry].1 |= !known;
         let before = stored_route(tx, sub, s, &route.prefix)?;
-        if before.as_ref().is_some_and(|(_, seen)| *seen >= at) {
+        if observation::is_stale(
+            before.as_ref().map(|(r, seen)| (r, seen.as_str())),
+            &route,
+            &at,
+        ) {
             report.stale += 1;
             continue;
         }
