@@ -252,8 +252,7 @@ pub enum ArmPath {
 pub enum PathError {
     /// A segment is not UTF-8 once percent-decoded.
     NotUtf8 { segment: String },
-    /// A segment holds a control character (NUL, a line break …) once percent-decoded: no
-    /// name may, and a database must never be handed one.
+    /// A segment holds a control character (NUL, a line break …) once percent-decoded.
     ControlCharacter { segment: String },
     /// The path names no resource or operation of `Microsoft.Peering`.
     Unknown,
@@ -300,16 +299,12 @@ impl ArmPath {
         let mut segs = raw
             .trim_start_matches('/')
             .split('/')
-            .map(|s| {
-                let d = crate::percent::decode_cow(s).ok_or_else(|| PathError::NotUtf8 {
-                    segment: s.to_owned(),
-                })?;
-                if d.chars().any(char::is_control) {
-                    return Err(PathError::ControlCharacter {
-                        segment: s.to_owned(),
-                    });
+            .map(|s| match crate::percent::decode_cow(s) {
+                None => Err(PathError::NotUtf8 { segment: s.into() }),
+                Some(d) if d.contains(char::is_control) => {
+                    Err(PathError::ControlCharacter { segment: s.into() })
                 }
-                Ok(d)
+                Some(d) => Ok(d),
             })
             .collect::<Result<Vec<std::borrow::Cow<'_, str>>, PathError>>()?;
         if segs.len() > 1 && segs.last().is_some_and(|s| s.is_empty()) {
