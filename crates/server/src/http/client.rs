@@ -36,8 +36,11 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The `for=` hops of every `Forwarded` header, in order, or else those of
-/// `X-Forwarded-For`; None for a hop that is not an address.
+/// The hops of `X-Forwarded-For` (what nginx, HAProxy and most load balancers append), or,
+/// only when there is none, the `for=` hops of every `Forwarded` header; None for a hop that
+/// is not an address. One header is read, never a mix: a proxy that appends one of them passes
+/// the other on as the client wrote it, so a proxy that writes `Forwarded` must drop any
+/// `X-Forwarded-For` the client sent (README).
 fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     let values = |name: &str| -> Vec<String> {
         headers
@@ -49,24 +52,21 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             .filter(|s| !s.is_empty())
             .collect()
     };
-    let forwarded = values("forwarded");
-    if !forwarded.is_empty() {
-        return forwarded
-            .iter()
-            .map(|element| {
-                element
-                    .split(';')
-                    .find_map(|pair| {
-                        let (k, v) = pair.split_once('=')?;
-                        k.trim().eq_ignore_ascii_case("for").then(|| v.trim())
-                    })
-                    .and_then(parse_hop)
-            })
-            .collect();
+    let xff = values("x-forwarded-for");
+    if !xff.is_empty() {
+        return xff.iter().map(|h| parse_hop(h)).collect();
     }
-    values("x-forwarded-for")
+    values("forwarded")
         .iter()
-        .map(|h| parse_hop(h))
+        .map(|element| {
+            element
+                .split(';')
+                .find_map(|pair| {
+                    let (k, v) = pair.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("for").then(|| v.trim())
+                })
+                .and_then(parse_hop)
+        })
         .collect()
 }
 
@@ -112,6 +112,17 @@ mod tests {
         );
         assert_eq!(client_ip(ip("10.1.2.3"), &xff, &trusted), ip("203.0.113.9"));
         assert_eq!(client_ip(ip("10.1.2.3"), &xff, &[]), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn x_forwarded_for_wins_so_a_client_written_forwarded_is_ignored() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // nginx appended the client to X-Forwarded-For and passed the client's Forwarded on.
+        let h = headers(&[
+            ("forwarded", "for=198.51.100.77"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("203.0.113.9"));
     }
 
     #[test]

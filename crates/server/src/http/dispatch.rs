@@ -151,10 +151,10 @@ async fn api_inner(
     {
         Ok(p) => p,
         Err(e) => {
-            // A failed authentication spends the address's allowance: guessing tokens is
-            // limited to the rate per address, whatever tokens are tried. Only requests
-            // without a valid credential are refused for it, so a stranger's failures never
-            // lock out anyone who signs in properly.
+            // A failed authentication spends the address's allowance, and once it is spent
+            // the failures get 429. A valid credential is served from any address, so a
+            // stranger's failures never lock out anyone who signs in properly; this slows
+            // guessing without stopping a lucky guess, so tokens must be long.
             if let (Some(limiter), Some(rate), Some(addr)) =
                 (&shared.limiter, settings.rate_limit, &address)
             {
