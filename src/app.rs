@@ -171,13 +171,21 @@ pub fn Authenticated(
     let current = StoredValue::new(None::<Token>);
     Effect::new(move |_| {
         if let (Some(t), Some(Some(cell))) = (token.get(), current.try_get_value()) {
-            cell.replace(t);
+            // Only the same identity's new token goes into the shell on screen; another's gets
+            // a shell of its own (below).
+            if identity_of(&t) == identity_of(&cell.get()) {
+                cell.replace(t);
+            }
         }
     });
-    let has_token = Memo::new(move |_| token.with(Option::is_some));
+    // The shell is built again when the token is another identity's (a portal's or a new
+    // sign-in's): its outbox, drafts and typed state are the previous person's and must not be
+    // sent or shown under the new token. A renewal of the same identity replaces the token in
+    // place.
+    let identity = Memo::new(move |_| token.with(|t| t.as_deref().map(identity_of)));
     move || {
         let subscription = subscription.get();
-        if !has_token.get() {
+        if identity.with(Option::is_none) {
             current.set_value(None);
             return if framed && !signed_out.get_untracked() {
                 view! { <section class="page narrow"><p class="state loading" role="status" id="waiting-for-portal">"Waiting for the portal to sign you in…"</p></section> }.into_any()

@@ -309,8 +309,9 @@ async fn token_request(
     })
 }
 
-/// A new access token for the refresh token of `signed` (the provider rotates it: the new one
-/// is kept). Err(None) when there is no refresh token; Err(Some(why)) when the provider refused
+/// A new access token for the refresh token of `signed` (the provider rotates it). Not kept
+/// here: the caller keeps it only if the session is still the one in use (not signed out
+/// meanwhile). Err(None) when there is no refresh token; Err(Some(why)) when the provider refused
 /// or could not be reached.
 pub async fn renew(config: &OidcConfig, signed: &Signed) -> Result<Signed, Option<String>> {
     let refresh = signed.refresh_token.as_deref().ok_or(None)?;
@@ -326,7 +327,6 @@ pub async fn renew(config: &OidcConfig, signed: &Signed) -> Result<Signed, Optio
     if s.id_token.is_none() {
         s.id_token = signed.id_token.clone();
     }
-    keep(&s);
     Ok(s)
 }
 

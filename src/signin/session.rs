@@ -109,7 +109,13 @@ fn renew_before_expiry(
                 return; // renewed elsewhere, or signed out
             }
             match super::renew(cfg.clone(), s.clone()).await {
-                Ok(n) => return on_new(n),
+                // Signed out (or renewed elsewhere) while the provider answered: the answer
+                // is dropped, not kept, so a sign-out stays one.
+                Ok(n) if current.try_get_untracked().flatten().as_ref() == Some(&s) => {
+                    oidc::keep(&n);
+                    return on_new(n);
+                }
+                Ok(_) => return,
                 Err(why) if js_sys::Date::now() + 5_000.0 >= s.expires_at || why.is_none() => {
                     ended.set(Some(why.unwrap_or_else(|| {
                         "the identity provider gave no refresh token".into()

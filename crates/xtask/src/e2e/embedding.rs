@@ -205,12 +205,15 @@ pub async fn embedding(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Resul
     exec(c, "return portal.handOver();", vec![]).await?;
     in_console(c).await?;
     wait_for_text(c, "table.grid tbody", "emb-1").await?;
-    // The same on a connection's page: refused, then the portal's token brings it back.
+    // The same on a connection's page: refused, then the portal's token brings it back. (A
+    // token of another identity gets a console of its own, on the same route: nothing of the
+    // previous holder's is kept.)
+    click_centered(c, "table.grid tbody a[href='#/c/default/emb-1']").await?;
+    wait_for_text(c, "h1", "emb-1").await?;
     in_portal(c).await?;
     post_token(c, &server.url, "refused-token-0000000001").await?;
     in_console(c).await?;
     until_taken(c, "refused-token-0000000001").await?;
-    click_centered(c, "table.grid tbody a[href='#/c/default/emb-1']").await?;
     if let Err(e) = wait_for(c, ".state.error").await {
         let shows = exec(c, "return document.body.innerText.slice(0, 600) + ' | token: ' + sessionStorage.getItem('peering-console.token');", vec![]).await?;
         return Err(format!(
