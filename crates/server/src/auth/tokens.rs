@@ -94,6 +94,8 @@ pub(super) struct Set {
     /// Keyed by the SHA-256 of the token, so lookups do not compare secrets byte by byte.
     pub(super) by_hash: HashMap<[u8; 32], Grant>,
     pub(super) identities: Vec<IdentityGrant>,
+    /// Grants the server added itself (`--demo`'s), kept across a reload of the file.
+    pub(super) added: Vec<Grant>,
 }
 
 /// The credentials the server accepts: the static tokens and identity grants of the tokens
@@ -140,10 +142,13 @@ impl Tokens {
     /// identity grant with its own (in every clone of these tokens); a bad file changes
     /// nothing. The count of static tokens and identity grants now in force.
     pub fn reload(&self, path: &Path) -> Result<(usize, usize), String> {
-        let set = read_set(path)?;
+        let mut set = read_set(path)?;
         if !set.identities.is_empty() && self.oidc.is_none() {
             return Err(no_provider(path));
         }
+        set.added = self.current().added.clone();
+        set.by_hash
+            .extend(set.added.iter().map(|g| (digest(&g.token), g.clone())));
         let counts = (set.by_hash.len(), set.identities.len());
         *self.set.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
         Ok(counts)
@@ -173,9 +178,11 @@ impl Tokens {
         let mut set = Set {
             by_hash: lock.by_hash.clone(),
             identities: lock.identities.clone(),
+            added: lock.added.clone(),
         };
         set.by_hash
-            .extend(grants.into_iter().map(|g| (digest(&g.token), g)));
+            .extend(grants.iter().map(|g| (digest(&g.token), g.clone())));
+        set.added.extend(grants);
         *lock = Arc::new(set);
     }
 
@@ -185,6 +192,7 @@ impl Tokens {
         let mut set = Set {
             by_hash: lock.by_hash.clone(),
             identities: lock.identities.clone(),
+            added: lock.added.clone(),
         };
         set.identities.extend(grants);
         *lock = Arc::new(set);
@@ -505,6 +513,45 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_the_grants_the_server_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens.json");
+        std::fs::write(
+            &file,
+            format!("[{}]", entry("reader-0123456789abcdef", SUB)),
+        )
+        .unwrap();
+        let mut t = Tokens::load(&file).unwrap();
+        t.add(vec![Grant::new(
+            "demo-collector-0123456789",
+            vec![SUB.into()],
+            Role::Collector,
+        )]);
+        std::fs::write(&file, format!("[{}]", entry("other-0123456789abcdef", SUB))).unwrap();
+        assert_eq!(t.reload(&file).unwrap(), (2, 0));
+        let bearer = |token: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+            h
+        };
+        assert!(t
+            .authenticate(&bearer("demo-collector-0123456789"), 0)
+            .await
+            .is_ok());
+        assert!(t
+            .authenticate(&bearer("other-0123456789abcdef"), 0)
+            .await
+            .is_ok());
+        assert!(t
+            .authenticate(&bearer("reader-0123456789abcdef"), 0)
+            .await
+            .is_err());
     }
 
     #[test]
