@@ -34,6 +34,13 @@ pub async fn connect(port: u16) -> Result<Client, String> {
     }
 }
 
+/// Loads `url` as a new page, as a user opening a link would: through `about:blank`, since the
+/// app's routes are in the fragment and a change of the fragment alone loads nothing again.
+pub async fn load(c: &Client, url: &str) -> Result<(), String> {
+    c.goto("about:blank").await.map_err(|e| e.to_string())?;
+    c.goto(url).await.map_err(|e| format!("goto {url}: {e}"))
+}
+
 /// Waits for an element; the app renders asynchronously.
 pub async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
     c.wait()

@@ -56,10 +56,7 @@ pub(super) async fn save_screenshot(c: &Client, name: &str) {
 /// Every state below, audited in the current colour scheme.
 async fn tour(c: &Client, axe: &str, url: &str, token: &str) -> Result<Vec<String>, String> {
     let mut found = Vec::new();
-    let goto = |u: String| async move {
-        c.goto("about:blank").await.map_err(|e| e.to_string())?;
-        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
-    };
+    let goto = |u: String| async move { crate::webdriver::load(c, &u).await };
     goto(format!("{url}/#token={token}")).await?;
     wait_for_text(c, "table.grid tbody", "a11y-1").await?;
     found.extend(audit(c, axe, "the list").await?);

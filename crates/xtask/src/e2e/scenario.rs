@@ -18,12 +18,8 @@ pub async fn scenario(
 ) -> Result<(), String> {
     let server = start_server(bin, db, dist, listen)?;
     let token = server.token.clone();
-    // Every visit is a page load, as a user opening the link would have: the app's routes are
-    // in the fragment, and a change of the fragment alone would not load the page again.
-    let nav = |u: String| async move {
-        c.goto("about:blank").await.map_err(|e| e.to_string())?;
-        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
-    };
+    // Every visit is a page load, as a user opening the link would have.
+    let nav = |u: String| async move { crate::webdriver::load(c, &u).await };
 
     nav(format!("{}/#token={}", server.url, token)).await?;
     wait_for_text(c, ".state.empty", "No connections yet").await?;

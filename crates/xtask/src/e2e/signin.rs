@@ -9,7 +9,7 @@
 
 use super::static_host::{copy_flat, file_server};
 use super::{free_port, start_server_with};
-use crate::webdriver::{api, click_centered, exec, wait_for, wait_for_text};
+use crate::webdriver::{api, click_centered, exec, load, wait_for, wait_for_text};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -175,10 +175,7 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
 
     // A new tab without a credential: the silent try comes back without a session, and the
     // console offers Sign in (and the field for a static token).
-    c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{server_url}/#/"))
-        .await
-        .map_err(|e| e.to_string())?;
+    load(c, &format!("{server_url}/#/")).await?;
     wait_for(c, "#sign-in").await?;
     wait_for(c, "#token-input").await?;
     sign_in_as(c, "alice").await?;
@@ -209,10 +206,7 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
     // A new tab (nothing in its storage) opened on a deep link: signed in silently through
     // the provider's session, no login page, and the page asked for opens.
     exec(c, "sessionStorage.clear(); return null;", vec![]).await?;
-    c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{server_url}/#/c/default/oidc-alice"))
-        .await
-        .map_err(|e| e.to_string())?;
+    load(c, &format!("{server_url}/#/c/default/oidc-alice")).await?;
     wait_for_text(c, "dl.overview", "by alice@contoso.example (User)").await?;
     wait_for_text(c, "#signed-in-as", "alice@contoso.example").await?;
 
@@ -287,10 +281,7 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
     )
     .await?;
     // A page load, so the outbox reads what is stored.
-    c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{server_url}/#/"))
-        .await
-        .map_err(|e| e.to_string())?;
+    load(c, &format!("{server_url}/#/")).await?;
     wait_for_text(c, "#outbox-count", "1").await?;
     click_centered(c, "#sign-out").await?;
     wait_for_text(c, "#sign-out-dialog", "1 change has not been sent yet").await?;
@@ -321,10 +312,7 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
     let _ = std::fs::remove_dir_all(&root);
     app_with_sign_in(dist, &root.join("console"), &issuer, &server_url, &portal)?;
     let _files = file_server(&root, cdn_port)?;
-    c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{cdn}/console/#/"))
-        .await
-        .map_err(|e| e.to_string())?;
+    load(c, &format!("{cdn}/console/#/")).await?;
     wait_for(c, "#sign-in").await?;
     sign_in_as(c, "rita").await?;
     wait_for_text(c, "#signed-in-as", "rita@contoso.example").await?;
@@ -357,10 +345,7 @@ pub async fn sign_in(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Result<
     )
     .map_err(|e| e.to_string())?;
     let _portal_files = file_server(&portal_dir, portal_port)?;
-    c.goto("about:blank").await.map_err(|e| e.to_string())?;
-    c.goto(&format!("{portal}/index.html"))
-        .await
-        .map_err(|e| e.to_string())?;
+    load(c, &format!("{portal}/index.html")).await?;
     let frame = wait_for(c, "iframe#console[src]").await?;
     frame.enter_frame().await.map_err(|e| e.to_string())?;
     wait_for_text(c, "table.grid tbody", "oidc-alice").await?;

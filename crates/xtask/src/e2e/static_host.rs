@@ -96,10 +96,7 @@ pub async fn static_host(c: &Client, bin: &Path, dist: &Path, dir: &Path) -> Res
         .map_err(|e| e.to_string())?;
     let files = file_server(&root, cdn_port)?;
 
-    let goto = |u: String| async move {
-        c.goto("about:blank").await.map_err(|e| e.to_string())?;
-        c.goto(&u).await.map_err(|e| format!("goto {u}: {e}"))
-    };
+    let goto = |u: String| async move { crate::webdriver::load(c, &u).await };
     // A module that cannot be fetched (offline, or a deploy that replaced the files) is said
     // so, with a Retry that fetches it again once it is there: the connection page's module is
     // missing from the host until the test puts it back.
