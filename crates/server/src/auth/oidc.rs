@@ -179,10 +179,6 @@ impl Verifier {
         })
     }
 
-    pub fn config(&self) -> &OidcConfig {
-        &self.config
-    }
-
     fn current(&self) -> Arc<KeySet> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -46,10 +46,6 @@ impl Grant {
         self
     }
 
-    pub fn allows(&self, subscription: &str) -> bool {
-        self.principal().role_in(subscription).is_some()
-    }
-
     fn principal(&self) -> Principal {
         Principal {
             name: self.name.clone(),
@@ -174,27 +170,27 @@ impl Tokens {
 
     /// Adds grants (the demo's own tokens).
     pub fn add(&mut self, grants: Vec<Grant>) {
-        let mut lock = self.set.write().unwrap_or_else(|p| p.into_inner());
-        let mut set = Set {
-            by_hash: lock.by_hash.clone(),
-            identities: lock.identities.clone(),
-            added: lock.added.clone(),
-        };
-        set.by_hash
-            .extend(grants.iter().map(|g| (digest(&g.token), g.clone())));
-        set.added.extend(grants);
-        *lock = Arc::new(set);
+        self.update(|set| {
+            set.by_hash
+                .extend(grants.iter().map(|g| (digest(&g.token), g.clone())));
+            set.added.extend(grants);
+        });
     }
 
     /// Adds identity grants (tests, and files: [`Tokens::parse`]).
     pub fn add_identities(&mut self, grants: Vec<IdentityGrant>) {
+        self.update(|set| set.identities.extend(grants));
+    }
+
+    /// Replaces the set in force with a changed copy of it.
+    fn update(&mut self, change: impl FnOnce(&mut Set)) {
         let mut lock = self.set.write().unwrap_or_else(|p| p.into_inner());
         let mut set = Set {
             by_hash: lock.by_hash.clone(),
             identities: lock.identities.clone(),
             added: lock.added.clone(),
         };
-        set.identities.extend(grants);
+        change(&mut set);
         *lock = Arc::new(set);
     }
 
@@ -202,11 +198,6 @@ impl Tokens {
     pub fn with_oidc(mut self, verifier: Arc<Verifier>) -> Tokens {
         self.oidc = Some(verifier);
         self
-    }
-
-    /// The identity provider's verifier, when one is configured.
-    pub fn oidc(&self) -> Option<&Arc<Verifier>> {
-        self.oidc.as_ref()
     }
 
     /// Refuses identity grants without an identity provider: they could never match, and the
