@@ -124,6 +124,18 @@ impl Server {
     }
 }
 
+/// The status of a GET of `url` with `token`.
+async fn status_of(url: String, token: impl std::fmt::Display) -> u16 {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -381,19 +393,7 @@ async fn the_tokens_file_is_read_again_on_sighup() {
     };
     std::fs::write(&file, grant(old)).unwrap();
     let server = Server::start_with(dir.path(), &["--tokens", file.to_str().unwrap()]);
-    let status = |token: &'static str| {
-        let url = server.url("c");
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let status = |token: &'static str| status_of(server.url("c"), token);
     assert_eq!((status(old).await, status(new).await), (404, 401));
     std::fs::write(&file, grant(new)).unwrap();
     server.signal("-HUP");
@@ -480,17 +480,7 @@ async fn the_generated_token_survives_a_restart_until_a_new_one_is_asked_for() {
     let status = |base: &str, token: &str| {
         let url =
             format!("{base}/subscriptions/{SUB}/providers/Microsoft.Peering/peeringServices?{API}");
-        let token = token.to_owned();
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        status_of(url, token.to_owned())
     };
     let first = Server::start_with(dir.path(), &[]);
     let token = first.link_token.clone();
