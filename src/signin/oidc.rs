@@ -69,7 +69,18 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
+/// The provider's endpoints, fetched once per page load (a renewal every few minutes needs no
+/// second fetch of the same document).
 pub async fn discover(issuer: &str) -> Result<Endpoints, String> {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Option<Endpoints>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(e) = KNOWN
+        .with(|k| k.borrow().clone())
+        .filter(|e| e.issuer == issuer)
+    {
+        return Ok(e);
+    }
     let url = format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
@@ -94,6 +105,7 @@ pub async fn discover(issuer: &str) -> Result<Endpoints, String> {
             e.issuer
         ));
     }
+    KNOWN.with(|k| *k.borrow_mut() = Some(e.clone()));
     Ok(e)
 }
 
