@@ -88,6 +88,7 @@ macro_rules! wire_enum {
     };
 }
 
+pub mod activity;
 pub mod alerts;
 pub mod api_version;
 pub mod batch;

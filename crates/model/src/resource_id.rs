@@ -12,6 +12,8 @@ use std::fmt;
 pub use crate::percent::{decode, encode_segment, Encoded};
 
 pub const NAMESPACE: &str = "Microsoft.Peering";
+/// The namespace of Azure's Activity Log API, which this server also answers for its own writes.
+pub const INSIGHTS: &str = "Microsoft.Insights";
 
 /// The kinds of resource under a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,12 +80,15 @@ pub enum SubscriptionOp {
     MonitorTestResults,
     /// An extension: alerts opened and resolved by connections' alert rules (`alerts::Alert`).
     Alerts,
-    /// An extension: the webhook deliveries of alerts, with every attempt.
+    /// An extension: the alert webhook deliveries, with every attempt.
     AlertDeliveries,
+    /// An extension: the subscription's recorded writes, every filter combinable
+    /// (`activity::ActivityRecord`); one record is `activityLog/{eventDataId}`.
+    ActivityLog,
 }
 
 impl SubscriptionOp {
-    pub const ALL: [SubscriptionOp; 15] = [
+    pub const ALL: [SubscriptionOp; 16] = [
         SubscriptionOp::PeeringServices,
         SubscriptionOp::Countries,
         SubscriptionOp::Locations,
@@ -99,6 +104,7 @@ impl SubscriptionOp {
         SubscriptionOp::MonitorTestResults,
         SubscriptionOp::Alerts,
         SubscriptionOp::AlertDeliveries,
+        SubscriptionOp::ActivityLog,
     ];
 
     pub const fn segment(self) -> &'static str {
@@ -118,6 +124,7 @@ impl SubscriptionOp {
             SubscriptionOp::MonitorTestResults => "connectionMonitorTestResults",
             SubscriptionOp::Alerts => "peeringServiceAlerts",
             SubscriptionOp::AlertDeliveries => "alertWebhookDeliveries",
+            SubscriptionOp::ActivityLog => "activityLog",
         }
     }
 
@@ -245,6 +252,16 @@ pub enum ArmPath {
     /// The list of a connection's children of one kind.
     Children(ServiceId, ChildKind),
     Child(ServiceId, ChildKind, String),
+    /// One recorded write: `/subscriptions/{sub}/providers/Microsoft.Peering/activityLog/{id}`.
+    ActivityRecord {
+        subscription: String,
+        event_id: String,
+    },
+    /// Azure's Activity Log of the subscription:
+    /// `/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values`.
+    ActivityEvents {
+        subscription: String,
+    },
 }
 
 /// Why a path is not an API path.
@@ -315,6 +332,29 @@ impl ArmPath {
             [p, ns, ops] if eq(p, "providers") && eq(ns, NAMESPACE) && eq(ops, "operations") => {
                 Ok(ArmPath::Operations)
             }
+            [subs, sub, p, ns, log, id]
+                if eq(subs, "subscriptions")
+                    && eq(p, "providers")
+                    && eq(ns, NAMESPACE)
+                    && eq(log, SubscriptionOp::ActivityLog.segment()) =>
+            {
+                Ok(ArmPath::ActivityRecord {
+                    subscription: sub.to_ascii_lowercase(),
+                    event_id: id.to_string(),
+                })
+            }
+            [subs, sub, p, ns, types, mgmt, values]
+                if eq(subs, "subscriptions")
+                    && eq(p, "providers")
+                    && eq(ns, INSIGHTS)
+                    && eq(types, "eventtypes")
+                    && eq(mgmt, "management")
+                    && eq(values, "values") =>
+            {
+                Ok(ArmPath::ActivityEvents {
+                    subscription: sub.to_ascii_lowercase(),
+                })
+            }
             [subs, sub, p, ns, op]
                 if eq(subs, "subscriptions") && eq(p, "providers") && eq(ns, NAMESPACE) =>
             {
@@ -365,7 +405,9 @@ impl ArmPath {
         match self {
             ArmPath::Operations => None,
             ArmPath::Subscription { subscription, .. }
-            | ArmPath::ServicesInGroup { subscription, .. } => Some(subscription),
+            | ArmPath::ServicesInGroup { subscription, .. }
+            | ArmPath::ActivityRecord { subscription, .. }
+            | ArmPath::ActivityEvents { subscription } => Some(subscription),
             ArmPath::Service(s) | ArmPath::Children(s, _) | ArmPath::Child(s, _, _) => {
                 Some(&s.subscription)
             }
@@ -395,6 +437,21 @@ impl fmt::Display for ArmPath {
             ArmPath::Service(s) => write!(f, "{s}"),
             ArmPath::Children(s, kind) => write!(f, "{s}/{}", kind.segment()),
             ArmPath::Child(s, kind, name) => write!(f, "{s}/{}/{}", kind.segment(), Encoded(name)),
+            ArmPath::ActivityRecord {
+                subscription,
+                event_id,
+            } => write!(
+                f,
+                "/subscriptions/{}/providers/{NAMESPACE}/{}/{}",
+                Encoded(subscription),
+                SubscriptionOp::ActivityLog.segment(),
+                Encoded(event_id)
+            ),
+            ArmPath::ActivityEvents { subscription } => write!(
+                f,
+                "/subscriptions/{}/providers/{INSIGHTS}/eventtypes/management/values",
+                Encoded(subscription)
+            ),
         }
     }
 }
