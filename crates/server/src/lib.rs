@@ -14,6 +14,7 @@
 //!
 //! `ARCHITECTURE.md` at the repository root is the map and its invariants.
 
+pub mod activity_expiry;
 pub mod alert_clock;
 pub mod auth;
 pub mod demo;
@@ -71,6 +72,7 @@ pub fn open_sqlite_with(
             readers,
             queue,
             render: repr::service::stored,
+            render_child: repr::child::snapshot,
             format: repr::service::FORMAT,
             synchronous,
         },
@@ -86,6 +88,7 @@ pub async fn open_postgres(url: &str, connections: usize) -> Result<SqlStore, St
             connections,
             queue: 128 * connections.max(1),
             render: repr::service::stored,
+            render_child: repr::child::snapshot,
             format: repr::service::FORMAT,
         },
     )

@@ -118,6 +118,10 @@ struct Cli {
     /// How long one-hour latency buckets are kept (7 and 30 days; at least 30d).
     #[arg(long = "keep-latency-1h", default_value = "31d", value_parser = peering_server::settings::parse_duration)]
     keep_latency_1h: i64,
+    /// How long the activity log keeps a record of each write (at least 1h; Azure keeps its
+    /// Activity Log 90 days).
+    #[arg(long = "keep-activity", default_value = "90d", value_parser = peering_server::settings::parse_duration)]
+    keep_activity: i64,
     /// How many events are kept per prefix (the newest).
     #[arg(long, default_value_t = 1000)]
     keep_events: usize,
@@ -375,6 +379,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             latency_hour: cli.keep_latency_1h,
             events_per_prefix: cli.keep_events,
             results_per_test: cli.keep_monitor_results,
+            activity_secs: cli.keep_activity,
         },
         ..Settings::default()
     };
@@ -405,6 +410,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     tokio::spawn(peering_server::alert_clock::run(
         store.clone(),
         peering_server::alert_clock::PERIOD,
+    ));
+    tokio::spawn(peering_server::activity_expiry::run(
+        store.clone(),
+        cli.keep_activity,
+        peering_server::activity_expiry::PERIOD,
     ));
     if let Some(secret) = webhook_secret {
         let sender = peering_server::webhooks::Sender::new(secret);

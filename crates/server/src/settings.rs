@@ -62,6 +62,8 @@ pub struct Retention {
     pub events_per_prefix: usize,
     /// The newest results kept per monitor test.
     pub results_per_test: usize,
+    /// How long the activity log keeps a record (`--keep-activity`), in seconds.
+    pub activity_secs: i64,
 }
 
 impl Default for Retention {
@@ -72,6 +74,8 @@ impl Default for Retention {
             latency_hour: 31 * 86_400,
             events_per_prefix: 1000,
             results_per_test: 1000,
+            // As long as Azure keeps its Activity Log.
+            activity_secs: 90 * 86_400,
         }
     }
 }
@@ -117,6 +121,12 @@ impl Retention {
                     "{what} keeps {kept} s, less than the {needed} s of the longest window it serves"
                 ));
             }
+        }
+        if self.activity_secs < 3600 {
+            return Err(format!(
+                "--keep-activity keeps {} s; it keeps at least an hour",
+                self.activity_secs
+            ));
         }
         if !(1..=1_000_000).contains(&self.events_per_prefix)
             || !(1..=1_000_000).contains(&self.results_per_test)

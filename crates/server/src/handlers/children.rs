@@ -2,15 +2,14 @@
 //! read, deleted and listed the same way; only their bodies and checks differ
 //! ([`super::prefixes`], [`super::monitor_tests`]).
 
-use super::services::{check_path, now_rfc3339};
-use crate::auth::Caller;
+use super::services::check_path;
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{check_write_with, has_preconditions, read_response};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::request::Ctx;
 use crate::http::response::{delete_response, json_response, put_status, resource_response};
 use crate::repr::child as repr;
-use crate::store::{Author, CheckDelete, ChildRecord, Lookup};
+use crate::store::{CheckDelete, ChildRecord, Lookup};
 use axum::http::StatusCode;
 use axum::response::Response;
 use peering_model::names::ResourceName;
@@ -80,7 +79,6 @@ pub(crate) async fn get(
 /// child; the kind's checks decide what is written. Answers 201 or 200 with what was stored.
 pub(crate) async fn put(
     ctx: Ctx,
-    caller: Caller,
     p: ServiceId,
     kind: ChildKind,
     name: String,
@@ -92,11 +90,7 @@ pub(crate) async fn put(
         ChildKind::AlertRule => super::alert_rules::decide(&ctx, &name)?,
     };
     let headers = ctx.headers.clone();
-    let author = Author {
-        kind: caller.created_by_type(),
-        id: caller.id,
-        at: now_rfc3339(),
-    };
+    let activity = ctx.write_record()?;
     let written = ctx
         .store
         .write_child(
@@ -104,7 +98,7 @@ pub(crate) async fn put(
             kind,
             name,
             overlapping,
-            author,
+            activity,
             Box::new(move |existing, candidates| {
                 check_write_with(&headers, existing.as_ref(), repr::etag)?;
                 decide(existing, candidates)
@@ -126,11 +120,16 @@ pub(crate) async fn delete(
     kind: ChildKind,
     name: String,
 ) -> ApiResult<Response> {
+    let activity = ctx.write_record()?;
     let headers = ctx.headers;
     let check = has_preconditions(&headers).then(|| -> CheckDelete<ChildRecord> {
         Box::new(move |existing| check_write_with(&headers, existing, repr::etag))
     });
-    match ctx.store.delete_child(p.clone(), kind, name, check).await? {
+    match ctx
+        .store
+        .delete_child(p.clone(), kind, name, activity, check)
+        .await?
+    {
         Some(existed) => Ok(delete_response(existed)),
         None => Err(parent_not_found(&p, kind)),
     }

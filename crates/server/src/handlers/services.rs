@@ -86,11 +86,13 @@ pub(crate) async fn put(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<Re
     let now = now_rfc3339();
     let version = ctx.version;
     let (tags, sku) = (to_json(body.tags.as_ref()), to_json(body.sku.as_ref()));
+    let activity = ctx.write_record()?;
     let headers = ctx.headers;
     let (created, stored_repr) = ctx
         .store
         .write_service(
             id.clone(),
+            activity,
             Box::new(move |stored| {
                 check_write_with(&headers, stored.as_ref(), stored_etag)?;
                 let existing = stored.map(|s| s.record);
@@ -191,12 +193,14 @@ pub(crate) async fn patch(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<
     }
     let version = ctx.version;
     let now = now_rfc3339();
+    let activity = ctx.write_record()?;
     let headers = ctx.headers;
     let missing = not_found(&id);
     let (_, s) = ctx
         .store
         .write_service(
             id,
+            activity,
             Box::new(move |stored| {
                 let stored = stored.ok_or(missing)?;
                 check_write_with(&headers, Some(&stored), stored_etag)?;
@@ -223,11 +227,12 @@ pub(crate) async fn patch(ctx: Ctx, caller: Caller, id: ServiceId) -> ApiResult<
 }
 
 pub(crate) async fn delete(ctx: Ctx, id: ServiceId) -> ApiResult<Response> {
+    let activity = ctx.write_record()?;
     let headers = ctx.headers;
     let check = has_preconditions(&headers).then(|| -> crate::store::CheckDelete<StoredService> {
         Box::new(move |existing| check_write_with(&headers, existing, stored_etag))
     });
-    let existed = ctx.store.delete_service(id, check).await?;
+    let existed = ctx.store.delete_service(id, activity, check).await?;
     Ok(delete_response(existed))
 }
 

@@ -87,16 +87,11 @@ pub(crate) async fn monitor_test_results(ctx: Ctx, subscription: String) -> ApiR
 /// changes nothing) and answers 200 without a body, as ARM does.
 pub(crate) async fn initialize_connection_monitor(
     ctx: Ctx,
-    caller: crate::auth::Caller,
     subscription: String,
 ) -> ApiResult<Response> {
-    let author = crate::store::Author {
-        kind: caller.created_by_type(),
-        id: caller.id,
-        at: crate::handlers::services::now_rfc3339(),
-    };
+    let activity = ctx.write_record()?;
     ctx.store
-        .initialize_connection_monitor(subscription, author)
+        .initialize_connection_monitor(subscription, activity)
         .await?;
     Ok(axum::http::StatusCode::OK.into_response())
 }

@@ -2,19 +2,25 @@
 //! and the app's files their ways. An API request passes its checks in a fixed order, then
 //! reaches exactly one handler.
 
-use super::observe::{CallerId, ClientAddr};
+use super::observe::{
+    client_id, CallerId, ClientAddr, RequestId, CLIENT_REQUEST_ID, CORRELATION_ID,
+};
 use super::ratelimit::{too_many_failures, too_many_requests, RateLimiter};
 use super::request::{api_version, body_read_error, query_map, Ctx};
 use super::static_files;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::handlers::{catalog, children, services, telemetry, telemetry_reads};
+use crate::handlers::{
+    activity, catalog, children, insights, services, telemetry, telemetry_reads,
+};
 use crate::routes::{kind_of, RouteKind};
 use crate::serve::LocalAddr;
+use crate::store::Activity;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use peering_model::activity::Operation;
 use peering_model::resource_id::{PathError, SubscriptionOp as Sop};
 use peering_model::{ApiVersion, ArmPath};
 use std::collections::HashMap;
@@ -51,10 +57,12 @@ async fn api(shared: Shared, req: Request) -> Response {
     let mut caller = None;
     let mut kind = None;
     let mut client = None;
+    let mut write = None;
     let timeout = shared.state.settings.request_timeout;
+    let store = shared.state.store.clone();
     // The caller is known as soon as the token is, so a request that times out is still
     // logged with who sent it.
-    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller, &mut kind, &mut client))
+    let answer = tokio::time::timeout(timeout, api_inner(shared, req, query, &mut caller, &mut kind, &mut client, &mut write))
         .await
         .unwrap_or_else(|_| {
             Err(ApiError::new(
@@ -66,6 +74,17 @@ async fn api(shared: Shared, req: Request) -> Response {
     let mut res = match answer {
         Ok(r) => r,
         Err(mut e) => {
+            if let Some(a) = write.filter(|_| is_recorded_refusal(e.status)) {
+                // A refused write is on the record too; the refusal is answered whether or
+                // not its record could be written (it changed nothing).
+                let (status, code) = (e.status.as_u16(), e.code.to_owned());
+                if let Err(r) = store
+                    .record_refusal(a, status, code, e.message.clone())
+                    .await
+                {
+                    tracing::warn!("a refused write was not recorded: {}", r.cause());
+                }
+            }
             if !details {
                 e.details.clear();
             }
@@ -82,6 +101,47 @@ async fn api(shared: Shared, req: Request) -> Response {
         res.extensions_mut().insert(k);
     }
     res
+}
+
+/// The refusals the activity log records: everything a client was told no, except a missing
+/// credential (nobody to name), a timeout (it may have been applied, and then it is recorded)
+/// and the rate limit (recording every refusal of a flood would be the flood's work).
+fn is_recorded_refusal(status: StatusCode) -> bool {
+    status.is_client_error()
+        && ![
+            StatusCode::UNAUTHORIZED,
+            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::TOO_MANY_REQUESTS,
+        ]
+        .contains(&status)
+}
+
+/// The operation a write is recorded as, and its resource id; `None` for what is not a
+/// change (reads, telemetry ingestion, the availability check).
+fn recorded_operation(route: &ArmPath, method: &str) -> Option<Operation> {
+    match (route, method) {
+        (ArmPath::Service(_), "PUT" | "PATCH") => Some(Operation::ServiceWrite),
+        (ArmPath::Service(_), "DELETE") => Some(Operation::ServiceDelete),
+        (ArmPath::Child(_, kind, _), "PUT") => Some(Operation::of_child(*kind, false)),
+        (ArmPath::Child(_, kind, _), "DELETE") => Some(Operation::of_child(*kind, true)),
+        (
+            ArmPath::Subscription {
+                op: Sop::InitializeConnectionMonitor,
+                ..
+            },
+            "POST",
+        ) => Some(Operation::InitializeConnectionMonitor),
+        _ => None,
+    }
+}
+
+/// Now in Unix milliseconds: the wall clock's second (injectable in tests) and the real
+/// clock's milliseconds within it.
+fn now_ms(wall_clock: fn() -> i64) -> i64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::from(d.subsec_millis()));
+    wall_clock() * 1000 + ms
 }
 
 /// Where `nextLink`s point without `--public-url`: the address the client connected to, one of
@@ -133,6 +193,7 @@ async fn api_inner(
     caller_id: &mut Option<CallerId>,
     route_kind: &mut Option<RouteKind>,
     client: &mut Option<std::net::IpAddr>,
+    write: &mut Option<Activity>,
 ) -> ApiResult<Response> {
     let state = shared.state;
     let settings = &state.settings;
@@ -194,7 +255,42 @@ async fn api_inner(
         )
         .with_target(k.clone()));
     }
-    let version: ApiVersion = api_version(&query)?;
+    // A write is on the record from here on, refused or not: the caller and the resource are
+    // known (a subscription id that is not one names nothing to record it under).
+    if let (Some(operation), Some(sub)) =
+        (recorded_operation(&route, op.method), route.subscription())
+    {
+        if peering_model::names::SubscriptionId::parse(sub).is_ok() {
+            let request_id = parts
+                .extensions
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            let resource_id = route.to_string();
+            *write = Some(Activity {
+                event_id: super::observe::new_request_id(),
+                at_ms: now_ms(settings.wall_clock),
+                subscription: sub.to_owned(),
+                resource_group: peering_model::activity::resource_group_of(&resource_id)
+                    .map(|g| peering_model::percent::decode(g).unwrap_or_else(|| g.to_owned())),
+                resource_id,
+                operation,
+                method: op.method.to_owned(),
+                caller: principal.name.clone(),
+                caller_type: caller.created_by_type(),
+                correlation_id: client_id(&parts.headers, &CORRELATION_ID)
+                    .unwrap_or_else(|| request_id.clone()),
+                request_id,
+                client_request_id: client_id(&parts.headers, &CLIENT_REQUEST_ID),
+                client_ip: ip.map(|ip| ip.to_string()),
+            });
+        }
+    }
+    let version: ApiVersion = if kind == RouteKind::ActivityEvents {
+        insights::insights_api_version(&query)?
+    } else {
+        api_version(&query)?
+    };
     let role = match route.subscription() {
         Some(sub) => {
             let role = principal.role_in(sub).ok_or_else(|| {
@@ -230,6 +326,7 @@ async fn api_inner(
         path: parts.uri.path().to_owned(),
         now: (settings.wall_clock)(),
         retention: settings.retention,
+        activity: write.clone(),
     };
     match (route, op.method) {
         (ArmPath::Operations, "GET") => catalog::operations(&ctx),
@@ -240,7 +337,7 @@ async fn api_inner(
             (Sop::Providers, "GET") => catalog::providers(&ctx),
             (Sop::CheckAvailability, "POST") => catalog::check_availability(&ctx),
             (Sop::InitializeConnectionMonitor, "POST") => {
-                telemetry_reads::initialize_connection_monitor(ctx, caller, subscription).await
+                telemetry_reads::initialize_connection_monitor(ctx, subscription).await
             }
             (Sop::PrefixSummaries, "GET") => catalog::prefix_summaries(ctx, subscription).await,
             (Sop::IngestRoutes, "POST") => telemetry::routes(ctx, subscription).await,
@@ -252,6 +349,7 @@ async fn api_inner(
             (Sop::PrefixLatency, "GET") => telemetry_reads::prefix_latency(ctx, subscription).await,
             (Sop::Alerts, "GET") => telemetry_reads::alerts(ctx, subscription).await,
             (Sop::AlertDeliveries, "GET") => telemetry_reads::deliveries(ctx, subscription).await,
+            (Sop::ActivityLog, "GET") => activity::log(ctx, subscription).await,
             (Sop::MonitorTestResults, "GET") => {
                 telemetry_reads::monitor_test_results(ctx, subscription).await
             }
@@ -270,8 +368,18 @@ async fn api_inner(
         (ArmPath::Service(id), "DELETE") => services::delete(ctx, id).await,
         (ArmPath::Children(id, kind), "GET") => children::list(ctx, id, kind).await,
         (ArmPath::Child(id, kind, name), "GET") => children::get(ctx, id, kind, name).await,
-        (ArmPath::Child(id, kind, name), "PUT") => children::put(ctx, caller, id, kind, name).await,
+        (ArmPath::Child(id, kind, name), "PUT") => children::put(ctx, id, kind, name).await,
         (ArmPath::Child(id, kind, name), "DELETE") => children::delete(ctx, id, kind, name).await,
+        (
+            ArmPath::ActivityRecord {
+                subscription,
+                event_id,
+            },
+            "GET",
+        ) => activity::record(ctx, subscription, event_id).await,
+        (ArmPath::ActivityEvents { subscription }, "GET") => {
+            insights::events(ctx, subscription).await
+        }
         // The route table lists an operation this match does not serve; a test sends every
         // operation of the table, so this is never reached.
         _ => Err(ApiError::method_not_allowed(method.as_str(), spec.allow())),

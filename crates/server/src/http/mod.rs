@@ -7,6 +7,7 @@ pub(crate) mod conditional;
 pub(crate) mod dispatch;
 pub(crate) mod observe;
 pub(crate) mod openapi;
+mod openapi_activity;
 mod openapi_telemetry;
 pub mod paging;
 pub(crate) mod ratelimit;

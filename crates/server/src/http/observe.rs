@@ -15,7 +15,25 @@ use std::time::Instant;
 use tracing::{field, Instrument};
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-request-id");
-const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+pub(crate) const CORRELATION_ID: HeaderName =
+    HeaderName::from_static("x-ms-correlation-request-id");
+
+/// The request's id (`x-ms-request-id`), put on the request for the handlers (the activity
+/// log records it).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub String);
+
+/// A client's id header (`x-ms-client-request-id`, `x-ms-correlation-request-id`) when it
+/// is short printable ASCII, as ARM's are; anything else is not kept or echoed.
+pub(crate) fn client_id(headers: &axum::http::HeaderMap, name: &HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .filter(|v| v.len() <= 64)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_owned)
+}
 
 /// Who made a request (a person's name, or a static grant's name) and whether a person
 /// (`User`) or a static token (`Application`), attached to the response by the dispatcher for
@@ -34,7 +52,7 @@ pub(crate) struct ClientAddr(pub std::net::IpAddr);
 /// A fresh request id, GUID-shaped as ARM's are: 8 random bytes drawn once per process, then
 /// a counter passed through a bijective mix (so ids stay unique, but do not tell how many
 /// requests the server has served), without a system call per request.
-fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
     static PREFIX: OnceLock<u64> = OnceLock::new();
@@ -80,9 +98,10 @@ fn is_write(m: &Method) -> bool {
     )
 }
 
-pub(crate) async fn trace(req: Request, next: Next) -> Response {
+pub(crate) async fn trace(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = new_request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let client = req
@@ -90,11 +109,8 @@ pub(crate) async fn trace(req: Request, next: Next) -> Response {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
-    let client_request_id = req
-        .headers()
-        .get(CLIENT_REQUEST_ID)
-        .filter(|v| v.len() <= 64 && v.to_str().is_ok())
-        .cloned();
+    let client_request_id =
+        client_id(req.headers(), &CLIENT_REQUEST_ID).and_then(|v| HeaderValue::from_str(&v).ok());
     let span = tracing::info_span!(
         "request",
         request_id = %id,

@@ -107,11 +107,13 @@ fn operation(route: &RouteSpec, op: &crate::routes::Op) -> Value {
 /// The whole document.
 pub fn document() -> Value {
     let mut all_schemas = schemas();
-    if let (Some(all), Value::Object(more)) = (
-        all_schemas.as_object_mut(),
+    for more in [
         super::openapi_telemetry::schemas(),
-    ) {
-        all.extend(more);
+        super::openapi_activity::schemas(),
+    ] {
+        if let (Some(all), Value::Object(more)) = (all_schemas.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     let mut paths = Map::new();
     for route in &ROUTES {

@@ -26,6 +26,18 @@ pub(crate) struct Ctx {
     /// Now in Unix seconds ([`crate::Settings::wall_clock`]).
     pub now: i64,
     pub retention: crate::settings::Retention,
+    /// A write's record, to be stored with it (`None` for what is not a change).
+    pub activity: Option<crate::store::Activity>,
+}
+
+impl Ctx {
+    /// The record of the write this request makes; every write route has one (the
+    /// dispatcher makes it), so its absence is the server's error.
+    pub fn write_record(&self) -> ApiResult<crate::store::Activity> {
+        self.activity
+            .clone()
+            .ok_or_else(|| ApiError::internal("a write reached its handler without its record"))
+    }
 }
 
 impl Ctx {

@@ -94,6 +94,12 @@ pub(crate) fn json(c: &ChildRecord, v: ApiVersion, expand: bool) -> ChildJson {
     }
 }
 
+/// A child as the activity log keeps it: the newest api-version's representation, without
+/// its events (telemetry, not a change anyone made).
+pub(crate) fn snapshot(c: &ChildRecord) -> String {
+    serde_json::to_string(&json(c, ApiVersion::NEWEST, false)).unwrap_or_default()
+}
+
 /// A hash of the fullest representation (newest api-version, expanded), the same whatever
 /// api-version or `$expand` a request used.
 pub(crate) fn etag(c: &ChildRecord) -> String {

@@ -24,7 +24,10 @@ pub fn kind_of(p: &ArmPath) -> RouteKind {
             SubscriptionOp::MonitorTestResults => RouteKind::MonitorTestResults,
             SubscriptionOp::Alerts => RouteKind::Alerts,
             SubscriptionOp::AlertDeliveries => RouteKind::AlertDeliveries,
+            SubscriptionOp::ActivityLog => RouteKind::ActivityLog,
         },
+        ArmPath::ActivityRecord { .. } => RouteKind::ActivityRecord,
+        ArmPath::ActivityEvents { .. } => RouteKind::ActivityEvents,
         ArmPath::ServicesInGroup { .. } => RouteKind::ServicesInGroup,
         ArmPath::Service(_) => RouteKind::Service,
         ArmPath::Children(_, ChildKind::Prefix) => RouteKind::Prefixes,
@@ -64,12 +67,15 @@ pub enum RouteKind {
     AlertRule,
     Alerts,
     AlertDeliveries,
+    ActivityLog,
+    ActivityRecord,
+    ActivityEvents,
 }
 
 impl RouteKind {
     /// Every kind. `index` below is an exhaustive match, so a new kind cannot be added
     /// without deciding its place here.
-    pub const ALL: [RouteKind; 25] = [
+    pub const ALL: [RouteKind; 28] = [
         RouteKind::OpenApi,
         RouteKind::Operations,
         RouteKind::ServicesBySubscription,
@@ -95,6 +101,9 @@ impl RouteKind {
         RouteKind::AlertRule,
         RouteKind::Alerts,
         RouteKind::AlertDeliveries,
+        RouteKind::ActivityLog,
+        RouteKind::ActivityRecord,
+        RouteKind::ActivityEvents,
     ];
 
     pub const fn index(self) -> usize {
@@ -124,6 +133,9 @@ impl RouteKind {
             RouteKind::AlertRule => 22,
             RouteKind::Alerts => 23,
             RouteKind::AlertDeliveries => 24,
+            RouteKind::ActivityLog => 25,
+            RouteKind::ActivityRecord => 26,
+            RouteKind::ActivityEvents => 27,
         }
     }
 

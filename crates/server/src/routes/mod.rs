@@ -92,7 +92,7 @@ macro_rules! ps_path {
 }
 
 /// Indexed by `RouteKind::index`.
-pub static ROUTES: [RouteSpec; 25] = [
+pub static ROUTES: [RouteSpec; 28] = [
     RouteSpec {
         kind: RouteKind::OpenApi,
         path: "/openapi.json",
@@ -343,6 +343,39 @@ pub static ROUTES: [RouteSpec; 25] = [
             "Extension (not in ARM): the webhook deliveries of the subscription's alerts, newest first (at most $top, default 100), each with every attempt (when, the HTTP status or the error), and whether it was delivered, is to be tried again (when) or was given up.",
             PAGED_TOP,
             &[(200, Some("WebhookDeliveryList"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::ActivityLog,
+        path: sub_path!("activityLog"),
+        arm: true,
+        ops: &[get(
+            "ActivityLog_List",
+            "Extension (not in ARM): the subscription's recorded writes, refused ones included, newest first, paged by nextLink: who (caller, callerType), when, the operation, the resource, the outcome (status, subStatus, httpStatus), the request's ids and address, and for an update what changed property by property. Every filter may be combined with the others; from defaults to the start of retention, to to now. Readers and contributors of the subscription may read it.",
+            ACTIVITY,
+            &[(200, Some("ActivityPage"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::ActivityRecord,
+        path: sub_path!("activityLog/{eventDataId}"),
+        arm: true,
+        ops: &[get(
+            "ActivityLog_Get",
+            "Extension (not in ARM): one recorded write with the resource's representation before and after (beforeSnapshot, afterSnapshot; a deleted connection's holds its prefixes, monitor tests and alert rules under children) and what changed property by property.",
+            &[],
+            &[(200, Some("ActivityRecord"))],
+        )],
+    },
+    RouteSpec {
+        kind: RouteKind::ActivityEvents,
+        path: "/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values",
+        arm: true,
+        ops: &[get(
+            "ActivityLogs_List",
+            "Azure's Activity Log (api-version 2015-04-01) of this server's writes: $filter is eventTimestamp ge '…' [and eventTimestamp le '…'] with at most one of resourceGroupName, resourceUri, resourceProvider, correlationId or caller eq '…'; $select names EventData properties; newest first, paged by nextLink.",
+            INSIGHTS,
+            &[(200, Some("EventDataCollection"))],
         )],
     },
 ];

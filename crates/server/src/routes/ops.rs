@@ -80,6 +80,49 @@ pub(super) const ALERTS: &[QueryParam] = &[
     PAGING[0],
 ];
 pub(super) const PAGED_TOP: &[QueryParam] = &[PAGING[0]];
+pub(super) const ACTIVITY: &[QueryParam] = {
+    use peering_model::activity::query as q;
+    const fn p(name: &'static str, description: &'static str) -> QueryParam {
+        QueryParam {
+            name,
+            description,
+            kind: "string",
+        }
+    }
+    &[
+        p(
+            q::FROM,
+            "The oldest moment, RFC 3339 (default: the start of retention).",
+        ),
+        p(q::TO, "The newest moment, RFC 3339 (default: now)."),
+        p(q::CALLER, "Who: the caller as recorded."),
+        p(q::RESOURCE_GROUP, "The resource group (any case)."),
+        p(
+            q::OPERATION,
+            "An operation, e.g. Microsoft.Peering/peeringServices/delete.",
+        ),
+        p(q::STATUS, "Succeeded or Failed."),
+        p(
+            q::RESOURCE,
+            "A resource id: its records and those of the resources under it.",
+        ),
+        PAGING[0],
+        PAGING[1],
+    ]
+};
+pub(super) const INSIGHTS: &[QueryParam] = &[
+    QueryParam {
+        name: "$filter",
+        description: "eventTimestamp ge '…' [and eventTimestamp le '…'] [and one of resourceGroupName, resourceUri, resourceProvider, correlationId, caller eq '…'].",
+        kind: "string",
+    },
+    QueryParam {
+        name: "$select",
+        description: "Comma-separated EventData properties to return.",
+        kind: "string",
+    },
+    PAGING[1],
+];
 pub(super) const COUNTRY: &[QueryParam] = &[
     PAGING[0],
     PAGING[1],

@@ -13,6 +13,7 @@
 //! (Unicode), a connection's or child's `*_key` its name in ASCII lower case; the records keep
 //! the casing first used.
 
+mod activity;
 mod children;
 mod pool;
 #[cfg(feature = "test-util")]
@@ -26,6 +27,8 @@ pub use children::{
     AlertRuleRecord, ChildMeta, ChildRecord, ChildWrite, LastResult, MonitorTestRecord,
     PrefixRecord, MAX_EVENTS,
 };
+
+pub use activity::{rfc3339_ms, Activity, ActivityQuery, ActivityRow, Recorded};
 
 pub use telemetry::{
     Attempt, DueDelivery, IngestReport, LatencyRow, MonitorRun, Observed, RegisteredKey,
@@ -189,6 +192,7 @@ pub trait Store: Send + Sync {
     fn write_service(
         &self,
         id: ServiceId,
+        activity: Activity,
         decide: DecideService,
     ) -> StoreFuture<'_, (bool, StoredRepr)>;
 
@@ -197,6 +201,7 @@ pub trait Store: Send + Sync {
     fn delete_service(
         &self,
         id: ServiceId,
+        activity: Activity,
         check: Option<CheckDelete<StoredService>>,
     ) -> StoreFuture<'_, bool>;
 
@@ -229,7 +234,7 @@ pub trait Store: Send + Sync {
         kind: ChildKind,
         name: String,
         overlapping: Option<Ipv4Prefix>,
-        author: Author,
+        activity: Activity,
         decide: DecideChild,
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>>;
 
@@ -295,7 +300,7 @@ pub trait Store: Send + Sync {
     fn initialize_connection_monitor(
         &self,
         subscription: String,
-        author: Author,
+        activity: Activity,
     ) -> StoreFuture<'_, bool>;
 
     /// The newest `limit` results of a monitor test, newest first; None when there is no
@@ -349,6 +354,34 @@ pub trait Store: Send + Sync {
         parent: ServiceId,
         kind: ChildKind,
         name: String,
+        activity: Activity,
         check: Option<CheckDelete<ChildRecord>>,
     ) -> StoreFuture<'_, Option<bool>>;
+
+    /// Records a write that was refused (nothing of it was stored), on its own.
+    fn record_refusal(
+        &self,
+        activity: Activity,
+        http_status: u16,
+        code: String,
+        message: String,
+    ) -> StoreFuture<'_, ()>;
+
+    /// A page of the activity log, newest first.
+    fn activity(&self, q: ActivityQuery) -> StoreFuture<'_, Vec<ActivityRow>>;
+
+    /// One record of the activity log, with the representations before and after.
+    fn activity_record(
+        &self,
+        subscription: String,
+        event_id: String,
+    ) -> StoreFuture<'_, Option<ActivityRow>>;
+
+    /// Removes up to `limit` records older than `before_ms` (Unix milliseconds), oldest
+    /// first; answers how many.
+    fn expire_activity(&self, before_ms: i64, limit: usize) -> StoreFuture<'_, usize>;
 }
+
+/// A child's representation as the activity log keeps it (JSON text); given to the store
+/// when it opens, as [`Render`] is.
+pub type RenderChild = fn(&ChildRecord) -> String;

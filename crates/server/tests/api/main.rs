@@ -1,5 +1,6 @@
 //! Black-box API tests: the real server on a random port with a fresh database per test.
 
+mod activity;
 mod alerts;
 mod auth;
 mod conditional;

@@ -27,6 +27,7 @@ fn fill(path: &str) -> String {
         .replace("{prefixName}", "p")
         .replace("{connectionMonitorTestName}", "t")
         .replace("{alertRuleName}", "a")
+        .replace("{eventDataId}", "e")
 }
 
 /// A request for each operation that should succeed once `c`, `p` and `t` exist.
@@ -92,6 +93,14 @@ fn sample(operation_id: &str) -> (Option<Value>, &'static str) {
         | "ConnectionMonitorTests_Get"
         | "ConnectionMonitorTests_Delete"
         | "PeeringServicePrefixSummaries_List" => (None, ""),
+        "ActivityLog_List" => (None, "&status=Succeeded"),
+        // The id of the newest record is put in the path.
+        "ActivityLog_Get" => (None, ""),
+        // Its own api-version (the last given is the one read).
+        "ActivityLogs_List" => (
+            None,
+            "&api-version=2015-04-01&$filter=eventTimestamp%20ge%20%272000-01-01T00:00:00Z%27",
+        ),
         other => panic!("no sample request for {other}: add one when adding a route"),
     }
 }
@@ -236,7 +245,12 @@ async fn answers_match_the_documented_schemas() {
         for (path, method, op) in &ops {
             let id = op["operationId"].as_str().unwrap();
             let (body, query) = sample(id);
-            let url = format!("{}{}?api-version={version}{query}", app.base, fill(path));
+            let mut url = format!("{}{}?api-version={version}{query}", app.base, fill(path));
+            if id == "ActivityLog_Get" {
+                let log = app.get_json(&app.sub_url("activityLog")).await;
+                let newest = log["value"][0]["eventDataId"].as_str().unwrap().to_owned();
+                url = url.replace("/activityLog/e?", &format!("/activityLog/{newest}?"));
+            }
             let m = Method::from_bytes(method.as_bytes()).unwrap();
             let token = if id.starts_with("Telemetry_") {
                 COLLECTOR

@@ -91,6 +91,7 @@ async fn stored_representations_are_written_for_older_databases() {
          DROP TABLE bgp_routes; DROP TABLE bgp_sessions; DROP TABLE latency_sketches;
          DROP TABLE connection_monitor_subscriptions; ALTER TABLE peering_services DROP COLUMN connected_agents;
          DROP TABLE alerts; DROP TABLE alert_rules; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;
+         DROP TABLE activity;
          DROP INDEX prefix_events_by_time; DROP INDEX prefix_events_by_connection_time;
          ALTER TABLE peering_services DROP COLUMN created_by_type;
          ALTER TABLE peering_services DROP COLUMN modified_by_type;
@@ -148,10 +149,10 @@ fn the_database_is_wal_and_migrated() {
     let (mode, version) = conn;
     assert_eq!(mode, "wal");
     assert_eq!(version, peering_server::store::sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 10, "the migrations in crates/server/migrations");
+    assert_eq!(version, 11, "the migrations in crates/server/migrations");
     // Opening again runs nothing twice.
     drop(peering_server::open_sqlite(&path, 1).unwrap());
-    assert_eq!(rusqlite_open(&path).1, 10);
+    assert_eq!(rusqlite_open(&path).1, 11);
 }
 
 /// A p95 rule stored when forMinutes could be 1440 is brought within today's 360 when the
@@ -179,6 +180,7 @@ async fn a_p95_rule_stored_under_the_old_limit_is_brought_within_it() {
          ALTER TABLE monitor_tests DROP COLUMN modified_by_type;
          ALTER TABLE alert_rules DROP COLUMN created_by_type;
          ALTER TABLE alert_rules DROP COLUMN modified_by_type;
+         DROP TABLE activity;
          PRAGMA user_version = 7;",
     )
     .unwrap();

@@ -33,10 +33,11 @@ pub const TABLES: &[&str] = &[
     "alerts",
     "webhook_deliveries",
     "webhook_attempts",
+    "activity",
 ];
 
 /// Tables whose `id` PostgreSQL generates: its sequence continues after the copied ids.
-const IDENTITY: &[&str] = &["alerts", "webhook_deliveries"];
+const IDENTITY: &[&str] = &["alerts", "webhook_deliveries", "activity"];
 
 /// What was copied of one table, and whether PostgreSQL holds exactly that.
 #[derive(Debug, Clone, PartialEq, Eq)]

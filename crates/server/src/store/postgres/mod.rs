@@ -21,6 +21,7 @@ use tokio_postgres::NoTls;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../migrations/postgres/0002_author_types.sql"),
+    include_str!("../../../migrations/postgres/0003_activity.sql"),
 ];
 
 /// The schema version this server writes: the number of migrations it knows.

@@ -49,6 +49,8 @@ pub struct PgOptions {
     /// Jobs that may wait for a connection before requests get 503.
     pub queue: usize,
     pub render: Render,
+    /// A child's representation as the activity log keeps it.
+    pub render_child: crate::store::RenderChild,
     pub format: i64,
 }
 
@@ -120,7 +122,12 @@ pub async fn open(url: &str, options: PgOptions) -> Result<SqlStore, String> {
         pool: Pool::spawn("db-postgres", conns, options.queue)?,
         stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     };
-    Ok(SqlStore::new(Backend::Postgres(pools), render, format))
+    Ok(SqlStore::new(
+        Backend::Postgres(pools),
+        render,
+        options.render_child,
+        format,
+    ))
 }
 
 /// The client, connected again when the last one was closed (the database restarted, or the

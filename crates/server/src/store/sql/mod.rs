@@ -13,6 +13,7 @@
 // tidy: long file: most of it is the one `impl Store for SqlStore`, which Rust cannot split
 // across files; each method only opens its transaction and calls one module's function.
 
+mod activity;
 mod alert_records;
 mod alerting;
 mod children;
@@ -28,12 +29,14 @@ mod values;
 mod verdicts;
 
 use crate::error::{ApiError, ApiResult};
+use crate::store::{Activity, ActivityQuery, ActivityRow, Recorded};
 use crate::store::{
-    Attempt, Author, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, DueDelivery,
+    Attempt, CheckDelete, ChildRecord, ChildWrite, DecideChild, DecideService, DueDelivery,
     IngestReport, LatencyRow, Lookup, MonitorRun, Observed, PrefixCountsPage, RegisteredKey,
-    Render, ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
+    Render, RenderChild, ServiceListQuery, ServicePage, Store, StoreFuture, StoredRepr,
 };
 use db::{params, Tx};
+use peering_model::activity::Outcome;
 use peering_model::prefix::Ipv4Prefix;
 use peering_model::{ChildKind, ServiceId};
 use sha2::Digest;
@@ -48,6 +51,7 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     format: i64,
     render: Render,
+    render_child: RenderChild,
     /// Where alert openings and resolutions are delivered (`--alert-webhook`).
     webhooks: std::sync::Arc<Vec<String>>,
     /// Now, in Unix seconds (alerts' times; tests stop it).
@@ -66,11 +70,17 @@ pub fn lock_of(subscription: &str) -> i64 {
 pub(crate) const DELIVERIES_LOCK: i64 = 0x0077_6562_686f_6f6b;
 
 impl SqlStore {
-    pub(crate) fn new(backend: Backend, render: Render, format: i64) -> SqlStore {
+    pub(crate) fn new(
+        backend: Backend,
+        render: Render,
+        render_child: RenderChild,
+        format: i64,
+    ) -> SqlStore {
         SqlStore {
             backend,
             format,
             render,
+            render_child,
             webhooks: std::sync::Arc::new(Vec::new()),
             clock: crate::settings::unix_now,
         }
@@ -166,11 +176,16 @@ impl Store for SqlStore {
     fn write_service(
         &self,
         id: ServiceId,
+        activity: Activity,
         decide: DecideService,
     ) -> StoreFuture<'_, (bool, StoredRepr)> {
         let format = self.format;
         Box::pin(self.write_alerting(id.subscription.clone(), move |tx, _| {
+            let before = services::get_repr(tx, &id)?.map(|r| service_snapshot(&r));
             let out = services::write(tx, &id, decide, format)?;
+            let status = if out.0 { 201 } else { 200 };
+            let after = Some(service_snapshot(&out.1));
+            activity::record(tx, &activity, &succeeded(status, before, after))?;
             // A replaced connection may name another provider or backup: its prefixes are
             // decided again.
             verdicts::reevaluate(tx, &id.subscription, verdicts::Scope::Service(&id))?;
@@ -181,16 +196,19 @@ impl Store for SqlStore {
     fn delete_service(
         &self,
         id: ServiceId,
+        activity: Activity,
         check: Option<CheckDelete<crate::store::StoredService>>,
     ) -> StoreFuture<'_, bool> {
+        let render_child = self.render_child;
         Box::pin(self.write_alerting(id.subscription.clone(), move |tx, a| {
             // Its alerts go with it: their receivers hear them resolved first. (A refused
             // delete rolls this back with everything else.)
             alerting::resolve_open(tx, &id, None, "connection deleted", a)?;
-            Ok((
-                services::delete(tx, &id, check)?,
-                alerting::Touched::default(),
-            ))
+            let before = deleted_snapshot(tx, &id, render_child)?;
+            let existed = services::delete(tx, &id, check)?;
+            let status = if existed { 200 } else { 204 };
+            activity::record(tx, &activity, &succeeded(status, before, None))?;
+            Ok((existed, alerting::Touched::default()))
         }))
     }
 
@@ -233,9 +251,10 @@ impl Store for SqlStore {
         kind: ChildKind,
         name: String,
         overlapping: Option<Ipv4Prefix>,
-        author: Author,
+        activity: Activity,
         decide: DecideChild,
     ) -> StoreFuture<'_, Option<(bool, ChildRecord)>> {
+        let render_child = self.render_child;
         Box::pin(
             self.write_alerting(parent.subscription.clone(), move |tx, a| {
                 let touched = alerting::Touched::one(&parent);
@@ -248,6 +267,7 @@ impl Store for SqlStore {
                     None => Vec::new(),
                 };
                 let created = existing.is_none();
+                let before = existing.as_ref().map(render_child);
                 let write = decide(existing, candidates)?;
                 let rule_key = name.to_ascii_lowercase();
                 let rule_before = match kind {
@@ -256,7 +276,7 @@ impl Store for SqlStore {
                     }
                     _ => None,
                 };
-                children::store(tx, &parent, &write, &author, created)?;
+                children::store(tx, &parent, &write, &activity.author(), created)?;
                 // A rule that now watches something else ends its open alert; the evaluation
                 // below opens one under the new condition if it holds.
                 if let Some(before) = rule_before {
@@ -278,6 +298,9 @@ impl Store for SqlStore {
                         kind.segment()
                     ))
                 })?;
+                let status = if created { 201 } else { 200 };
+                let after = Some(render_child(&stored));
+                activity::record(tx, &activity, &succeeded(status, before, after))?;
                 Ok((Some((created, stored)), touched))
             }),
         )
@@ -382,15 +405,22 @@ impl Store for SqlStore {
     fn initialize_connection_monitor(
         &self,
         subscription: String,
-        author: Author,
+        activity: Activity,
     ) -> StoreFuture<'_, bool> {
         Box::pin(self.write(lock_of(&subscription), move |tx| {
+            let author = activity.author();
             let n = tx
                 .prepare_cached(
                     "INSERT INTO connection_monitor_subscriptions (subscription, initialized_at, initialized_by) VALUES (?1, ?2, ?3)
                      ON CONFLICT (subscription) DO NOTHING",
                 )?
                 .execute(params![subscription, author.at, author.id])?;
+            // The first initialization is a change; a repeat records that nothing changed.
+            let after = (n > 0).then(|| {
+                serde_json::json!({"initializedAt": author.at, "initializedBy": author.id})
+                    .to_string()
+            });
+            activity::record(tx, &activity, &succeeded(200, None, after))?;
             Ok(n == 0)
         }))
     }
@@ -490,18 +520,21 @@ impl Store for SqlStore {
         parent: ServiceId,
         kind: ChildKind,
         name: String,
+        activity: Activity,
         check: Option<CheckDelete<ChildRecord>>,
     ) -> StoreFuture<'_, Option<bool>> {
-        let (render, format) = (self.render, self.format);
+        let (render, format, render_child) = (self.render, self.format, self.render_child);
         Box::pin(
             self.write_alerting(parent.subscription.clone(), move |tx, a| {
                 let touched = alerting::Touched::one(&parent);
                 if !services::exists(tx, &parent)? {
                     return Ok((None, touched));
                 }
+                let stored = children::get(tx, &parent, kind, &name)?;
                 if let Some(check) = check {
-                    check(children::get(tx, &parent, kind, &name)?.as_ref())?;
+                    check(stored.as_ref())?;
                 }
+                let before = stored.as_ref().map(render_child);
                 // A rule's alerts go with it: their receivers hear them resolved first.
                 if kind == ChildKind::AlertRule {
                     let key = name.to_ascii_lowercase();
@@ -512,8 +545,102 @@ impl Store for SqlStore {
                 if deleted && kind == ChildKind::MonitorTest {
                     monitor::refresh_connected_agents(tx, &parent, render, format)?;
                 }
+                let status = if deleted { 200 } else { 204 };
+                activity::record(tx, &activity, &succeeded(status, before, None))?;
                 Ok((Some(deleted), touched))
             }),
         )
     }
+
+    fn record_refusal(
+        &self,
+        activity: Activity,
+        http_status: u16,
+        code: String,
+        message: String,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(lock_of(&activity.subscription), move |tx| {
+            let r = Recorded {
+                status: Outcome::Failed,
+                http_status,
+                error: Some((code, message)),
+                before: None,
+                after: None,
+            };
+            Ok(activity::record(tx, &activity, &r)?)
+        }))
+    }
+
+    fn activity(&self, q: ActivityQuery) -> StoreFuture<'_, Vec<ActivityRow>> {
+        Box::pin(self.read(move |tx| Ok(activity::list(tx, &q)?)))
+    }
+
+    fn activity_record(
+        &self,
+        subscription: String,
+        event_id: String,
+    ) -> StoreFuture<'_, Option<ActivityRow>> {
+        Box::pin(self.read(move |tx| Ok(activity::get(tx, &subscription, &event_id)?)))
+    }
+
+    fn expire_activity(&self, before_ms: i64, limit: usize) -> StoreFuture<'_, usize> {
+        Box::pin(self.write(ACTIVITY_EXPIRY_LOCK, move |tx| {
+            Ok(activity::expire(tx, before_ms, limit)?)
+        }))
+    }
+}
+
+/// The lock expiry takes on PostgreSQL ("activity" in ASCII): two instances expiring at once
+/// take turns instead of deleting the same rows.
+const ACTIVITY_EXPIRY_LOCK: i64 = 0x6163_7469_7669_7479;
+
+/// A write that succeeded, with its resource before and after.
+fn succeeded(http_status: u16, before: Option<String>, after: Option<String>) -> Recorded {
+    Recorded {
+        status: Outcome::Succeeded,
+        http_status,
+        error: None,
+        before,
+        after,
+    }
+}
+
+/// A connection's stored representation as one JSON object (the newest api-version's).
+fn service_snapshot(r: &StoredRepr) -> String {
+    format!("{}{}}}", r.body, r.system_data)
+}
+
+/// What a connection's delete takes with it: its representation with its prefixes, monitor
+/// tests and alert rules under `children`, so it can be restored.
+fn deleted_snapshot(
+    tx: &Tx<'_>,
+    id: &ServiceId,
+    render_child: RenderChild,
+) -> ApiResult<Option<String>> {
+    let Some(repr) = services::get_repr(tx, id)? else {
+        return Ok(None);
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&service_snapshot(&repr)).map_err(ApiError::internal)?;
+    fn parse<T: serde::de::DeserializeOwned>(json: String) -> ApiResult<T> {
+        serde_json::from_str(&json).map_err(ApiError::internal)
+    }
+    let all = |kind| children::list(tx, id, kind, "", i64::MAX as usize, false);
+    let mut kids = peering_model::activity::DeletedChildren::default();
+    for c in all(ChildKind::Prefix)? {
+        kids.prefixes.push(parse(render_child(&c))?);
+    }
+    for c in all(ChildKind::MonitorTest)? {
+        kids.connection_monitor_tests.push(parse(render_child(&c))?);
+    }
+    for c in all(ChildKind::AlertRule)? {
+        kids.alert_rules.push(parse(render_child(&c))?);
+    }
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            peering_model::activity::CHILDREN.to_owned(),
+            serde_json::to_value(&kids).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(Some(value.to_string()))
 }

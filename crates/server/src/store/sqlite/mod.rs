@@ -28,6 +28,8 @@ pub struct Options {
     pub queue: usize,
     /// The representation of a connection, to rewrite stored ones of an older format.
     pub render: Render,
+    /// A child's representation as the activity log keeps it.
+    pub render_child: crate::store::RenderChild,
     /// The version of [`crate::store::StoredRepr`]'s format that `render` makes.
     pub format: i64,
     /// The writer's `PRAGMA synchronous`: `FULL` (what the server runs: an acknowledged write
@@ -128,6 +130,7 @@ pub fn open(path: &Path, options: Options) -> Result<SqlStore, String> {
     Ok(SqlStore::new(
         Backend::Sqlite(pools),
         options.render,
+        options.render_child,
         options.format,
     ))
 }
@@ -185,6 +188,7 @@ mod tests {
             readers: 1,
             queue: 4,
             render: |_| Err("no connections here".into()),
+            render_child: |_| String::new(),
             format: 1,
             synchronous,
         }

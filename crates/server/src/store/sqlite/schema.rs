@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0008_alert_rule_limits.sql"),
     include_str!("../../../migrations/0009_alert_ids_never_reused.sql"),
     include_str!("../../../migrations/0010_author_types.sql"),
+    include_str!("../../../migrations/0011_activity.sql"),
 ];
 
 /// The schema version this server writes: the number of migrations it knows.
