@@ -30,6 +30,8 @@ READER = "sdk-reader-token-0123456789abcdef"
 # Telemetry comes from collectors, which the SDK has no operation for: tests send it with
 # plain HTTP under this token.
 COLLECTOR = "sdk-collector-token-0123456789abcdef"
+# How the activity log names the contributor's grant.
+CONTRIBUTOR_NAME = "sdk-automation"
 
 
 class StaticCredential:
@@ -80,7 +82,7 @@ def server(tmp_path):
     tokens.write_text(
         json.dumps(
             [
-                {"token": CONTRIBUTOR, "subscriptions": [SUBSCRIPTION], "role": "contributor"},
+                {"token": CONTRIBUTOR, "subscriptions": [SUBSCRIPTION], "role": "contributor", "name": CONTRIBUTOR_NAME},
                 {"token": READER, "subscriptions": [SUBSCRIPTION], "role": "reader"},
                 {"token": COLLECTOR, "subscriptions": [SUBSCRIPTION], "role": "collector"},
             ]
