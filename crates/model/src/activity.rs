@@ -180,7 +180,8 @@ pub struct ActivityRecord {
     /// What a write that succeeded did; none for a refused one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_type: Option<ChangeType>,
-    /// Field by field, for an update (a create or delete has its snapshots instead).
+    /// Field by field: every property a create inserted or a delete removed, what an update
+    /// changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub property_changes: Vec<PropertyChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,11 +225,13 @@ pub fn deleted_connection(snapshot: &Value) -> Option<(PeeringService, DeletedCh
     Some((service, children))
 }
 
-/// Members that say when and by whom rather than what: never a change of their own.
-const NOT_CHANGES: &[&str] = &["systemData", "etag", CHILDREN];
+/// Members that say which resource, when and by whom rather than what: never a change of
+/// their own (a deleted connection's children have records of their own).
+const NOT_CHANGES: &[&str] = &["id", "name", "type", "systemData", "etag", CHILDREN];
 
 /// The difference between two representations, property by property, in path order:
 /// objects are descended into (`tags.env`), anything else (arrays included) compared whole.
+/// A create is the difference from nothing (every property inserted), a delete to nothing.
 pub fn property_changes(before: &Value, after: &Value) -> Vec<PropertyChange> {
     let mut out = Vec::new();
     walk("", before, after, &mut out);
@@ -252,8 +255,12 @@ fn walk(path: &str, before: &Value, after: &Value, out: &mut Vec<PropertyChange>
                 if path.is_empty() && NOT_CHANGES.contains(&k.as_str()) {
                     continue;
                 }
+                let nothing = Value::Object(Default::default());
                 match (b.get(k), a.get(k)) {
                     (Some(bv), Some(av)) => walk(&join(k), bv, av, out),
+                    // An object that came or went is its properties, each inserted or removed.
+                    (Some(bv @ Value::Object(_)), None) => walk(&join(k), bv, &nothing, out),
+                    (None, Some(av @ Value::Object(_))) => walk(&join(k), &nothing, av, out),
                     (Some(bv), None) => out.push(PropertyChange {
                         property_name: join(k),
                         before_value: Some(bv.clone()),
@@ -329,6 +336,10 @@ mod tests {
         assert_eq!(c[1].before_value, Some(json!("A")));
         assert_eq!(c[1].after_value, Some(json!("B")));
         assert!(property_changes(&before, &before).is_empty());
+        // A create is each property inserted, nested ones too.
+        let created = property_changes(&json!({}), &after);
+        let names: Vec<&str> = created.iter().map(|c| c.property_name.as_str()).collect();
+        assert_eq!(names, ["properties.provider", "tags.env", "tags.team"]);
     }
 
     #[test]

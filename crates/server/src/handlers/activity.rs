@@ -70,8 +70,12 @@ fn parse_json(text: &Option<String>) -> Option<Value> {
 /// A stored record as the console reads it; `snapshots` with the representations.
 fn to_record(r: ActivityRow, snapshots: bool) -> ActivityRecord {
     let (before, after) = (parse_json(&r.before), parse_json(&r.after));
-    let property_changes = match (r.change_type, &before, &after) {
-        (Some(ChangeType::Update), Some(b), Some(a)) => property_changes(b, a),
+    let nothing = Value::Object(Default::default());
+    let property_changes = match r.change_type {
+        Some(ChangeType::Create | ChangeType::Update | ChangeType::Delete) => property_changes(
+            before.as_ref().unwrap_or(&nothing),
+            after.as_ref().unwrap_or(&nothing),
+        ),
         _ => Vec::new(),
     };
     let a = r.activity;
@@ -137,7 +141,7 @@ pub(crate) async fn log(ctx: Ctx, subscription: String) -> ApiResult<Response> {
         operation,
         status,
         resource: get(q::RESOURCE).map(|r| (r.trim_end_matches('/').to_lowercase(), true)),
-        with_updates: true,
+        with_changes: true,
         ..Default::default()
     };
     let (rows, next_link) = read_page(&ctx, query).await?;

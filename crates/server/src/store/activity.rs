@@ -77,8 +77,7 @@ pub struct ActivityRow {
     pub sub_status: Option<String>,
     pub message: Option<String>,
     pub change_type: Option<ChangeType>,
-    /// Only what the read asked for: the snapshots of one record, both sides of an update in
-    /// a list.
+    /// Only when the read asked for them.
     pub before: Option<String>,
     pub after: Option<String>,
 }
@@ -101,6 +100,6 @@ pub struct ActivityQuery {
     /// The (at_ms, id) of the last record of the previous page.
     pub after: Option<(i64, i64)>,
     pub limit: usize,
-    /// Whether both snapshots of updates are read (to tell what changed, field by field).
-    pub with_updates: bool,
+    /// Whether the snapshots are read (to tell what changed, field by field).
+    pub with_changes: bool,
 }

@@ -132,6 +132,21 @@ async fn every_write_is_recorded_with_its_author_and_outcome() {
     }
     let create = records.last().unwrap();
     assert_eq!(create["changeType"], "Create");
+    // A create is every property inserted.
+    let inserted: Vec<&str> = create["propertyChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["propertyChangeType"], "Insert");
+            c["propertyName"].as_str().unwrap()
+        })
+        .collect();
+    assert!(
+        inserted.contains(&"properties.peeringServiceLocation"),
+        "{inserted:?}"
+    );
+    assert!(!inserted.contains(&"systemData.createdBy"), "{inserted:?}");
     assert_eq!(create["httpStatus"], 201);
     assert_eq!(create["requestId"], request_id.as_str());
     assert_eq!(create["clientRequestId"], "client-1");
@@ -147,7 +162,7 @@ async fn every_write_is_recorded_with_its_author_and_outcome() {
     assert_eq!(patch["changeType"], "Update");
     assert_eq!(
         patch["propertyChanges"],
-        json!([{"propertyName": "tags", "afterValue": {"env": "prod"}, "propertyChangeType": "Insert"}])
+        json!([{"propertyName": "tags.env", "afterValue": "prod", "propertyChangeType": "Insert"}])
     );
     // Without its own correlation id, a record is correlated by its request id.
     assert_eq!(records[0]["correlationId"], records[0]["requestId"]);

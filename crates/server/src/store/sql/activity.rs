@@ -113,8 +113,8 @@ pub(super) fn get(
 pub(super) fn list(tx: &Tx<'_>, q: &ActivityQuery) -> super::db::Result<Vec<ActivityRow>> {
     let mut sql = format!(
         "SELECT {COLUMNS}, {snap} FROM activity WHERE subscription = ?1 AND at_ms >= ?2 AND at_ms <= ?3",
-        snap = if q.with_updates {
-            "CASE WHEN change_type = 'Update' THEN before_json END, CASE WHEN change_type = 'Update' THEN after_json END"
+        snap = if q.with_changes {
+            "before_json, after_json"
         } else {
             "NULL, NULL"
         }
