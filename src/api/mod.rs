@@ -25,11 +25,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::{AbortController, AbortSignal};
 
+mod activity;
 mod error;
 mod links;
 mod lists;
 mod replay;
 mod telemetry;
+pub use activity::{activity_page, activity_record, activity_url};
 pub use error::{ApiError, ErrorKind};
 pub use links::{api_origin_base, checked_next};
 pub use lists::{

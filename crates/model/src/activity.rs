@@ -225,6 +225,78 @@ pub fn deleted_connection(snapshot: &Value) -> Option<(PeeringService, DeletedCh
     Some((service, children))
 }
 
+/// What restoring a deleted connection writes, in order: the connection, then each child
+/// with its name. Only what people set is written again (no state, events or results the
+/// server keeps), so every rule applies to it as to any new write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestorePlan {
+    pub connection: PeeringService,
+    pub children: Vec<(ChildKind, String, Value)>,
+}
+
+/// The plan that restores the connection a delete record's `beforeSnapshot` holds.
+pub fn restore_plan(snapshot: &Value) -> Option<RestorePlan> {
+    use crate::wire::{
+        ConnectionMonitorTestProperties, PeeringServiceProperties, PrefixProperties,
+    };
+    let (service, kids) = deleted_connection(snapshot)?;
+    let p = service.properties.unwrap_or_default();
+    let connection = PeeringService {
+        location: service.location,
+        tags: service.tags,
+        sku: service.sku,
+        properties: Some(PeeringServiceProperties {
+            peering_service_location: p.peering_service_location,
+            peering_service_provider: p.peering_service_provider,
+            provider_primary_peering_location: p.provider_primary_peering_location,
+            provider_backup_peering_location: p.provider_backup_peering_location,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    fn body<P: Serialize>(properties: P) -> Value {
+        serde_json::json!({ "properties": properties })
+    }
+    let mut children = Vec::new();
+    for c in kids.prefixes {
+        let p = c.properties.unwrap_or_default();
+        let props = PrefixProperties {
+            prefix: p.prefix,
+            peering_service_prefix_key: p.peering_service_prefix_key,
+            ..Default::default()
+        };
+        children.push((ChildKind::Prefix, c.name.unwrap_or_default(), body(props)));
+    }
+    for c in kids.connection_monitor_tests {
+        let t = c.properties.unwrap_or_default();
+        let props = ConnectionMonitorTestProperties {
+            source_agent: t.source_agent,
+            destination: t.destination,
+            destination_port: t.destination_port,
+            test_frequency_in_sec: t.test_frequency_in_sec,
+            ..Default::default()
+        };
+        children.push((
+            ChildKind::MonitorTest,
+            c.name.unwrap_or_default(),
+            body(props),
+        ));
+    }
+    for c in kids.alert_rules {
+        let mut props = c.properties.unwrap_or_default();
+        props.provisioning_state = None;
+        children.push((
+            ChildKind::AlertRule,
+            c.name.unwrap_or_default(),
+            body(props),
+        ));
+    }
+    Some(RestorePlan {
+        connection,
+        children,
+    })
+}
+
 /// Members that say which resource, when and by whom rather than what: never a change of
 /// their own (a deleted connection's children have records of their own).
 const NOT_CHANGES: &[&str] = &["id", "name", "type", "systemData", "etag", CHILDREN];
@@ -362,6 +434,54 @@ mod tests {
         assert_eq!(s.name.as_deref(), Some("c1"));
         assert_eq!(ch.prefixes.len(), 1);
         assert!(ch.alert_rules.is_empty());
+    }
+
+    #[test]
+    fn a_restore_writes_only_what_people_set() {
+        let snap = json!({
+            "name": "c1", "location": "East US", "tags": {"team": "net"},
+            "properties": {"peeringServiceLocation": "Virginia", "peeringServiceProvider": "A",
+                "providerPrimaryPeeringLocation": "x", "provisioningState": "Succeeded"},
+            "systemData": {"createdBy": "someone"},
+            "children": {
+                "prefixes": [{"name": "p1", "properties": {"prefix": "45.60.8.0/24",
+                    "prefixValidationState": "Verified", "peeringServicePrefixKey": "k"}}],
+                "connectionMonitorTests": [{"name": "t1", "properties": {"sourceAgent": "a",
+                    "destination": "1.1.1.1", "destinationPort": 443, "testFrequencyInSec": 30,
+                    "isTestSuccessful": true}}],
+                "alertRules": [{"name": "r1", "properties": {"kind": "PrefixFailed",
+                    "provisioningState": "Succeeded"}}]
+            }
+        });
+        let plan = restore_plan(&snap).unwrap();
+        let c = serde_json::to_value(&plan.connection).unwrap();
+        assert_eq!(
+            c,
+            json!({"location": "East US", "tags": {"team": "net"}, "properties": {
+                "peeringServiceLocation": "Virginia", "peeringServiceProvider": "A",
+                "providerPrimaryPeeringLocation": "x"}})
+        );
+        assert_eq!(
+            plan.children,
+            vec![
+                (
+                    ChildKind::Prefix,
+                    "p1".to_owned(),
+                    json!({"properties": {"prefix": "45.60.8.0/24", "peeringServicePrefixKey": "k"}})
+                ),
+                (
+                    ChildKind::MonitorTest,
+                    "t1".to_owned(),
+                    json!({"properties": {"sourceAgent": "a",
+                    "destination": "1.1.1.1", "destinationPort": 443, "testFrequencyInSec": 30}})
+                ),
+                (
+                    ChildKind::AlertRule,
+                    "r1".to_owned(),
+                    json!({"properties": {"kind": "PrefixFailed"}})
+                ),
+            ]
+        );
     }
 
     #[test]
