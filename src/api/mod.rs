@@ -7,10 +7,8 @@
 //!   `examples/hackernews` does. An abort is told from the signal, never from error text.
 //! * Every failure has an [`ErrorKind`], decided from the status or the situation; callers
 //!   match on it.
-//! * Reads of one resource return its `ETag` ([`Tagged`]); writes send it back (`If-Match`),
-//!   creates send `If-None-Match: *`.
-//! * Lists follow `nextLink` in one helper ([`list`]), and only to the API's own origin
-//!   ([`checked_next`]), so the token never goes anywhere else.
+//! * Reads of one resource return its `ETag` ([`Tagged`]); writes send it back (`If-Match`), creates `If-None-Match: *`.
+//! * Lists follow `nextLink` in one helper ([`list`]), only to the API's own origin ([`checked_next`]).
 
 use crate::state::{Config, Session};
 use gloo_net::http::{Method, Request, RequestBuilder, Response};

@@ -11,6 +11,8 @@ use std::fmt;
 
 pub use crate::percent::{decode, encode_segment, Encoded};
 
+// tidy: long file: every API path is built and parsed here, one grammar in one place, so
+// the server and the console cannot disagree on one.
 pub const NAMESPACE: &str = "Microsoft.Peering";
 /// The namespace of Azure's Activity Log API, which this server also answers for its own writes.
 pub const INSIGHTS: &str = "Microsoft.Insights";

@@ -41,7 +41,7 @@ enum Clause {
 
 /// The properties `$filter` may test for equality (at most one of them), in Azure's spelling.
 const EQ_FIELDS: [&str; 5] = [
-    "resourceGroupName",
+    targets::RESOURCE_GROUP,
     "resourceUri",
     "resourceProvider",
     "correlationId",
@@ -156,7 +156,7 @@ fn events_query(
         filter_error("$filter must start the window: eventTimestamp ge '2026-12-01T00:00:00Z'.")
     })?;
     match eq {
-        Some(("resourceGroupName", g)) => query.rg_key = Some(g.to_lowercase()),
+        Some((targets::RESOURCE_GROUP, g)) => query.rg_key = Some(g.to_lowercase()),
         Some(("resourceUri", r)) => {
             query.resource = Some((r.trim_end_matches('/').to_lowercase(), false))
         }
@@ -226,7 +226,7 @@ fn event_data(r: &ActivityRow) -> Map<String, Value> {
         "httpRequest": http_request,
         "id": format!("{}/events/{}/ticks/{}", a.resource_id, a.event_id, ticks(a.at_ms)),
         "level": if failed { "Error" } else { "Informational" },
-        "resourceGroupName": a.resource_group,
+        (targets::RESOURCE_GROUP): a.resource_group,
         "resourceProviderName": localizable(RESOURCE_PROVIDER, RESOURCE_PROVIDER),
         "resourceId": a.resource_id,
         "resourceType": localizable(resource_type, resource_type),
@@ -237,7 +237,7 @@ fn event_data(r: &ActivityRow) -> Map<String, Value> {
         "subStatus": localizable(&sub_status, &format!("{sub_status} (HTTP Status Code: {})", r.http_status)),
         "eventTimestamp": rfc3339_ms(a.at_ms),
         "submissionTimestamp": rfc3339_ms(a.at_ms),
-        "subscriptionId": a.subscription,
+        (targets::SUBSCRIPTION): a.subscription,
         "tenantId": "",
     });
     match v {

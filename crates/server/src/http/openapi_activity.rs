@@ -2,6 +2,7 @@
 //! `EventData` collection.
 
 use peering_model::activity::{ChangeType, Operation, Outcome, PropertyChangeType};
+use peering_model::targets;
 use serde_json::{json, Value};
 
 pub(super) fn schemas() -> Value {
@@ -31,7 +32,7 @@ pub(super) fn schemas() -> Value {
                 "message": { "type": "string", "description": "A refused write's error message." },
                 "httpStatus": { "type": "integer" },
                 "resourceId": string,
-                "resourceGroupName": string,
+                (targets::RESOURCE_GROUP): string,
                 "correlationId": string,
                 "requestId": string,
                 "clientRequestId": string,
@@ -84,7 +85,7 @@ pub(super) fn schemas() -> Value {
                             "httpRequest": { "type": "object", "properties": { "clientRequestId": string, "clientIpAddress": string, "method": string, "uri": string } },
                             "id": string,
                             "level": names(&["Informational", "Error"]),
-                            "resourceGroupName": string,
+                            (targets::RESOURCE_GROUP): string,
                             "resourceProviderName": localizable,
                             "resourceId": string,
                             "resourceType": localizable,
@@ -95,7 +96,7 @@ pub(super) fn schemas() -> Value {
                             "subStatus": localizable,
                             "eventTimestamp": time,
                             "submissionTimestamp": time,
-                            "subscriptionId": string,
+                            (targets::SUBSCRIPTION): string,
                             "tenantId": string
                         }
                     }
